@@ -1,0 +1,102 @@
+// swift-tools-version:6.1
+// CityGrid: digital urban management (数字化城市管理) as five message-driven services.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+/// Each service is a library (domain + handlers + routes, testable and linkable into the
+/// same-work monolith benchmark) plus a thin executable whose product name ops deploy.
+func service(_ folder: String, library: String, executable: String, extraDependencies: [Target.Dependency] = []) -> [Target] {
+    [
+        .target(
+            name: library,
+            dependencies: ["CityGridModel", "CityGridPlatform", "PGClient", "AMQPClient", hummingbird, logging] + extraDependencies,
+            path: "Services/\(folder)/Sources",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: executable,
+            dependencies: [.target(name: library), "CityGridPlatform"],
+            path: "Services/\(folder)/Main",
+            swiftSettings: swiftSettings
+        ),
+    ]
+}
+
+let package = Package(
+    name: "citygrid",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "intake", targets: ["intake"]),
+        .executable(name: "grid-routing", targets: ["grid-routing"]),
+        .executable(name: "disposal", targets: ["disposal"]),
+        .executable(name: "supervision", targets: ["supervision"]),
+        .executable(name: "assessment", targets: ["assessment"]),
+        .executable(name: "citygrid", targets: ["citygrid"]),
+        .library(name: "CityGridModel", targets: ["CityGridModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // C libraries, wrapped once; nothing but AMQPClient / PGClient imports them.
+        .systemLibrary(name: "CRabbitMQ", path: "Shared/CRabbitMQ", pkgConfig: "librabbitmq", providers: [.apt(["librabbitmq-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // One OS thread per C connection, so blocking C calls never run on Swift's cooperative pool.
+        .target(name: "BlockingThread", path: "Shared/BlockingThread", swiftSettings: swiftSettings),
+        .target(name: "AMQPClient", dependencies: ["CRabbitMQ", "BlockingThread", logging], path: "Shared/AMQPClient", swiftSettings: swiftSettings),
+        .target(name: "PGClient", dependencies: ["CLibPQ", "BlockingThread", logging], path: "Shared/PGClient", swiftSettings: swiftSettings),
+        // Domain types, codes, reference data, calendar, workflow and message contracts. No I/O.
+        .target(name: "CityGridModel", path: "Shared/CityGridModel", swiftSettings: swiftSettings),
+        // Service runtime: configuration, logging, metrics, health, outbox relay, inbox consumers.
+        .target(
+            name: "CityGridPlatform",
+            dependencies: [
+                "CityGridModel", "AMQPClient", "PGClient", hummingbird, logging,
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/CityGridPlatform",
+            swiftSettings: swiftSettings
+        ),
+    ]
+        + service("intake", library: "IntakeService", executable: "intake")
+        + service("grid-routing", library: "GridRoutingService", executable: "grid-routing")
+        + service("disposal", library: "DisposalService", executable: "disposal")
+        + service("supervision", library: "SupervisionService", executable: "supervision")
+        + service("assessment", library: "AssessmentService", executable: "assessment")
+        + [
+            .executableTarget(
+                name: "citygrid",
+                dependencies: ["CityGridModel", "CityGridPlatform", "PGClient", "AMQPClient", argumentParser, logging],
+                path: "Tools/citygrid",
+                swiftSettings: swiftSettings
+            ),
+            // A tiny service used only by the platform tests: it exercises outbox, inbox, relay and
+            // consumer exactly as the real services do, with fault-injection points.
+            .executableTarget(
+                name: "platform-probe",
+                dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient"],
+                path: "Tests/Fixtures/PlatformProbe",
+                swiftSettings: swiftSettings
+            ),
+            .testTarget(name: "CityGridModelTests", dependencies: ["CityGridModel"], path: "Tests/CityGridModelTests"),
+            .testTarget(
+                name: "PlatformIntegrationTests",
+                dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient"],
+                path: "Tests/PlatformIntegrationTests"
+            ),
+        ]
+)

@@ -1,0 +1,1 @@
+// AssessmentService — filled in by its issue.

@@ -1,0 +1,1 @@
+// DisposalService — filled in by its issue.

@@ -1,0 +1,1 @@
+// GridRoutingService — filled in by its issue.

@@ -1,0 +1,1 @@
+// IntakeService — filled in by its issue.

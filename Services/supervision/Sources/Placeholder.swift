@@ -1,0 +1,1 @@
+// SupervisionService — filled in by its issue.

@@ -1,0 +1,354 @@
+import Foundation
+
+// The message catalogue, v1. Every type here travels in an `Envelope` on `citygrid.events`
+// (or the inbound / department-command exchanges) with the routing key it names. Changes are
+// additive only (new optional fields); anything else is a new `.v2` type. `docs/asyncapi.yaml`
+// publishes the same contracts for outsiders.
+
+/// Where a report came from (信息来源). Public channels need an on-site verification (核实).
+public enum ReportChannel: String, Codable, Sendable, CaseIterable {
+    /// 监督员上报: grid supervisor on patrol.
+    case supervisor
+    /// 12345 mayor's hotline.
+    case hotline12345 = "hotline_12345"
+    /// 12319 urban-construction hotline.
+    case hotline12319 = "hotline_12319"
+    /// 110 police linkage.
+    case police110 = "police_110"
+    /// Public apps (随手拍).
+    case app
+    /// Open311 GeoReport v2 clients.
+    case open311
+    /// Video / AI capture.
+    case video
+
+    /// Reports by the public (and video) must be verified on site before filing.
+    public var requiresVerification: Bool { self != .supervisor }
+}
+
+/// A place as reported: coordinates, an address text, or both.
+public struct ReportedLocation: Codable, Sendable, Equatable {
+    public var longitude: Double?
+    public var latitude: Double?
+    public var address: String?
+
+    public init(longitude: Double? = nil, latitude: Double? = nil, address: String? = nil) {
+        self.longitude = longitude
+        self.latitude = latitude
+        self.address = address
+    }
+}
+
+/// `intake.case.reported` — a new report became a case (受理前).
+public struct CaseReported: DomainEvent, Equatable {
+    public static let eventType = "citygrid.case.reported.v1"
+    public var routingKey: String { "intake.case.reported" }
+
+    public var caseId: UUID
+    /// Readable number people quote on the phone, e.g. `20261125-0042`.
+    public var caseNumber: String
+    public var channel: ReportChannel
+    /// The caller's own reference (hotline ticket number, Open311 token…).
+    public var channelReference: String?
+    public var reporterId: String?
+    /// Personal data (a citizen's phone number); never published beyond the centre's services.
+    public var reporterContact: String?
+    public var kind: ClassKind
+    /// The sub-class code (`0101`, `0502`…) or a third-level code.
+    public var classCode: String
+    /// The filing condition the reporter chose, when known.
+    public var conditionId: String?
+    /// 16-digit component code when a component is named.
+    public var componentCode: String?
+    public var location: ReportedLocation
+    public var description: String
+    public var photos: [String]
+    public var reportedAt: Date
+    public var requiresVerification: Bool
+    /// 自行处置: the supervisor fixed it on the spot (before/after photos in `photos`).
+    public var selfHandled: Bool?
+    /// 当即办理: the hotline agent resolved it during the call.
+    public var handledAtIntake: Bool?
+
+    public init(caseId: UUID, caseNumber: String, channel: ReportChannel, channelReference: String?, reporterId: String?,
+                reporterContact: String?, kind: ClassKind, classCode: String, conditionId: String?, componentCode: String?,
+                location: ReportedLocation, description: String, photos: [String], reportedAt: Date,
+                requiresVerification: Bool, selfHandled: Bool? = nil, handledAtIntake: Bool? = nil) {
+        self.caseId = caseId
+        self.caseNumber = caseNumber
+        self.channel = channel
+        self.channelReference = channelReference
+        self.reporterId = reporterId
+        self.reporterContact = reporterContact
+        self.kind = kind
+        self.classCode = classCode
+        self.conditionId = conditionId
+        self.componentCode = componentCode
+        self.location = location
+        self.description = description
+        self.photos = photos
+        self.reportedAt = reportedAt
+        self.requiresVerification = requiresVerification
+        self.selfHandled = selfHandled
+        self.handledAtIntake = handledAtIntake
+    }
+}
+
+/// `intake.case.duplicate-linked` — a report matched an open case and was linked to it instead
+/// of opening a new one (it is counted, not dispatched).
+public struct DuplicateLinked: DomainEvent, Equatable {
+    public static let eventType = "citygrid.case.duplicate-linked.v1"
+    public var routingKey: String { "intake.case.duplicate-linked" }
+
+    public var reportId: UUID
+    public var duplicateOf: UUID
+    public var duplicateOfNumber: String
+    public var channel: ReportChannel
+    public var kind: ClassKind
+    public var classCode: String
+    public var distanceMeters: Double?
+    public var reportedAt: Date
+
+    public init(reportId: UUID, duplicateOf: UUID, duplicateOfNumber: String, channel: ReportChannel, kind: ClassKind,
+                classCode: String, distanceMeters: Double?, reportedAt: Date) {
+        self.reportId = reportId
+        self.duplicateOf = duplicateOf
+        self.duplicateOfNumber = duplicateOfNumber
+        self.channel = channel
+        self.kind = kind
+        self.classCode = classCode
+        self.distanceMeters = distanceMeters
+        self.reportedAt = reportedAt
+    }
+}
+
+/// How grid-routing found the place.
+public enum LocationMethod: String, Codable, Sendable {
+    case coordinates, component, houseNumber = "house_number", poi, road, area, manual
+}
+
+/// `routing.case.located` — the case has a unit grid and an area.
+public struct CaseLocated: DomainEvent, Equatable {
+    public static let eventType = "citygrid.case.located.v1"
+    public var routingKey: String { "routing.case.located" }
+
+    public var caseId: UUID
+    public var caseNumber: String
+    public var gridCode: String
+    public var communityCode: String
+    public var streetCode: String
+    public var districtCode: String
+    public var areaClass: AreaClass
+    public var longitude: Double
+    public var latitude: Double
+    public var method: LocationMethod
+    /// The gazetteer name matched, when located from text (may be a former name).
+    public var matchedName: String?
+    /// Grid + class + normalised address: reports with the same key are recurrences (重复发生).
+    public var recurrenceKey: String
+
+    public init(caseId: UUID, caseNumber: String, gridCode: String, communityCode: String, streetCode: String, districtCode: String,
+                areaClass: AreaClass, longitude: Double, latitude: Double, method: LocationMethod, matchedName: String?, recurrenceKey: String) {
+        self.caseId = caseId
+        self.caseNumber = caseNumber
+        self.gridCode = gridCode
+        self.communityCode = communityCode
+        self.streetCode = streetCode
+        self.districtCode = districtCode
+        self.areaClass = areaClass
+        self.longitude = longitude
+        self.latitude = latitude
+        self.method = method
+        self.matchedName = matchedName
+        self.recurrenceKey = recurrenceKey
+    }
+}
+
+/// `routing.case.manual-dispatch-required` — routing could not place or assign the case; it waits
+/// in the dispatchers' manual queue (人工派遣).
+public struct ManualDispatchRequired: DomainEvent, Equatable {
+    public static let eventType = "citygrid.case.manual-dispatch-required.v1"
+    public var routingKey: String { "routing.case.manual-dispatch-required" }
+
+    public enum Reason: String, Codable, Sendable {
+        /// The address could not be matched to a place (unlocatable).
+        case unlocatable
+        /// No rule or candidate department.
+        case noResponsibleDepartment = "no_responsible_department"
+        /// Every candidate already returned the case.
+        case allCandidatesReturned = "all_candidates_returned"
+    }
+
+    public var caseId: UUID
+    public var caseNumber: String
+    public var reason: Reason
+    public var detail: String
+
+    public init(caseId: UUID, caseNumber: String, reason: Reason, detail: String) {
+        self.caseId = caseId
+        self.caseNumber = caseNumber
+        self.reason = reason
+        self.detail = detail
+    }
+}
+
+/// `supervision.case.filed` — 立案: the case is filed under a filing condition and must be dispatched.
+/// Also sent (with `redispatch = true`) after a department's return (回退) was approved.
+public struct CaseFiled: DomainEvent, Equatable {
+    public static let eventType = "citygrid.case.filed.v1"
+    public var routingKey: String { redispatch == true ? "supervision.case.redispatch-requested" : "supervision.case.filed" }
+
+    public var caseId: UUID
+    public var caseNumber: String
+    public var kind: ClassKind
+    public var classCode: String
+    public var conditionId: String
+    /// The handling limit for the case's area class (from the filing condition).
+    public var handlingLimit: TimeLimit
+    public var areaClass: AreaClass
+    public var gridCode: String
+    public var componentCode: String?
+    public var description: String
+    public var address: String?
+    public var longitude: Double?
+    public var latitude: Double?
+    public var photos: [String]
+    public var filedAt: Date
+    /// Departments that returned the case; never dispatch to them again.
+    public var excludedDepartments: [String]
+    public var redispatch: Bool?
+
+    public init(caseId: UUID, caseNumber: String, kind: ClassKind, classCode: String, conditionId: String, handlingLimit: TimeLimit,
+                areaClass: AreaClass, gridCode: String, componentCode: String?, description: String, address: String?,
+                longitude: Double?, latitude: Double?, photos: [String], filedAt: Date, excludedDepartments: [String], redispatch: Bool?) {
+        self.caseId = caseId
+        self.caseNumber = caseNumber
+        self.kind = kind
+        self.classCode = classCode
+        self.conditionId = conditionId
+        self.handlingLimit = handlingLimit
+        self.areaClass = areaClass
+        self.gridCode = gridCode
+        self.componentCode = componentCode
+        self.description = description
+        self.address = address
+        self.longitude = longitude
+        self.latitude = latitude
+        self.photos = photos
+        self.filedAt = filedAt
+        self.excludedDepartments = excludedDepartments
+        self.redispatch = redispatch
+    }
+}
+
+/// `routing.task.dispatched.<departmentCode>` — 派遣: the department's task. Departments bind
+/// their own queue to their code; this is the message their systems consume.
+public struct TaskDispatched: DomainEvent, Equatable {
+    public static let eventType = "citygrid.task.dispatched.v1"
+    public var routingKey: String { "routing.task.dispatched.\(departmentCode)" }
+
+    /// Unique per dispatch (a re-dispatch or rework has a new one).
+    public var dispatchId: UUID
+    public var caseId: UUID
+    public var caseNumber: String
+    public var departmentCode: String
+    public var departmentName: String
+    /// How the department was chosen: owner, sector, street, district or manual.
+    public var via: String
+    public var kind: ClassKind
+    public var classCode: String
+    public var className: String
+    public var conditionId: String
+    public var gridCode: String
+    public var description: String
+    public var address: String?
+    public var longitude: Double?
+    public var latitude: Double?
+    public var photos: [String]
+    public var dispatchedAt: Date
+    /// The handling deadline (处置时限) on the city's working calendar.
+    public var deadline: Date
+    public var handlingLimit: TimeLimit
+    public var redispatch: Bool
+
+    public init(dispatchId: UUID, caseId: UUID, caseNumber: String, departmentCode: String, departmentName: String, via: String,
+                kind: ClassKind, classCode: String, className: String, conditionId: String, gridCode: String, description: String,
+                address: String?, longitude: Double?, latitude: Double?, photos: [String], dispatchedAt: Date, deadline: Date,
+                handlingLimit: TimeLimit, redispatch: Bool) {
+        self.dispatchId = dispatchId
+        self.caseId = caseId
+        self.caseNumber = caseNumber
+        self.departmentCode = departmentCode
+        self.departmentName = departmentName
+        self.via = via
+        self.kind = kind
+        self.classCode = classCode
+        self.className = className
+        self.conditionId = conditionId
+        self.gridCode = gridCode
+        self.description = description
+        self.address = address
+        self.longitude = longitude
+        self.latitude = latitude
+        self.photos = photos
+        self.dispatchedAt = dispatchedAt
+        self.deadline = deadline
+        self.handlingLimit = handlingLimit
+        self.redispatch = redispatch
+    }
+}
+
+/// `supervision.case.verification-requested` — 核实 task for the grid's supervisors.
+public struct VerificationRequested: DomainEvent, Equatable {
+    public static let eventType = "citygrid.case.verification-requested.v1"
+    public var routingKey: String { "supervision.case.verification-requested" }
+
+    public var caseId: UUID
+    public var caseNumber: String
+    public var gridCode: String
+    public var description: String
+    public var address: String?
+    public var longitude: Double?
+    public var latitude: Double?
+    public var requestedAt: Date
+    public var deadline: Date?
+
+    public init(caseId: UUID, caseNumber: String, gridCode: String, description: String, address: String?, longitude: Double?,
+                latitude: Double?, requestedAt: Date, deadline: Date?) {
+        self.caseId = caseId
+        self.caseNumber = caseNumber
+        self.gridCode = gridCode
+        self.description = description
+        self.address = address
+        self.longitude = longitude
+        self.latitude = latitude
+        self.requestedAt = requestedAt
+        self.deadline = deadline
+    }
+}
+
+/// `supervision.case.transitioned` — every timeline entry of every case, for assessment and
+/// anyone who keeps a projection. The entry is the workflow's own `TimelineEntry`.
+public struct CaseTransitioned: DomainEvent, Equatable {
+    public static let eventType = "citygrid.case.transitioned.v1"
+    public var routingKey: String { "supervision.case.transitioned" }
+
+    public var entry: TimelineEntry
+    public var caseNumber: String
+    public var channel: ReportChannel?
+    public var kind: ClassKind?
+    public var classCode: String?
+    public var gridCode: String?
+    public var reporterId: String?
+
+    public init(entry: TimelineEntry, caseNumber: String, channel: ReportChannel?, kind: ClassKind?, classCode: String?,
+                gridCode: String?, reporterId: String?) {
+        self.entry = entry
+        self.caseNumber = caseNumber
+        self.channel = channel
+        self.kind = kind
+        self.classCode = classCode
+        self.gridCode = gridCode
+        self.reporterId = reporterId
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+
+/// The envelope every CityGrid message carries in its JSON body (CloudEvents 1.0 structured
+/// mode, with CityGrid's correlation and causation ids as extension attributes).
+///
+/// `id` is unique per event and stays the same when the event is re-sent, so consumers
+/// deduplicate on it. `subject` is the case id whenever the event concerns a case.
+public struct Envelope<Payload: Codable & Sendable>: Codable, Sendable {
+    public var specversion: String
+    public var id: UUID
+    /// Reverse-DNS, versioned type, e.g. `citygrid.case.reported.v1`.
+    public var type: String
+    /// The producing service, as a URI reference: `/citygrid/intake`.
+    public var source: String
+    public var time: Date
+    public var subject: String?
+    public var datacontenttype: String
+    /// The id of the first message of the chain (usually the report that opened the case).
+    public var correlationid: String?
+    /// The id of the message whose handling produced this one.
+    public var causationid: String?
+    public var data: Payload
+
+    public init(id: UUID = UUID(), type: String, source: String, time: Date, subject: String?,
+                correlationId: String? = nil, causationId: String? = nil, data: Payload) {
+        self.specversion = "1.0"
+        self.id = id
+        self.type = type
+        self.source = source
+        self.time = time
+        self.subject = subject
+        self.datacontenttype = "application/json"
+        self.correlationid = correlationId
+        self.causationid = causationId
+        self.data = data
+    }
+}
+
+/// A message payload with a fixed type and the routing key it travels under.
+public protocol DomainEvent: Codable, Sendable {
+    /// `citygrid.<entity>.<event>.v<major>`; a breaking change gets a new major.
+    static var eventType: String { get }
+    /// `<service>.<entity>.<event>[.<qualifier>]`, e.g. `routing.task.dispatched.SZGY`.
+    var routingKey: String { get }
+}
+
+/// JSON coding shared by every service, so the bytes on the wire do not depend on who wrote them.
+public enum MessageCoding {
+    /// RFC 3339 timestamps with milliseconds and an explicit offset (`Z`).
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RFC3339.format(date))
+        }
+        return encoder
+    }
+
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = RFC3339.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an RFC 3339 date-time")
+            }
+            return date
+        }
+        return decoder
+    }
+}
+
+/// RFC 3339 date-times with fractional seconds and any offset.
+public enum RFC3339 {
+    public static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
+        return try? Date.ISO8601FormatStyle().parse(text)
+    }
+}

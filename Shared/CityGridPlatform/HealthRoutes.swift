@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import PGClient
+
+/// `/health/live`, `/health/ready` and `/metrics`, the same on every service.
+enum HealthRoutes {
+    static func add(to router: Router<BasicRequestContext>, pool: PGPool, health: HealthState, metrics: PlatformMetrics, service: String) {
+        router.get("/health/live") { _, _ in
+            json(["status": "live", "service": service])
+        }
+        router.get("/health/ready") { _, _ -> Response in
+            var checks: [String: [String: Any]] = [:]
+            var ready = true
+            do {
+                try await pool.ping()
+                checks["database"] = ["ok": true]
+            } catch {
+                ready = false
+                checks["database"] = ["ok": false, "detail": "\(error)"]
+            }
+            for (name, check) in health.snapshot {
+                checks[name] = ["ok": check.ok, "detail": check.detail]
+                if !check.ok { ready = false }
+            }
+            var response = json(["status": ready ? "ready" : "not_ready", "service": service, "checks": checks])
+            response.status = ready ? .ok : .serviceUnavailable
+            return response
+        }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
+        }
+    }
+
+    static func json(_ object: [String: Any]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Counts requests and error responses.
+struct MetricsMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let metrics: PlatformMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        metrics.httpRequests.increment()
+        do {
+            let response = try await next(request, context)
+            if response.status.code >= 400 { metrics.httpErrors.increment() }
+            return response
+        } catch {
+            metrics.httpErrors.increment()
+            throw error
+        }
+    }
+}

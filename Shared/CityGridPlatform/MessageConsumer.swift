@@ -1,0 +1,325 @@
+import AMQPClient
+import CityGridModel
+import Foundation
+import Logging
+import PGClient
+import ServiceLifecycle
+
+/// What a handler gets: the transaction's connection, an outbox bound to the same transaction,
+/// and a logger already carrying the case id.
+public struct HandlerContext {
+    public let connection: PGConnection
+    public let outbox: OutboxWriter
+    public let logger: Logger
+    /// The service clock's time when the batch started.
+    public let now: Date
+}
+
+/// Applies one message inside the consumer's transaction. Throw ``HandlerError`` for poison
+/// or early messages; any other error rolls the batch back and the messages come again.
+public typealias MessageHandler = @Sendable (InboundMessage, HandlerContext) throws -> Void
+
+/// A queue a service consumes and the handler for each message type it accepts.
+public struct ConsumerDefinition: Sendable {
+    public var queue: QueueSpec
+    public var handlers: [String: MessageHandler]
+    /// Exchanges the queue binds to; declared passively before the queue.
+    public var exchanges: [ExchangeSpec]
+
+    /// A quorum queue `name` with an explicit delivery limit and a dead-letter queue.
+    public init(queue name: String, bindings: [QueueSpec.Binding], handlers: [String: MessageHandler],
+                deliveryLimit: Int = 20) {
+        self.queue = QueueSpec(name: name, quorum: true, deadLetterExchange: MessagingNames.deadLetterExchange,
+                               deadLetterRoutingKey: name, deliveryLimit: deliveryLimit, atLeastOnceDeadLettering: true,
+                               bindings: bindings)
+        self.handlers = handlers
+        var exchanges = Set(bindings.map(\.exchange))
+        exchanges.insert(MessagingNames.deadLetterExchange)
+        self.exchanges = exchanges.sorted().map { ExchangeSpec(name: $0, kind: $0 == MessagingNames.deadLetterExchange ? .direct : .topic) }
+    }
+
+    /// The consumer's topology: its exchanges, its queue, and the queue's dead-letter queue.
+    public var topology: Topology {
+        let dlq = QueueSpec(name: MessagingNames.deadLetterQueue(for: queue.name), quorum: true,
+                            bindings: [.init(exchange: MessagingNames.deadLetterExchange, routingKey: queue.name)])
+        return Topology(exchanges: exchanges, queues: [dlq, queue])
+    }
+}
+
+/// Consumes one queue: each batch of deliveries is applied in one transaction (inbox + effects +
+/// outbox), committed, and only then acked.
+public final class MessageConsumerService: Service, Sendable {
+    private let definition: ConsumerDefinition
+    private let consumer: AMQPConsumer
+    private let pool: PGPool
+    private let schema: String
+    private let source: String
+    private let metrics: PlatformMetrics
+    private let health: HealthState
+    private let logger: Logger
+    private let relayWake: WakeSignal
+    private let batchSize: Int
+    private let clock: any CityClock
+    private var name: String { definition.queue.name }
+
+    public init(definition: ConsumerDefinition, endpoint: AMQPEndpoint, pool: PGPool, schema: String, source: String,
+                metrics: PlatformMetrics, health: HealthState, logger: Logger, relayWake: WakeSignal,
+                prefetch: Int, batchSize: Int, clock: any CityClock) {
+        self.definition = definition
+        self.consumer = AMQPConsumer(endpoint: endpoint, topology: definition.topology, queue: definition.queue.name, prefetch: prefetch)
+        self.pool = pool
+        self.schema = schema
+        self.source = source
+        self.metrics = metrics
+        self.health = health
+        self.logger = logger
+        self.relayWake = relayWake
+        self.batchSize = batchSize
+        self.clock = clock
+    }
+
+    /// Connects once, so start-up can report a missing permission or exchange clearly.
+    public func connect() async throws { try await consumer.connect() }
+
+    public func run() async throws {
+        let stopping = Flag()
+        try await withGracefulShutdownHandler {
+            var failures = 0
+            var connected = true  // connect() ran at start-up
+            var lastSweep = ContinuousClock.now
+            while !stopping.isSet && !Task.isCancelled {
+                do {
+                    if !connected {
+                        try await consumer.connect()
+                        connected = true
+                        logger.info("consumer connected", metadata: ["queue": "\(name)"])
+                    }
+                    health.set("broker.consumer.\(name)", ok: true)
+                    failures = 0
+                    guard let first = try await consumer.next(timeoutMilliseconds: 1_000) else {
+                        if ContinuousClock.now - lastSweep > .seconds(5) {
+                            lastSweep = .now
+                            try await sweepParked()
+                        }
+                        continue
+                    }
+                    var batch = [first]
+                    while batch.count < batchSize, !stopping.isSet, let more = try await consumer.next(timeoutMilliseconds: 0) {
+                        batch.append(more)
+                    }
+                    try await process(batch)
+                } catch {
+                    failures += 1
+                    connected = false
+                    health.set("broker.consumer.\(name)", ok: false, detail: "\(error)")
+                    logger.warning("consumer failed; reconnecting", metadata: ["queue": "\(name)", "error": "\(error)", "attempt": "\(failures)"])
+                    await consumer.close()
+                    try? await Task.sleep(for: Backoff.delay(attempt: failures))
+                }
+            }
+            // Closing the connection hands every prefetched, unprocessed delivery back to the queue.
+            await consumer.close()
+            logger.info("consumer stopped", metadata: ["queue": "\(name)"])
+        } onGracefulShutdown: {
+            stopping.set()
+        }
+    }
+
+    enum Disposition: Sendable {
+        case applied, duplicate, deadLettered(String), parked(String)
+    }
+
+    /// Applies a batch in one transaction; on a transient failure of a multi-message batch,
+    /// retries the messages one by one so one bad message cannot hold back the others.
+    func process(_ batch: [Delivery]) async throws {
+        metrics.consumed.increment(by: Int64(batch.count))
+        metrics.redelivered.increment(by: Int64(batch.filter(\.redelivered).count))
+        let started = ContinuousClock.now
+        do {
+            try await applyAndAck(batch)
+        } catch where batch.count > 1 && !Self.isConnectionFailure(error) {
+            metrics.handlerFailures.increment()
+            logger.warning("batch failed; retrying one by one", metadata: ["queue": "\(name)", "error": "\(error)"])
+            for delivery in batch { try await applySingle(delivery) }
+        } catch where !Self.isConnectionFailure(error) {
+            try await applySingle(batch[0])
+        }
+        metrics.handlerLatency.record(ContinuousClock.now - started)
+        metrics.batchSize.record(Double(batch.count))
+    }
+
+    static func isConnectionFailure(_ error: any Error) -> Bool {
+        if let amqp = error as? AMQPError { return amqp.connectionIsBroken || amqp.kind == .channel }
+        if let pg = error as? PGError { return pg.kind == .connection }
+        return false
+    }
+
+    /// One message alone: a statement error that is not transient marks it as poison.
+    private func applySingle(_ delivery: Delivery) async throws {
+        do {
+            try await applyAndAck([delivery])
+        } catch let error as PGError where !error.isTransient && error.kind != .connection {
+            try await applyAndAck([delivery], forcedDeadLetter: "handler failed permanently: \(error)")
+        } catch let error where !Self.isConnectionFailure(error) && !(error is PGError) {
+            try await applyAndAck([delivery], forcedDeadLetter: "handler failed: \(error)")
+        } catch {
+            metrics.handlerFailures.increment()
+            _ = try? await consumer.nack(delivery, requeue: true)
+            throw error
+        }
+    }
+
+    private func applyAndAck(_ batch: [Delivery], forcedDeadLetter: String? = nil) async throws {
+        let wrote = Flag()
+        let now = clock.now()
+        let parsed = batch.map { d in (d, InboundMessage.parse(body: d.body, routingKey: d.routingKey, headers: d.headers)) }
+        let dispositions: [Disposition] = try await pool.transaction { [self] connection in
+            var results: [Disposition] = []
+            for (delivery, parsedMessage) in parsed {
+                let message: InboundMessage
+                switch parsedMessage {
+                case .failure(let error):
+                    try deadLetter(connection, delivery: delivery, messageId: nil, reason: error.description, wrote: wrote)
+                    results.append(.deadLettered(error.description))
+                    continue
+                case .success(let m):
+                    message = m
+                }
+                if let forcedDeadLetter {
+                    try deadLetter(connection, delivery: delivery, messageId: message.id, reason: forcedDeadLetter, wrote: wrote)
+                    results.append(.deadLettered(forcedDeadLetter))
+                    continue
+                }
+                results.append(try apply(message, delivery: delivery, connection: connection, now: now, wrote: wrote))
+                if case .applied = results.last, let subject = message.subject {
+                    try retryParked(connection, subject: subject, now: now, wrote: wrote)
+                }
+            }
+            return results
+        }
+        FaultInjection.point("kill-after-commit-before-ack")
+        if wrote.isSet { await relayWake.notify() }
+        for (delivery, disposition) in zip(batch, dispositions) {
+            switch disposition {
+            case .applied: break
+            case .duplicate: metrics.duplicatesSkipped.increment()
+            case .deadLettered(let reason):
+                metrics.deadLettered.increment()
+                logger.error("message dead-lettered", metadata: ["queue": "\(name)", "message_id": "\(delivery.messageId)", "reason": "\(reason)"])
+            case .parked(let reason):
+                metrics.parked.increment()
+                logger.info("message parked until its case catches up", metadata: ["queue": "\(name)", "message_id": "\(delivery.messageId)", "reason": "\(reason)"])
+            }
+            try await consumer.ack(delivery)
+        }
+    }
+
+    /// Inbox claim + handler inside a savepoint, so a poison or early message undoes only itself.
+    private func apply(_ message: InboundMessage, delivery: Delivery?, connection: PGConnection, now: Date, wrote: Flag) throws -> Disposition {
+        try connection.query("SAVEPOINT message")
+        let claimed = try connection.query(
+            "INSERT INTO \(schema).inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+            [name, message.id]).affectedRows == 1
+        guard claimed else {
+            try connection.query("RELEASE SAVEPOINT message")
+            return .duplicate
+        }
+        var logger = self.logger
+        if let subject = message.subject { logger[metadataKey: "case_id"] = "\(subject)" }
+        logger[metadataKey: "message_id"] = "\(message.id)"
+        let context = HandlerContext(
+            connection: connection, outbox: OutboxWriter(connection: connection, schema: schema, source: source, cause: message, wrote: wrote),
+            logger: logger, now: now)
+        do {
+            guard let handler = definition.handlers[message.type] else {
+                throw HandlerError.invalid("no handler for message type '\(message.type)' on queue \(name)")
+            }
+            try handler(message, context)
+            try connection.query("RELEASE SAVEPOINT message")
+            return .applied
+        } catch let error as HandlerError {
+            try connection.query("ROLLBACK TO SAVEPOINT message")
+            try connection.query("RELEASE SAVEPOINT message")
+            switch error {
+            case .invalid(let reason):
+                try deadLetter(connection, delivery: delivery, message: message, reason: reason, wrote: wrote)
+                return .deadLettered(reason)
+            case .notYet(let reason):
+                try connection.query("""
+                    INSERT INTO \(schema).parked_messages (consumer, message_id, subject, routing_key, headers, body, reason)
+                    VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
+                    ON CONFLICT (consumer, message_id) DO UPDATE SET attempts = parked_messages.attempts + 1, reason = EXCLUDED.reason
+                    """, [name, message.id, message.subject, message.routingKey, PGJSON(Self.json(message.headers)),
+                          String(decoding: message.body, as: UTF8.self), reason])
+                return .parked(reason)
+            }
+        }
+    }
+
+    /// Re-tries parked messages of one case until none of them makes progress.
+    private func retryParked(_ connection: PGConnection, subject: String, now: Date, wrote: Flag) throws {
+        var progressed = true
+        while progressed {
+            progressed = false
+            let rows = try connection.query("""
+                SELECT message_id, routing_key, headers::text AS headers, body FROM \(schema).parked_messages
+                WHERE consumer = $1 AND subject = $2 ORDER BY parked_at LIMIT 100
+                """, [name, subject]).rows
+            for row in rows {
+                let headers = (try? JSONSerialization.jsonObject(with: Data(try row.string("headers").utf8))) as? [String: String] ?? [:]
+                guard case .success(let message) = InboundMessage.parse(body: Array(try row.string("body").utf8),
+                                                                         routingKey: try row.string("routing_key"), headers: headers) else { continue }
+                try connection.query("DELETE FROM \(schema).parked_messages WHERE consumer = $1 AND message_id = $2", [name, message.id])
+                switch try apply(message, delivery: nil, connection: connection, now: now, wrote: wrote) {
+                case .applied, .duplicate, .deadLettered: progressed = true
+                case .parked: break  // re-inserted by apply
+                }
+            }
+        }
+    }
+
+    /// Periodically retries every parked case (the enabling change may have come from elsewhere).
+    private func sweepParked() async throws {
+        let now = clock.now()
+        let wrote = Flag()
+        let remaining = try await pool.transaction { [self] connection in
+            let subjects = try connection.query(
+                "SELECT DISTINCT subject FROM \(schema).parked_messages WHERE consumer = $1 AND subject IS NOT NULL LIMIT 50", [name]
+            ).rows.compactMap { $0["subject"] }
+            for subject in subjects { try retryParked(connection, subject: subject, now: now, wrote: wrote) }
+            return try connection.query("SELECT count(*) AS n FROM \(schema).parked_messages WHERE consumer = $1", [name]).first?.int("n") ?? 0
+        }
+        metrics.parkedBacklog.set(Double(remaining))
+        if wrote.isSet { await relayWake.notify() }
+    }
+
+    private func deadLetter(_ connection: PGConnection, delivery: Delivery?, message: InboundMessage, reason: String, wrote: Flag) throws {
+        try deadLetter(connection, delivery: delivery, messageId: message.id, reason: reason, wrote: wrote,
+                       body: String(decoding: message.body, as: UTF8.self), routingKey: message.routingKey, type: message.type)
+    }
+
+    /// Records the poison message locally and sends it, with the reason in a header, to this
+    /// queue's dead-letter queue through the outbox (so the dead letter is as durable as any event).
+    private func deadLetter(_ connection: PGConnection, delivery: Delivery?, messageId: UUID?, reason: String, wrote: Flag,
+                            body: String? = nil, routingKey: String? = nil, type: String? = nil) throws {
+        let text = body ?? delivery.map { String(decoding: $0.body, as: UTF8.self) } ?? ""
+        let key = routingKey ?? delivery?.routingKey ?? ""
+        if let messageId {
+            try connection.query("INSERT INTO \(schema).inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", [name, messageId])
+        }
+        try connection.query("INSERT INTO \(schema).dead_letters (consumer, message_id, routing_key, reason, body) VALUES ($1, $2, $3, $4, $5)",
+                             [name, messageId?.uuidString.lowercased() ?? delivery?.messageId ?? "", key, reason, text])
+        let outbox = OutboxWriter(connection: connection, schema: schema, source: source, cause: nil, wrote: wrote)
+        var headers = delivery?.headers ?? [:]
+        headers[MessagingNames.deadLetterReasonHeader] = String(reason.prefix(1000))
+        headers[MessagingNames.originalRoutingKeyHeader] = key
+        headers["x-citygrid-original-message-id"] = messageId?.uuidString.lowercased() ?? delivery?.messageId ?? ""
+        headers["x-citygrid-dead-lettered-by"] = name
+        try outbox.enqueue(exchange: MessagingNames.deadLetterExchange, routingKey: name,
+                           type: type ?? delivery?.type ?? "unknown", messageId: UUID(), subject: nil, headers: headers, body: text)
+    }
+
+    static func json(_ headers: [String: String]) -> String {
+        (try? JSONSerialization.data(withJSONObject: headers, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+}

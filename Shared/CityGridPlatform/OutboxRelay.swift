@@ -1,0 +1,149 @@
+import AMQPClient
+import CityGridModel
+import Foundation
+import Logging
+import PGClient
+import ServiceLifecycle
+
+/// Publishes committed outbox rows with publisher confirms and `mandatory`, then marks them
+/// sent. A crash anywhere before the mark means the rows are published again after restart
+/// (consumers deduplicate by message id). Unroutable rows stay unsent with the broker's reason
+/// in `last_error` and are retried with backoff, so nothing is silently dropped.
+public final class OutboxRelay: Service, Sendable {
+    private let pool: PGPool
+    private let publisher: AMQPPublisher
+    private let schema: String
+    private let metrics: PlatformMetrics
+    private let health: HealthState
+    private let logger: Logger
+    public let wake: WakeSignal
+    private let batchSize: Int
+
+    public init(pool: PGPool, publisher: AMQPPublisher, schema: String, metrics: PlatformMetrics, health: HealthState,
+                logger: Logger, wake: WakeSignal, batchSize: Int = 500) {
+        self.pool = pool
+        self.publisher = publisher
+        self.schema = schema
+        self.metrics = metrics
+        self.health = health
+        self.logger = logger
+        self.wake = wake
+        self.batchSize = batchSize
+    }
+
+    public func run() async throws {
+        let stopping = Flag()
+        try await withGracefulShutdownHandler {
+            var failures = 0
+            var lastBacklogCheck = ContinuousClock.now - .seconds(10)
+            while !stopping.isSet && !Task.isCancelled {
+                do {
+                    let published = try await relayOnce()
+                    if failures > 0 { logger.info("outbox relay recovered") }
+                    failures = 0
+                    health.set("broker.publisher", ok: true)
+                    if ContinuousClock.now - lastBacklogCheck > .seconds(2) {
+                        try await updateBacklog()
+                        lastBacklogCheck = .now
+                    }
+                    if published < batchSize { await wake.wait(milliseconds: 500) }
+                } catch {
+                    failures += 1
+                    health.set("broker.publisher", ok: false, detail: "\(error)")
+                    logger.warning("outbox relay failed; will retry", metadata: ["error": "\(error)", "attempt": "\(failures)"])
+                    await publisher.disconnect()
+                    try? await Task.sleep(for: Backoff.delay(attempt: failures))
+                }
+            }
+            await flush()
+        } onGracefulShutdown: {
+            stopping.set()
+            self.wake.poke()
+        }
+    }
+
+    /// On shutdown: publish what is due, for a bounded time, so a clean stop leaves no backlog.
+    private func flush() async {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            guard let count = try? await relayOnce(), count > 0 else { break }
+        }
+        try? await updateBacklog()
+    }
+
+    struct Row: Sendable {
+        var seq: Int
+        var message: OutgoingMessage
+        var attempts: Int
+    }
+
+    /// Publishes one batch of due rows. Returns how many rows it handled.
+    public func relayOnce() async throws -> Int {
+        let rows: [Row] = try await pool.withConnection { [schema, batchSize] connection in
+            try connection.query("""
+                SELECT seq, message_id, exchange, routing_key, message_type, headers::text AS headers, body, created_at, attempts
+                FROM \(schema).outbox
+                WHERE sent_at IS NULL AND next_attempt_at <= now()
+                ORDER BY seq
+                LIMIT $1
+                """, [batchSize]).rows.map { row in
+                let headers = (try? JSONSerialization.jsonObject(with: Data(try row.string("headers").utf8))) as? [String: String] ?? [:]
+                return Row(
+                    seq: try row.int("seq"),
+                    message: OutgoingMessage(
+                        exchange: try row.string("exchange"), routingKey: try row.string("routing_key"),
+                        messageId: try row.string("message_id"), type: try row.string("message_type"),
+                        timestamp: try row.date("created_at"), headers: headers, body: Array(try row.string("body").utf8)),
+                    attempts: try row.int("attempts"))
+            }
+        }
+        guard !rows.isEmpty else { return 0 }
+        FaultInjection.point("kill-before-relay")
+        metrics.published.increment(by: Int64(rows.count))
+        let outcomes = try await publisher.publish(rows.map(\.message))
+        var sent: [Int] = []
+        var failed: [(Row, String)] = []
+        for (row, outcome) in zip(rows, outcomes) {
+            switch outcome {
+            case .confirmed: sent.append(row.seq)
+            case .returned(let reason):
+                metrics.returned.increment()
+                failed.append((row, reason))
+            case .nacked:
+                metrics.nacked.increment()
+                failed.append((row, "nacked by broker"))
+            }
+        }
+        metrics.confirmed.increment(by: Int64(sent.count))
+        for (row, reason) in failed {
+            logger.error("message not accepted by the broker; kept in the outbox for retry", metadata: [
+                "message_id": "\(row.message.messageId)", "routing_key": "\(row.message.routingKey)", "reason": "\(reason)",
+            ])
+        }
+        let failures = failed.map { (seq: $0.0.seq, attempts: $0.0.attempts, reason: $0.1) }
+        try await pool.transaction { [schema, sent] connection in
+            if !sent.isEmpty {
+                try connection.query("UPDATE \(schema).outbox SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])",
+                                     [PGTextArray(sent.map(String.init))])
+            }
+            for failure in failures {
+                // Exponential retry, capped at five minutes: an unbound routing key is usually a
+                // deployment-order problem that fixes itself when the consumer declares its queue.
+                let delaySeconds = min(300, 1 << min(failure.attempts, 8))
+                try connection.query("""
+                    UPDATE \(schema).outbox SET attempts = attempts + 1, last_error = $2,
+                        next_attempt_at = now() + make_interval(secs => $3)
+                    WHERE seq = $1
+                    """, [failure.seq, failure.reason, delaySeconds])
+            }
+        }
+        return rows.count
+    }
+
+    private func updateBacklog() async throws {
+        let backlog = try await pool.withConnection { [schema] connection in
+            try connection.query("SELECT count(*) AS n FROM \(schema).outbox WHERE sent_at IS NULL").first?.int("n") ?? 0
+        }
+        metrics.outboxBacklog.set(Double(backlog))
+    }
+}

@@ -1,0 +1,223 @@
+import AMQPClient
+import CityGridModel
+import Foundation
+import Hummingbird
+import Logging
+import PGClient
+import ServiceLifecycle
+
+/// What one CityGrid service is: its schema, migrations, consumers, routes and timers.
+public struct ServiceDescriptor: Sendable {
+    /// Product name (`intake`, `grid-routing`…); used in logs, metrics and the DB application name.
+    public var name: String
+    /// The PostgreSQL schema the service owns.
+    public var schema: String
+    /// The short name in routing keys and AMQP user names (`routing` for grid-routing).
+    public var messagingName: String
+    public var defaultHTTPPort: Int
+    /// The service's own migrations (versions ≥ 100); the platform's are added automatically.
+    public var migrations: [Migration]
+    /// Builds the service's parts once the database is migrated and the broker reachable.
+    public var build: @Sendable (ServiceEnvironment) async throws -> ServiceParts
+
+    public init(name: String, schema: String, messagingName: String, defaultHTTPPort: Int, migrations: [Migration],
+                build: @escaping @Sendable (ServiceEnvironment) async throws -> ServiceParts) {
+        self.name = name
+        self.schema = schema
+        self.messagingName = messagingName
+        self.defaultHTTPPort = defaultHTTPPort
+        self.migrations = migrations
+        self.build = build
+    }
+}
+
+/// Shared infrastructure handed to a service's builder.
+public struct ServiceEnvironment: Sendable {
+    public let configuration: ServiceConfiguration
+    public let pool: PGPool
+    public let metrics: PlatformMetrics
+    public let health: HealthState
+    public let logger: Logger
+    public let clock: any CityClock
+    public let relayWake: WakeSignal
+    public let schema: String
+    public let messagingName: String
+
+    /// Runs `body` in a transaction with an outbox bound to it; wakes the relay after commit.
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (PGConnection, OutboxWriter) throws -> T) async throws -> T {
+        let wrote = Flag()
+        let result = try await pool.transaction { [schema, messagingName] connection in
+            try body(connection, OutboxWriter(connection: connection, schema: schema, source: messagingName, cause: nil, wrote: wrote))
+        }
+        if wrote.isSet { await relayWake.notify() }
+        return result
+    }
+}
+
+/// The parts a service contributes on top of the platform.
+public struct ServiceParts: Sendable {
+    public var consumers: [ConsumerDefinition]
+    public var routes: @Sendable (Router<BasicRequestContext>) -> Void
+    public var background: [any Service]
+
+    public init(consumers: [ConsumerDefinition] = [], routes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in },
+                background: [any Service] = []) {
+        self.consumers = consumers
+        self.routes = routes
+        self.background = background
+    }
+}
+
+/// A start-up failure reported as one line.
+struct StartupError: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// Runs a service process: configuration, logging, database, migrations, broker, HTTP, and a
+/// ServiceGroup that drains on SIGTERM/SIGINT. Start-up problems end the process with one line
+/// on stderr and exit code 1 (2 for configuration), never a stack dump.
+public enum ServiceMain {
+    public static func run(_ descriptor: ServiceDescriptor, environment: EnvironmentReader = EnvironmentReader()) async -> Never {
+        let configuration: ServiceConfiguration
+        do {
+            configuration = try ServiceConfiguration.load(service: descriptor.name, defaultHTTPPort: descriptor.defaultHTTPPort, environment: environment)
+        } catch {
+            fail("\(descriptor.name): \(error)", code: 2)
+        }
+        LoggingSetup.bootstrap(service: descriptor.name, level: configuration.logLevel, format: configuration.logFormat)
+        let logger = Logger(label: "citygrid.\(descriptor.name)")
+        let clock: any CityClock
+        do {
+            clock = try clockFromEnvironment(environment)
+        } catch {
+            fail("\(descriptor.name): \(error)", code: 2)
+        }
+        let command = CommandLine.arguments.dropFirst().first
+        do {
+            let runtime = try await start(descriptor, configuration: configuration, logger: logger, clock: clock, migrateOnly: command == "migrate")
+            if command == "migrate" {
+                logger.info("migrations applied; exiting (migrate subcommand)")
+                exit(0)
+            }
+            try await runtime.run()
+            logger.info("stopped cleanly")
+            exit(0)
+        } catch {
+            fail("\(descriptor.name): \(error)", code: 1)
+        }
+    }
+
+    static func fail(_ line: String, code: Int32) -> Never {
+        FileHandle.standardError.write(Data((line.replacingOccurrences(of: "\n", with: " ") + "\n").utf8))
+        exit(code)
+    }
+
+    static func clockFromEnvironment(_ environment: EnvironmentReader) throws -> any CityClock {
+        let start = environment.string("CITYGRID_CLOCK_START", default: "")
+        guard !start.isEmpty else { return SystemClock() }
+        guard let origin = RFC3339.parse(start) else {
+            throw ConfigurationError(variable: "CITYGRID_CLOCK_START", problem: "must be an RFC 3339 date-time, got '\(start)'")
+        }
+        let anchorText = environment.string("CITYGRID_CLOCK_ANCHOR", default: "")
+        let anchor = anchorText.isEmpty ? Date() : (RFC3339.parse(anchorText) ?? Date())
+        guard let speed = Double(environment.string("CITYGRID_CLOCK_SPEED", default: "1")), speed > 0 else {
+            throw ConfigurationError(variable: "CITYGRID_CLOCK_SPEED", problem: "must be a positive number")
+        }
+        return AcceleratedClock(origin: origin, anchor: anchor, speed: speed)
+    }
+
+    /// Waits for a dependency until the start-up timeout, then reports its last error.
+    static func retrying<T: Sendable>(_ what: String, timeoutSeconds: Int, logger: Logger,
+                                      fatal: @Sendable (any Error) -> Bool = { _ in false },
+                                      _ body: @Sendable () async throws -> T) async throws -> T {
+        let deadline = ContinuousClock.now + .seconds(timeoutSeconds)
+        var attempt = 0
+        while true {
+            do {
+                return try await body()
+            } catch {
+                attempt += 1
+                if fatal(error) || ContinuousClock.now >= deadline {
+                    throw StartupError(description: "\(what): \(error)")
+                }
+                logger.notice("waiting for \(what)", metadata: ["error": "\(error)", "attempt": "\(attempt)"])
+                try await Task.sleep(for: Backoff.delay(attempt: attempt, capMilliseconds: 2_000))
+            }
+        }
+    }
+
+    /// A started service, ready to run.
+    public struct Runtime: Sendable {
+        let group: ServiceGroup?
+        public func run() async throws { try await group?.run() }
+    }
+
+    /// Connects, migrates and assembles the service. Exposed for tests that run a service in-process.
+    public static func start(_ descriptor: ServiceDescriptor, configuration: ServiceConfiguration, logger: Logger,
+                             clock: any CityClock, migrateOnly: Bool = false) async throws -> Runtime {
+        let pool = PGPool(settings: PGSettings(url: configuration.databaseURL, applicationName: descriptor.name,
+                                               poolSize: configuration.databasePoolSize,
+                                               statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds,
+                                               connectTimeoutSeconds: max(1, min(5, configuration.startupTimeoutSeconds))))
+        let isAuthFailure: @Sendable (any Error) -> Bool = { error in
+            let text = "\(error)"
+            return text.contains("password authentication failed") || text.contains("does not exist") || text.contains("permission denied")
+        }
+        try await retrying("PostgreSQL at \(pool.settings.redactedURL)", timeoutSeconds: configuration.startupTimeoutSeconds,
+                           logger: logger, fatal: isAuthFailure) { try await pool.ping() }
+        let applied = try await Migrator.migrate(pool, schema: descriptor.schema, migrations: PlatformMigrations.all + descriptor.migrations)
+        if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
+        if migrateOnly { return Runtime(group: nil) }
+        let endpoint: AMQPEndpoint
+        do {
+            endpoint = try AMQPEndpoint(url: configuration.amqpURL)
+        } catch {
+            throw ConfigurationError(variable: "CITYGRID_AMQP_URL", problem: "\(error)")
+        }
+        let metrics = PlatformMetrics(service: descriptor.name)
+        let health = HealthState()
+        let wake = WakeSignal()
+        let publisher = AMQPPublisher(
+            endpoint: endpoint,
+            topology: Topology(exchanges: [ExchangeSpec(name: MessagingNames.eventsExchange, kind: .topic),
+                                           ExchangeSpec(name: MessagingNames.deadLetterExchange, kind: .direct)]),
+            name: "amqp-publisher-\(descriptor.name)")
+        let brokerFatal: @Sendable (any Error) -> Bool = { error in
+            guard let amqp = error as? AMQPError else { return false }
+            return amqp.kind == .accessRefused || amqp.kind == .notFound || amqp.message.contains("login refused")
+        }
+        try await retrying("RabbitMQ at \(endpoint.redacted)", timeoutSeconds: configuration.startupTimeoutSeconds,
+                           logger: logger, fatal: brokerFatal) { try await publisher.connect() }
+        let environment = ServiceEnvironment(configuration: configuration, pool: pool, metrics: metrics, health: health, logger: logger,
+                                             clock: clock, relayWake: wake, schema: descriptor.schema, messagingName: descriptor.messagingName)
+        let parts = try await descriptor.build(environment)
+        let consumers = parts.consumers.map {
+            MessageConsumerService(definition: $0, endpoint: endpoint, pool: pool, schema: descriptor.schema, source: descriptor.messagingName,
+                                   metrics: metrics, health: health, logger: logger, relayWake: wake,
+                                   prefetch: configuration.prefetch, batchSize: configuration.consumerBatchSize, clock: clock)
+        }
+        for (consumer, definition) in zip(consumers, parts.consumers) {
+            try await retrying("consuming queue \(definition.queue.name)", timeoutSeconds: configuration.startupTimeoutSeconds,
+                               logger: logger, fatal: brokerFatal) { try await consumer.connect() }
+        }
+        let relay = OutboxRelay(pool: pool, publisher: publisher, schema: descriptor.schema, metrics: metrics, health: health,
+                                logger: logger, wake: wake)
+        let router = Router()
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        HealthRoutes.add(to: router, pool: pool, health: health, metrics: metrics, service: descriptor.name)
+        parts.routes(router)
+        let app = Application(router: router,
+                              configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort),
+                                                   serverName: "citygrid-\(descriptor.name)"),
+                              logger: logger)
+        // ServiceGroup stops services in reverse order: consumers stop taking work first, then
+        // timers and HTTP, and the relay last so it can flush what the others committed.
+        let services: [any Service] = [relay, app] + parts.background + consumers
+        let group = ServiceGroup(configuration: .init(
+            services: services,
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        logger.info("service started", metadata: ["http": "\(configuration.httpHost):\(configuration.httpPort)", "db": "\(pool.settings.redactedURL)", "amqp": "\(endpoint.redacted)"])
+        return Runtime(group: group)
+    }
+}

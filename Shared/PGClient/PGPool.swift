@@ -1,0 +1,127 @@
+import BlockingThread
+import Foundation
+
+/// How to reach PostgreSQL and how each session behaves.
+public struct PGSettings: Sendable {
+    /// A libpq connection URI (`postgresql://user:password@host:port/db`) or key=value string.
+    public var url: String
+    public var applicationName: String
+    public var poolSize: Int
+    public var statementTimeoutMilliseconds: Int
+    public var lockTimeoutMilliseconds: Int
+    public var connectTimeoutSeconds: Int
+
+    public init(url: String, applicationName: String, poolSize: Int = 4, statementTimeoutMilliseconds: Int = 15_000,
+                lockTimeoutMilliseconds: Int = 10_000, connectTimeoutSeconds: Int = 5) {
+        self.url = url
+        self.applicationName = applicationName
+        self.poolSize = poolSize
+        self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+        self.lockTimeoutMilliseconds = lockTimeoutMilliseconds
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+    }
+
+    /// The URL with the password masked, for logs and errors.
+    public var redactedURL: String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url.contains("password=") ? "(connection string)" : url }
+        components.password = "***"
+        return components.string ?? "(connection string)"
+    }
+}
+
+/// A fixed set of connections, each on its own thread. Work is a synchronous closure that runs
+/// on the connection's thread, so blocking libpq calls never occupy Swift's cooperative pool.
+/// Connections open lazily and re-open after they break.
+public final class PGPool: Sendable {
+    private let workers: [Worker]
+    private let lease: Lease
+    public let settings: PGSettings
+
+    public init(settings: PGSettings) {
+        self.settings = settings
+        self.workers = (0..<max(1, settings.poolSize)).map { Worker(thread: BlockingThread(name: "pg-\(settings.applicationName)-\($0)")) }
+        self.lease = Lease(count: workers.count)
+    }
+
+    deinit { workers.forEach { $0.thread.shutdown() } }
+
+    /// Runs `body` with a connection outside a transaction (autocommit).
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
+        let index = await lease.acquire()
+        defer { Task { await lease.release(index) } }
+        let worker = workers[index]
+        return try await worker.thread.run { [settings] in
+            let connection = try worker.connection(settings)
+            do {
+                return try body(connection)
+            } catch let error as PGError where error.kind == .connection {
+                worker.drop()
+                throw error
+            }
+        }
+    }
+
+    /// Runs `body` inside BEGIN … COMMIT; any thrown error rolls back and is rethrown.
+    public func transaction<T: Sendable>(isolation: IsolationLevel = .readCommitted,
+                                         _ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
+        try await withConnection { connection in
+            try connection.query(isolation == .readCommitted ? "BEGIN" : "BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+            do {
+                let value = try body(connection)
+                try connection.query("COMMIT")
+                return value
+            } catch {
+                if connection.isHealthy { _ = try? connection.query("ROLLBACK") }
+                throw error
+            }
+        }
+    }
+
+    public enum IsolationLevel: String, Sendable {
+        case readCommitted = "READ COMMITTED"
+        case repeatableRead = "REPEATABLE READ"
+        case serializable = "SERIALIZABLE"
+    }
+
+    /// Checks that the database answers (`SELECT 1`).
+    public func ping() async throws {
+        try await withConnection { try $0.query("SELECT 1") }
+    }
+
+    /// Closes every connection (they re-open on next use).
+    public func closeAll() async {
+        for worker in workers { _ = try? await worker.thread.run { worker.drop() } }
+    }
+
+    final class Worker: @unchecked Sendable {
+        let thread: BlockingThread
+        private var connection: PGConnection?  // touched only on `thread`
+        init(thread: BlockingThread) { self.thread = thread }
+
+        func connection(_ settings: PGSettings) throws -> PGConnection {
+            if let connection, connection.isHealthy { return connection }
+            connection = nil
+            let fresh = try PGConnection(settings: settings)
+            connection = fresh
+            return fresh
+        }
+
+        func drop() { connection = nil }
+    }
+
+    /// Hands out worker indexes; callers wait in FIFO order when all are busy.
+    actor Lease {
+        private var free: [Int]
+        private var waiters: [CheckedContinuation<Int, Never>] = []
+        init(count: Int) { free = Array((0..<count).reversed()) }
+
+        func acquire() async -> Int {
+            if let index = free.popLast() { return index }
+            return await withCheckedContinuation { waiters.append($0) }
+        }
+
+        func release(_ index: Int) {
+            if waiters.isEmpty { free.append(index) } else { waiters.removeFirst().resume(returning: index) }
+        }
+    }
+}

@@ -1,0 +1,252 @@
+import AMQPClient
+import CityGridModel
+import Foundation
+import PGClient
+import Testing
+
+/// The platform's reliability contract on a real RabbitMQ and PostgreSQL, exercised through
+/// `platform-probe`, a service built on the platform exactly like the five real ones.
+@Suite("Messaging reliability (real broker and database)", .serialized)
+struct PlatformReliabilityTests {
+    let env = TestEnvironment()
+
+    func probe(role: String, fault: String? = nil, port: Int = testPort()) throws -> ServiceProcess {
+        var variables = [
+            "CITYGRID_DB_URL": try env.require("CITYGRID_TEST_DB_URL_PROBE"),
+            "CITYGRID_AMQP_URL": try env.require("CITYGRID_TEST_AMQP_URL_PROBE"),
+            "PROBE_ROLE": role,
+        ]
+        if let fault { variables["CITYGRID_FAULT"] = fault }
+        return try ServiceProcess(executable: env.binDirectory + "/platform-probe", port: port, environment: variables)
+    }
+
+    func effects(_ pool: PGPool, subject: String) async throws -> (rows: Int, distinct: Int) {
+        try await pool.withConnection { c in
+            let row = try c.query("SELECT count(*) AS n, count(DISTINCT message_id) AS d FROM probe.effects WHERE subject = $1", [subject]).first!
+            return (try row.int("n"), try row.int("d"))
+        }
+    }
+
+    func unsent(_ pool: PGPool, subject: String) async throws -> Int {
+        try await pool.withConnection { c in
+            try c.query("SELECT count(*) AS n FROM probe.outbox WHERE subject = $1 AND sent_at IS NULL", [subject]).first!.int("n")
+        }
+    }
+
+    /// Publishes a raw message as the test's admin user.
+    func publishRaw(_ body: String, routingKey: String, messageId: String = UUID().uuidString) async throws -> PublishOutcome {
+        let publisher = try env.adminPublisher()
+        let outcome = try await publisher.publish([OutgoingMessage(
+            exchange: MessagingNames.eventsExchange, routingKey: routingKey, messageId: messageId,
+            type: "citygrid.probe.work.v1", body: Array(body.utf8))])
+        await publisher.disconnect()
+        return outcome[0]
+    }
+
+    func envelope(id: UUID = UUID(), subject: String, sequence: Int, after: Int? = nil) -> String {
+        let afterJSON = after.map { ",\"after\":\($0)" } ?? ""
+        return """
+            {"specversion":"1.0","id":"\(id.uuidString.lowercased())","type":"citygrid.probe.work.v1","source":"/citygrid/test",\
+            "time":"2026-11-25T10:00:00.000Z","subject":"\(subject)","datacontenttype":"application/json",\
+            "data":{"sequence":\(sequence),"key":"t"\(afterJSON)}}
+            """
+    }
+
+    @Test("a message published by one process is consumed by another and applied once")
+    func publishedByOneConsumedByAnother() async throws {
+        let pool = try env.adminPool()
+        let consumer = try probe(role: "consumer")
+        let producer = try probe(role: "producer")
+        defer { consumer.terminate(); producer.terminate() }
+        try await consumer.waitUntilReady()
+        try await producer.waitUntilReady()
+        let subject = "s-\(UUID())"
+        let (status, _) = try await producer.http("POST", "/probe/emit?subject=\(subject)&count=200")
+        #expect(status == 202)
+        try await eventually("200 effects") { try await effects(pool, subject: subject).rows >= 200 }
+        try await Task.sleep(for: .milliseconds(500))
+        let result = try await effects(pool, subject: subject)
+        #expect(result.rows == 200)
+        #expect(result.distinct == 200)
+        #expect(try await unsent(pool, subject: subject) == 0)
+    }
+
+    @Test("the same message delivered twice has exactly one effect")
+    func duplicateDelivery() async throws {
+        let pool = try env.adminPool()
+        let consumer = try probe(role: "consumer")
+        defer { consumer.terminate() }
+        try await consumer.waitUntilReady()
+        let subject = "dup-\(UUID())"
+        let id = UUID()
+        let body = envelope(id: id, subject: subject, sequence: 1)
+        #expect(try await publishRaw(body, routingKey: "probe.work.t") == .confirmed)
+        #expect(try await publishRaw(body, routingKey: "probe.work.t") == .confirmed)
+        #expect(try await publishRaw(body, routingKey: "probe.work.t") == .confirmed)
+        try await eventually("one effect") { try await effects(pool, subject: subject).rows == 1 }
+        let (_, metrics) = try await consumer.http("GET", "/metrics")
+        try await eventually("duplicates counted") {
+            let (_, m) = try await consumer.http("GET", "/metrics")
+            return String(decoding: m, as: UTF8.self).contains("citygrid_messages_duplicates_skipped_total{service=\"platform-probe\"} 2")
+        }
+        _ = metrics
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(try await effects(pool, subject: subject).rows == 1)
+    }
+
+    @Test("a consumer killed after commit but before ack is redelivered on restart and still applies once")
+    func killAfterCommitBeforeAck() async throws {
+        let pool = try env.adminPool()
+        let port = testPort()
+        let crashing = try probe(role: "consumer", fault: "kill-after-commit-before-ack", port: port)
+        try await crashing.waitUntilReady()
+        let subject = "ack-\(UUID())"
+        #expect(try await publishRaw(envelope(subject: subject, sequence: 7), routingKey: "probe.work.t") == .confirmed)
+        let status = try await crashing.waitForExit()
+        #expect(status == 9 || crashing.process.terminationReason == .uncaughtSignal)
+        // Committed, never acked.
+        #expect(try await effects(pool, subject: subject).rows == 1)
+        let restarted = try probe(role: "consumer", port: port)
+        defer { restarted.terminate() }
+        try await restarted.waitUntilReady()
+        try await eventually("redelivery skipped as duplicate") {
+            let (_, m) = try await restarted.http("GET", "/metrics")
+            return String(decoding: m, as: UTF8.self).contains("citygrid_messages_duplicates_skipped_total{service=\"platform-probe\"} 1")
+        }
+        #expect(try await effects(pool, subject: subject).rows == 1)
+    }
+
+    @Test("a process killed after commit but before publish has its outbox published after restart")
+    func killBeforeRelay() async throws {
+        let pool = try env.adminPool()
+        let consumer = try probe(role: "consumer")
+        defer { consumer.terminate() }
+        try await consumer.waitUntilReady()
+        let port = testPort()
+        let producer = try probe(role: "producer", fault: "kill-before-relay", port: port)
+        try await producer.waitUntilReady()
+        let subject = "relay-\(UUID())"
+        _ = try? await producer.http("POST", "/probe/emit?subject=\(subject)&count=5")
+        _ = try await producer.waitForExit()
+        #expect(try await unsent(pool, subject: subject) == 5)
+        #expect(try await effects(pool, subject: subject).rows == 0)
+        let restarted = try probe(role: "producer", port: port)
+        defer { restarted.terminate() }
+        try await restarted.waitUntilReady()
+        try await eventually("5 effects after restart") { try await effects(pool, subject: subject).rows == 5 }
+        #expect(try await unsent(pool, subject: subject) == 0)
+        #expect(try await effects(pool, subject: subject).distinct == 5)
+    }
+
+    @Test("a publish to a routing key no queue is bound to is detected and kept, not lost")
+    func unroutableIsKept() async throws {
+        let pool = try env.adminPool()
+        let producer = try probe(role: "producer")
+        defer { producer.terminate() }
+        try await producer.waitUntilReady()
+        let subject = "unroutable-\(UUID())"
+        _ = try await producer.http("POST", "/probe/emit?subject=\(subject)&count=1&topic=nowhere")
+        try await eventually("row marked as returned") {
+            try await pool.withConnection { c in
+                let row = try c.query("SELECT sent_at, attempts, last_error FROM probe.outbox WHERE subject = $1", [subject]).first
+                return row?["sent_at"] == nil && (row?.optionalInt("attempts") ?? 0) >= 1 && (row?["last_error"] ?? "").contains("NO_ROUTE")
+            }
+        }
+        let (_, metrics) = try await producer.http("GET", "/metrics")
+        #expect(String(decoding: metrics, as: UTF8.self).contains("citygrid_messages_returned_total{service=\"platform-probe\"} 1"))
+        #expect(try await unsent(pool, subject: subject) == 1)
+    }
+
+    @Test("undecodable and invalid messages go to the dead-letter queue with a reason; consumption goes on")
+    func poisonMessagesAreDeadLettered() async throws {
+        let pool = try env.adminPool()
+        let consumer = try probe(role: "consumer")
+        defer { consumer.terminate() }
+        try await consumer.waitUntilReady()
+        let admin = AMQPConsumer(endpoint: try AMQPEndpoint(url: try env.require("CITYGRID_TEST_AMQP_ADMIN_URL")),
+                                 topology: Topology(), queue: "probe.work.dlq", prefetch: 10)
+        // Drain what earlier runs left in the dead-letter queue.
+        try await admin.connect()
+        while let old = try await admin.next(timeoutMilliseconds: 300) { try await admin.ack(old) }
+        let subject = "poison-\(UUID())"
+        #expect(try await publishRaw("this is not json {", routingKey: "probe.work.t") == .confirmed)
+        #expect(try await publishRaw(envelope(subject: subject, sequence: -5), routingKey: "probe.work.t") == .confirmed)
+        #expect(try await publishRaw(envelope(subject: subject, sequence: 3), routingKey: "probe.work.t") == .confirmed)
+        try await eventually("valid message applied after the poison ones") { try await effects(pool, subject: subject).rows == 1 }
+        var reasons: [String] = []
+        let deadline = ContinuousClock.now + .seconds(15)
+        while reasons.count < 2 && ContinuousClock.now < deadline {
+            if let d = try await admin.next(timeoutMilliseconds: 500) {
+                reasons.append(d.headers[MessagingNames.deadLetterReasonHeader] ?? "(no reason)")
+                try await admin.ack(d)
+            }
+        }
+        await admin.close()
+        #expect(reasons.count == 2)
+        #expect(reasons.contains { $0.contains("undecodable envelope") })
+        #expect(reasons.contains { $0.contains("sequence must be ≥ 0") })
+    }
+
+    @Test("a message that arrives before the one it depends on is parked, then applied in order")
+    func earlyMessageIsParked() async throws {
+        let pool = try env.adminPool()
+        let consumer = try probe(role: "consumer")
+        defer { consumer.terminate() }
+        try await consumer.waitUntilReady()
+        let subject = "order-\(UUID())"
+        #expect(try await publishRaw(envelope(subject: subject, sequence: 2, after: 1), routingKey: "probe.work.t") == .confirmed)
+        try await eventually("parked") {
+            try await pool.withConnection { c in try c.query("SELECT count(*) AS n FROM probe.parked_messages WHERE subject = $1", [subject]).first!.int("n") == 1 }
+        }
+        #expect(try await effects(pool, subject: subject).rows == 0)
+        #expect(try await publishRaw(envelope(subject: subject, sequence: 1), routingKey: "probe.work.t") == .confirmed)
+        try await eventually("both applied") { try await effects(pool, subject: subject).rows == 2 }
+        let order = try await pool.withConnection { c in
+            try c.query("SELECT sequence FROM probe.effects WHERE subject = $1 ORDER BY id", [subject]).rows.map { try $0.int("sequence") }
+        }
+        #expect(order == [1, 2])
+    }
+
+    @Test("RabbitMQ killed and restarted mid-stream: every message applied exactly once")
+    func brokerRestartMidStream() async throws {
+        let pool = try env.adminPool()
+        let consumer = try probe(role: "consumer")
+        let producer = try probe(role: "producer")
+        defer { consumer.terminate(); producer.terminate() }
+        try await consumer.waitUntilReady()
+        try await producer.waitUntilReady()
+        let subject = "restart-\(UUID())"
+        // 30 batches of 10, with the broker killed (kill -9) after the 10th batch.
+        for batch in 0..<30 {
+            if batch == 10 { try await env.infra("amqp-restart", "kill") }
+            _ = try? await producer.http("POST", "/probe/emit?subject=\(subject)&count=10&start=\(batch * 10)")
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try await eventually(timeout: .seconds(90), "300 effects after the restart") { try await effects(pool, subject: subject).rows >= 300 }
+        try await Task.sleep(for: .seconds(1))
+        let result = try await effects(pool, subject: subject)
+        #expect(result.rows == 300)
+        #expect(result.distinct == 300)
+        #expect(try await unsent(pool, subject: subject) == 0)
+        let sequences = try await pool.withConnection { c in
+            try c.query("SELECT count(DISTINCT sequence) AS n FROM probe.effects WHERE subject = $1", [subject]).first!.int("n")
+        }
+        #expect(sequences == 300)
+    }
+
+    @Test("SIGTERM drains: in-flight work finishes, the outbox is flushed, exit code 0")
+    func gracefulShutdown() async throws {
+        let pool = try env.adminPool()
+        let consumer = try probe(role: "consumer")
+        defer { consumer.terminate() }
+        try await consumer.waitUntilReady()
+        let producer = try probe(role: "producer")
+        try await producer.waitUntilReady()
+        let subject = "drain-\(UUID())"
+        _ = try await producer.http("POST", "/probe/emit?subject=\(subject)&count=50")
+        producer.terminate()
+        #expect(try await producer.waitForExit() == 0)
+        #expect(try await unsent(pool, subject: subject) == 0)
+        try await eventually("all 50 applied") { try await effects(pool, subject: subject).rows == 50 }
+    }
+}

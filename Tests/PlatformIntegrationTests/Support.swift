@@ -1,0 +1,137 @@
+import AMQPClient
+import CityGridModel
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import PGClient
+import Testing
+
+/// Connection settings for the test broker and database, exported by `scripts/test`
+/// (from `.state/env/test.env`). A missing variable fails the test: these tests never skip.
+struct TestEnvironment {
+    let values = ProcessInfo.processInfo.environment
+
+    func require(_ name: String) throws -> String {
+        guard let value = values[name], !value.isEmpty else {
+            throw TestSetupError("\(name) is not set: run the suite with scripts/test (it starts RabbitMQ and PostgreSQL and exports it)")
+        }
+        return value
+    }
+
+    var binDirectory: String {
+        values["CITYGRID_BIN_DIR"] ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent(".build/debug").path
+    }
+
+    func adminPool() throws -> PGPool {
+        PGPool(settings: PGSettings(url: try require("CITYGRID_TEST_PG_ADMIN_URL"), applicationName: "platform-tests", poolSize: 2))
+    }
+
+    func adminPublisher() throws -> AMQPPublisher {
+        AMQPPublisher(endpoint: try AMQPEndpoint(url: try require("CITYGRID_TEST_AMQP_ADMIN_URL")), topology: Topology(), name: "test-admin-publisher")
+    }
+
+    /// Runs `scripts/infra <verb>` (broker and database restarts). Spawned with posix_spawn and
+    /// reaped with waitpid: the broker it starts outlives the script, so no pipes are shared.
+    func infra(_ arguments: String...) async throws {
+        let script = try require("CITYGRID_INFRA")
+        let argv = [script] + arguments
+        var pid: pid_t = 0
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        let cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        let rc = posix_spawn(&pid, script, &actions, nil, cArgs, environ)
+        guard rc == 0 else { throw TestSetupError("cannot start \(script): errno \(rc)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        guard status == 0 else { throw TestSetupError("scripts/infra \(arguments.joined(separator: " ")) failed (status \(status))") }
+    }
+}
+
+struct TestSetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A service process started for a test, killed when the test is done with it.
+final class ServiceProcess: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let stderr = Pipe()
+    private(set) var stderrText = ""
+
+    init(executable: String, port: Int, environment: [String: String], arguments: [String] = []) throws {
+        self.port = port
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["CITYGRID_HTTP_PORT"] = String(port)
+        env["CITYGRID_LOG_LEVEL"] = env["CITYGRID_TEST_LOG_LEVEL"] ?? "warning"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        process.standardError = stderr
+        process.standardOutput = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Reads what the process wrote to stderr (call after it exited).
+    func collectStderr() -> String {
+        let data = stderr.fileHandleForReading.readDataToEndOfFile()
+        stderrText = String(decoding: data, as: UTF8.self)
+        return stderrText
+    }
+
+    func waitUntilReady(timeout: Duration = .seconds(30)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if !process.isRunning {
+                throw TestSetupError("process exited with \(process.terminationStatus) before becoming ready: \(collectStderr())")
+            }
+            if let (status, _) = try? await http("GET", "/health/ready"), status == 200 { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw TestSetupError("service on port \(port) not ready within \(timeout)")
+    }
+
+    @discardableResult
+    func http(_ method: String, _ path: String, body: Data? = nil) async throws -> (Int, Data) {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.httpBody = body
+        request.timeoutInterval = 10
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    func terminate() { if process.isRunning { process.terminate() } }
+    func kill9() { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+    func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now > deadline { kill9(); throw TestSetupError("process did not exit within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return process.terminationStatus
+    }
+
+    deinit { kill9() }
+}
+
+/// Polls `condition` until it holds or the timeout passes.
+func eventually(timeout: Duration = .seconds(30), _ what: String, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if (try? await condition()) == true { return }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    throw TestSetupError("timed out after \(timeout) waiting for: \(what)")
+}
+
+/// A random free-ish TCP port for a test's service.
+func testPort() -> Int { Int.random(in: 20_000...29_999) }
