@@ -48,6 +48,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // C libraries, wrapped once; nothing but AMQPClient / PGClient imports them.
@@ -67,6 +68,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Shared/CityGridPlatform",
             swiftSettings: swiftSettings
@@ -93,9 +95,17 @@ let package = Package(
                 swiftSettings: swiftSettings
             ),
             .testTarget(name: "CityGridModelTests", dependencies: ["CityGridModel"], path: "Tests/CityGridModelTests"),
+            .testTarget(name: "IntakeTests", dependencies: ["IntakeService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/IntakeTests"),
+            .testTarget(name: "GridRoutingTests", dependencies: ["GridRoutingService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/GridRoutingTests"),
+            .testTarget(name: "SupervisionTests", dependencies: ["SupervisionService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/SupervisionTests"),
+            .testTarget(name: "DisposalTests", dependencies: ["DisposalService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/DisposalTests"),
+            .testTarget(name: "AssessmentTests", dependencies: ["AssessmentService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/AssessmentTests"),
+            .testTarget(name: "EndToEndTests", dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/EndToEndTests"),
+            // Helpers shared by the integration tests: environment, service processes, polling.
+            .target(name: "TestSupport", dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient"], path: "Tests/TestSupport"),
             .testTarget(
                 name: "PlatformIntegrationTests",
-                dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient"],
+                dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"],
                 path: "Tests/PlatformIntegrationTests"
             ),
         ]

@@ -59,6 +59,8 @@ public struct ServiceConfiguration: Sendable {
     public var statementTimeoutMilliseconds: Int
     /// Folder with the city's reference data (classes, grids, calendars…).
     public var referenceDataPath: String
+    /// Shared secret that signs bearer tokens (`CITYGRID_TOKEN_SECRET`).
+    public var tokenSecret: String
 
     /// Reads and validates the configuration.
     /// - Parameters:
@@ -96,8 +98,17 @@ public struct ServiceConfiguration: Sendable {
             logFormat: format,
             startupTimeoutSeconds: try environment.int("CITYGRID_STARTUP_TIMEOUT", default: 15, range: 0...600),
             statementTimeoutMilliseconds: try environment.int("CITYGRID_STATEMENT_TIMEOUT_MS", default: 15_000, range: 100...600_000),
-            referenceDataPath: environment.string("CITYGRID_REFERENCE_DATA", default: defaultReferenceDataPath())
+            referenceDataPath: environment.string("CITYGRID_REFERENCE_DATA", default: defaultReferenceDataPath()),
+            tokenSecret: try tokenSecret(environment)
         )
+    }
+
+    static func tokenSecret(_ environment: EnvironmentReader) throws(ConfigurationError) -> String {
+        let secret = environment.string("CITYGRID_TOKEN_SECRET", default: "citygrid-dev-secret-not-for-production")
+        guard secret.utf8.count >= 16 else {
+            throw ConfigurationError(variable: "CITYGRID_TOKEN_SECRET", problem: "must be at least 16 bytes long")
+        }
+        return secret
     }
 
     /// `Shared/reference-data` next to the binary's source tree when run from a checkout, else

@@ -43,6 +43,9 @@ public struct ServiceEnvironment: Sendable {
     public let schema: String
     public let messagingName: String
 
+    /// Verifies the bearer tokens of HTTP requests.
+    public var tokens: TokenAuthority { TokenAuthority(secret: configuration.tokenSecret) }
+
     /// Runs `body` in a transaction with an outbox bound to it; wakes the relay after commit.
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (PGConnection, OutboxWriter) throws -> T) async throws -> T {
         let wrote = Flag()

@@ -2,6 +2,7 @@ import AMQPClient
 import CityGridModel
 import Foundation
 import PGClient
+import TestSupport
 import Testing
 
 /// The platform's reliability contract on a real RabbitMQ and PostgreSQL, exercised through

@@ -352,3 +352,110 @@ public struct CaseTransitioned: DomainEvent, Equatable {
         self.reporterId = reporterId
     }
 }
+
+/// What a department did with its task (处置 / 反馈 and the side-path requests).
+public enum TaskAction: String, Codable, Sendable, CaseIterable {
+    case accepted
+    case progressNoted = "progress_noted"
+    case completed
+    case returnRequested = "return_requested"
+    case extensionRequested = "extension_requested"
+    case suspensionRequested = "suspension_requested"
+}
+
+/// `disposal.task.<action>` — a department's update on its task, relayed by disposal to the
+/// supervision centre. Departments never close cases: completion only asks for a check (核查).
+public struct TaskUpdated: DomainEvent, Equatable {
+    public static let eventType = "citygrid.task.updated.v1"
+    public var routingKey: String { "disposal.task.\(action.rawValue.replacingOccurrences(of: "_", with: "-"))" }
+
+    public var updateId: UUID
+    public var dispatchId: UUID
+    public var caseId: UUID
+    public var caseNumber: String
+    public var departmentCode: String
+    public var action: TaskAction
+    /// The department's staff member or system that acted.
+    public var actorId: String
+    public var at: Date
+    public var note: String?
+    /// Completion result (处置结果).
+    public var result: String?
+    /// Reason for a return, extension or suspension.
+    public var reason: String?
+    public var requestedDeadline: Date?
+    public var photos: [String]
+
+    public init(updateId: UUID, dispatchId: UUID, caseId: UUID, caseNumber: String, departmentCode: String, action: TaskAction,
+                actorId: String, at: Date, note: String? = nil, result: String? = nil, reason: String? = nil,
+                requestedDeadline: Date? = nil, photos: [String] = []) {
+        self.updateId = updateId
+        self.dispatchId = dispatchId
+        self.caseId = caseId
+        self.caseNumber = caseNumber
+        self.departmentCode = departmentCode
+        self.action = action
+        self.actorId = actorId
+        self.at = at
+        self.note = note
+        self.result = result
+        self.reason = reason
+        self.requestedDeadline = requestedDeadline
+        self.photos = photos
+    }
+}
+
+/// What the supervision centre tells a department about its task.
+public enum TaskNoticeKind: String, Codable, Sendable, CaseIterable {
+    case extensionApproved = "extension_approved"
+    case extensionRefused = "extension_refused"
+    case suspensionApproved = "suspension_approved"
+    case suspensionRefused = "suspension_refused"
+    case resumed
+    case returnApproved = "return_approved"
+    case returnRefused = "return_refused"
+    /// 返工: the check failed; the department must handle it again (new dispatch id and deadline).
+    case reworked
+    case closed
+    case voided
+    /// Deadline approaching (黄灯).
+    case warning
+    /// Deadline passed (红灯).
+    case overdue
+    /// 督办: an urging notice from the dispatcher.
+    case urged
+}
+
+/// `supervision.notice.<departmentCode>.<kind>` — decisions, rework, closure and urging for a
+/// department's task. Departments bind `supervision.notice.<their code>.#`.
+public struct TaskNotice: DomainEvent, Equatable {
+    public static let eventType = "citygrid.task.notice.v1"
+    public var routingKey: String { "supervision.notice.\(departmentCode).\(kind.rawValue.replacingOccurrences(of: "_", with: "-"))" }
+
+    public var noticeId: UUID
+    public var kind: TaskNoticeKind
+    public var caseId: UUID
+    public var caseNumber: String
+    public var departmentCode: String
+    /// The dispatch the notice is about (for `reworked`, the new one).
+    public var dispatchId: UUID
+    public var at: Date
+    /// The new or current handling deadline.
+    public var deadline: Date?
+    public var reason: String?
+    public var message: String?
+
+    public init(noticeId: UUID, kind: TaskNoticeKind, caseId: UUID, caseNumber: String, departmentCode: String, dispatchId: UUID,
+                at: Date, deadline: Date? = nil, reason: String? = nil, message: String? = nil) {
+        self.noticeId = noticeId
+        self.kind = kind
+        self.caseId = caseId
+        self.caseNumber = caseNumber
+        self.departmentCode = departmentCode
+        self.dispatchId = dispatchId
+        self.at = at
+        self.deadline = deadline
+        self.reason = reason
+        self.message = message
+    }
+}

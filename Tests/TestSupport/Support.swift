@@ -5,36 +5,37 @@ import Foundation
 import FoundationNetworking
 #endif
 import PGClient
-import Testing
+
 
 /// Connection settings for the test broker and database, exported by `scripts/test`
 /// (from `.state/env/test.env`). A missing variable fails the test: these tests never skip.
-struct TestEnvironment {
-    let values = ProcessInfo.processInfo.environment
+public struct TestEnvironment: Sendable {
+    public init() {}
+    public let values = ProcessInfo.processInfo.environment
 
-    func require(_ name: String) throws -> String {
+    public func require(_ name: String) throws -> String {
         guard let value = values[name], !value.isEmpty else {
             throw TestSetupError("\(name) is not set: run the suite with scripts/test (it starts RabbitMQ and PostgreSQL and exports it)")
         }
         return value
     }
 
-    var binDirectory: String {
+    public var binDirectory: String {
         values["CITYGRID_BIN_DIR"] ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent(".build/debug").path
     }
 
-    func adminPool() throws -> PGPool {
+    public func adminPool() throws -> PGPool {
         PGPool(settings: PGSettings(url: try require("CITYGRID_TEST_PG_ADMIN_URL"), applicationName: "platform-tests", poolSize: 2))
     }
 
-    func adminPublisher() throws -> AMQPPublisher {
+    public func adminPublisher() throws -> AMQPPublisher {
         AMQPPublisher(endpoint: try AMQPEndpoint(url: try require("CITYGRID_TEST_AMQP_ADMIN_URL")), topology: Topology(), name: "test-admin-publisher")
     }
 
     /// Runs `scripts/infra <verb>` (broker and database restarts). Spawned with posix_spawn and
     /// reaped with waitpid: the broker it starts outlives the script, so no pipes are shared.
-    func infra(_ arguments: String...) async throws {
+    public func infra(_ arguments: String...) async throws {
         let script = try require("CITYGRID_INFRA")
         let argv = [script] + arguments
         var pid: pid_t = 0
@@ -52,19 +53,19 @@ struct TestEnvironment {
     }
 }
 
-struct TestSetupError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct TestSetupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A service process started for a test, killed when the test is done with it.
-final class ServiceProcess: @unchecked Sendable {
-    let process = Process()
-    let port: Int
+public final class ServiceProcess: @unchecked Sendable {
+    public let process = Process()
+    public let port: Int
     let stderr = Pipe()
     private(set) var stderrText = ""
 
-    init(executable: String, port: Int, environment: [String: String], arguments: [String] = []) throws {
+    public init(executable: String, port: Int, environment: [String: String], arguments: [String] = []) throws {
         self.port = port
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -80,13 +81,13 @@ final class ServiceProcess: @unchecked Sendable {
     }
 
     /// Reads what the process wrote to stderr (call after it exited).
-    func collectStderr() -> String {
+    public func collectStderr() -> String {
         let data = stderr.fileHandleForReading.readDataToEndOfFile()
         stderrText = String(decoding: data, as: UTF8.self)
         return stderrText
     }
 
-    func waitUntilReady(timeout: Duration = .seconds(30)) async throws {
+    public func waitUntilReady(timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             if !process.isRunning {
@@ -99,19 +100,20 @@ final class ServiceProcess: @unchecked Sendable {
     }
 
     @discardableResult
-    func http(_ method: String, _ path: String, body: Data? = nil) async throws -> (Int, Data) {
+    public func http(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> (Int, Data) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
+        for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         request.httpBody = body
         request.timeoutInterval = 10
         let (data, response) = try await URLSession.shared.data(for: request)
         return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
     }
 
-    func terminate() { if process.isRunning { process.terminate() } }
-    func kill9() { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+    public func terminate() { if process.isRunning { process.terminate() } }
+    public func kill9() { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
-    func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
+    public func waitForExit(timeout: Duration = .seconds(20)) async throws -> Int32 {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             if ContinuousClock.now > deadline { kill9(); throw TestSetupError("process did not exit within \(timeout)") }
@@ -124,7 +126,7 @@ final class ServiceProcess: @unchecked Sendable {
 }
 
 /// Polls `condition` until it holds or the timeout passes.
-func eventually(timeout: Duration = .seconds(30), _ what: String, _ condition: () async throws -> Bool) async throws {
+public func eventually(timeout: Duration = .seconds(30), _ what: String, _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if (try? await condition()) == true { return }
@@ -134,4 +136,4 @@ func eventually(timeout: Duration = .seconds(30), _ what: String, _ condition: (
 }
 
 /// A random free-ish TCP port for a test's service.
-func testPort() -> Int { Int.random(in: 20_000...29_999) }
+public func testPort() -> Int { Int.random(in: 20_000...29_999) }
