@@ -103,6 +103,9 @@ public struct ServiceConfiguration: Sendable {
         )
     }
 
+    /// The token secret from the process environment (for tools that issue tokens).
+    public static func tokenSecretFromEnvironment() throws -> String { try tokenSecret(EnvironmentReader()) }
+
     static func tokenSecret(_ environment: EnvironmentReader) throws(ConfigurationError) -> String {
         let secret = environment.string("CITYGRID_TOKEN_SECRET", default: "citygrid-dev-secret-not-for-production")
         guard secret.utf8.count >= 16 else {

@@ -65,7 +65,7 @@ public final class ServiceProcess: @unchecked Sendable {
     let stderr = Pipe()
     private(set) var stderrText = ""
 
-    public init(executable: String, port: Int, environment: [String: String], arguments: [String] = []) throws {
+    public init(executable: String, port: Int, environment: [String: String], arguments: [String] = [], removing: [String] = []) throws {
         self.port = port
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -73,6 +73,7 @@ public final class ServiceProcess: @unchecked Sendable {
         env["CITYGRID_HTTP_PORT"] = String(port)
         env["CITYGRID_LOG_LEVEL"] = env["CITYGRID_TEST_LOG_LEVEL"] ?? "warning"
         for (k, v) in environment { env[k] = v }
+        for k in removing { env.removeValue(forKey: k) }
         process.environment = env
         process.standardError = stderr
         process.standardOutput = FileHandle.nullDevice

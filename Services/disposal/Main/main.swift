@@ -1,1 +1,5 @@
-print("not yet")
+// The disposal service process: departments' task inboxes (处置 + 反馈).
+import CityGridPlatform
+import DisposalService
+
+await ServiceMain.run(DisposalService.descriptor)

@@ -1,1 +1,5 @@
-print("not yet")
+// The intake service process (product `intake`).
+import CityGridPlatform
+import IntakeService
+
+await ServiceMain.run(IntakeService.descriptor)

@@ -1,1 +1,4 @@
-print("not yet")
+import CityGridPlatform
+import SupervisionService
+
+await ServiceMain.run(SupervisionService.descriptor)

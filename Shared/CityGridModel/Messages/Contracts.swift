@@ -340,6 +340,8 @@ public struct CaseTransitioned: DomainEvent, Equatable {
     public var classCode: String?
     public var gridCode: String?
     public var reporterId: String?
+    /// Optional (added for assessment's 完好率): the 16-digit component code when the case names one.
+    public var componentCode: String? = nil
 
     public init(entry: TimelineEntry, caseNumber: String, channel: ReportChannel?, kind: ClassKind?, classCode: String?,
                 gridCode: String?, reporterId: String?) {
@@ -458,4 +460,106 @@ public struct TaskNotice: DomainEvent, Equatable {
         self.reason = reason
         self.message = message
     }
+}
+
+/// `hotline.<platform>.report` / `police.110.report` on ``MessagingNames/inboundExchange`` —
+/// a report handed over by a hotline platform (12345, 12319) or by 110 linkage, envelope type
+/// `citygrid.hotline.report.v1`. The data is the same JSON as intake's `POST /api/v1/reports`
+/// body; `channel` must be `hotline_12345`, `hotline_12319` or `police_110`, and
+/// `channelReference` (the platform's ticket number) makes redelivery idempotent.
+public struct HotlineReport: DomainEvent, Equatable {
+    public static let eventType = "citygrid.hotline.report.v1"
+    public var routingKey: String {
+        switch channel {
+        case .police110: return "police.110.report"
+        case .hotline12319: return "hotline.12319.report"
+        default: return "hotline.12345.report"
+        }
+    }
+
+    public var channel: ReportChannel
+    public var channelReference: String?
+    public var reporterId: String?
+    public var reporterContact: String?
+    public var kind: ClassKind
+    public var classCode: String
+    public var conditionId: String?
+    public var componentCode: String?
+    public var location: ReportedLocation
+    public var description: String
+    public var photos: [String]?
+    public var reportedAt: Date?
+    public var selfHandled: Bool?
+    public var handledAtIntake: Bool?
+
+    public init(channel: ReportChannel, channelReference: String?, reporterId: String? = nil, reporterContact: String? = nil,
+                kind: ClassKind, classCode: String, conditionId: String? = nil, componentCode: String? = nil,
+                location: ReportedLocation, description: String, photos: [String]? = nil, reportedAt: Date? = nil,
+                selfHandled: Bool? = nil, handledAtIntake: Bool? = nil) {
+        self.channel = channel
+        self.channelReference = channelReference
+        self.reporterId = reporterId
+        self.reporterContact = reporterContact
+        self.kind = kind
+        self.classCode = classCode
+        self.conditionId = conditionId
+        self.componentCode = componentCode
+        self.location = location
+        self.description = description
+        self.photos = photos
+        self.reportedAt = reportedAt
+        self.selfHandled = selfHandled
+        self.handledAtIntake = handledAtIntake
+    }
+}
+
+/// The commands a department's system may send about its own task (see ``TaskCommand``).
+public enum TaskCommandKind: String, Codable, Sendable, CaseIterable {
+    /// 签收: the department takes the task.
+    case accept
+    /// A progress note (text + photo URLs); no state change.
+    case progress
+    /// 处理反馈: the work is done; the centre checks it (核查). `result` is required.
+    case complete
+    /// 回退申请: "not ours"; `reason` is required. The dispatcher decides.
+    case `return`
+    /// 延期申请: `requestedDeadline` (later than the current deadline) and `reason` are required.
+    case `extension`
+    /// 挂账申请: cannot be solved for now; `reason` is required.
+    case suspension
+}
+
+/// `<departmentCode>.<command>` on ``MessagingNames/departmentCommandsExchange`` — a department's
+/// system acting on its task over AMQP, envelope type `citygrid.task.command.v1`. The department
+/// is the first segment of the routing key (the broker restricts which keys a department's user
+/// may publish); disposal answers with a ``TaskUpdated`` or dead-letters the command with a
+/// reason. There is deliberately no command to close or void a case.
+public struct TaskCommand: Codable, Sendable, Equatable {
+    public static let eventType = "citygrid.task.command.v1"
+
+    public var dispatchId: UUID
+    /// Must equal the routing key's second segment.
+    public var command: TaskCommandKind
+    /// The department's staff member or system acting.
+    public var actorId: String
+    public var note: String?
+    public var result: String?
+    public var reason: String?
+    public var requestedDeadline: Date?
+    public var photos: [String]?
+
+    public init(dispatchId: UUID, command: TaskCommandKind, actorId: String, note: String? = nil, result: String? = nil,
+                reason: String? = nil, requestedDeadline: Date? = nil, photos: [String]? = nil) {
+        self.dispatchId = dispatchId
+        self.command = command
+        self.actorId = actorId
+        self.note = note
+        self.result = result
+        self.reason = reason
+        self.requestedDeadline = requestedDeadline
+        self.photos = photos
+    }
+
+    /// `<departmentCode>.<command>`.
+    public func routingKey(departmentCode: String) -> String { "\(departmentCode).\(command.rawValue)" }
 }

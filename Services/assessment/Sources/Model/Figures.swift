@@ -1,0 +1,147 @@
+import Foundation
+
+/// Rounds to 4 decimals so JSON and CSV show stable figures.
+@inline(__always) func r4(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
+
+/// `numerator / denominator`, nil when the denominator is 0 (no basis for a rate).
+@inline(__always) func rate(_ numerator: Int, _ denominator: Int) -> Double? {
+    denominator == 0 ? nil : r4(Double(numerator) / Double(denominator))
+}
+
+/// A weighted 0–100 score: each term is a rate in [0,1] times its weight; a rate with an empty
+/// denominator scores its full weight (nothing could go wrong).
+func score(_ terms: [(Double?, Double)]) -> Double {
+    let total = terms.map(\.1).reduce(0, +)
+    guard total > 0 else { return 0 }
+    let points = terms.reduce(0.0) { $0 + min(max($1.0 ?? 1, 0), 1) * $1.1 }
+    return r4(points * 100 / total)
+}
+
+/// 专业部门 figures for one period.
+public struct DepartmentFigures: Codable, Sendable, Hashable {
+    public var code: String
+    /// 应处置数 (= 应结案数 for a department): attributed, filed, dispatched to it, not suspended.
+    public var due = 0
+    /// 处置数
+    public var handled = 0
+    /// 按期处置数
+    public var handledOnTime = 0
+    /// 超期数: handled late, or still open past the deadline.
+    public var overdue = 0
+    /// 超期待处置数: not handled and the deadline passed.
+    public var overduePending = 0
+    /// 返工数 / 回退数 / 延期数
+    public var reworks = 0
+    public var returns = 0
+    public var extensions = 0
+    /// 挂账: attributed cases left out of the denominators.
+    public var suspended = 0
+    public var disposalRate: Double?
+    public var onTimeRate: Double?
+    public var reworkRate: Double?
+    public var returnRate: Double?
+    public var extensionRate: Double?
+    public var overduePendingRate: Double?
+    public var score: Double?
+    public var grade: String?
+    public init(code: String) { self.code = code }
+}
+
+/// 区域 figures for one area (district, street, community or grid).
+public struct AreaFigures: Codable, Sendable, Hashable {
+    public var level: AreaLevel
+    public var code: String
+    /// 立案数 net of 挂账.
+    public var filed = 0
+    public var suspended = 0
+    /// 结案数 / 按期结案数 (filed cases only).
+    public var closed = 0
+    public var closedOnTime = 0
+    /// 监督举报核实数: verified public reports among the filed cases.
+    public var verifiedPublicReports = 0
+    /// Complaints (cases + duplicate reports linked to them).
+    public var complaints = 0
+    /// Locations (grid × class) with more than the threshold of complaints.
+    public var repeatLocations = 0
+    public var closeRate: Double?
+    public var onTimeCloseRate: Double?
+    public var publicReportRate: Double?
+    /// 立案数分值: 100 × 立案数 / the largest 立案数 of the same level.
+    public var filedScore: Double?
+    public var score: Double?
+    public var grade: String?
+    public init(level: AreaLevel, code: String) {
+        self.level = level
+        self.code = code
+    }
+}
+
+/// The posts of §5.1.
+public enum Post: String, Codable, Sendable, CaseIterable { case supervisor, acceptor, dispatcher }
+
+/// 岗位 figures for one person. Post actions count in the period in which they were done.
+public struct PostFigures: Codable, Sendable, Hashable {
+    public var post: Post
+    public var actorId: String
+    // supervisor
+    public var reports = 0
+    public var validReports = 0
+    public var verifications = 0
+    public var verificationsOnTime = 0
+    public var checks = 0
+    public var checksOnTime = 0
+    /// 漏报 approximation: verified public reports / 立案数 in the grids the supervisor reported in.
+    public var gridsCovered = 0
+    public var gridPublicReports = 0
+    public var gridFiled = 0
+    // acceptor
+    public var accepted = 0
+    public var acceptedOnTime = 0
+    public var verifyDispatches = 0
+    public var verifyDispatchesOnTime = 0
+    public var checkDispatches = 0
+    public var checkDispatchesOnTime = 0
+    // dispatcher
+    public var dispatches = 0
+    public var dispatchesOnTime = 0
+    public var returnedDispatches = 0
+    // rates
+    public var validReportRate: Double?
+    public var missedReportRate: Double?
+    public var onTimeVerifyRate: Double?
+    public var onTimeCheckRate: Double?
+    public var onTimeAcceptRate: Double?
+    public var verifyDispatchRate: Double?
+    public var checkDispatchRate: Double?
+    public var onTimeDispatchRate: Double?
+    public var accurateDispatchRate: Double?
+    public var score: Double?
+    public var grade: String?
+    public init(post: Post, actorId: String) {
+        self.post = post
+        self.actorId = actorId
+    }
+}
+
+/// 完好率 of one component class in one area.
+public struct FacilityFigures: Codable, Sendable, Hashable {
+    public var classCode: String
+    public var area: String
+    public var registered: Int
+    /// Distinct components with a case open during the period (or not intact in the reference data).
+    public var defective: Int
+    public var intactRate: Double?
+}
+
+/// One row of a ranking.
+public struct RankingRow: Codable, Sendable, Hashable {
+    public var code: String
+    public var score: Double?
+    public var grade: String?
+    public var rank: Int?
+    public var previousScore: Double?
+    public var previousRank: Int?
+    /// previousRank − rank: positive means it moved up.
+    public var rankDelta: Int?
+    public var scoreDelta: Double?
+}

@@ -1,1 +1,0 @@
-// AssessmentService — filled in by its issue.

@@ -1,1 +1,0 @@
-// DisposalService — filled in by its issue.

@@ -1,0 +1,83 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import PGClient
+
+/// `disposal.tasks`: dispatches from grid-routing and notices from the supervision centre fill
+/// and update the departments' inboxes.
+enum TaskFeedConsumer {
+    static func definition() -> ConsumerDefinition {
+        ConsumerDefinition(
+            queue: "disposal.tasks",
+            bindings: [
+                .init(exchange: MessagingNames.eventsExchange, routingKey: "routing.task.dispatched.*"),
+                .init(exchange: MessagingNames.eventsExchange, routingKey: "supervision.notice.#"),
+            ],
+            handlers: [
+                TaskDispatched.eventType: { message, context in
+                    try dispatched(try message.payload(TaskDispatched.self), context: context)
+                },
+                TaskNotice.eventType: { message, context in
+                    try notice(try message.payload(TaskNotice.self), context: context)
+                },
+            ])
+    }
+
+    /// A new task in the department's inbox; the case's previous unfinished task is superseded.
+    static func dispatched(_ d: TaskDispatched, context: HandlerContext) throws {
+        let connection = context.connection
+        if try TaskStore.find(connection, dispatchId: d.dispatchId) != nil { return }  // same dispatch again
+        guard !d.departmentCode.isEmpty else { throw HandlerError.invalid("departmentCode is empty") }
+        try TaskStore.insert(connection, d)
+        let replaced = try TaskStore.supersedeOpenTasks(connection, caseId: d.caseId, except: d.dispatchId, at: d.dispatchedAt)
+        for old in replaced {
+            try TaskStore.append(connection, dispatchId: old, caseId: d.caseId, TaskEventRecord(
+                kind: "superseded", actorId: "routing", channel: "routing", at: d.dispatchedAt,
+                note: "replaced by dispatch \(d.dispatchId.uuidString.lowercased()) to \(d.departmentCode)"))
+        }
+        try TaskStore.append(connection, dispatchId: d.dispatchId, caseId: d.caseId, TaskEventRecord(
+            kind: "dispatched", actorId: "routing", channel: "routing", at: d.dispatchedAt,
+            note: d.redispatch ? "re-dispatch via \(d.via)" : "dispatch via \(d.via)", deadline: d.deadline, photos: d.photos))
+        context.logger.info("task dispatched", metadata: ["dispatch_id": "\(d.dispatchId)", "department": "\(d.departmentCode)"])
+    }
+
+    static func notice(_ n: TaskNotice, context: HandlerContext) throws {
+        let connection = context.connection
+        let entry = TaskEventRecord(eventId: n.noticeId, kind: "notice.\(n.kind.rawValue)", actorId: "supervision", channel: "supervision",
+                                    at: n.at, note: n.message, reason: n.reason, deadline: n.deadline)
+        if n.kind == .reworked, try TaskStore.find(connection, dispatchId: n.dispatchId) == nil {
+            try rework(n, entry: entry, context: context)
+            return
+        }
+        guard let task = try TaskStore.find(connection, dispatchId: n.dispatchId, forUpdate: true) else {
+            throw HandlerError.notYet("no task for dispatch \(n.dispatchId.uuidString.lowercased()) yet")
+        }
+        guard task.departmentCode == n.departmentCode else {
+            throw HandlerError.invalid("notice for department \(n.departmentCode) names dispatch \(n.dispatchId) of \(task.departmentCode)")
+        }
+        if n.kind != .reworked, case .update(let next) = TaskStateMachine.apply(n.kind, deadline: n.deadline, at: n.at, to: task.status) {
+            try TaskStore.save(connection, dispatchId: task.dispatchId, old: task.status, new: next, at: n.at)
+        }
+        try TaskStore.mark(connection, dispatchId: task.dispatchId, notice: n)
+        try TaskStore.append(connection, dispatchId: task.dispatchId, caseId: task.caseId, entry)
+    }
+
+    /// 返工: the check failed; the department handles the case again under a new dispatch id and deadline.
+    static func rework(_ n: TaskNotice, entry: TaskEventRecord, context: HandlerContext) throws {
+        let connection = context.connection
+        guard let deadline = n.deadline else { throw HandlerError.invalid("reworked notice without a deadline") }
+        guard let old = try TaskStore.latest(connection, caseId: n.caseId, department: n.departmentCode) else {
+            throw HandlerError.notYet("no earlier task of case \(n.caseNumber) at \(n.departmentCode) to rework")
+        }
+        try TaskStore.insertRework(connection, of: old, dispatchId: n.dispatchId, deadline: deadline, at: n.at)
+        let replaced = try TaskStore.supersedeOpenTasks(connection, caseId: n.caseId, except: n.dispatchId, at: n.at)
+        for id in replaced {
+            try TaskStore.append(connection, dispatchId: id, caseId: n.caseId, TaskEventRecord(
+                kind: "superseded", actorId: "supervision", channel: "supervision", at: n.at,
+                note: "reworked as dispatch \(n.dispatchId.uuidString.lowercased())", reason: n.reason))
+        }
+        try TaskStore.mark(connection, dispatchId: n.dispatchId, notice: n)
+        try TaskStore.append(connection, dispatchId: n.dispatchId, caseId: n.caseId, entry)
+        context.logger.info("task reworked", metadata: ["dispatch_id": "\(n.dispatchId)", "rework_of": "\(old.dispatchId)"])
+    }
+}

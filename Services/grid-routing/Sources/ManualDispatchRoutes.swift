@@ -1,0 +1,145 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import Hummingbird
+import PGClient
+
+/// The dispatchers' manual queue (人工派遣): list, place an unlocatable case, choose a department.
+struct ManualDispatchRoutes: Sendable {
+    let env: ServiceEnvironment
+    let core: RoutingCore
+
+    struct Item: Codable, Sendable {
+        var caseId: UUID
+        var caseNumber: String
+        var reason: String
+        var detail: String
+        var gridCode: String?
+        var openedAt: Date
+    }
+
+    struct LocateBody: Decodable { var gridCode: String? }
+    struct DispatchBody: Decodable { var departmentCode: String? }
+
+    func add(to router: Router<BasicRequestContext>) {
+        router.get("/api/v1/manual-dispatch") { request, _ -> Response in
+            let token = try authorise(request)
+            let items = try await env.pool.withConnection { connection in
+                try connection.query("""
+                    SELECT q.case_id, q.case_number, q.reason, q.detail, q.opened_at, c.grid_code
+                    FROM routing.manual_queue q LEFT JOIN routing.cases c USING (case_id)
+                    WHERE q.resolved_at IS NULL ORDER BY q.opened_at, q.case_id
+                    """).rows.map { row in
+                    Item(caseId: try row.uuid("case_id"), caseNumber: try row.string("case_number"), reason: try row.string("reason"),
+                         detail: try row.string("detail"), gridCode: row.optionalString("grid_code"), openedAt: try row.date("opened_at"))
+                }
+            }
+            return try json(["items": items.filter { token.scope.covers(gridCode: $0.gridCode) || token.scope.level == .city }])
+        }
+
+        router.post("/api/v1/manual-dispatch/{caseId}/locate") { request, context -> Response in
+            let token = try authorise(request)
+            let caseId = try caseIdParameter(context)
+            let body = try await decode(LocateBody.self, request, context)
+            let now = env.clock.now()
+            guard let gridCode = body.gridCode, !gridCode.isEmpty else {
+                throw APIError.validation([.init(field: "gridCode", problem: "required")])
+            }
+            guard gridCode.count == 15, gridCode.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+                throw APIError.validation([.init(field: "gridCode", problem: "must be 15 digits")])
+            }
+            let today = core.reference.calendar.civilDate(of: now)
+            guard let grid = core.reference.grid(gridCode), grid.isValid(on: today) else {
+                throw APIError.validation([.init(field: "gridCode", problem: "no unit grid \(gridCode) valid on \(today)")])
+            }
+            guard token.scope.covers(gridCode: gridCode) else { throw APIError.notFound("case \(caseId)") }
+            let core = core
+            try await env.transaction { connection, outbox in
+                guard let item = try connection.query(
+                    "SELECT reason FROM routing.manual_queue WHERE case_id = $1 AND resolved_at IS NULL FOR UPDATE", [caseId]).first,
+                    let projection = try CaseProjection.load(caseId, connection: connection)
+                else { throw APIError.notFound("open manual-dispatch item for case \(caseId)") }
+                guard try item.string("reason") == ManualDispatchRequired.Reason.unlocatable.rawValue else {
+                    throw APIError(status: .conflict, code: "not_unlocatable", message: "case \(caseId) is queued for a department, not a location")
+                }
+                let location = CaseLocation(point: grid.polygon.centroid, grid: GridHit(grid), method: .manual, matchedName: nil)
+                try core.publishLocated(caseId: caseId, caseNumber: projection.caseNumber, kind: projection.kind, classCode: projection.classCode,
+                                        address: projection.address, location: location, connection: connection, outbox: outbox, now: now)
+                try ManualQueue.resolve(caseId: caseId, by: token.sub, at: now, connection: connection)
+            }
+            env.logger.info("case located by hand", metadata: ["case_id": "\(caseId)", "grid": "\(gridCode)", "by": "\(token.sub)"])
+            return try json(["caseId": caseId.uuidString.lowercased(), "gridCode": gridCode])
+        }
+
+        router.post("/api/v1/manual-dispatch/{caseId}/dispatch") { request, context -> Response in
+            let token = try authorise(request)
+            let caseId = try caseIdParameter(context)
+            let body = try await decode(DispatchBody.self, request, context)
+            guard let code = body.departmentCode, !code.isEmpty else {
+                throw APIError.validation([.init(field: "departmentCode", problem: "required")])
+            }
+            guard core.reference.department(code) != nil else {
+                throw APIError.validation([.init(field: "departmentCode", problem: "unknown department \(code)")])
+            }
+            let now = env.clock.now()
+            let core = core
+            let task = try await env.transaction { connection, outbox -> TaskDispatched in
+                guard let item = try connection.query(
+                    "SELECT filing::text AS filing FROM routing.manual_queue WHERE case_id = $1 AND resolved_at IS NULL FOR UPDATE", [caseId]).first
+                else { throw APIError.notFound("open manual-dispatch item for case \(caseId)") }
+                let projection = try CaseProjection.load(caseId, connection: connection)
+                guard token.scope.level == .city || token.scope.covers(gridCode: projection?.gridCode) else {
+                    throw APIError.notFound("open manual-dispatch item for case \(caseId)")
+                }
+                guard let text = item.optionalString("filing") else {
+                    throw APIError(status: .conflict, code: "not_filed", message: "case \(caseId) must be located first (POST …/locate)")
+                }
+                let filed = try MessageCoding.decoder().decode(CaseFiled.self, from: Data(text.utf8))
+                guard !filed.excludedDepartments.contains(code) else {
+                    throw APIError.validation([.init(field: "departmentCode", problem: "\(code) returned this case")])
+                }
+                let task = try core.dispatch(filed, to: code, via: "manual", projection: projection,
+                                             gridCode: projection?.gridCode ?? filed.gridCode, connection: connection, outbox: outbox, now: now)
+                try ManualQueue.resolve(caseId: caseId, by: token.sub, at: now, connection: connection)
+                return task
+            }
+            env.logger.info("case dispatched by hand", metadata: ["case_id": "\(caseId)", "department": "\(code)", "by": "\(token.sub)"])
+            return try json(["dispatchId": task.dispatchId.uuidString.lowercased(), "departmentCode": code,
+                             "deadline": RFC3339.format(task.deadline)])
+        }
+    }
+
+    // MARK: Helpers
+
+    private func authorise(_ request: Request) throws -> AccessToken {
+        let token = try env.tokens.authenticate(request, now: env.clock.now())
+        guard token.role == .dispatcher || token.role == .admin else {
+            throw AccessError.forbidden("the manual-dispatch queue is for dispatchers")
+        }
+        guard token.scope.level == .city || token.scope.level == .district else {
+            throw AccessError.forbidden("needs a city or district scope")
+        }
+        return token
+    }
+
+    private func caseIdParameter(_ context: BasicRequestContext) throws -> UUID {
+        guard let text = context.parameters.get("caseId"), let id = UUID(uuidString: text) else {
+            throw APIError.validation([.init(field: "caseId", problem: "must be a UUID")])
+        }
+        return id
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BasicRequestContext) async throws -> T {
+        let buffer = try await request.body.collect(upTo: 100_000)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+        } catch {
+            throw APIError.validation([.init(field: "body", problem: "must be a JSON object: \(error)")])
+        }
+    }
+
+    private func json(_ value: some Encodable) throws -> Response {
+        let data = try MessageCoding.encoder().encode(value)
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,1 +1,0 @@
-// GridRoutingService — filled in by its issue.

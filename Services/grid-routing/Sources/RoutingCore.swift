@@ -1,0 +1,117 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import Logging
+import PGClient
+
+/// The service's decisions on top of the database: locate a reported case, dispatch a filed one.
+/// Everything runs on the caller's connection and outbox, i.e. in the caller's transaction.
+public struct RoutingCore: Sendable {
+    public let reference: ReferenceData
+    public let locator: Locator
+    public let planner: DispatchPlanner
+
+    public init(reference: ReferenceData) {
+        self.reference = reference
+        locator = Locator(reference: reference, geocoder: Geocoder(gazetteer: reference.gazetteer))
+        planner = DispatchPlanner(reference: reference)
+    }
+
+    static func subject(_ caseId: UUID) -> String { caseId.uuidString.lowercased() }
+
+    // MARK: Reported → located or manual
+
+    func handleReported(_ report: CaseReported, connection: PGConnection, outbox: OutboxWriter, now: Date, logger: Logger) throws {
+        try CaseProjection.insert(report, connection: connection)
+        let date = reference.calendar.civilDate(of: report.reportedAt)
+        let point: GeoPoint? = report.location.longitude.flatMap { lon in report.location.latitude.map { GeoPoint(lon: lon, lat: $0) } }
+        let place = ReportPlace(componentCode: report.componentCode, point: point, address: report.location.address)
+        let location = try locator.locate(place) { try GridStore.grid(containing: $0, on: date, connection: connection) }
+        if let location {
+            try publishLocated(caseId: report.caseId, caseNumber: report.caseNumber, kind: report.kind, classCode: report.classCode,
+                               address: report.location.address, location: location, connection: connection, outbox: outbox, now: now)
+            logger.info("case located", metadata: ["grid": "\(location.grid.gridCode)", "method": "\(location.method.rawValue)"])
+        } else {
+            let detail = "no grid for " + [report.componentCode.map { "component \($0)" }, point.map { "point \($0)" },
+                                           report.location.address.map { "address '\($0)'" }].compactMap { $0 }.joined(separator: ", ")
+            try ManualQueue.open(caseId: report.caseId, caseNumber: report.caseNumber, reason: .unlocatable, detail: detail, filing: nil,
+                                 at: now, connection: connection)
+            _ = try outbox.publish(ManualDispatchRequired(caseId: report.caseId, caseNumber: report.caseNumber, reason: .unlocatable, detail: detail),
+                                   subject: Self.subject(report.caseId), at: now)
+            logger.notice("case unlocatable; queued for manual dispatch", metadata: ["detail": "\(detail)"])
+        }
+    }
+
+    func publishLocated(caseId: UUID, caseNumber: String, kind: ClassKind, classCode: String, address: String?, location: CaseLocation,
+                        connection: PGConnection, outbox: OutboxWriter, now: Date) throws {
+        try CaseProjection.setLocation(caseId, location, at: now, connection: connection)
+        let event = CaseLocated(
+            caseId: caseId, caseNumber: caseNumber, gridCode: location.grid.gridCode, communityCode: location.grid.communityCode,
+            streetCode: location.grid.streetCode, districtCode: location.grid.districtCode, areaClass: location.grid.areaClass,
+            longitude: location.point.lon, latitude: location.point.lat, method: location.method, matchedName: location.matchedName,
+            recurrenceKey: Locator.recurrenceKey(gridCode: location.grid.gridCode, kind: kind, classCode: classCode, address: address))
+        _ = try outbox.publish(event, subject: Self.subject(caseId), at: now)
+    }
+
+    // MARK: Filed → dispatched or manual
+
+    func handleFiled(_ filed: CaseFiled, connection: PGConnection, outbox: OutboxWriter, now: Date, logger: Logger) throws {
+        guard let projection = try CaseProjection.load(filed.caseId, connection: connection), let localGrid = projection.gridCode else {
+            throw HandlerError.notYet("case \(filed.caseNumber) is not located yet")
+        }
+        let gridCode = reference.grid(filed.gridCode) != nil ? filed.gridCode : localGrid
+        let decision = planner.decide(kind: filed.kind, classCode: filed.classCode, componentCode: filed.componentCode ?? projection.componentCode,
+                                      gridCode: gridCode, excluding: filed.excludedDepartments)
+        switch decision {
+        case .department(let code, let via):
+            let task = try dispatch(filed, to: code, via: via.rawValue, projection: projection, gridCode: gridCode,
+                                    connection: connection, outbox: outbox, now: now)
+            logger.info("task dispatched", metadata: ["department": "\(code)", "via": "\(via.rawValue)", "deadline": "\(task.deadline)"])
+        case .manual(let reason, let detail):
+            try ManualQueue.open(caseId: filed.caseId, caseNumber: filed.caseNumber, reason: reason, detail: detail, filing: filed,
+                                 at: now, connection: connection)
+            _ = try outbox.publish(ManualDispatchRequired(caseId: filed.caseId, caseNumber: filed.caseNumber, reason: reason, detail: detail),
+                                   subject: Self.subject(filed.caseId), at: now)
+            logger.notice("no department; queued for manual dispatch", metadata: ["reason": "\(reason.rawValue)"])
+        }
+    }
+
+    enum DispatchFailure: Error, CustomStringConvertible {
+        case unknownDepartment(String)
+        case calendar(String)
+        var description: String {
+            switch self {
+            case .unknownDepartment(let code): "unknown department \(code)"
+            case .calendar(let why): "cannot compute the deadline: \(why)"
+            }
+        }
+    }
+
+    /// Publishes the department's task and records the dispatch.
+    @discardableResult
+    func dispatch(_ filed: CaseFiled, to departmentCode: String, via: String, projection: CaseProjection?, gridCode: String,
+                  connection: PGConnection, outbox: OutboxWriter, now: Date) throws -> TaskDispatched {
+        guard let department = reference.department(departmentCode) else { throw DispatchFailure.unknownDepartment(departmentCode) }
+        let deadline: Date
+        do {
+            deadline = try reference.calendar.deadline(from: now, limit: filed.handlingLimit)
+        } catch {
+            throw DispatchFailure.calendar("\(error)")
+        }
+        let task = TaskDispatched(
+            dispatchId: UUID(), caseId: filed.caseId, caseNumber: filed.caseNumber, departmentCode: department.code,
+            departmentName: department.name, via: via, kind: filed.kind, classCode: filed.classCode,
+            className: reference.caseClass(ClassKey(filed.kind, filed.classCode))?.nameZh ?? filed.classCode,
+            conditionId: filed.conditionId, gridCode: gridCode, description: filed.description,
+            address: filed.address ?? projection?.address, longitude: filed.longitude ?? projection?.lon,
+            latitude: filed.latitude ?? projection?.lat, photos: filed.photos.isEmpty ? (projection?.photos ?? []) : filed.photos,
+            dispatchedAt: now, deadline: deadline, handlingLimit: filed.handlingLimit, redispatch: filed.redispatch ?? false)
+        try connection.query("""
+            INSERT INTO routing.dispatches (dispatch_id, case_id, case_number, department_code, via, dispatched_at, deadline, redispatch, excluded)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            """, [task.dispatchId, task.caseId, task.caseNumber, task.departmentCode, via, now, deadline, task.redispatch,
+                  PGTextArray(filed.excludedDepartments)])
+        _ = try outbox.publish(task, subject: Self.subject(filed.caseId), at: now)
+        return task
+    }
+}

@@ -1,0 +1,81 @@
+import PGClient
+
+/// intake's schema: the reports (each one a case or a duplicate linked to one), the per-day
+/// case-number sequences, and the Open311 keys, tokens and read view.
+enum IntakeMigrations {
+    static let all: [Migration] = [
+        Migration(100, "reports", """
+            CREATE TABLE intake.reports (
+                case_id               uuid PRIMARY KEY,
+                case_number           text NOT NULL UNIQUE,
+                channel               text NOT NULL,
+                channel_reference     text,
+                idempotency_key       text,
+                reporter_id           text,
+                reporter_contact      text,
+                kind                  text NOT NULL CHECK (kind IN ('component', 'event')),
+                class_code            text NOT NULL,
+                condition_id          text,
+                component_code        text,
+                lon                   double precision,
+                lat                   double precision,
+                address               text,
+                description           text NOT NULL,
+                photos                text[] NOT NULL DEFAULT '{}',
+                reported_at           timestamptz NOT NULL,
+                received_at           timestamptz NOT NULL,
+                requires_verification boolean NOT NULL,
+                self_handled          boolean,
+                handled_at_intake     boolean,
+                status                text NOT NULL CHECK (status IN ('open', 'linked', 'closed')),
+                duplicate_of          uuid REFERENCES intake.reports (case_id),
+                duplicate_distance_m  double precision,
+                updated_at            timestamptz NOT NULL,
+                CHECK ((status = 'linked') = (duplicate_of IS NOT NULL))
+            );
+            -- Idempotency: a retried submission finds the case it already created.
+            CREATE UNIQUE INDEX reports_idempotency ON intake.reports (channel, idempotency_key) WHERE idempotency_key IS NOT NULL;
+            CREATE UNIQUE INDEX reports_channel_reference ON intake.reports (channel, channel_reference) WHERE channel_reference IS NOT NULL;
+            -- Duplicate search: open cases of a class, prefiltered by a lon/lat box.
+            CREATE INDEX reports_open_by_class ON intake.reports (kind, class_code, lat, lon) WHERE status = 'open' AND lon IS NOT NULL;
+            CREATE INDEX reports_received ON intake.reports (received_at);
+            CREATE INDEX reports_duplicate_of ON intake.reports (duplicate_of) WHERE duplicate_of IS NOT NULL;
+
+            -- City-day case-number sequence; the row lock taken by the upsert keeps numbers gap-free
+            -- (a rolled-back report gives its number back).
+            CREATE TABLE intake.case_number_days (
+                day date PRIMARY KEY,
+                n   integer NOT NULL
+            );
+            """),
+        Migration(101, "open311", """
+            CREATE TABLE intake.open311_keys (
+                api_key    text PRIMARY KEY,
+                label      text NOT NULL,
+                created_at timestamptz NOT NULL DEFAULT now(),
+                revoked_at timestamptz
+            );
+            INSERT INTO intake.open311_keys (api_key, label) VALUES ('demo-open311-key', 'demo key (local development only)');
+
+            CREATE TABLE intake.open311_tokens (
+                token   text PRIMARY KEY,
+                case_id uuid NOT NULL REFERENCES intake.reports (case_id)
+            );
+
+            -- The GeoReport v2 `request` object over the reports. Intake only knows open/linked;
+            -- 'closed' appears once supervision's closing events are applied.
+            CREATE VIEW intake.open311_requests AS
+            SELECT r.case_id,
+                   r.case_number                                 AS service_request_id,
+                   CASE WHEN r.status = 'closed' THEN 'closed' ELSE 'open' END AS status,
+                   r.kind || '-' || left(r.class_code, 4)        AS service_code,
+                   r.kind, r.class_code, r.status AS intake_status, r.duplicate_of,
+                   d.case_number                                 AS duplicate_of_number,
+                   r.description, r.address, r.lon, r.lat, r.photos,
+                   r.received_at                                 AS requested_datetime,
+                   r.updated_at                                  AS updated_datetime
+            FROM intake.reports r
+            LEFT JOIN intake.reports d ON d.case_id = r.duplicate_of;
+            """),
+    ]
+}

@@ -1,0 +1,65 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import Hummingbird
+import Logging
+import PGClient
+
+/// The intake service: accepts reports from supervisors' apps, hotline platforms (AMQP) and
+/// Open311 clients, numbers them, links duplicates, and publishes `CaseReported`.
+public enum IntakeService {
+    public static let descriptor = ServiceDescriptor(
+        name: "intake", schema: "intake", messagingName: "intake", defaultHTTPPort: 8081,
+        migrations: IntakeMigrations.all,
+        build: { env in try build(env) })
+
+    static func build(_ env: ServiceEnvironment) throws -> ServiceParts {
+        let reference = try ReferenceData.load(from: URL(fileURLWithPath: env.configuration.referenceDataPath))
+        guard let zone = TimeZone(identifier: reference.city.timeZoneIdentifier) else {
+            throw ConfigurationError(variable: "CITYGRID_REFERENCE_DATA", problem: "city.csv time zone '\(reference.city.timeZoneIdentifier)' is unknown")
+        }
+        let intake = Intake(
+            env: env, reference: reference,
+            validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids)),
+            store: ReportStore(numbering: CaseNumbering(timeZone: zone), duplicates: DuplicatePolicy.fromEnvironment()))
+        env.logger.info("intake ready", metadata: ["duplicate_radius_m": "\(intake.store.duplicates.radiusMeters)",
+                                                   "duplicate_window_s": "\(intake.store.duplicates.window)",
+                                                   "reference_version": "\(reference.version)"])
+        return ServiceParts(
+            consumers: [HotlineInbound.consumer(intake)],
+            routes: { router in
+                NativeRoutes.add(to: router, intake: intake)
+                Open311Routes.add(to: router, intake: intake)
+            })
+    }
+}
+
+/// What the routes and the consumer share.
+struct Intake: Sendable {
+    let env: ServiceEnvironment
+    let reference: ReferenceData
+    let validator: ReportValidator
+    let store: ReportStore
+
+    /// Accepts a validated report in one transaction (case + outbox); a concurrent identical
+    /// submission that won the race is returned instead of an error.
+    func accept(_ report: ValidReport, idempotencyKey: String?) async throws -> AcceptOutcome {
+        let now = env.clock.now()
+        do {
+            let outcome = try await env.transaction { [store] c, outbox in
+                try store.accept(report, idempotencyKey: idempotencyKey, now: now, connection: c, outbox: outbox)
+            }
+            if outcome.created {
+                env.logger.info("report accepted", metadata: ["case_id": "\(outcome.report.caseId)", "case_number": "\(outcome.report.caseNumber)",
+                                                             "channel": "\(report.channel.rawValue)", "status": "\(outcome.report.status)"])
+            }
+            return outcome
+        } catch let error as PGError where error.isUniqueViolation {
+            let found = try await env.pool.withConnection { [store] c in
+                try store.existing(c, channel: report.channel, idempotencyKey: idempotencyKey, channelReference: report.channelReference)
+            }
+            guard let found else { throw error }
+            return AcceptOutcome(report: found, created: false)
+        }
+    }
+}

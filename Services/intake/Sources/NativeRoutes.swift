@@ -1,0 +1,104 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import Hummingbird
+
+/// `POST /api/v1/reports` and `GET /api/v1/reports/{caseId}` for supervisors' apps and hotline systems.
+enum NativeRoutes {
+
+    /// The answer to a submission.
+    struct Receipt: Encodable {
+        var caseId: String
+        var caseNumber: String
+        var status: String
+        var duplicateOf: String?
+    }
+
+    /// A stored report as the native API shows it.
+    struct ReportView: Encodable {
+        var caseId: String
+        var caseNumber: String
+        var channel: String
+        var channelReference: String?
+        var reporterId: String?
+        var kind: String
+        var classCode: String
+        var conditionId: String?
+        var componentCode: String?
+        var location: ReportedLocation
+        var description: String
+        var photos: [String]
+        var reportedAt: Date
+        var receivedAt: Date
+        var status: String
+        var duplicateOf: String?
+        var duplicateDistanceMeters: Double?
+
+        init(_ r: StoredReport) {
+            caseId = r.caseId.uuidString.lowercased()
+            caseNumber = r.caseNumber
+            channel = r.channel
+            channelReference = r.channelReference
+            reporterId = r.reporterId
+            kind = r.kind
+            classCode = r.classCode
+            conditionId = r.conditionId
+            componentCode = r.componentCode
+            location = ReportedLocation(longitude: r.longitude, latitude: r.latitude, address: r.address)
+            description = r.description
+            photos = r.photos
+            reportedAt = r.reportedAt
+            receivedAt = r.receivedAt
+            status = r.status
+            duplicateOf = r.duplicateOf?.uuidString.lowercased()
+            duplicateDistanceMeters = r.duplicateDistanceMeters
+        }
+    }
+
+    static func add(to router: Router<BasicRequestContext>, intake: Intake) {
+        router.post("/api/v1/reports") { request, context -> Response in
+            let token = try intake.env.tokens.authenticate(request, now: intake.env.clock.now())
+            let body = try await request.body.collect(upTo: 1_000_000)
+            var submission: ReportSubmission
+            do {
+                submission = try MessageCoding.decoder().decode(ReportSubmission.self, from: Data(buffer: body))
+            } catch let error as DecodingError {
+                throw APIError.validation([FieldProblem(field: "(body)", problem: DecodingErrorText.describe(error))])
+            } catch {
+                throw APIError.validation([FieldProblem(field: "(body)", problem: "not a JSON object")])
+            }
+            // A supervisor's own app need not repeat who is reporting.
+            if submission.reporterId == nil && token.role == .supervisor { submission.reporterId = token.sub }
+            let key = request.headers.first { $0.name.canonicalName == "idempotency-key" && !$0.value.isEmpty }?.value
+            if let key, key.count > 200 {
+                throw APIError.validation([FieldProblem(field: "Idempotency-Key", problem: "must be at most 200 characters")])
+            }
+            let report: ValidReport
+            switch intake.validator.validate(submission, now: intake.env.clock.now()) {
+            case .success(let valid): report = valid
+            case .failure(let failure): throw APIError.validation(failure.problems)
+            }
+            let outcome = try await intake.accept(report, idempotencyKey: key)
+            let r = outcome.report
+            return try json(Receipt(caseId: r.caseId.uuidString.lowercased(), caseNumber: r.caseNumber, status: r.status,
+                                    duplicateOf: r.duplicateOf?.uuidString.lowercased()),
+                            status: outcome.created ? .created : .ok,
+                            headers: [.location: "/api/v1/reports/\(r.caseId.uuidString.lowercased())"])
+        }
+
+        router.get("/api/v1/reports/{caseId}") { request, context -> Response in
+            let token = try intake.env.tokens.authenticate(request, now: intake.env.clock.now())
+            guard let id = context.parameters.get("caseId").flatMap(UUID.init(uuidString:)) else { throw APIError.notFound("case") }
+            let found = try await intake.env.pool.withConnection { c in try intake.store.find(c, caseId: id) }
+            // Intake does not know the grid yet, so only city-wide tokens and the reporter see a report.
+            guard let found, token.scope.level == .city || found.reporterId == token.sub else { throw APIError.notFound("case") }
+            return try json(ReportView(found))
+        }
+    }
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try MessageCoding.encoder().encode(value))))
+    }
+}

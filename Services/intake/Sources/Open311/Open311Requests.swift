@@ -1,0 +1,207 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import PGClient
+
+/// GeoReport v2 service requests over intake's reports (`intake.open311_requests`).
+enum Open311Requests {
+    /// One row of the view, as the spec's `request`.
+    struct Row: Sendable {
+        var id: String
+        var status: String
+        var serviceCode: String
+        var kind: String
+        var classCode: String
+        var duplicateOfNumber: String?
+        var description: String
+        var address: String?
+        var lat: Double?
+        var lon: Double?
+        var photos: [String]
+        var requested: Date
+        var updated: Date
+
+        init(row: PGRow) throws {
+            id = try row.string("service_request_id")
+            status = try row.string("status")
+            serviceCode = try row.string("service_code")
+            kind = try row.string("kind")
+            classCode = try row.string("class_code")
+            duplicateOfNumber = row.optionalString("duplicate_of_number")
+            description = try row.string("description")
+            address = row.optionalString("address")
+            lat = row.optionalDouble("lat")
+            lon = row.optionalDouble("lon")
+            photos = try row.textArray("photos")
+            requested = try row.date("requested_datetime")
+            updated = try row.date("updated_datetime")
+        }
+    }
+
+    static let columns = """
+        service_request_id, status, service_code, kind, class_code, duplicate_of_number, description, address, lat, lon, photos,
+        requested_datetime, updated_datetime
+        """
+
+    /// W3C date-time with an explicit zone, as the spec requires.
+    static func w3c(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle()) }
+
+    static func value(_ r: Row, catalogue: Open311Catalogue) -> Open311Value {
+        let service = catalogue.service(r.serviceCode)
+        return .object([
+            ("service_request_id", .text(r.id)),
+            ("status", .text(r.status)),
+            ("status_notes", r.duplicateOfNumber.map { .text("duplicate of \($0); handled with that request") }),
+            ("service_name", .text(service?.nameZh ?? r.serviceCode)),
+            ("service_code", .text(r.serviceCode)),
+            ("description", .text(r.description)),
+            ("requested_datetime", .text(w3c(r.requested))),
+            ("updated_datetime", .text(w3c(r.updated))),
+            ("address", r.address.map { .text($0) }),
+            ("lat", r.lat.map { .double($0) }),
+            ("long", r.lon.map { .double($0) }),
+            ("media_url", r.photos.first.map { .text($0) }),
+        ])
+    }
+
+    static func document(_ rows: [Open311Value]) -> Open311Document {
+        Open311Document(root: "service_requests", value: .list(element: "request", rows))
+    }
+
+    static func fetch(intake: Intake, catalogue: Open311Catalogue, ids: [String]) async throws -> [Open311Value] {
+        let rows = try await intake.env.pool.withConnection { c in
+            try c.query("SELECT \(columns) FROM intake.open311_requests WHERE service_request_id = ANY($1::text[]) ORDER BY requested_datetime",
+                        [PGTextArray(ids)]).rows.map(Row.init(row:))
+        }
+        return rows.map { value($0, catalogue: catalogue) }
+    }
+
+    static func list(_ text: String?) -> [String] {
+        (text ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// `GET requests`: by ids (overriding everything else), or by service codes, a date span of
+    /// at most 90 days (default: the last 90), status; paged by `page` / `page_size` (≤ 1,000).
+    static func search(intake: Intake, catalogue: Open311Catalogue, query q: Open311Form) async throws -> Open311Document {
+        let ids = list(q["service_request_id"])
+        if !ids.isEmpty { return document(try await fetch(intake: intake, catalogue: catalogue, ids: ids)) }
+        var problems: [(Int, String)] = []
+        func date(_ name: String) -> Date? {
+            guard let text = q[name] else { return nil }
+            guard let d = RFC3339.parse(text) else { problems.append((400, "\(name) must be a W3C date-time with a time zone, e.g. 2026-01-01T00:00:00Z")); return nil }
+            return d
+        }
+        let maxSpan: TimeInterval = 90 * 86_400
+        var start = date("start_date")
+        var end = date("end_date")
+        switch (start, end) {
+        case (nil, nil):
+            end = intake.env.clock.now().addingTimeInterval(86_400)
+            start = intake.env.clock.now().addingTimeInterval(-maxSpan)
+        case (let s?, nil): end = s.addingTimeInterval(maxSpan)
+        case (nil, let e?): start = e.addingTimeInterval(-maxSpan)
+        case (let s?, let e?):
+            if e < s { problems.append((400, "end_date is before start_date")) }
+            if e.timeIntervalSince(s) > maxSpan { problems.append((400, "start_date and end_date may not span more than 90 days")) }
+        }
+        let statuses = list(q["status"])
+        for s in statuses where s != "open" && s != "closed" { problems.append((400, "status must be open or closed, got '\(s)'")) }
+        let page = q["page"].map { Int($0) } ?? 1
+        let pageSize = q["page_size"].map { Int($0) } ?? 1_000
+        guard let page, page >= 1 else { throw Open311Error(.badRequest, "page must be a positive integer") }
+        guard let pageSize, (1...1_000).contains(pageSize) else { throw Open311Error(.badRequest, "page_size must be between 1 and 1000") }
+        guard problems.isEmpty else { throw Open311Error(.badRequest, errors: problems) }
+
+        var conditions = ["requested_datetime >= $1", "requested_datetime <= $2"]
+        var parameters: [any PGEncodable] = [start!, end!]
+        let codes = list(q["service_code"])
+        if !codes.isEmpty {
+            parameters.append(PGTextArray(codes))
+            conditions.append("service_code = ANY($\(parameters.count)::text[])")
+        }
+        if !statuses.isEmpty {
+            parameters.append(PGTextArray(statuses))
+            conditions.append("status = ANY($\(parameters.count)::text[])")
+        }
+        parameters.append(pageSize)
+        parameters.append((page - 1) * pageSize)
+        let sql = """
+            SELECT \(columns) FROM intake.open311_requests WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY requested_datetime DESC, service_request_id DESC LIMIT $\(parameters.count - 1) OFFSET $\(parameters.count)
+            """
+        let bound = parameters
+        let rows = try await intake.env.pool.withConnection { c in try c.query(sql, bound).rows.map(Row.init(row:)) }
+        return document(rows.map { value($0, catalogue: catalogue) })
+    }
+
+    /// `POST requests`: checks the key, the service and the location form, then accepts the
+    /// report through the same validation and transaction as the native API (channel `open311`).
+    static func create(intake: Intake, catalogue: Open311Catalogue, form: Open311Form) async throws -> Open311Document {
+        guard let key = form["api_key"] else { throw Open311Error(.forbidden, "api_key is required") }
+        let known = try await intake.env.pool.withConnection { c in
+            try c.query("SELECT 1 FROM intake.open311_keys WHERE api_key = $1 AND revoked_at IS NULL", [key]).first != nil
+        }
+        guard known else { throw Open311Error(.forbidden, "invalid api_key") }
+        guard let code = form["service_code"] else { throw Open311Error(.badRequest, "service_code is required") }
+        guard let service = catalogue.service(code) else { throw Open311Error(.notFound, "service_code '\(code)' not found") }
+
+        var problems: [(Int, String)] = []
+        let lat = form["lat"].map { Double($0) }
+        let lon = form["long"].map { Double($0) }
+        if lat == .some(nil) { problems.append((400, "lat must be a number")) }
+        if lon == .some(nil) { problems.append((400, "long must be a number")) }
+        if (lat == nil) != (lon == nil) { problems.append((400, "lat and long must be given together")) }
+        let address = form["address_string"] ?? form["address_id"]
+        if (lat == nil || lon == nil) && address == nil && form["attribute[component_code]"] == nil {
+            problems.append((400, "a location is required: lat and long, or address_string, or address_id"))
+        }
+        if let description = form["description"], description.count > 4_000 { problems.append((400, "description may be at most 4000 characters")) }
+        guard problems.isEmpty else { throw Open311Error(.badRequest, errors: problems) }
+
+        let attributes = form.attributes
+        let contact = [form["email"], form["phone"]].compactMap { $0 }.joined(separator: " / ")
+        let name = [form["last_name"], form["first_name"]].compactMap { $0 }.joined(separator: " ")
+        let submission = ReportSubmission(
+            channel: ReportChannel.open311.rawValue, channelReference: nil,
+            reporterId: form["account_id"] ?? form["device_id"].map { "device:\($0)" },
+            reporterContact: contact.isEmpty ? nil : (name.isEmpty ? contact : "\(name) \(contact)"),
+            kind: service.kind.rawValue, classCode: service.code, conditionId: attributes["condition"]?.first,
+            componentCode: attributes["component_code"]?.first,
+            location: .init(longitude: lon ?? nil, latitude: lat ?? nil, address: address),
+            // Open311 makes the description optional; a case needs one, so the service name stands in.
+            description: form["description"] ?? service.nameZh,
+            photos: form["media_url"].map { [$0] } ?? [])
+        let report: ValidReport
+        switch intake.validator.validate(submission, now: intake.env.clock.now()) {
+        case .success(let valid): report = valid
+        case .failure(let failure):
+            throw Open311Error(.badRequest, errors: failure.problems.map { (400, "\(open311Field($0.field)): \($0.problem)") })
+        }
+        let outcome = try await intake.accept(report, idempotencyKey: nil)
+        let token = UUID().uuidString.lowercased()
+        try await intake.env.pool.withConnection { c in
+            _ = try c.query("INSERT INTO intake.open311_tokens (token, case_id) VALUES ($1, $2)", [token, outcome.report.caseId])
+        }
+        let notice = outcome.report.duplicateOf == nil
+            ? "受理编号 \(outcome.report.caseNumber): received; a supervisor will verify it on site."
+            : "Already reported: linked to an open request nearby."
+        return document([.object([
+            ("service_request_id", .text(outcome.report.caseNumber)),
+            ("service_notice", .text(notice)),
+            ("account_id", form["account_id"].map { .text($0) }),
+        ])])
+    }
+
+    /// Native field paths in Open311 terms.
+    static func open311Field(_ field: String) -> String {
+        switch field {
+        case "location": return "lat/long"
+        case "location.longitude": return "long"
+        case "location.latitude": return "lat"
+        case "conditionId": return "attribute[condition]"
+        case "componentCode": return "attribute[component_code]"
+        case let f where f.hasPrefix("photos"): return "media_url"
+        default: return field
+        }
+    }
+}

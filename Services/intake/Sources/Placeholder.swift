@@ -1,1 +1,0 @@
-// IntakeService — filled in by its issue.

@@ -1,0 +1,154 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import PGClient
+
+/// A stored report: a case of its own (`open`) or a duplicate linked to one (`linked`).
+public struct StoredReport: Sendable, Equatable {
+    public var caseId: UUID
+    public var caseNumber: String
+    public var channel: String
+    public var channelReference: String?
+    public var reporterId: String?
+    public var kind: String
+    public var classCode: String
+    public var conditionId: String?
+    public var componentCode: String?
+    public var longitude: Double?
+    public var latitude: Double?
+    public var address: String?
+    public var description: String
+    public var photos: [String]
+    public var reportedAt: Date
+    public var receivedAt: Date
+    public var status: String
+    public var duplicateOf: UUID?
+    public var duplicateDistanceMeters: Double?
+
+    static let columns = """
+        case_id, case_number, channel, channel_reference, reporter_id, kind, class_code, condition_id, component_code,
+        lon, lat, address, description, photos, reported_at, received_at, status, duplicate_of, duplicate_distance_m
+        """
+
+    init(row: PGRow) throws {
+        caseId = try row.uuid("case_id")
+        caseNumber = try row.string("case_number")
+        channel = try row.string("channel")
+        channelReference = row.optionalString("channel_reference")
+        reporterId = row.optionalString("reporter_id")
+        kind = try row.string("kind")
+        classCode = try row.string("class_code")
+        conditionId = row.optionalString("condition_id")
+        componentCode = row.optionalString("component_code")
+        longitude = row.optionalDouble("lon")
+        latitude = row.optionalDouble("lat")
+        address = row.optionalString("address")
+        description = try row.string("description")
+        photos = try row.textArray("photos")
+        reportedAt = try row.date("reported_at")
+        receivedAt = try row.date("received_at")
+        status = try row.string("status")
+        duplicateOf = row.optionalUUID("duplicate_of")
+        duplicateDistanceMeters = row.optionalDouble("duplicate_distance_m")
+    }
+}
+
+/// The outcome of accepting a report.
+public struct AcceptOutcome: Sendable, Equatable {
+    public var report: StoredReport
+    /// false when an earlier identical submission (same idempotency key or channel reference) was found.
+    public var created: Bool
+}
+
+/// Turns validated reports into stored cases and their events. Every method runs on a
+/// connection inside the caller's transaction, so the HTTP route and the AMQP consumer share it.
+public struct ReportStore: Sendable {
+    public let numbering: CaseNumbering
+    public let duplicates: DuplicatePolicy
+
+    public init(numbering: CaseNumbering, duplicates: DuplicatePolicy) {
+        self.numbering = numbering
+        self.duplicates = duplicates
+    }
+
+    /// The report an earlier submission with the same idempotency key or channel reference created.
+    public func existing(_ c: PGConnection, channel: ReportChannel, idempotencyKey: String?, channelReference: String?) throws -> StoredReport? {
+        guard idempotencyKey != nil || channelReference != nil else { return nil }
+        return try c.query("""
+            SELECT \(StoredReport.columns) FROM intake.reports
+            WHERE channel = $1 AND (idempotency_key = $2 OR channel_reference = $3)
+            ORDER BY received_at LIMIT 1
+            """, [channel.rawValue, idempotencyKey, channelReference]).first.map(StoredReport.init(row:))
+    }
+
+    public func find(_ c: PGConnection, caseId: UUID) throws -> StoredReport? {
+        try c.query("SELECT \(StoredReport.columns) FROM intake.reports WHERE case_id = $1", [caseId]).first.map(StoredReport.init(row:))
+    }
+
+    /// Stores the report as a new case (publishing `CaseReported`) or links it to a nearby open
+    /// case of the same class (publishing `DuplicateLinked`), unless it was already stored.
+    public func accept(_ report: ValidReport, idempotencyKey: String?, now: Date, connection c: PGConnection, outbox: OutboxWriter) throws -> AcceptOutcome {
+        if let found = try existing(c, channel: report.channel, idempotencyKey: idempotencyKey, channelReference: report.channelReference) {
+            return AcceptOutcome(report: found, created: false)
+        }
+        var match: (DuplicatePolicy.Candidate, Double)?
+        if let point = report.point {
+            // Serialises duplicate detection per class, so two simultaneous reports of the same
+            // spill cannot both open a case.
+            try c.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["intake.duplicates:\(report.kind.rawValue):\(report.classCode)"])
+            match = try duplicateCandidate(c, report: report, point: point)
+        }
+        let day = numbering.day(of: now)
+        let n = try c.query("""
+            INSERT INTO intake.case_number_days (day, n) VALUES ($1::date, 1)
+            ON CONFLICT (day) DO UPDATE SET n = intake.case_number_days.n + 1
+            RETURNING n
+            """, [day]).first!.int("n")
+        let caseId = UUID()
+        let caseNumber = numbering.format(date: now, sequence: n)
+        let status = match == nil ? "open" : "linked"
+        try c.query("""
+            INSERT INTO intake.reports (case_id, case_number, channel, channel_reference, idempotency_key, reporter_id, reporter_contact,
+                kind, class_code, condition_id, component_code, lon, lat, address, description, photos, reported_at, received_at,
+                requires_verification, self_handled, handled_at_intake, status, duplicate_of, duplicate_distance_m, updated_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::text[], $17, $18, $19, $20, $21, $22, $23, $24, $18)
+            """, [caseId, caseNumber, report.channel.rawValue, report.channelReference, idempotencyKey, report.reporterId, report.reporterContact,
+                  report.kind.rawValue, report.classCode, report.conditionId, report.componentCode, report.location.longitude,
+                  report.location.latitude, report.location.address, report.description, PGTextArray(report.photos), report.reportedAt, now,
+                  report.channel.requiresVerification, report.selfHandled, report.handledAtIntake, status, match?.0.caseId, match?.1])
+        if let (original, distance) = match {
+            _ = try outbox.publish(DuplicateLinked(reportId: caseId, duplicateOf: original.caseId, duplicateOfNumber: original.caseNumber,
+                                               channel: report.channel, kind: report.kind, classCode: report.classCode,
+                                               distanceMeters: (distance * 10).rounded() / 10, reportedAt: report.reportedAt),
+                               subject: original.caseId.uuidString.lowercased(), at: now)
+        } else {
+            _ = try outbox.publish(CaseReported(caseId: caseId, caseNumber: caseNumber, channel: report.channel, channelReference: report.channelReference,
+                                            reporterId: report.reporterId, reporterContact: report.reporterContact, kind: report.kind,
+                                            classCode: report.classCode, conditionId: report.conditionId, componentCode: report.componentCode,
+                                            location: report.location, description: report.description, photos: report.photos,
+                                            reportedAt: report.reportedAt, requiresVerification: report.channel.requiresVerification,
+                                            selfHandled: report.selfHandled, handledAtIntake: report.handledAtIntake),
+                               subject: caseId.uuidString.lowercased(), at: now)
+        }
+        guard let stored = try find(c, caseId: caseId) else { throw PGError(.decoding, "report \(caseId) vanished after insert") }
+        return AcceptOutcome(report: stored, created: true)
+    }
+
+    /// Open cases of the same class inside the radius's bounding box and the time window.
+    func duplicateCandidate(_ c: PGConnection, report: ValidReport, point: GeoPoint) throws -> (DuplicatePolicy.Candidate, Double)? {
+        guard duplicates.radiusMeters > 0 else { return nil }
+        let box = GeoDistance.box(around: point, radiusMeters: duplicates.radiusMeters)
+        let rows = try c.query("""
+            SELECT case_id, case_number, lon, lat, reported_at FROM intake.reports
+            WHERE status = 'open' AND kind = $1 AND class_code = $2
+              AND lon BETWEEN $3 AND $4 AND lat BETWEEN $5 AND $6
+              AND reported_at BETWEEN $7 AND $8
+            """, [report.kind.rawValue, report.classCode, box.min.lon, box.max.lon, box.min.lat, box.max.lat,
+                  report.reportedAt.addingTimeInterval(-duplicates.window), report.reportedAt.addingTimeInterval(duplicates.window)]).rows
+        let candidates = try rows.map {
+            DuplicatePolicy.Candidate(caseId: try $0.uuid("case_id"), caseNumber: try $0.string("case_number"),
+                                      point: GeoPoint(lon: try $0.double("lon"), lat: try $0.double("lat")), reportedAt: try $0.date("reported_at"))
+        }
+        return duplicates.match(point: point, at: report.reportedAt, among: candidates)
+    }
+}

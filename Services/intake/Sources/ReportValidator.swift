@@ -1,0 +1,131 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+
+/// Checks a submission against the reference data and collects every problem (field path +
+/// problem) rather than the first one. Pure: no I/O, the clock is passed in.
+public struct ReportValidator: Sendable {
+    public let reference: ReferenceData
+    public let bounds: CityBounds
+    /// Reports stamped further in the future than this are implausible (clock skew allowance).
+    public var futureTolerance: TimeInterval = 10 * 60
+    public static let maxDescriptionLength = 4_000
+
+    public init(reference: ReferenceData, bounds: CityBounds) {
+        self.reference = reference
+        self.bounds = bounds
+    }
+
+    public func validate(_ s: ReportSubmission, now: Date, allowedChannels: Set<ReportChannel>? = nil)
+        -> Result<ValidReport, ValidationFailure> {
+        var problems: [FieldProblem] = []
+        func problem(_ field: String, _ text: String) { problems.append(FieldProblem(field: field, problem: text)) }
+
+        let channel = s.channel.flatMap(ReportChannel.init(rawValue:))
+        if s.channel == nil || s.channel?.isEmpty == true {
+            problem("channel", "is required")
+        } else if channel == nil {
+            problem("channel", "must be one of \(ReportChannel.allCases.map(\.rawValue).joined(separator: ", "))")
+        } else if let allowed = allowedChannels, let channel, !allowed.contains(channel) {
+            problem("channel", "must be one of \(allowed.map(\.rawValue).sorted().joined(separator: ", ")) here")
+        }
+        if let ref = s.channelReference, ref.count > 200 { problem("channelReference", "must be at most 200 characters") }
+
+        let kind = s.kind.flatMap(ClassKind.init(rawValue:))
+        if kind == nil { problem("kind", s.kind == nil ? "is required" : "must be 'component' or 'event'") }
+        let classCode = s.classCode?.trimmingCharacters(in: .whitespaces) ?? ""
+        var caseClass: CaseClass?
+        if classCode.isEmpty {
+            problem("classCode", "is required")
+        } else if let kind {
+            caseClass = reference.caseClass(ClassKey(kind, classCode))
+            if caseClass == nil {
+                problem("classCode", "\(kind.rawValue) class '\(classCode)' does not exist")
+            } else if caseClass!.level < 2 {
+                problem("classCode", "'\(classCode)' is a major class; report a sub-class")
+                caseClass = nil
+            }
+        }
+        if let conditionId = s.conditionId, let kind {
+            if let condition = reference.filingCondition(kind, id: conditionId) {
+                if caseClass != nil && condition.classCode != String(classCode.prefix(4)) {
+                    problem("conditionId", "filing condition '\(conditionId)' belongs to class \(condition.classCode), not \(classCode)")
+                }
+            } else {
+                problem("conditionId", "\(kind.rawValue) filing condition '\(conditionId)' does not exist")
+            }
+        }
+        var component: ComponentRecord?
+        if let code = s.componentCode {
+            if code.count != 16 || !code.allSatisfy(\.isASCII) || !code.allSatisfy(\.isNumber) {
+                problem("componentCode", "must be 16 digits")
+            } else if let record = reference.component(code) {
+                component = record
+                if kind == .component && caseClass != nil && record.classCode != String(classCode.prefix(4)) {
+                    problem("componentCode", "component \(code) is of class \(record.classCode), not \(classCode)")
+                }
+            } else {
+                problem("componentCode", "component \(code) is not in the component register")
+            }
+        }
+
+        let lon = s.location?.longitude
+        let lat = s.location?.latitude
+        let address = s.location?.address?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if (lon == nil) != (lat == nil) {
+            problem(lon == nil ? "location.longitude" : "location.latitude", "is required when the other coordinate is given")
+        }
+        if let lon, let lat {
+            let point = GeoPoint(lon: lon, lat: lat)
+            if !point.isValid {
+                problem("location", "coordinates (\(lon), \(lat)) are not valid WGS84 degrees")
+            } else if !bounds.contains(point) {
+                problem("location", "coordinates (\(lon), \(lat)) are outside the city")
+            }
+        }
+        if (lon == nil || lat == nil) && (address ?? "").isEmpty && s.componentCode == nil {
+            problem("location", "give coordinates, an address or a component code")
+        }
+
+        let description = s.description?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        if description.isEmpty { problem("description", "must not be empty") }
+        if description.count > Self.maxDescriptionLength { problem("description", "must be at most \(Self.maxDescriptionLength) characters") }
+
+        for (i, photo) in (s.photos ?? []).enumerated() {
+            let url = URL(string: photo)
+            let scheme = url?.scheme?.lowercased()
+            if url == nil || !(scheme == "http" || scheme == "https") || (url?.host ?? "").isEmpty {
+                problem("photos[\(i)]", "must be an http(s) URL")
+            }
+        }
+
+        var reportedAt = now
+        if let text = s.reportedAt {
+            if let date = RFC3339.parse(text) {
+                if date.timeIntervalSince(now) > futureTolerance { problem("reportedAt", "is in the future") }
+                reportedAt = date
+            } else {
+                problem("reportedAt", "must be an RFC 3339 date-time with a time zone")
+            }
+        }
+
+        guard problems.isEmpty, let channel, let kind else { return .failure(ValidationFailure(problems: problems)) }
+        // A component's register position stands in for missing coordinates.
+        var location = ReportedLocation(longitude: lon, latitude: lat, address: (address ?? "").isEmpty ? nil : address)
+        if location.longitude == nil, let component {
+            location.longitude = component.location.lon
+            location.latitude = component.location.lat
+        }
+        return .success(ValidReport(
+            channel: channel, channelReference: s.channelReference, reporterId: s.reporterId, reporterContact: s.reporterContact,
+            kind: kind, classCode: classCode, conditionId: s.conditionId, componentCode: s.componentCode, location: location,
+            description: description, photos: s.photos ?? [], reportedAt: reportedAt, selfHandled: s.selfHandled,
+            handledAtIntake: s.handledAtIntake))
+    }
+}
+
+/// Every problem of a rejected submission.
+public struct ValidationFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public var problems: [FieldProblem]
+    public var description: String { problems.map { "\($0.field): \($0.problem)" }.joined(separator: "; ") }
+}

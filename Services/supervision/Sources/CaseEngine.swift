@@ -1,0 +1,198 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import Logging
+import PGClient
+
+/// Applies workflow commands to stored cases: asks `CaseWorkflow`, stores the new record, appends
+/// the timeline entry and writes every message the transition implies to the outbox — all on the
+/// caller's connection, so one transaction holds state, history and messages.
+public struct CaseEngine: Sendable {
+    public let refs: ReferenceData
+
+    /// Automated posts acting for the centre's standing policies.
+    public enum Actors {
+        public static let autoAccept = CaseActor(id: "auto-accept", role: .acceptor)
+        public static let autoFiling = CaseActor(id: "auto-filing", role: .shiftLeader)
+        public static let autoCheck = CaseActor(id: "auto-check", role: .acceptor)
+        public static let routing = CaseActor(id: "grid-routing", role: .system)
+        public static let intake = CaseActor(id: "intake", role: .system)
+        public static let watcher = CaseActor(id: "deadline-watcher", role: .system)
+    }
+
+    public init(refs: ReferenceData) { self.refs = refs }
+
+    // MARK: Deadlines and conditions
+
+    /// The deadline of a centre stage started at `start` (stage-limits.csv on the working calendar).
+    public func deadline(_ stage: TimedStage, from start: Date) -> Date? {
+        guard let limit = refs.stageLimit(stage)?.limit else { return nil }
+        return try? refs.calendar.deadline(from: start, limit: limit)
+    }
+
+    /// The filing condition to use: the one given, the reporter's, or the class's first one.
+    public func filingCondition(_ facts: CaseFacts, preferred: String? = nil) -> FilingCondition? {
+        for id in [preferred, facts.conditionId].compactMap({ $0 }) {
+            if let condition = refs.filingCondition(facts.kind, id: id) { return condition }
+        }
+        return refs.filingConditions(for: ClassKey(facts.kind, facts.classCode)).first
+    }
+
+    public func areaClass(_ stored: StoredCase) -> AreaClass {
+        if let area = stored.facts.areaClass { return area }
+        if let grid = (stored.record.gridCode ?? stored.facts.gridCode).flatMap(refs.grid) { return grid.areaClass }
+        return .b
+    }
+
+    /// The handling limit of the case's condition for its area class.
+    public func handlingLimit(_ stored: StoredCase) -> TimeLimit? {
+        guard let condition = filingCondition(stored.facts, preferred: stored.record.conditionId) else { return nil }
+        return condition.limit(for: areaClass(stored))
+    }
+
+    /// A fresh handling deadline (rework, resume) from `start`.
+    public func handlingDeadline(_ stored: StoredCase, from start: Date) -> Date? {
+        guard let limit = handlingLimit(stored) else { return nil }
+        return try? refs.calendar.deadline(from: start, limit: limit)
+    }
+
+    // MARK: Applying
+
+    /// Applies `command`; on success persists and publishes. Returns the workflow's outcome.
+    @discardableResult
+    public func apply(_ command: CaseCommand, to stored: inout StoredCase, actor: CaseActor, at: Date,
+                      connection: PGConnection, outbox: OutboxWriter) throws -> CaseWorkflow.Outcome {
+        let outcome = CaseWorkflow.apply(command, to: stored.record, actor: actor, at: at)
+        guard case .applied(var transition) = outcome else { return outcome }
+        let previous = stored.record
+        if transition.entry.action == .checkFailed {
+            // 返工 is a new task for the same department: it gets its own dispatch id.
+            let rework = UUID()
+            transition.record.dispatchIds.append(rework)
+            transition.entry.details["dispatch_id"] = rework.uuidString.lowercased()
+        }
+        stored.record = transition.record
+        try CaseStore.update(stored, on: connection)
+        try CaseStore.append(transition.entry, on: connection)
+        try publish(transition.entry, previous: previous, stored: stored, outbox: outbox)
+        return .applied(transition)
+    }
+
+    /// Creates a case from a report (and closes it at once when handled at intake).
+    public func report(_ reported: CaseReported, connection: PGConnection, outbox: OutboxWriter) throws -> StoredCase? {
+        if try CaseStore.load(reported.caseId, forUpdate: false, on: connection) != nil { return nil }
+        let facts = CaseFacts(report: reported)
+        let bySupervisor = reported.channel == .supervisor
+        let actor = bySupervisor ? CaseActor(id: reported.reporterId ?? "supervisor", role: .supervisor) : Actors.intake
+        var evidence: SelfHandledEvidence?
+        if reported.selfHandled == true, bySupervisor {
+            let photos = reported.photos
+            evidence = photos.count >= 2
+                ? SelfHandledEvidence(beforePhotos: [photos[0]], afterPhotos: Array(photos.dropFirst()))
+                : SelfHandledEvidence(beforePhotos: photos, afterPhotos: photos)
+        }
+        let at = reported.reportedAt
+        let report = CaseReport(id: reported.caseId, caseNumber: reported.caseNumber, requiresVerification: reported.requiresVerification,
+                                gridCode: nil, deadline: deadline(evidence == nil ? .accept : .review, from: at), selfHandled: evidence)
+        let transition: Transition
+        switch CaseWorkflow.report(report, actor: actor, at: at) {
+        case .success(let t): transition = t
+        case .failure(let error): throw HandlerError.invalid(error.description)
+        }
+        var stored = StoredCase(facts: facts, record: transition.record, duplicateCount: 0)
+        try CaseStore.insert(stored, entry: transition.entry, on: connection)
+        try publish(transition.entry, previous: transition.record, stored: stored, outbox: outbox)
+        if reported.handledAtIntake == true, evidence == nil {
+            try apply(.handleAtIntake(result: reported.description), to: &stored, actor: CaseActor(id: "intake-hotline", role: .acceptor),
+                      at: at, connection: connection, outbox: outbox)
+        }
+        return stored
+    }
+
+    /// Files the case under its condition as the auto-filing policy (or `actor`).
+    @discardableResult
+    public func file(_ stored: inout StoredCase, actor: CaseActor = Actors.autoFiling, conditionId: String? = nil, at: Date,
+                     connection: PGConnection, outbox: OutboxWriter) throws -> CaseWorkflow.Outcome? {
+        guard let condition = filingCondition(stored.facts, preferred: conditionId) else { return nil }
+        return try apply(.file(conditionId: condition.id, deadline: deadline(.dispatch, from: at)), to: &stored, actor: actor, at: at,
+                         connection: connection, outbox: outbox)
+    }
+
+    // MARK: Messages derived from a transition
+
+    func subject(_ id: UUID) -> String { id.uuidString.lowercased() }
+
+    func publish(_ entry: TimelineEntry, previous: CaseRecord, stored: StoredCase, outbox: OutboxWriter) throws {
+        let record = stored.record
+        let facts = stored.facts
+        let at = entry.at
+        let grid = record.gridCode ?? facts.gridCode
+        try outbox.publish(CaseTransitioned(entry: entry, caseNumber: record.caseNumber, channel: facts.channel, kind: facts.kind,
+                                            classCode: facts.classCode, gridCode: grid, reporterId: facts.reporterId),
+                           subject: subject(record.id), at: at)
+        func notice(_ kind: TaskNoticeKind, department: String?, dispatchId: UUID?, deadline: Date? = nil,
+                    reason: String? = nil, message: String? = nil) throws {
+            guard let department, let dispatchId else { return }
+            try outbox.publish(TaskNotice(noticeId: UUID(), kind: kind, caseId: record.id, caseNumber: record.caseNumber,
+                                          departmentCode: department, dispatchId: dispatchId, at: at, deadline: deadline,
+                                          reason: reason, message: message),
+                               subject: subject(record.id), at: at)
+        }
+        let department = record.currentDepartment
+        let dispatchId = record.currentDispatchId ?? record.dispatchIds.last
+        switch entry.action {
+        case .file:
+            try publishFiled(stored, at: at, redispatch: false, outbox: outbox)
+        case .approveReturn:
+            try publishFiled(stored, at: at, redispatch: true, outbox: outbox)
+            try notice(.returnApproved, department: previous.pendingRequest?.department ?? previous.currentDepartment,
+                       dispatchId: previous.currentDispatchId ?? previous.dispatchIds.last)
+        case .refuseReturn:
+            try notice(.returnRefused, department: department, dispatchId: dispatchId, reason: entry.reason)
+        case .requestVerification:
+            try outbox.publish(VerificationRequested(caseId: record.id, caseNumber: record.caseNumber, gridCode: grid ?? "",
+                                                     description: facts.description, address: facts.address, longitude: facts.longitude,
+                                                     latitude: facts.latitude, requestedAt: at, deadline: record.clock?.deadline),
+                               subject: subject(record.id), at: at)
+        case .approveExtension:
+            try notice(.extensionApproved, department: department, dispatchId: dispatchId, deadline: record.handlingDeadline)
+        case .refuseExtension:
+            try notice(.extensionRefused, department: department, dispatchId: dispatchId, deadline: record.handlingDeadline, reason: entry.reason)
+        case .approveSuspension:
+            try notice(.suspensionApproved, department: department, dispatchId: dispatchId)
+        case .refuseSuspension:
+            try notice(.suspensionRefused, department: department, dispatchId: dispatchId, reason: entry.reason)
+        case .resume:
+            try notice(.resumed, department: department, dispatchId: dispatchId, deadline: record.handlingDeadline)
+        case .checkFailed:
+            try notice(.reworked, department: department, dispatchId: record.dispatchIds.last, deadline: record.handlingDeadline,
+                       reason: entry.reason)
+        case .close:
+            try notice(.closed, department: department, dispatchId: dispatchId)
+        case .void:
+            try notice(.voided, department: previous.currentDepartment, dispatchId: previous.currentDispatchId, reason: entry.reason)
+        case .markWarning, .markOverdue:
+            guard entry.details["stage"] == StageClock.Stage.handle.rawValue || previous.clock?.stage == .handle else { return }
+            try notice(entry.action == .markWarning ? .warning : .overdue, department: department, dispatchId: dispatchId,
+                       deadline: record.handlingDeadline)
+        case .urge:
+            try notice(.urged, department: department, dispatchId: dispatchId, message: entry.reason)
+        default:
+            break
+        }
+    }
+
+    func publishFiled(_ stored: StoredCase, at: Date, redispatch: Bool, outbox: OutboxWriter) throws {
+        let record = stored.record
+        let facts = stored.facts
+        guard let condition = filingCondition(facts, preferred: record.conditionId) else { return }
+        let area = areaClass(stored)
+        try outbox.publish(CaseFiled(caseId: record.id, caseNumber: record.caseNumber, kind: facts.kind, classCode: facts.classCode,
+                                     conditionId: condition.id, handlingLimit: condition.limit(for: area), areaClass: area,
+                                     gridCode: record.gridCode ?? facts.gridCode ?? "", componentCode: facts.componentCode,
+                                     description: facts.description, address: facts.address, longitude: facts.longitude,
+                                     latitude: facts.latitude, photos: facts.photos, filedAt: at,
+                                     excludedDepartments: record.returnedBy.sorted(), redispatch: redispatch ? true : nil),
+                           subject: subject(record.id), at: at)
+    }
+}

@@ -1,0 +1,61 @@
+import CityGridModel
+import Foundation
+
+/// What the centre knows about a case besides its lifecycle: the report as intake made it and
+/// the place as grid-routing located it. Stored as `cases.facts` and spread over query columns.
+public struct CaseFacts: Codable, Sendable, Hashable {
+    public var channel: ReportChannel
+    public var channelReference: String?
+    public var reporterId: String?
+    public var kind: ClassKind
+    public var classCode: String
+    /// The filing condition chosen by the reporter, then the one the case was filed under.
+    public var conditionId: String?
+    public var componentCode: String?
+    public var longitude: Double?
+    public var latitude: Double?
+    public var address: String?
+    public var description: String
+    public var photos: [String]
+    public var reportedAt: Date
+    public var gridCode: String?
+    public var communityCode: String?
+    public var streetCode: String?
+    public var districtCode: String?
+    public var areaClass: AreaClass?
+
+    /// Facts taken from intake's report.
+    public init(report: CaseReported) {
+        channel = report.channel
+        channelReference = report.channelReference
+        reporterId = report.reporterId
+        kind = report.kind
+        classCode = report.classCode
+        conditionId = report.conditionId
+        componentCode = report.componentCode
+        longitude = report.location.longitude
+        latitude = report.location.latitude
+        address = report.location.address
+        description = report.description
+        photos = report.photos
+        reportedAt = report.reportedAt
+    }
+
+    /// Adds grid-routing's location.
+    public mutating func locate(_ located: CaseLocated) {
+        gridCode = located.gridCode
+        communityCode = located.communityCode
+        streetCode = located.streetCode
+        districtCode = located.districtCode
+        areaClass = located.areaClass
+        longitude = located.longitude
+        latitude = located.latitude
+    }
+}
+
+/// A case as stored: facts, lifecycle record and the duplicate counter.
+public struct StoredCase: Sendable {
+    public var facts: CaseFacts
+    public var record: CaseRecord
+    public var duplicateCount: Int
+}

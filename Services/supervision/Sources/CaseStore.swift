@@ -1,0 +1,87 @@
+import CityGridModel
+import Foundation
+import PGClient
+
+/// Reads and writes `supervision.cases` and `supervision.timeline` on one connection (the
+/// caller's transaction). The timeline is only ever inserted into.
+enum CaseStore {
+    static let encoder = MessageCoding.encoder()
+    static let decoder = MessageCoding.decoder()
+
+    /// Loads a case, locking its row when `forUpdate` (every writer does, so transitions of one
+    /// case are serialised).
+    static func load(_ id: UUID, forUpdate: Bool, on connection: PGConnection) throws -> StoredCase? {
+        let sql = "SELECT facts, record, duplicate_count FROM supervision.cases WHERE id = $1" + (forUpdate ? " FOR UPDATE" : "")
+        guard let row = try connection.query(sql, [id]).first else { return nil }
+        return try decode(row)
+    }
+
+    /// Finds a case id by id text or case number.
+    static func resolveId(_ idOrNumber: String, on connection: PGConnection) throws -> UUID? {
+        if let id = UUID(uuidString: idOrNumber) { return id }
+        return try connection.query("SELECT id FROM supervision.cases WHERE number = $1", [idOrNumber]).first?.optionalUUID("id")
+    }
+
+    static func decode(_ row: PGRow) throws -> StoredCase {
+        let facts = try row.json("facts", as: CaseFacts.self, decoder: decoder)
+        let record = try row.json("record", as: CaseRecord.self, decoder: decoder)
+        return StoredCase(facts: facts, record: record, duplicateCount: row.optionalInt("duplicate_count") ?? 0)
+    }
+
+    /// Inserts a new case with its first timeline entry.
+    static func insert(_ stored: StoredCase, entry: TimelineEntry, on connection: PGConnection) throws {
+        let f = stored.facts
+        let r = stored.record
+        try connection.query("""
+            INSERT INTO supervision.cases (id, number, state, version, channel, reporter_id, kind, class_code, condition_id,
+                component_code, longitude, latitude, address, description, photos, reported_at, facts, record)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+            """, [r.id, r.caseNumber, r.state.rawValue, r.version, f.channel.rawValue, f.reporterId, f.kind.rawValue, f.classCode,
+                  f.conditionId, f.componentCode, f.longitude, f.latitude, f.address, f.description, PGTextArray(f.photos),
+                  f.reportedAt, try PGJSON(encoding: f, encoder: encoder), try PGJSON(encoding: r, encoder: encoder)])
+        try update(stored, on: connection)
+        try append(entry, on: connection)
+    }
+
+    /// Writes every column derived from facts and record.
+    static func update(_ stored: StoredCase, on connection: PGConnection) throws {
+        let f = stored.facts
+        let r = stored.record
+        try connection.query("""
+            UPDATE supervision.cases SET state = $2, version = $3, condition_id = $4, grid_code = $5, community_code = $6,
+                street_code = $7, district_code = $8, area_class = $9, longitude = $10, latitude = $11,
+                current_department = $12, current_dispatch_id = $13, handling_deadline = $14, clock_stage = $15,
+                clock_started_at = $16, clock_deadline = $17, clock_warned_at = $18, clock_overdue_at = $19,
+                pending_request = $20, rework_count = $21, return_count = $22, extension_count = $23, suspended = $24,
+                duplicate_of = $25, duplicate_count = $26, facts = $27, record = $28, updated_at = now()
+            WHERE id = $1
+            """, [r.id, r.state.rawValue, r.version, r.conditionId ?? f.conditionId, r.gridCode ?? f.gridCode, f.communityCode,
+                  f.streetCode, f.districtCode, f.areaClass?.rawValue, f.longitude, f.latitude,
+                  r.currentDepartment, r.currentDispatchId, r.handlingDeadline, r.clock?.stage.rawValue,
+                  r.clock?.startedAt, r.clock?.deadline, r.clock?.warnedAt, r.clock?.overdueAt,
+                  r.pendingRequest?.kind.rawValue, r.reworkCount, r.returnCount, r.extensionCount, r.isSuspended,
+                  r.duplicateOf, stored.duplicateCount, try PGJSON(encoding: f, encoder: encoder), try PGJSON(encoding: r, encoder: encoder)])
+    }
+
+    /// Appends one workflow entry.
+    static func append(_ entry: TimelineEntry, on connection: PGConnection) throws {
+        try connection.query("""
+            INSERT INTO supervision.timeline (case_id, sequence, kind, action, from_state, to_state, actor_id, actor_role,
+                actor_department, department, at, reason, details, entry)
+            VALUES ($1, $2, 'transition', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            """, [entry.caseId, entry.sequence, entry.action.rawValue, entry.from?.rawValue, entry.to.rawValue, entry.actorId,
+                  entry.actorRole.rawValue, entry.actorDepartment, entry.department, entry.at, entry.reason,
+                  try PGJSON(encoding: entry.details, encoder: encoder), try PGJSON(encoding: entry, encoder: encoder)])
+    }
+
+    /// Appends an annotation that is not a state transition (a linked duplicate report).
+    static func annotate(_ caseId: UUID, record: CaseRecord, action: String, actorId: String, at: Date, reason: String?,
+                         details: [String: String], on connection: PGConnection) throws {
+        try connection.query("""
+            INSERT INTO supervision.timeline (case_id, sequence, kind, action, from_state, to_state, actor_id, actor_role,
+                at, reason, details)
+            VALUES ($1, $2, 'annotation', $3, $4, $4, $5, 'system', $6, $7, $8)
+            """, [caseId, record.version, action, record.state.rawValue, actorId, at, reason,
+                  try PGJSON(encoding: details, encoder: encoder)])
+    }
+}

@@ -1,0 +1,90 @@
+import CityGridModel
+import Foundation
+import PGClient
+
+/// A case as the query API shows it.
+public struct CaseView: Codable, Sendable {
+    public var id: UUID
+    public var number: String
+    public var state: CaseState
+    public var stateLabel: String
+    public var version: Int
+    public var channel: ReportChannel
+    public var reporterId: String?
+    public var kind: ClassKind
+    public var classCode: String
+    public var conditionId: String?
+    public var componentCode: String?
+    public var gridCode: String?
+    public var communityCode: String?
+    public var streetCode: String?
+    public var districtCode: String?
+    public var areaClass: AreaClass?
+    public var longitude: Double?
+    public var latitude: Double?
+    public var address: String?
+    public var description: String
+    public var photos: [String]
+    public var currentDepartment: String?
+    public var currentDispatchId: UUID?
+    public var handlingDeadline: Date?
+    public var clock: StageClock?
+    public var pendingRequest: PendingRequest?
+    public var returnedBy: [String]
+    public var reworkCount: Int
+    public var returnCount: Int
+    public var extensionCount: Int
+    public var duplicateCount: Int
+    public var duplicateOf: UUID?
+    public var suspended: Bool
+    public var reportedAt: Date
+
+    init(_ stored: StoredCase) {
+        let f = stored.facts
+        let r = stored.record
+        id = r.id; number = r.caseNumber; state = r.state; stateLabel = r.state.label; version = r.version
+        channel = f.channel; reporterId = f.reporterId; kind = f.kind; classCode = f.classCode
+        conditionId = r.conditionId ?? f.conditionId; componentCode = f.componentCode
+        gridCode = r.gridCode ?? f.gridCode; communityCode = f.communityCode; streetCode = f.streetCode
+        districtCode = f.districtCode; areaClass = f.areaClass; longitude = f.longitude; latitude = f.latitude
+        address = f.address; description = f.description; photos = f.photos
+        currentDepartment = r.currentDepartment; currentDispatchId = r.currentDispatchId; handlingDeadline = r.handlingDeadline
+        clock = r.clock; pendingRequest = r.pendingRequest; returnedBy = r.returnedBy.sorted()
+        reworkCount = r.reworkCount; returnCount = r.returnCount; extensionCount = r.extensionCount
+        duplicateCount = stored.duplicateCount; duplicateOf = r.duplicateOf; suspended = r.isSuspended; reportedAt = r.reportedAt
+    }
+}
+
+/// One timeline row: a workflow transition (with its full entry) or an annotation.
+public struct TimelineRow: Codable, Sendable {
+    public var sequence: Int
+    public var kind: String
+    public var action: String
+    public var from: String?
+    public var to: String
+    public var actorId: String
+    public var actorRole: String
+    public var actorDepartment: String?
+    public var department: String?
+    public var at: Date
+    public var reason: String?
+    public var details: [String: String]
+    public var stoppedClock: StageClock?
+    public var startedClock: StageClock?
+
+    static func load(_ caseId: UUID, on connection: PGConnection) throws -> [TimelineRow] {
+        try connection.query("""
+            SELECT sequence, kind, action, from_state, to_state, actor_id, actor_role, actor_department, department, at, reason,
+                   details, entry
+            FROM supervision.timeline WHERE case_id = $1 ORDER BY id
+            """, [caseId]).rows.map { row in
+            let entry = row.optionalString("entry").flatMap { try? CaseStore.decoder.decode(TimelineEntry.self, from: Data($0.utf8)) }
+            return TimelineRow(sequence: try row.int("sequence"), kind: try row.string("kind"), action: try row.string("action"),
+                               from: row.optionalString("from_state"), to: try row.string("to_state"), actorId: try row.string("actor_id"),
+                               actorRole: try row.string("actor_role"), actorDepartment: row.optionalString("actor_department"),
+                               department: row.optionalString("department"), at: try row.date("at"), reason: row.optionalString("reason"),
+                               details: (try? row.json("details", as: [String: String].self)) ?? [:],
+                               stoppedClock: entry?.stoppedClock, startedClock: entry?.startedClock)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import Logging
+import PGClient
+
+/// `supervision.events`: reports, locations, dispatches and department updates driving cases.
+enum SupervisionConsumers {
+    static func definition(engine: CaseEngine) -> ConsumerDefinition {
+        let bindings = ["intake.case.reported", "intake.case.duplicate-linked", "routing.case.located",
+                        "routing.case.manual-dispatch-required", "routing.task.dispatched.*", "disposal.task.#"]
+        return ConsumerDefinition(
+            queue: "supervision.events",
+            bindings: bindings.map { .init(exchange: MessagingNames.eventsExchange, routingKey: $0) },
+            handlers: [
+                CaseReported.eventType: { message, context in
+                    let report = try message.payload(CaseReported.self)
+                    _ = try engine.report(report, connection: context.connection, outbox: context.outbox)
+                },
+                DuplicateLinked.eventType: { message, context in
+                    let link = try message.payload(DuplicateLinked.self)
+                    guard var stored = try CaseStore.load(link.duplicateOf, forUpdate: true, on: context.connection) else {
+                        throw HandlerError.notYet("original case \(link.duplicateOf) not recorded yet")
+                    }
+                    stored.duplicateCount += 1
+                    try CaseStore.update(stored, on: context.connection)
+                    var details = ["report_id": link.reportId.uuidString.lowercased(), "channel": link.channel.rawValue,
+                                   "duplicate_count": String(stored.duplicateCount)]
+                    details["distance_meters"] = link.distanceMeters.map { String(format: "%.1f", $0) }
+                    try CaseStore.annotate(link.duplicateOf, record: stored.record, action: "duplicate_linked", actorId: "intake",
+                                           at: link.reportedAt, reason: nil, details: details, on: context.connection)
+                },
+                CaseLocated.eventType: { message, context in
+                    let located = try message.payload(CaseLocated.self)
+                    try handleLocated(located, engine: engine, context: context)
+                },
+                ManualDispatchRequired.eventType: { message, context in
+                    let manual = try message.payload(ManualDispatchRequired.self)
+                    var stored = try loadOrWait(manual.caseId, context)
+                    let command: CaseCommand = stored.record.state == .reported && manual.reason == .unlocatable
+                        // Never located: it goes to the acceptors' queue, who place it by hand.
+                        ? .locate(gridCode: nil)
+                        : .requireManualDispatch(reason: "\(manual.reason.rawValue): \(manual.detail)")
+                    try settle(engine.apply(command, to: &stored, actor: CaseEngine.Actors.routing, at: context.now,
+                                            connection: context.connection, outbox: context.outbox), context)
+                },
+                TaskDispatched.eventType: { message, context in
+                    let task = try message.payload(TaskDispatched.self)
+                    var stored = try loadOrWait(task.caseId, context)
+                    try settle(engine.apply(.dispatch(dispatchId: task.dispatchId, department: task.departmentCode, deadline: task.deadline),
+                                            to: &stored, actor: CaseEngine.Actors.routing, at: task.dispatchedAt,
+                                            connection: context.connection, outbox: context.outbox), context)
+                },
+                TaskUpdated.eventType: { message, context in
+                    let update = try message.payload(TaskUpdated.self)
+                    try handleTaskUpdate(update, engine: engine, context: context)
+                },
+            ])
+    }
+
+    static func loadOrWait(_ id: UUID, _ context: HandlerContext) throws -> StoredCase {
+        guard let stored = try CaseStore.load(id, forUpdate: true, on: context.connection) else {
+            throw HandlerError.notYet("case \(id) not reported yet")
+        }
+        return stored
+    }
+
+    /// Maps a workflow outcome onto the consumer contract.
+    @discardableResult
+    static func settle(_ outcome: CaseWorkflow.Outcome, _ context: HandlerContext) throws -> Transition? {
+        switch outcome {
+        case .applied(let transition): return transition
+        case .alreadyApplied: return nil
+        case .notYet(let error): throw HandlerError.notYet(error.description)
+        case .rejected(let error):
+            if error.code == .caseEnded {
+                // A late fact about a case that already ended (completion after void): nothing to do.
+                context.logger.notice("ignored message for an ended case", metadata: ["error": "\(error)"])
+                return nil
+            }
+            throw HandlerError.invalid(error.description)
+        }
+    }
+
+    static func handleLocated(_ located: CaseLocated, engine: CaseEngine, context: HandlerContext) throws {
+        var stored = try loadOrWait(located.caseId, context)
+        stored.facts.locate(located)
+        let outcome = try engine.apply(.locate(gridCode: located.gridCode), to: &stored, actor: CaseEngine.Actors.routing,
+                                       at: context.now, connection: context.connection, outbox: context.outbox)
+        guard case .applied = outcome else {
+            // Self-handled or already-ended cases still get their place recorded.
+            try CaseStore.update(stored, on: context.connection)
+            if case .rejected(let error) = outcome, error.code != .caseEnded, stored.record.state != .selfHandledPending {
+                throw HandlerError.invalid(error.description)
+            }
+            return
+        }
+        let now = context.now
+        if stored.record.requiresVerification {
+            try settle(engine.apply(.requestVerification(deadline: engine.deadline(.verify, from: now)), to: &stored,
+                                    actor: CaseEngine.Actors.autoAccept, at: now, connection: context.connection,
+                                    outbox: context.outbox), context)
+        } else {
+            try settle(engine.apply(.accept(deadline: engine.deadline(.file, from: now)), to: &stored,
+                                    actor: CaseEngine.Actors.autoAccept, at: now, connection: context.connection,
+                                    outbox: context.outbox), context)
+            if let outcome = try engine.file(&stored, at: now, connection: context.connection, outbox: context.outbox) {
+                try settle(outcome, context)
+            } else {
+                context.logger.warning("no filing condition for the class; left for the shift leader",
+                                       metadata: ["case_id": "\(stored.record.id)"])
+            }
+        }
+    }
+
+    static func handleTaskUpdate(_ update: TaskUpdated, engine: CaseEngine, context: HandlerContext) throws {
+        var stored = try loadOrWait(update.caseId, context)
+        let actor = CaseActor.department(update.departmentCode, id: update.actorId)
+        let command: CaseCommand
+        switch update.action {
+        case .accepted: command = .acceptTask
+        case .progressNoted: command = .progressNote(note: update.note ?? update.result ?? "")
+        case .completed: command = .complete(result: update.result ?? update.note ?? "", deadline: engine.deadline(.sendCheck, from: update.at))
+        case .returnRequested: command = .requestReturn(reason: update.reason ?? "")
+        case .extensionRequested:
+            guard let until = update.requestedDeadline else { throw HandlerError.invalid("extension request without requestedDeadline") }
+            command = .requestExtension(until: until, reason: update.reason ?? "")
+        case .suspensionRequested: command = .requestSuspension(reason: update.reason ?? "")
+        }
+        let applied = try settle(engine.apply(command, to: &stored, actor: actor, at: update.at, connection: context.connection,
+                                              outbox: context.outbox), context)
+        if applied != nil, update.action == .completed {
+            // The acceptor's 发核查 is automatic: the check task goes out with the completion.
+            try settle(engine.apply(.requestCheck(deadline: engine.deadline(.check, from: update.at)), to: &stored,
+                                    actor: CaseEngine.Actors.autoCheck, at: update.at, connection: context.connection,
+                                    outbox: context.outbox), context)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import Logging
+import PGClient
+import ServiceLifecycle
+
+/// Time limits (domain §4.3): scans running stage clocks and sets the yellow light once
+/// `warningFraction` of the limit has elapsed and the red light once the deadline has passed,
+/// through the workflow (`mark_warning` / `mark_overdue` as the system actor). The workflow makes
+/// both idempotent per clock, so overlapping scans or restarts never mark twice.
+public struct DeadlineWatcher: Service {
+    let env: ServiceEnvironment
+    let engine: CaseEngine
+    let interval: Duration
+    let warningFraction: Double
+
+    public init(env: ServiceEnvironment, engine: CaseEngine, interval: Duration, warningFraction: Double) {
+        self.env = env
+        self.engine = engine
+        self.interval = interval
+        self.warningFraction = warningFraction
+    }
+
+    public func run() async throws {
+        let stopping = Flag()
+        try await withGracefulShutdownHandler {
+            while !stopping.isSet && !Task.isCancelled {
+                do {
+                    let marked = try await scanOnce()
+                    if marked > 0 { env.logger.info("deadline marks set", metadata: ["count": "\(marked)"]) }
+                } catch {
+                    env.logger.warning("deadline scan failed; will retry", metadata: ["error": "\(error)"])
+                }
+                var slept = Duration.zero
+                while slept < interval && !stopping.isSet {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    slept += .milliseconds(200)
+                }
+            }
+        } onGracefulShutdown: {
+            stopping.set()
+        }
+    }
+
+    /// One pass: every case whose running clock is due a mark. Returns the number of marks set.
+    public func scanOnce() async throws -> Int {
+        let now = env.clock.now()
+        let fraction = warningFraction
+        let due: [UUID] = try await env.pool.withConnection { connection in
+            try connection.query("""
+                SELECT id FROM supervision.cases
+                WHERE clock_deadline IS NOT NULL AND (
+                    (clock_overdue_at IS NULL AND clock_deadline <= $1)
+                    OR (clock_warned_at IS NULL AND clock_started_at + (clock_deadline - clock_started_at) * $2::float8 <= $1))
+                ORDER BY clock_deadline LIMIT 500
+                """, [now, fraction]).rows.map { try $0.uuid("id") }
+        }
+        var marked = 0
+        for id in due {
+            marked += try await env.transaction { [engine] connection, outbox in
+                guard var stored = try CaseStore.load(id, forUpdate: true, on: connection),
+                      let clock = stored.record.clock, let deadline = clock.deadline else { return 0 }
+                var count = 0
+                let warnAt = clock.startedAt.addingTimeInterval(deadline.timeIntervalSince(clock.startedAt) * fraction)
+                if clock.warnedAt == nil, warnAt <= now,
+                   case .applied = try engine.apply(.markWarning(stage: clock.stage, deadline: deadline), to: &stored,
+                                                    actor: CaseEngine.Actors.watcher, at: now, connection: connection, outbox: outbox) {
+                    count += 1
+                }
+                if clock.overdueAt == nil, deadline <= now,
+                   case .applied = try engine.apply(.markOverdue(stage: clock.stage, deadline: deadline), to: &stored,
+                                                    actor: CaseEngine.Actors.watcher, at: now, connection: connection, outbox: outbox) {
+                    count += 1
+                }
+                return count
+            }
+        }
+        return marked
+    }
+}

@@ -1,1 +1,0 @@
-// SupervisionService — filled in by its issue.

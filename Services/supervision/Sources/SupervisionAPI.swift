@@ -1,0 +1,104 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import Hummingbird
+import PGClient
+
+/// HTTP API of the centre: staff commands on a case and the supervisors' queries. Every route
+/// needs a bearer token; a case outside the token's scope answers 404.
+struct SupervisionAPI: Sendable {
+    let env: ServiceEnvironment
+    let engine: CaseEngine
+
+    func register(_ router: Router<BasicRequestContext>) {
+        router.get("/openapi.yaml") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/yaml"],
+                     body: .init(byteBuffer: ByteBuffer(string: SupervisionOpenAPI.yaml)))
+        }
+        registerQueries(router)
+        registerCommands(router)
+    }
+
+    // MARK: Shared helpers
+
+    func authenticate(_ request: Request) throws -> AccessToken {
+        try env.tokens.authenticate(request, now: env.clock.now())
+    }
+
+    /// Whether the token may see the case: its area for district/street tokens, its current task
+    /// for department tokens.
+    static func visible(_ stored: StoredCase, to token: AccessToken) -> Bool {
+        switch token.scope.level {
+        case .city: return true
+        case .district, .street: return token.scope.covers(gridCode: stored.record.gridCode ?? stored.facts.gridCode)
+        case .department: return stored.record.currentDepartment == token.scope.code
+        }
+    }
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try MessageCoding.encoder().encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// Decodes a JSON body; malformed input is a 422 naming the field.
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
+        var buffer = try await request.body.collect(upTo: 1_000_000)
+        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
+        let data = bytes.isEmpty ? Data("{}".utf8) : Data(bytes)
+        do {
+            return try MessageCoding.decoder().decode(T.self, from: data)
+        } catch let error as DecodingError {
+            let (field, problem): (String, String)
+            switch error {
+            case .keyNotFound(let key, let ctx): (field, problem) = ((ctx.codingPath + [key]).map(\.stringValue).joined(separator: "."), "is required")
+            case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx):
+                (field, problem) = (ctx.codingPath.map(\.stringValue).joined(separator: "."), "has the wrong type")
+            case .dataCorrupted(let ctx):
+                (field, problem) = (ctx.codingPath.map(\.stringValue).joined(separator: "."), ctx.debugDescription)
+            @unknown default: (field, problem) = ("", "invalid")
+            }
+            throw APIError.validation([.init(field: field.isEmpty ? "body" : field, problem: problem)])
+        }
+    }
+
+    /// Maps a workflow outcome onto HTTP: applied and already-applied are 200; the rest are
+    /// 409 (403 for role and department refusals) with the workflow's code.
+    static func settle(_ outcome: CaseWorkflow.Outcome) throws {
+        switch outcome {
+        case .applied, .alreadyApplied: return
+        case .notYet(let error):
+            throw APIError(status: .conflict, code: error.code.rawValue, message: error.message)
+        case .rejected(let error):
+            let forbidden: Set<WorkflowError.Code> = [.forbiddenForRole, .wrongDepartment, .invalidActor]
+            throw APIError(status: forbidden.contains(error.code) ? .forbidden : .conflict, code: error.code.rawValue, message: error.message)
+        }
+    }
+
+    /// Loads a visible case for reading.
+    func read(_ idOrNumber: String, token: AccessToken) async throws -> (CaseView, [TimelineRow]) {
+        try await env.pool.withConnection { connection in
+            guard let id = try CaseStore.resolveId(idOrNumber, on: connection),
+                  let stored = try CaseStore.load(id, forUpdate: false, on: connection),
+                  Self.visible(stored, to: token) else { throw APIError.notFound("case \(idOrNumber)") }
+            return (CaseView(stored), try TimelineRow.load(id, on: connection))
+        }
+    }
+
+    /// The signature of one command: works on the locked case inside the request's transaction.
+    typealias Mutation = @Sendable (inout StoredCase, AccessToken, Date, PGConnection, OutboxWriter) throws -> Void
+
+    /// Runs a command on a case: authenticate, lock, scope-check, mutate, answer with the case.
+    func mutate(_ request: Request, _ context: BasicRequestContext, _ body: @escaping Mutation) async throws -> Response {
+        let token = try authenticate(request)
+        let idText = context.parameters.get("id") ?? ""
+        let now = env.clock.now()
+        let view = try await env.transaction { connection, outbox in
+            guard let id = try CaseStore.resolveId(idText, on: connection),
+                  var stored = try CaseStore.load(id, forUpdate: true, on: connection),
+                  Self.visible(stored, to: token) else { throw APIError.notFound("case \(idText)") }
+            try body(&stored, token, now, connection, outbox)
+            return CaseView(stored)
+        }
+        return try Self.json(view)
+    }
+}

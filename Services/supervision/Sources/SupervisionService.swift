@@ -1,0 +1,24 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+
+/// The supervision centre (监督中心): case lifecycle, time limits, timelines and the
+/// supervisors' query API.
+public enum SupervisionService {
+    public static let descriptor = ServiceDescriptor(
+        name: "supervision", schema: "supervision", messagingName: "supervision", defaultHTTPPort: 8084,
+        migrations: SupervisionMigrations.all,
+        build: { env in
+            let refs = try ReferenceData.load(from: URL(fileURLWithPath: env.configuration.referenceDataPath))
+            let engine = CaseEngine(refs: refs)
+            let variables = ProcessInfo.processInfo.environment
+            let scanSeconds = variables["CITYGRID_SUPERVISION_SCAN_SECONDS"].flatMap(Double.init) ?? 5
+            let fraction = variables["CITYGRID_SUPERVISION_WARNING_FRACTION"].flatMap(Double.init) ?? 0.8
+            let watcher = DeadlineWatcher(env: env, engine: engine, interval: .milliseconds(Int(max(scanSeconds, 0.2) * 1000)),
+                                          warningFraction: min(max(fraction, 0), 1))
+            let api = SupervisionAPI(env: env, engine: engine)
+            return ServiceParts(consumers: [SupervisionConsumers.definition(engine: engine)],
+                                routes: { router in api.register(router) },
+                                background: [watcher])
+        })
+}

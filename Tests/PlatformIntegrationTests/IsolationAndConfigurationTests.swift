@@ -1,0 +1,196 @@
+import AMQPClient
+import CityGridModel
+import Foundation
+import PGClient
+import TestSupport
+import Testing
+
+/// Each service's credentials reach only its own schema and its own queues and routing keys;
+/// each check is an attempt that must fail.
+@Suite("Isolation between services (real broker and database)", .serialized)
+struct IsolationTests {
+    let env = TestEnvironment()
+
+    func pool(_ service: String) throws -> PGPool {
+        PGPool(settings: PGSettings(url: try env.require("CITYGRID_TEST_DB_URL_\(service.uppercased())"), applicationName: "isolation-test", poolSize: 1))
+    }
+
+    func sqlState(_ pool: PGPool, _ sql: String) async throws -> String? {
+        do {
+            try await pool.withConnection { try $0.query(sql) }
+            return nil
+        } catch let error as PGError {
+            return error.sqlState
+        }
+    }
+
+    @Test("a service's database role cannot read or write another service's schema, nor create in public")
+    func databaseRolesAreIsolated() async throws {
+        let routing = try pool("routing")
+        let intake = try pool("intake")
+        // A table that exists in routing's schema, created by routing itself.
+        try await routing.withConnection { try $0.query("CREATE TABLE IF NOT EXISTS routing.isolation_probe (x int)") }
+        #expect(try await sqlState(intake, "SELECT * FROM routing.isolation_probe") == "42501")
+        #expect(try await sqlState(intake, "INSERT INTO routing.isolation_probe VALUES (1)") == "42501")
+        #expect(try await sqlState(intake, "CREATE TABLE routing.intruder (x int)") == "42501")
+        #expect(try await sqlState(intake, "CREATE TABLE public.intruder (x int)") == "42501")
+        #expect(try await sqlState(intake, "SELECT * FROM supervision.timeline") != nil)
+        // …while its own schema works.
+        #expect(try await sqlState(intake, "CREATE TABLE IF NOT EXISTS intake.isolation_probe (x int)") == nil)
+        try await routing.withConnection { try $0.query("DROP TABLE routing.isolation_probe") }
+        try await intake.withConnection { try $0.query("DROP TABLE intake.isolation_probe") }
+    }
+
+    @Test("a service's AMQP user cannot consume another service's queue")
+    func cannotConsumeOthersQueue() async throws {
+        // The probe's own queue exists (the probe declares it); intake must not read it.
+        let intake = AMQPConsumer(endpoint: try AMQPEndpoint(url: try env.require("CITYGRID_TEST_AMQP_URL_INTAKE")),
+                                  topology: Topology(), queue: "probe.work", prefetch: 1)
+        await #expect {
+            try await intake.connect()
+        } throws: { error in
+            (error as? AMQPError)?.kind == .accessRefused
+        }
+        await intake.close()
+    }
+
+    @Test("a service's AMQP user cannot publish another service's events, but can publish its own")
+    func cannotPublishOthersRoutingKeys() async throws {
+        let endpoint = try AMQPEndpoint(url: try env.require("CITYGRID_TEST_AMQP_URL_INTAKE"))
+        let publisher = AMQPPublisher(endpoint: endpoint, topology: Topology(), name: "isolation-publisher")
+        let forged = OutgoingMessage(exchange: MessagingNames.eventsExchange, routingKey: "routing.case.located",
+                                     messageId: UUID().uuidString, type: "citygrid.case.located.v1", body: Array("{}".utf8), mandatory: false)
+        await #expect {
+            _ = try await publisher.publish([forged])
+        } throws: { error in
+            (error as? AMQPError)?.kind == .accessRefused
+        }
+        let own = OutgoingMessage(exchange: MessagingNames.eventsExchange, routingKey: "intake.isolation-check",
+                                  messageId: UUID().uuidString, type: "citygrid.test.v1", body: Array("{}".utf8), mandatory: false)
+        #expect(try await publisher.publish([own]) == [.confirmed])
+        // Nor may it write to the department command exchange.
+        let command = OutgoingMessage(exchange: MessagingNames.departmentCommandsExchange, routingKey: "SZGY.complete",
+                                      messageId: UUID().uuidString, type: "citygrid.task.command.v1", body: Array("{}".utf8), mandatory: false)
+        await #expect {
+            _ = try await publisher.publish([command])
+        } throws: { error in
+            (error as? AMQPError)?.kind == .accessRefused
+        }
+        await publisher.disconnect()
+    }
+}
+
+/// Start-up failures end the process with one line that names the problem, and a non-zero code.
+@Suite("Bad configuration fails fast with one clear line", .serialized)
+struct BadConfigurationTests {
+    let env = TestEnvironment()
+
+    func run(_ environment: [String: String]) async throws -> (status: Int32, stderr: String) {
+        var variables = environment
+        variables["PROBE_ROLE"] = "consumer"
+        let process = try ServiceProcess(executable: env.binDirectory + "/platform-probe", port: testPort(), environment: variables,
+                                         removing: ["CITYGRID_DB_URL", "CITYGRID_AMQP_URL"].filter { environment[$0] == nil })
+        let status = try await process.waitForExit(timeout: .seconds(30))
+        return (status, process.collectStderr())
+    }
+
+    @Test("missing CITYGRID_DB_URL: exit code 2 and one line naming the variable")
+    func missingDatabaseURL() async throws {
+        let result = try await run(["CITYGRID_AMQP_URL": try env.require("CITYGRID_TEST_AMQP_URL_PROBE")])
+        #expect(result.status == 2)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1)
+        #expect(result.stderr.contains("CITYGRID_DB_URL is not set"))
+    }
+
+    @Test("malformed CITYGRID_AMQP_URL: exit code 2 naming the variable")
+    func malformedBrokerURL() async throws {
+        let result = try await run(["CITYGRID_DB_URL": try env.require("CITYGRID_TEST_DB_URL_PROBE"), "CITYGRID_AMQP_URL": "http://nope"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("CITYGRID_AMQP_URL"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test("unreachable broker: exit code 1 and one line naming RabbitMQ and the address")
+    func unreachableBroker() async throws {
+        let result = try await run([
+            "CITYGRID_DB_URL": try env.require("CITYGRID_TEST_DB_URL_PROBE"),
+            "CITYGRID_AMQP_URL": "amqp://probe:probe-dev-password@127.0.0.1:1/citygrid-test",
+            "CITYGRID_STARTUP_TIMEOUT": "2",
+        ])
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n").filter { !$0.hasPrefix("{") }  // JSON log lines are not the error line
+        #expect(lines.count == 1)
+        #expect(result.stderr.contains("RabbitMQ at amqp://probe@127.0.0.1:1/citygrid-test"))
+        #expect(!result.stderr.contains("Fatal error"))
+    }
+
+    @Test("wrong database password: exit code 1 at once, naming PostgreSQL")
+    func wrongDatabasePassword() async throws {
+        let result = try await run([
+            "CITYGRID_DB_URL": "postgresql://cg_probe:wrong@127.0.0.1:55432/citygrid_test",
+            "CITYGRID_AMQP_URL": try env.require("CITYGRID_TEST_AMQP_URL_PROBE"),
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("PostgreSQL at postgresql://cg_probe:***@"))
+        #expect(result.stderr.contains("password authentication failed"))
+        #expect(!result.stderr.contains("wrong"))
+    }
+}
+
+/// Department credentials made by `citygrid departments provision`: each department reads only
+/// its own queue and publishes only its own commands.
+@Suite("Department broker credentials", .serialized)
+struct DepartmentCredentialTests {
+    let env = TestEnvironment()
+
+    func provision(_ codes: [String]) async throws {
+        let process = try ServiceProcess(executable: env.binDirectory + "/citygrid", port: 0,
+                                         environment: ["CITYGRID_AMQP_VHOST": try env.require("CITYGRID_TEST_AMQP_VHOST")],
+                                         arguments: ["departments", "provision", "--dev-passwords"] + codes.flatMap { ["--code", $0] })
+        #expect(try await process.waitForExit() == 0)
+    }
+
+    func endpoint(_ code: String) throws -> AMQPEndpoint {
+        AMQPEndpoint(host: "127.0.0.1", port: 5673, virtualHost: try env.require("CITYGRID_TEST_AMQP_VHOST"),
+                     user: "dept-\(code)", password: "\(code)-dev-password")
+    }
+
+    @Test("a department reads its own queue but not another department's")
+    func ownQueueOnly() async throws {
+        try await provision(["SZGY", "YLLH"])
+        let own = AMQPConsumer(endpoint: try endpoint("SZGY"), topology: Topology(), queue: "dept.SZGY.tasks", prefetch: 1)
+        try await own.connect()
+        await own.close()
+        let other = AMQPConsumer(endpoint: try endpoint("SZGY"), topology: Topology(), queue: "dept.YLLH.tasks", prefetch: 1)
+        await #expect {
+            try await other.connect()
+        } throws: { error in
+            (error as? AMQPError)?.kind == .accessRefused
+        }
+        await other.close()
+    }
+
+    @Test("a department publishes only its own commands")
+    func ownCommandsOnly() async throws {
+        try await provision(["SZGY"])
+        let publisher = AMQPPublisher(endpoint: try endpoint("SZGY"), topology: Topology(), name: "dept-publisher")
+        func command(_ key: String) -> OutgoingMessage {
+            OutgoingMessage(exchange: MessagingNames.departmentCommandsExchange, routingKey: key, messageId: UUID().uuidString,
+                            type: "citygrid.task.command.v1", body: Array("{}".utf8), mandatory: false)
+        }
+        #expect(try await publisher.publish([command("SZGY.complete")]) == [.confirmed])
+        await #expect {
+            _ = try await publisher.publish([command("YLLH.complete")])
+        } throws: { error in
+            (error as? AMQPError)?.kind == .accessRefused
+        }
+        await #expect {
+            _ = try await publisher.publish([OutgoingMessage(exchange: MessagingNames.eventsExchange, routingKey: "routing.task.dispatched.SZGY",
+                                                             messageId: UUID().uuidString, type: "x", body: [], mandatory: false)])
+        } throws: { error in
+            (error as? AMQPError)?.kind == .accessRefused
+        }
+        await publisher.disconnect()
+    }
+}
