@@ -1,0 +1,22 @@
+import Foundation
+import Testing
+
+/// No container engine runs on the CI machines, so the compose file is checked structurally:
+/// five services, each with its own role, broker user, health check and healthy dependencies.
+@Suite("compose/ for ops")
+struct ComposeTests {
+    @Test("docker-compose.yml gives each service its own credentials, health check and dependencies")
+    func composeStructure() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", root.appendingPathComponent("Tests/EndToEndTests/compose_check.py").path, root.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "compose check failed:\n\(text)")
+    }
+}

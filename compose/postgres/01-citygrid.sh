@@ -1,0 +1,21 @@
+#!/bin/bash
+# Runs once when the PostgreSQL container initialises its data directory: one schema and one
+# login role per service, nothing in public, PostGIS in schema gis for routing and supervision.
+set -euo pipefail
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" <<SQL
+REVOKE ALL ON DATABASE "$POSTGRES_DB" FROM PUBLIC;
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+CREATE SCHEMA IF NOT EXISTS gis;
+CREATE EXTENSION IF NOT EXISTS postgis SCHEMA gis;
+SQL
+for svc in intake routing disposal supervision assessment; do
+  var="PG_PASSWORD_${svc^^}"
+  psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" <<SQL
+CREATE ROLE cg_$svc LOGIN PASSWORD '${!var}';
+GRANT CONNECT ON DATABASE "$POSTGRES_DB" TO cg_$svc;
+CREATE SCHEMA $svc AUTHORIZATION cg_$svc;
+ALTER ROLE cg_$svc SET search_path = $svc, gis;
+SQL
+done
+psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
+  -c "GRANT USAGE ON SCHEMA gis TO cg_routing, cg_supervision"

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""City simulator for the local demo (scripts/dev up).
+
+Plays every party of the loop against the real HTTP APIs: grid supervisors on patrol (~90 % of
+reports), 12345 / 12319 / 110 hotline agents (address only), Open311 apps; departments that accept,
+finish, sometimes return or ask for an extension; supervisors who verify and check; shift leaders
+and dispatchers who decide. Uses only the standard library. Every failure is logged and the loop
+goes on: the simulator must never be the reason the demo stops.
+"""
+import argparse, csv, json, os, random, re, subprocess, sys, time, urllib.error, urllib.parse, urllib.request
+
+def log(msg):
+    print(time.strftime("%H:%M:%S"), msg, flush=True)
+
+def env_file(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            if "=" in line and not line.startswith("#"):
+                k, v = line.strip().split("=", 1)
+                out[k] = v.strip("'")
+    return out
+
+class API:
+    def __init__(self, base, token):
+        self.base, self.token = base, token
+
+    def call(self, method, path, body=None, form=None, token=None):
+        data, headers = None, {"Authorization": "Bearer " + (token or self.token)}
+        if body is not None:
+            data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+        if form is not None:
+            data, headers["Content-Type"] = urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded"
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                text = r.read().decode()
+                return r.status, (json.loads(text) if text.strip().startswith(("{", "[")) else text)
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()[:300]
+        except Exception as e:  # connection refused while a service restarts, etc.
+            return 0, str(e)
+
+def centroid(wkt):
+    pts = [tuple(map(float, p.split())) for p in re.findall(r"[\d.]+ [\d.]+", wkt)]
+    pts = pts[:-1] or pts
+    return sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts)
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--state", required=True)
+    ap.add_argument("--reference", required=True)
+    ap.add_argument("--bin", required=True)
+    ap.add_argument("--reports-per-second", type=float, default=1.0)
+    args = ap.parse_args()
+    rnd = random.Random(2026)
+    tokens = env_file(os.path.join(args.state, "demo-tokens.env"))
+    ports = {s: env_file(os.path.join(args.state, "env", s + ".env"))["CITYGRID_HTTP_PORT"] for s in
+             ["intake", "routing", "disposal", "supervision", "assessment"]}
+    url = lambda s: "http://127.0.0.1:" + ports[s]
+    intake = API(url("intake"), tokens["SUPERVISOR_TOKEN"])
+    supervision = API(url("supervision"), tokens["SUPERVISOR_TOKEN"])
+    disposal = API(url("disposal"), tokens["ADMIN_TOKEN"])
+
+    grids = [r for r in csv.DictReader(open(os.path.join(args.reference, "grids.csv"))) if not r["valid_to"]]
+    points = [centroid(g["polygon"]) for g in grids]
+    conditions = list(csv.DictReader(open(os.path.join(args.reference, "filing-conditions.csv"))))
+    classes = sorted({(c["kind"], c["class_code"], c["condition_id"]) for c in conditions})
+    # Common problems dominate real months: garbage, street order, manhole covers.
+    weighted = [c for c in classes if c[1] in ("0102", "0103", "0305", "0502", "0504", "0503")] * 6 + classes
+    places = [r["name"] for r in csv.DictReader(open(os.path.join(args.reference, "gazetteer.csv"))) if r["kind"] in ("poi", "house_number")]
+    departments = [r["code"] for r in csv.DictReader(open(os.path.join(args.reference, "departments.csv")))]
+    dept_tokens = {}
+    for code in departments:
+        out = subprocess.run([os.path.join(args.bin, "citygrid"), "token", "issue", "--sub", "sim-" + code, "--role", "department",
+                              "--scope", "department:" + code, "--days", "7"], capture_output=True, text=True)
+        dept_tokens[code] = out.stdout.strip()
+    log(f"simulating {len(grids)} grids, {len(classes)} filing conditions, {len(departments)} departments")
+
+    n = 0
+    while True:
+        started = time.time()
+        # 1. Reports.
+        for _ in range(max(1, int(rnd.random() * 2 * args.reports_per_second))):
+            n += 1
+            kind, code, cond = rnd.choice(weighted)
+            lon, lat = rnd.choice(points)
+            lon += rnd.uniform(-0.0003, 0.0003); lat += rnd.uniform(-0.0003, 0.0003)
+            roll = rnd.random()
+            if roll < 0.90:
+                body = {"channel": "supervisor", "reporterId": f"sup-{rnd.randint(1, 60):03d}", "kind": kind, "classCode": code,
+                        "conditionId": cond, "location": {"longitude": round(lon, 6), "latitude": round(lat, 6)},
+                        "description": f"巡查发现 {code}", "photos": [f"https://photos.example/{n}.jpg"]}
+                if rnd.random() < 0.03:
+                    body["selfHandled"] = True
+                    body["photos"].append(f"https://photos.example/{n}-after.jpg")
+                st, r = intake.call("POST", "/api/v1/reports", body)
+            elif roll < 0.97:
+                channel = rnd.choice(["hotline_12345", "hotline_12345", "hotline_12319", "police_110"])
+                body = {"channel": channel, "channelReference": f"{channel}-{n}", "kind": kind, "classCode": code,
+                        "location": {"address": rnd.choice(places)}, "description": f"市民来电反映 {code}",
+                        "reporterContact": f"1390471{n % 10000:04d}", "photos": []}
+                st, r = intake.call("POST", "/api/v1/reports", body, token=tokens["ACCEPTOR_TOKEN"])
+            else:
+                st, r = intake.call("POST", "/open311/v2/requests.json", form={
+                    "api_key": "demo-open311-key", "service_code": f"{kind}-{code}", "lat": round(lat, 6), "long": round(lon, 6),
+                    "description": "随手拍", "email": "citizen@example.org"})
+            if st not in (200, 201):
+                log(f"report rejected {st}: {str(r)[:160]}")
+        # 2. Departments work their inboxes.
+        for code in rnd.sample(departments, min(8, len(departments))):
+            st, r = disposal.call("GET", f"/api/v1/departments/{code}/tasks?pageSize=20", token=dept_tokens[code])
+            if st != 200:
+                continue
+            for task in (r.get("tasks") or r.get("items") or []) if isinstance(r, dict) else []:
+                tid, state = task.get("dispatchId"), task.get("state")
+                if state == "dispatched":
+                    if rnd.random() < 0.04:
+                        disposal.call("POST", f"/api/v1/tasks/{tid}/return", {"reason": "不属于本单位职责范围"}, token=dept_tokens[code])
+                    else:
+                        disposal.call("POST", f"/api/v1/tasks/{tid}/accept", {}, token=dept_tokens[code])
+                elif state == "accepted" and rnd.random() < 0.5:
+                    if rnd.random() < 0.05:
+                        disposal.call("POST", f"/api/v1/tasks/{tid}/extension", {"reason": "需协调施工单位",
+                                      "requestedDeadline": task.get("deadline")}, token=dept_tokens[code])
+                    else:
+                        disposal.call("POST", f"/api/v1/tasks/{tid}/complete", {"result": "已处置完毕",
+                                      "photos": [f"https://photos.example/done-{tid}.jpg"]}, token=dept_tokens[code])
+        # 3. The centre: verification, checks, closing, decisions.
+        def cases(status):
+            st, r = supervision.call("GET", f"/api/v1/cases?status={status}&limit=20", token=tokens["SHIFT_LEADER_TOKEN"])
+            return (r.get("cases") or r.get("items") or []) if st == 200 and isinstance(r, dict) else []
+        for c in cases("awaiting_verify"):
+            supervision.call("POST", f"/api/v1/cases/{c['id']}/verification",
+                             {"result": "confirmed" if rnd.random() < 0.85 else "refuted", "note": "现场核实"})
+        for c in cases("awaiting_check"):
+            supervision.call("POST", f"/api/v1/cases/{c['id']}/check", {"passed": rnd.random() < 0.9, "note": "现场核查"})
+        for c in cases("awaiting_close"):
+            supervision.call("POST", f"/api/v1/cases/{c['id']}/close", {}, token=tokens["SHIFT_LEADER_TOKEN"])
+        for c in cases("self_handled_pending"):
+            supervision.call("POST", f"/api/v1/cases/{c['id']}/approve-self-handled", {}, token=tokens["SHIFT_LEADER_TOKEN"])
+        for c in cases("in_handling"):
+            pending = (c.get("pendingRequest") or {}).get("kind") if isinstance(c.get("pendingRequest"), dict) else c.get("pendingRequest")
+            if pending in ("return", "return_requested"):
+                supervision.call("POST", f"/api/v1/cases/{c['id']}/return-decision", {"approve": True}, token=tokens["DISPATCHER_TOKEN"])
+            elif pending in ("extension", "extension_requested"):
+                supervision.call("POST", f"/api/v1/cases/{c['id']}/extension-decision", {"approve": True}, token=tokens["SHIFT_LEADER_TOKEN"])
+        if n % 50 == 0:
+            st, counts = supervision.call("GET", "/api/v1/cases/counts?by=status", token=tokens["SHIFT_LEADER_TOKEN"])
+            log(f"{n} reports sent; case counts: {counts if st == 200 else st}")
+        time.sleep(max(0.0, 1.0 - (time.time() - started)))
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(0)
