@@ -1,0 +1,75 @@
+import CityGridModel
+import Foundation
+import Testing
+
+/// The AsyncAPI document outsiders code against must describe the bytes our Swift contracts
+/// actually produce: every message type is encoded exactly as a service would and validated.
+@Suite("Message catalogue matches the contracts")
+struct ContractSchemaTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func samples() -> [(String, Data)] {
+        let encoder = MessageCoding.encoder()
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        let caseId = UUID()
+        let dispatch = UUID()
+        func envelope<E: DomainEvent>(_ event: E) -> (String, Data) {
+            let data = try! encoder.encode(Envelope(type: E.eventType, source: "/citygrid/test", time: now, subject: caseId.uuidString.lowercased(),
+                                                    correlationId: UUID().uuidString.lowercased(), causationId: nil, data: event))
+            return (event.routingKey, data)
+        }
+        let limit = TimeLimit(4, .workingHours)
+        let entry = TimelineEntry(caseId: caseId, sequence: 3, action: .file, from: .awaitingFile, to: .awaitingDispatch,
+                                  actorId: "auto-filing", actorRole: .shiftLeader, actorDepartment: nil, at: now, department: nil,
+                                  reason: nil, details: ["conditionId": "0502-01"], stoppedClock: nil, startedClock: nil)
+        return [
+            envelope(CaseReported(caseId: caseId, caseNumber: "20261125-0001", channel: .hotline12345, channelReference: "T-1", reporterId: nil,
+                                  reporterContact: "13900000000", kind: .event, classCode: "0502", conditionId: nil, componentCode: nil,
+                                  location: ReportedLocation(address: "新华广场"), description: "流动摊贩", photos: [], reportedAt: now,
+                                  requiresVerification: true)),
+            envelope(DuplicateLinked(reportId: UUID(), duplicateOf: caseId, duplicateOfNumber: "20261125-0001", channel: .supervisor, kind: .event,
+                                     classCode: "0502", distanceMeters: 12.5, reportedAt: now)),
+            envelope(CaseLocated(caseId: caseId, caseNumber: "20261125-0001", gridCode: "150102001001001", communityCode: "150102001001",
+                                 streetCode: "150102001", districtCode: "150102", areaClass: .a, longitude: 111.68, latitude: 40.83,
+                                 method: .poi, matchedName: "新华广场", recurrenceKey: "150102001001001:event0502:新华广场")),
+            envelope(ManualDispatchRequired(caseId: caseId, caseNumber: "20261125-0001", reason: .unlocatable, detail: "no match")),
+            envelope(CaseFiled(caseId: caseId, caseNumber: "20261125-0001", kind: .event, classCode: "0502", conditionId: "0502-01",
+                               handlingLimit: limit, areaClass: .a, gridCode: "150102001001001", componentCode: nil, description: "d",
+                               address: nil, longitude: 111.68, latitude: 40.83, photos: [], filedAt: now, excludedDepartments: ["CGZF"], redispatch: true)),
+            envelope(TaskDispatched(dispatchId: dispatch, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF", departmentName: "执法局",
+                                    via: "sector", kind: .event, classCode: "0502", className: "流动摊贩", conditionId: "0502-01",
+                                    gridCode: "150102001001001", description: "d", address: nil, longitude: nil, latitude: nil, photos: [],
+                                    dispatchedAt: now, deadline: now.addingTimeInterval(14_400), handlingLimit: limit, redispatch: false)),
+            envelope(VerificationRequested(caseId: caseId, caseNumber: "20261125-0001", gridCode: "150102001001001", description: "d",
+                                           address: "新华广场", longitude: nil, latitude: nil, requestedAt: now, deadline: now)),
+            envelope(TaskUpdated(updateId: UUID(), dispatchId: dispatch, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
+                                 action: .extensionRequested, actorId: "wang", at: now, reason: "need parts", requestedDeadline: now)),
+            envelope(TaskNotice(noticeId: UUID(), kind: .reworked, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
+                                dispatchId: UUID(), at: now, deadline: now, reason: "still dirty")),
+            envelope(CaseTransitioned(entry: entry, caseNumber: "20261125-0001", channel: .supervisor, kind: .event, classCode: "0502",
+                                      gridCode: "150102001001001", reporterId: "sup-001")),
+        ]
+    }
+
+    @Test("every contract type, encoded as services encode it, validates against docs/asyncapi.yaml")
+    func messagesValidate() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citygrid-contracts-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for (index, (key, data)) in samples().enumerated() {
+            try data.write(to: folder.appendingPathComponent("\(index)-\(key).json"))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", Self.root.appendingPathComponent("Tests/EndToEndTests/validate_messages.py").path,
+                             Self.root.appendingPathComponent("docs/asyncapi.yaml").path, folder.path]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("10 message(s) checked, 0 failing"))
+    }
+}
