@@ -94,6 +94,13 @@ let package = Package(
                 path: "Tests/Fixtures/PlatformProbe",
                 swiftSettings: swiftSettings
             ),
+            // Throughput/latency benchmark against the machine's own ceilings (scripts/bench).
+            .executableTarget(
+                name: "citygrid-bench",
+                dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient"],
+                path: "Benchmarks/Pipeline",
+                swiftSettings: swiftSettings
+            ),
             .testTarget(name: "CityGridModelTests", dependencies: ["CityGridModel"], path: "Tests/CityGridModelTests"),
             .testTarget(name: "IntakeTests", dependencies: ["IntakeService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/IntakeTests"),
             .testTarget(name: "GridRoutingTests", dependencies: ["GridRoutingService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/GridRoutingTests"),
