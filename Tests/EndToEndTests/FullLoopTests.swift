@@ -178,3 +178,35 @@ final class FullLoopTests {
         }
     }
 }
+
+/// A department's own consumer, written in Python with pika from docs/department-integration.md,
+/// receives its task from its own queue and reports back over AMQP.
+@Suite("End to end: a department's own AMQP system", .serialized)
+final class DepartmentSystemTests {
+    let loop = FullLoopTests()
+
+    @Test("a pika consumer receives its task and its completion reaches the supervision centre")
+    func pikaDepartmentSystem() async throws {
+        let env = TestEnvironment()
+        let code = "STREET-150105002"
+        let provision = try ServiceProcess(executable: env.binDirectory + "/citygrid", port: 0,
+                                           environment: ["CITYGRID_AMQP_VHOST": try env.require("CITYGRID_TEST_AMQP_VHOST")],
+                                           arguments: ["departments", "provision", "--dev-passwords", "--code", code])
+        #expect(try await provision.waitForExit() == 0)
+        try await loop.startAll()
+        let (status, created) = try await loop.post("intake", "/api/v1/reports", [
+            "channel": "supervisor", "reporterId": "sup-008", "kind": "event", "classCode": "0102",
+            "location": ["longitude": 111.6983394, "latitude": 40.8169077], "description": "垃圾散落", "photos": [],
+        ], token: loop.token(.supervisor))
+        #expect(status == 201)
+        let caseId = try #require(created["caseId"] as? String)
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        let url = "amqp://dept-\(code):\(code)-dev-password@127.0.0.1:5673/\(try env.require("CITYGRID_TEST_AMQP_VHOST"))"
+        let python = try ServiceProcess(executable: "/usr/bin/env", port: 0, environment: [:],
+                                        arguments: ["python3", root.appendingPathComponent("department_consumer.py").path, url, code, "1000", "90"])
+        defer { python.terminate() }
+        // Its queue may also hold tasks from earlier runs; it works through all of them.
+        try await loop.waitForState(caseId, "awaiting_check", timeout: .seconds(90))
+        #expect(python.process.isRunning, "the pika consumer exited early: \(python.collectStderr())")
+    }
+}
