@@ -78,66 +78,77 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     /// Publishes one batch of due rows. Returns how many rows it handled.
+    ///
+    /// The rows stay locked (`FOR UPDATE SKIP LOCKED`) from selection until they are marked, so a
+    /// second instance of the service publishes other rows instead of the same ones again.
     public func relayOnce() async throws -> Int {
-        let rows: [Row] = try await pool.withConnection { [schema, batchSize] connection in
-            try connection.query("""
-                SELECT seq, message_id, exchange, routing_key, message_type, headers::text AS headers, body, created_at, attempts
-                FROM \(schema).outbox
-                WHERE sent_at IS NULL AND next_attempt_at <= now()
-                ORDER BY seq
-                LIMIT $1
-                """, [batchSize]).rows.map { row in
-                let headers = (try? JSONSerialization.jsonObject(with: Data(try row.string("headers").utf8))) as? [String: String] ?? [:]
-                return Row(
-                    seq: try row.int("seq"),
-                    message: OutgoingMessage(
-                        exchange: try row.string("exchange"), routingKey: try row.string("routing_key"),
-                        messageId: try row.string("message_id"), type: try row.string("message_type"),
-                        timestamp: try row.date("created_at"), headers: headers, body: Array(try row.string("body").utf8)),
-                    attempts: try row.int("attempts"))
+        try await pool.session { session in
+            let rows: [Row] = try await session.step { [schema, batchSize] connection in
+                try connection.query("BEGIN")
+                return try connection.query("""
+                    SELECT seq, message_id, exchange, routing_key, message_type, headers::text AS headers, body, created_at, attempts
+                    FROM \(schema).outbox
+                    WHERE sent_at IS NULL AND next_attempt_at <= now()
+                    ORDER BY seq
+                    LIMIT $1
+                    FOR UPDATE SKIP LOCKED
+                    """, [batchSize]).rows.map { row in
+                    let headers = (try? JSONSerialization.jsonObject(with: Data(try row.string("headers").utf8))) as? [String: String] ?? [:]
+                    return Row(
+                        seq: try row.int("seq"),
+                        message: OutgoingMessage(
+                            exchange: try row.string("exchange"), routingKey: try row.string("routing_key"),
+                            messageId: try row.string("message_id"), type: try row.string("message_type"),
+                            timestamp: try row.date("created_at"), headers: headers, body: Array(try row.string("body").utf8)),
+                        attempts: try row.int("attempts"))
+                }
             }
-        }
-        guard !rows.isEmpty else { return 0 }
-        FaultInjection.point("kill-before-relay")
-        metrics.published.increment(by: Int64(rows.count))
-        let outcomes = try await publisher.publish(rows.map(\.message))
-        var sent: [Int] = []
-        var failed: [(Row, String)] = []
-        for (row, outcome) in zip(rows, outcomes) {
-            switch outcome {
-            case .confirmed: sent.append(row.seq)
-            case .returned(let reason):
-                metrics.returned.increment()
-                failed.append((row, reason))
-            case .nacked:
-                metrics.nacked.increment()
-                failed.append((row, "nacked by broker"))
+            guard !rows.isEmpty else {
+                try await session.step { try $0.query("COMMIT") }
+                return 0
             }
-        }
-        metrics.confirmed.increment(by: Int64(sent.count))
-        for (row, reason) in failed {
-            logger.error("message not accepted by the broker; kept in the outbox for retry", metadata: [
-                "message_id": "\(row.message.messageId)", "routing_key": "\(row.message.routingKey)", "reason": "\(reason)",
-            ])
-        }
-        let failures = failed.map { (seq: $0.0.seq, attempts: $0.0.attempts, reason: $0.1) }
-        try await pool.transaction { [schema, sent] connection in
-            if !sent.isEmpty {
-                try connection.query("UPDATE \(schema).outbox SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])",
-                                     [PGTextArray(sent.map(String.init))])
+            FaultInjection.point("kill-before-relay")
+            metrics.published.increment(by: Int64(rows.count))
+            let outcomes = try await publisher.publish(rows.map(\.message))
+            var sent: [Int] = []
+            var failed: [(Row, String)] = []
+            for (row, outcome) in zip(rows, outcomes) {
+                switch outcome {
+                case .confirmed: sent.append(row.seq)
+                case .returned(let reason):
+                    metrics.returned.increment()
+                    failed.append((row, reason))
+                case .nacked:
+                    metrics.nacked.increment()
+                    failed.append((row, "nacked by broker"))
+                }
             }
-            for failure in failures {
-                // Exponential retry, capped at five minutes: an unbound routing key is usually a
-                // deployment-order problem that fixes itself when the consumer declares its queue.
-                let delaySeconds = min(300, 1 << min(failure.attempts, 8))
-                try connection.query("""
-                    UPDATE \(schema).outbox SET attempts = attempts + 1, last_error = $2,
-                        next_attempt_at = now() + make_interval(secs => $3)
-                    WHERE seq = $1
-                    """, [failure.seq, failure.reason, delaySeconds])
+            metrics.confirmed.increment(by: Int64(sent.count))
+            for (row, reason) in failed {
+                logger.error("message not accepted by the broker; kept in the outbox for retry", metadata: [
+                    "message_id": "\(row.message.messageId)", "routing_key": "\(row.message.routingKey)", "reason": "\(reason)",
+                ])
             }
+            let failures = failed.map { (seq: $0.0.seq, attempts: $0.0.attempts, reason: $0.1) }
+            try await session.step { [schema, sent] connection in
+                if !sent.isEmpty {
+                    try connection.query("UPDATE \(schema).outbox SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])",
+                                         [PGTextArray(sent.map(String.init))])
+                }
+                for failure in failures {
+                    // Exponential retry, capped at five minutes: an unbound routing key is usually a
+                    // deployment-order problem that fixes itself when the consumer declares its queue.
+                    let delaySeconds = min(300, 1 << min(failure.attempts, 8))
+                    try connection.query("""
+                        UPDATE \(schema).outbox SET attempts = attempts + 1, last_error = $2,
+                            next_attempt_at = now() + make_interval(secs => $3)
+                        WHERE seq = $1
+                        """, [failure.seq, failure.reason, delaySeconds])
+                }
+                try connection.query("COMMIT")
+            }
+            return rows.count
         }
-        return rows.count
     }
 
     private func updateBacklog() async throws {

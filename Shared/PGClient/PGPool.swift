@@ -61,6 +61,26 @@ public final class PGPool: Sendable {
         }
     }
 
+    /// Keeps one connection for a sequence of steps with awaits in between (e.g. hold row locks
+    /// while publishing to the broker). Each `step` runs on the connection's thread; if `body`
+    /// throws with a transaction open, it is rolled back.
+    public func session<T: Sendable>(_ body: (PGSession) async throws -> T) async throws -> T {
+        let index = await lease.acquire()
+        let worker = workers[index]
+        let session = PGSession(worker: worker, settings: settings)
+        do {
+            let value = try await body(session)
+            await lease.release(index)
+            return value
+        } catch {
+            _ = try? await session.step { connection in
+                if connection.isHealthy { _ = try? connection.query("ROLLBACK") }
+            }
+            await lease.release(index)
+            throw error
+        }
+    }
+
     /// Runs `body` inside BEGIN … COMMIT; any thrown error rolls back and is rethrown.
     public func transaction<T: Sendable>(isolation: IsolationLevel = .readCommitted,
                                          _ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
@@ -122,6 +142,25 @@ public final class PGPool: Sendable {
 
         func release(_ index: Int) {
             if waiters.isEmpty { free.append(index) } else { waiters.removeFirst().resume(returning: index) }
+        }
+    }
+}
+
+/// One leased connection, used step by step (see ``PGPool/session(_:)``).
+public struct PGSession: Sendable {
+    let worker: PGPool.Worker
+    let settings: PGSettings
+
+    /// Runs `body` on the session's connection, on its own thread.
+    public func step<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
+        try await worker.thread.run { [worker, settings] in
+            let connection = try worker.connection(settings)
+            do {
+                return try body(connection)
+            } catch let error as PGError where error.kind == .connection {
+                worker.drop()
+                throw error
+            }
         }
     }
 }
