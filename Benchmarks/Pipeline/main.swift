@@ -132,6 +132,9 @@ func pipeline(settings: Settings) async throws -> [String: Double] {
     let sentAt = SentTimes()
     let total = Int(settings.rate * settings.seconds)
     let interval = 1.0 / settings.rate
+    // Report i goes to the centre of grid i (every report locatable, none a duplicate of another).
+    let reference = try ReferenceData.load(from: URL(fileURLWithPath: settings.value("CITYGRID_REFERENCE_DATA")))
+    let points = reference.grids.filter { $0.validTo == nil }.map { $0.polygon.centroid }
     let start = Date()
     // Open loop: report i is sent at start + i·interval whether or not earlier ones finished.
     let sender = Task {
@@ -141,7 +144,8 @@ func pipeline(settings: Settings) async throws -> [String: Double] {
                 let wait = due.timeIntervalSinceNow
                 if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
                 group.addTask {
-                    let lon = 111.66 + Double(i % 50) * 0.0009, lat = 40.805 + Double((i / 50) % 30) * 0.0009
+                    let point = points[(i * 7919) % points.count]
+                    let (lon, lat) = (point.lon, point.lat)
                     let body = #"{"channel":"supervisor","reporterId":"bench","kind":"event","classCode":"0502","location":{"longitude":\#(lon),"latitude":\#(lat)},"description":"bench \#(i)","photos":[]}"#
                     var request = URLRequest(url: URL(string: intakeURL + "/api/v1/reports")!)
                     request.httpMethod = "POST"

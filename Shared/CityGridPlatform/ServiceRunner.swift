@@ -62,12 +62,16 @@ public struct ServiceParts: Sendable {
     public var consumers: [ConsumerDefinition]
     public var routes: @Sendable (Router<BasicRequestContext>) -> Void
     public var background: [any Service]
+    /// Queues the service provides for readers outside CityGrid (e.g. the supervisors' handheld
+    /// gateway). Declared at start-up so events meant for them are kept, not returned as unroutable.
+    public var feeds: [QueueSpec]
 
     public init(consumers: [ConsumerDefinition] = [], routes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in },
-                background: [any Service] = []) {
+                background: [any Service] = [], feeds: [QueueSpec] = []) {
         self.consumers = consumers
         self.routes = routes
         self.background = background
+        self.feeds = feeds
     }
 }
 
@@ -194,6 +198,9 @@ public enum ServiceMain {
         let environment = ServiceEnvironment(configuration: configuration, pool: pool, metrics: metrics, health: health, logger: logger,
                                              clock: clock, relayWake: wake, schema: descriptor.schema, messagingName: descriptor.messagingName)
         let parts = try await descriptor.build(environment)
+        if !parts.feeds.isEmpty {
+            try await publisher.withConnection { try $0.declare(Topology(queues: parts.feeds)) }
+        }
         let consumers = parts.consumers.map {
             MessageConsumerService(definition: $0, endpoint: endpoint, pool: pool, schema: descriptor.schema, source: descriptor.messagingName,
                                    metrics: metrics, health: health, logger: logger, relayWake: wake,

@@ -28,6 +28,9 @@ public final class PGConnection {
             PQfinish(conn)
             throw PGError(.connection, "cannot connect to PostgreSQL at \(settings.redactedURL): \(message)")
         }
+        // libpq prints server NOTICEs (e.g. "relation already exists, skipping") to stderr by
+        // default; they are not errors and would break the one-line error contract of start-up.
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
         handle = conn
     }
 

@@ -46,6 +46,15 @@ struct ContractSchemaTests {
                                  action: .extensionRequested, actorId: "wang", at: now, reason: "need parts", requestedDeadline: now)),
             envelope(TaskNotice(noticeId: UUID(), kind: .reworked, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
                                 dispatchId: UUID(), at: now, deadline: now, reason: "still dirty")),
+            envelope(HotlineReport(channel: .police110, channelReference: "110-20261125-7", reporterId: nil, reporterContact: nil, kind: .event,
+                                   classCode: "0509", conditionId: nil, componentCode: nil, location: ReportedLocation(address: "中山路"),
+                                   description: "占道", photos: nil, reportedAt: now, selfHandled: nil, handledAtIntake: nil)),
+            { () -> (String, Data) in
+                let command = TaskCommand(dispatchId: dispatch, command: .complete, actorId: "szgy-1", result: "done")
+                let data = try! encoder.encode(Envelope(type: TaskCommand.eventType, source: "/szgy", time: now, subject: caseId.uuidString,
+                                                        data: command))
+                return (command.routingKey(departmentCode: "SZGY"), data)
+            }(),
             envelope(CaseTransitioned(entry: entry, caseNumber: "20261125-0001", channel: .supervisor, kind: .event, classCode: "0502",
                                       gridCode: "150102001001001", reporterId: "sup-001")),
         ]
@@ -70,6 +79,6 @@ struct ContractSchemaTests {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(text)")
-        #expect(text.contains("10 message(s) checked, 0 failing"))
+        #expect(text.contains("12 message(s) checked, 0 failing"))
     }
 }

@@ -28,6 +28,8 @@ final class FullLoopTests {
             services[product] = try ServiceProcess(executable: env.binDirectory + "/" + product, port: testPort(), environment: [
                 "CITYGRID_DB_URL": try env.require("CITYGRID_TEST_DB_URL_\(user)"),
                 "CITYGRID_AMQP_URL": try env.require("CITYGRID_TEST_AMQP_URL_\(user)"),
+                // Reports of earlier runs at the same spots must not be linked as duplicates of this run's.
+                "CITYGRID_DUPLICATE_WINDOW_H": "0.02",
             ])
         }
         for process in services.values { try await process.waitUntilReady(timeout: .seconds(60)) }
@@ -61,6 +63,12 @@ final class FullLoopTests {
         throw TestSetupError("no \(T.self) for case \(caseId) within \(timeout)")
     }
 
+    /// A point near LR0007 of the labelled set, jittered by up to ~20 m but inside grid
+    /// 150105002005003 (111.69743–111.69864 E, 40.81639–40.81728 N).
+    static func insideGrid150105002005003() -> [String: Double] {
+        ["longitude": 111.6983394 + Double.random(in: -0.00025...0.00025), "latitude": 40.8169077 + Double.random(in: -0.00025...0.00025)]
+    }
+
     func json(_ data: Data) -> [String: Any] { (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:] }
 
     func post(_ service: String, _ path: String, _ body: [String: Any], token: String) async throws -> (Int, [String: Any]) {
@@ -92,7 +100,7 @@ final class FullLoopTests {
         // LR0007 in the labelled set: exposed garbage at a point in 150105002005003 → street office STREET-150105002.
         let (status, created) = try await post("intake", "/api/v1/reports", [
             "channel": "supervisor", "reporterId": "sup-007", "kind": "event", "classCode": "0102",
-            "location": ["longitude": 111.6983394, "latitude": 40.8169077], "description": "主次干道两侧生活垃圾散落堆放",
+            "location": FullLoopTests.insideGrid150105002005003(), "description": "主次干道两侧生活垃圾散落堆放",
             "photos": ["https://photos.example/e2e-1.jpg"],
         ], token: token(.supervisor))
         #expect(status == 201)
@@ -159,6 +167,26 @@ final class FullLoopTests {
         await tap.close()
     }
 
+    @Test("a second report of the same problem nearby is linked to the open case, not dispatched again")
+    func duplicateIsLinked() async throws {
+        try await startAll()
+        let (tap, admin, queue) = try await departmentTap(["routing.task.dispatched.#"])
+        defer { Task { _ = try? await admin.withConnection { try $0.delete(queue: queue) } } }
+        let point = FullLoopTests.insideGrid150105002005003()
+        let report: [String: Any] = ["channel": "supervisor", "reporterId": "sup-009", "kind": "event", "classCode": "0104",
+                                     "location": point, "description": "垃圾", "photos": []]
+        let first = try await post("intake", "/api/v1/reports", report, token: token(.supervisor))
+        let firstId = try #require(first.1["caseId"] as? String)
+        _ = try await next(TaskDispatched.self, on: tap, caseId: firstId)
+        let second = try await post("intake", "/api/v1/reports", report, token: token(.supervisor))
+        #expect(second.0 == 201 || second.0 == 200)
+        #expect((second.1["duplicateOf"] as? String)?.lowercased() == firstId.lowercased())
+        let secondId = try #require(second.1["caseId"] as? String)
+        // Nothing is dispatched for the duplicate.
+        await #expect(throws: (any Error).self) { _ = try await self.next(TaskDispatched.self, on: tap, caseId: secondId, timeout: .seconds(5)) }
+        await tap.close()
+    }
+
     @Test("an unlocatable address lands in the manual-dispatch queue; a retried POST with the same key creates nothing new")
     func unlocatableAndIdempotent() async throws {
         try await startAll()
@@ -195,8 +223,8 @@ final class DepartmentSystemTests {
         #expect(try await provision.waitForExit() == 0)
         try await loop.startAll()
         let (status, created) = try await loop.post("intake", "/api/v1/reports", [
-            "channel": "supervisor", "reporterId": "sup-008", "kind": "event", "classCode": "0102",
-            "location": ["longitude": 111.6983394, "latitude": 40.8169077], "description": "垃圾散落", "photos": [],
+            "channel": "supervisor", "reporterId": "sup-008", "kind": "event", "classCode": "0103",
+            "location": FullLoopTests.insideGrid150105002005003(), "description": "垃圾散落", "photos": [],
         ], token: loop.token(.supervisor))
         #expect(status == 201)
         let caseId = try #require(created["caseId"] as? String)

@@ -64,3 +64,36 @@ struct DispatchPlannerTests {
         #expect(reason == .noResponsibleDepartment)
     }
 }
+
+/// The locator's order of candidates and the recurrence key.
+@Suite("Locator")
+struct LocatorTests {
+    let locator = Locator(reference: Reference.data, geocoder: Geocoder(gazetteer: Reference.data.gazetteer))
+    let date = CivilDate(year: 2026, month: 6, day: 1)!
+
+    func locate(_ place: ReportPlace) -> CaseLocation? {
+        locator.locate(place) { Reference.data.grid(containing: $0, on: date).map(GridHit.init) }
+    }
+
+    @Test func componentPointWinsOverCoordinates() throws {
+        let component = try #require(Reference.data.components.first)
+        let location = try #require(locate(ReportPlace(componentCode: component.code, point: GeoPoint(lon: 0, lat: 0), address: nil)))
+        #expect(location.method == .component)
+        #expect(location.point == component.location)
+    }
+
+    @Test func coordinatesOutsideEveryGridFallBackToTheAddress() throws {
+        let location = try #require(locate(ReportPlace(componentCode: nil, point: GeoPoint(lon: 100, lat: 30), address: "大召寺门口")))
+        #expect(location.method == .poi)
+        #expect(location.matchedName == "大召寺")
+    }
+
+    @Test func nothingUsableIsUnlocatable() {
+        #expect(locate(ReportPlace(componentCode: "0000000000000000", point: GeoPoint(lon: 100, lat: 30), address: "河边")) == nil)
+    }
+
+    @Test func recurrenceKey() {
+        #expect(Locator.recurrenceKey(gridCode: "150102001001001", kind: .event, classCode: "0102", address: "海拉尔东路 23号，门前")
+            == "150102001001001:event0102:海拉尔东路23号门前")
+    }
+}

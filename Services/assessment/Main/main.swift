@@ -1,1 +1,4 @@
-print("not yet")
+import AssessmentService
+import CityGridPlatform
+
+await ServiceMain.run(AssessmentServiceDescriptor.make())

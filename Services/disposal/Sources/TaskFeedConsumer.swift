@@ -28,6 +28,7 @@ enum TaskFeedConsumer {
         let connection = context.connection
         if try TaskStore.find(connection, dispatchId: d.dispatchId) != nil { return }  // same dispatch again
         guard !d.departmentCode.isEmpty else { throw HandlerError.invalid("departmentCode is empty") }
+        let successor = try TaskStore.newer(connection, caseId: d.caseId, than: d.dispatchedAt)
         try TaskStore.insert(connection, d)
         let replaced = try TaskStore.supersedeOpenTasks(connection, caseId: d.caseId, except: d.dispatchId, at: d.dispatchedAt)
         for old in replaced {
@@ -38,6 +39,13 @@ enum TaskFeedConsumer {
         try TaskStore.append(connection, dispatchId: d.dispatchId, caseId: d.caseId, TaskEventRecord(
             kind: "dispatched", actorId: "routing", channel: "routing", at: d.dispatchedAt,
             note: d.redispatch ? "re-dispatch via \(d.via)" : "dispatch via \(d.via)", deadline: d.deadline, photos: d.photos))
+        if let successor {
+            // Delivered late: a newer dispatch of the case is already here, so this one is over on arrival.
+            try TaskStore.markSuperseded(connection, dispatchId: d.dispatchId, by: successor, at: d.dispatchedAt)
+            try TaskStore.append(connection, dispatchId: d.dispatchId, caseId: d.caseId, TaskEventRecord(
+                kind: "superseded", actorId: "routing", channel: "routing", at: d.dispatchedAt,
+                note: "arrived after the newer dispatch \(successor.uuidString.lowercased())"))
+        }
         context.logger.info("task dispatched", metadata: ["dispatch_id": "\(d.dispatchId)", "department": "\(d.departmentCode)"])
     }
 

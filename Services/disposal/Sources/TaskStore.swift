@@ -41,13 +41,27 @@ enum TaskStore {
             """, [dispatchId, deadline, at, old.dispatchId])
     }
 
-    /// Marks the case's other unfinished tasks as replaced by `newDispatch`.
+    /// Marks the case's older unfinished tasks as replaced by `newDispatch` (dispatched at `at`).
     static func supersedeOpenTasks(_ connection: PGConnection, caseId: UUID, except newDispatch: UUID, at: Date) throws -> [UUID] {
         try connection.query("""
             UPDATE disposal.tasks SET state = 'superseded', superseded_by = $2, pending_request = NULL, ended_at = $3, updated_at = now()
-            WHERE case_id = $1 AND dispatch_id <> $2 AND state IN ('dispatched','accepted','suspended','completed')
+            WHERE case_id = $1 AND dispatch_id <> $2 AND dispatched_at <= $3 AND state IN ('dispatched','accepted','suspended','completed')
             RETURNING dispatch_id
             """, [caseId, newDispatch, at]).rows.map { try $0.uuid("dispatch_id") }
+    }
+
+    /// A task of the case dispatched after `at`: a late, older dispatch must not replace it.
+    static func newer(_ connection: PGConnection, caseId: UUID, than at: Date) throws -> UUID? {
+        try connection.query("""
+            SELECT dispatch_id FROM disposal.tasks WHERE case_id = $1 AND dispatched_at > $2 ORDER BY dispatched_at DESC LIMIT 1
+            """, [caseId, at]).first?.uuid("dispatch_id")
+    }
+
+    /// Ends a task that arrived after its successor.
+    static func markSuperseded(_ connection: PGConnection, dispatchId: UUID, by successor: UUID, at: Date) throws {
+        try connection.query("""
+            UPDATE disposal.tasks SET state = 'superseded', superseded_by = $2, ended_at = $3, updated_at = now() WHERE dispatch_id = $1
+            """, [dispatchId, successor, at])
     }
 
     /// Stores a new status; a pending request's details follow its kind.

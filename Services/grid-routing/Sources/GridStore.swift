@@ -43,8 +43,19 @@ enum GridStore {
             ORDER BY valid_to NULLS FIRST, grid_code LIMIT 1
             """, [point.lon, point.lat, date.description]).first
         guard let row else { return nil }
+        let areaText = try row.string("area_class")
+        guard let areaClass = AreaClass(rawValue: areaText) else { throw GridStoreError.badAreaClass(areaText) }
         return GridHit(gridCode: try row.string("grid_code"), communityCode: try row.string("community_code"),
-                       streetCode: try row.string("street_code"), districtCode: try row.string("district_code"),
-                       areaClass: AreaClass(rawValue: try row.string("area_class")) ?? .c)
+                       streetCode: try row.string("street_code"), districtCode: try row.string("district_code"), areaClass: areaClass)
+    }
+}
+
+/// A row of `routing.grids` that the import could not have written.
+enum GridStoreError: Error, CustomStringConvertible {
+    case badAreaClass(String)
+    var description: String {
+        switch self {
+        case .badAreaClass(let text): "routing.grids holds an unknown area class '\(text)'"
+        }
     }
 }

@@ -10,7 +10,8 @@ struct ManualDispatchRoutes: Sendable {
     let core: RoutingCore
 
     struct Item: Codable, Sendable {
-        var caseId: UUID
+        /// Lower-case UUID, as in message subjects.
+        var caseId: String
         var caseNumber: String
         var reason: String
         var detail: String
@@ -30,7 +31,7 @@ struct ManualDispatchRoutes: Sendable {
                     FROM routing.manual_queue q LEFT JOIN routing.cases c USING (case_id)
                     WHERE q.resolved_at IS NULL ORDER BY q.opened_at, q.case_id
                     """).rows.map { row in
-                    Item(caseId: try row.uuid("case_id"), caseNumber: try row.string("case_number"), reason: try row.string("reason"),
+                    Item(caseId: try row.uuid("case_id").uuidString.lowercased(), caseNumber: try row.string("case_number"), reason: try row.string("reason"),
                          detail: try row.string("detail"), gridCode: row.optionalString("grid_code"), openedAt: try row.date("opened_at"))
                 }
             }

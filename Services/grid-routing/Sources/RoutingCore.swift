@@ -59,6 +59,10 @@ public struct RoutingCore: Sendable {
         guard let projection = try CaseProjection.load(filed.caseId, connection: connection), let localGrid = projection.gridCode else {
             throw HandlerError.notYet("case \(filed.caseNumber) is not located yet")
         }
+        if try alreadyDispatched(filed, connection: connection) {
+            logger.notice("filing already dispatched; ignored", metadata: ["redispatch": "\(filed.redispatch ?? false)"])
+            return
+        }
         let gridCode = reference.grid(filed.gridCode) != nil ? filed.gridCode : localGrid
         let decision = planner.decide(kind: filed.kind, classCode: filed.classCode, componentCode: filed.componentCode ?? projection.componentCode,
                                       gridCode: gridCode, excluding: filed.excludedDepartments)
@@ -74,6 +78,16 @@ public struct RoutingCore: Sendable {
                                    subject: Self.subject(filed.caseId), at: now)
             logger.notice("no department; queued for manual dispatch", metadata: ["reason": "\(reason.rawValue)"])
         }
+    }
+
+    /// A case is filed (立案) once; a second first-time filing, or a re-dispatch request with the
+    /// same returned departments as the latest re-dispatch, is a duplicate of one already served.
+    func alreadyDispatched(_ filed: CaseFiled, connection: PGConnection) throws -> Bool {
+        guard let latest = try connection.query("""
+            SELECT redispatch, excluded FROM routing.dispatches WHERE case_id = $1 ORDER BY dispatched_at DESC, dispatch_id LIMIT 1
+            """, [filed.caseId]).first else { return false }
+        guard filed.redispatch == true else { return true }
+        return try latest.bool("redispatch") && Set(try latest.textArray("excluded")) == Set(filed.excludedDepartments)
     }
 
     enum DispatchFailure: Error, CustomStringConvertible {

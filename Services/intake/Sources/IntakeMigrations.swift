@@ -77,5 +77,24 @@ enum IntakeMigrations {
             FROM intake.reports r
             LEFT JOIN intake.reports d ON d.case_id = r.duplicate_of;
             """),
+        Migration(102, "case status from supervision", """
+            -- The supervision state a case ended in (closed, voided, not_accepted, not_filed).
+            ALTER TABLE intake.reports ADD COLUMN final_state text;
+            -- A linked duplicate is closed when the case it was linked to is.
+            DROP VIEW intake.open311_requests;
+            CREATE VIEW intake.open311_requests AS
+            SELECT r.case_id,
+                   r.case_number                                 AS service_request_id,
+                   CASE WHEN r.status = 'closed' OR d.status = 'closed' THEN 'closed' ELSE 'open' END AS status,
+                   r.kind || '-' || left(r.class_code, 4)        AS service_code,
+                   r.kind, r.class_code, r.status AS intake_status, r.duplicate_of,
+                   d.case_number                                 AS duplicate_of_number,
+                   r.description, r.address, r.lon, r.lat, r.photos,
+                   r.received_at                                 AS requested_datetime,
+                   GREATEST(r.updated_at, d.updated_at)          AS updated_datetime,
+                   coalesce(r.final_state, d.final_state)        AS final_state
+            FROM intake.reports r
+            LEFT JOIN intake.reports d ON d.case_id = r.duplicate_of;
+            """),
     ]
 }

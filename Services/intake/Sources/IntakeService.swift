@@ -26,7 +26,7 @@ public enum IntakeService {
                                                    "duplicate_window_s": "\(intake.store.duplicates.window)",
                                                    "reference_version": "\(reference.version)"])
         return ServiceParts(
-            consumers: [HotlineInbound.consumer(intake)],
+            consumers: [HotlineInbound.consumer(intake), CaseStatusFollower.consumer()],
             routes: { router in
                 NativeRoutes.add(to: router, intake: intake)
                 Open311Routes.add(to: router, intake: intake)

@@ -46,6 +46,13 @@ public struct ReportValidator: Sendable {
                 caseClass = nil
             }
         }
+        if kind == nil && !classCode.isEmpty && !ClassKind.allCases.contains(where: { reference.caseClass(ClassKey($0, classCode)) != nil }) {
+            problem("classCode", "class '\(classCode)' does not exist")
+        }
+        if let conditionId = s.conditionId, kind == nil,
+           !ClassKind.allCases.contains(where: { reference.filingCondition($0, id: conditionId) != nil }) {
+            problem("conditionId", "filing condition '\(conditionId)' does not exist")
+        }
         if let conditionId = s.conditionId, let kind {
             if let condition = reference.filingCondition(kind, id: conditionId) {
                 if caseClass != nil && condition.classCode != String(classCode.prefix(4)) {

@@ -127,9 +127,10 @@ public struct CaseEngine: Sendable {
         let facts = stored.facts
         let at = entry.at
         let grid = record.gridCode ?? facts.gridCode
-        try outbox.publish(CaseTransitioned(entry: entry, caseNumber: record.caseNumber, channel: facts.channel, kind: facts.kind,
-                                            classCode: facts.classCode, gridCode: grid, reporterId: facts.reporterId),
-                           subject: subject(record.id), at: at)
+        var transitioned = CaseTransitioned(entry: entry, caseNumber: record.caseNumber, channel: facts.channel, kind: facts.kind,
+                                            classCode: facts.classCode, gridCode: grid, reporterId: facts.reporterId)
+        transitioned.componentCode = facts.componentCode
+        try outbox.publish(transitioned, subject: subject(record.id), at: at)
         func notice(_ kind: TaskNoticeKind, department: String?, dispatchId: UUID?, deadline: Date? = nil,
                     reason: String? = nil, message: String? = nil) throws {
             guard let department, let dispatchId else { return }

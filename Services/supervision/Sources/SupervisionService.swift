@@ -1,3 +1,4 @@
+import AMQPClient
 import CityGridModel
 import CityGridPlatform
 import Foundation
@@ -19,6 +20,10 @@ public enum SupervisionService {
             let api = SupervisionAPI(env: env, engine: engine)
             return ServiceParts(consumers: [SupervisionConsumers.definition(engine: engine)],
                                 routes: { router in api.register(router) },
-                                background: [watcher])
+                                background: [watcher],
+                                // The feed the supervisors' handheld gateway (城管通) reads its verification tasks from.
+                                feeds: [QueueSpec(name: "supervision.field-tasks", quorum: true, deliveryLimit: 20, bindings: [
+                                    .init(exchange: MessagingNames.eventsExchange, routingKey: "supervision.case.verification-requested"),
+                                ])])
         })
 }

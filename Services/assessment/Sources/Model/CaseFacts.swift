@@ -122,6 +122,20 @@ public struct CaseFacts: Codable, Sendable, Hashable {
         counts[department ?? "-", default: 0] += 1
     }
 
+    /// Equal up to `tolerance` seconds on every time: the stored fold keeps milliseconds (JSON) while
+    /// the event log keeps microseconds, so a rebuilt fold may differ by a rounding step.
+    public func matches(_ other: CaseFacts, tolerance: TimeInterval = 0.002) -> Bool {
+        var a = self
+        func align(_ mine: WritableKeyPath<CaseFacts, Date?>) {
+            if let x = a[keyPath: mine], let y = other[keyPath: mine], abs(x.timeIntervalSince(y)) <= tolerance { a[keyPath: mine] = y }
+        }
+        for path in [\CaseFacts.reportedAt, \.verifiedAt, \.filedAt, \.dispatchedAt, \.handlingDeadline, \.completedAt, \.closedAt,
+                     \.voidedAt, \.endedAt] {
+            align(path)
+        }
+        return a == other
+    }
+
     /// Folds events (sorted by sequence) from scratch, ignoring events at or after `asOf`.
     public static func fold(caseId: UUID, events: [CaseEvent], asOf: Date? = nil) -> CaseFacts {
         var facts = CaseFacts(caseId: caseId)

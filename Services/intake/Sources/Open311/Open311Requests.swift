@@ -20,6 +20,7 @@ enum Open311Requests {
         var photos: [String]
         var requested: Date
         var updated: Date
+        var finalState: String?
 
         init(row: PGRow) throws {
             id = try row.string("service_request_id")
@@ -35,12 +36,13 @@ enum Open311Requests {
             photos = try row.textArray("photos")
             requested = try row.date("requested_datetime")
             updated = try row.date("updated_datetime")
+            finalState = row.optionalString("final_state")
         }
     }
 
     static let columns = """
         service_request_id, status, service_code, kind, class_code, duplicate_of_number, description, address, lat, lon, photos,
-        requested_datetime, updated_datetime
+        requested_datetime, updated_datetime, final_state
         """
 
     /// W3C date-time with an explicit zone, as the spec requires.
@@ -51,7 +53,7 @@ enum Open311Requests {
         return .object([
             ("service_request_id", .text(r.id)),
             ("status", .text(r.status)),
-            ("status_notes", r.duplicateOfNumber.map { .text("duplicate of \($0); handled with that request") }),
+            ("status_notes", statusNotes(r).map { .text($0) }),
             ("service_name", .text(service?.nameZh ?? r.serviceCode)),
             ("service_code", .text(r.serviceCode)),
             ("description", .text(r.description)),
@@ -62,6 +64,12 @@ enum Open311Requests {
             ("long", r.lon.map { .double($0) }),
             ("media_url", r.photos.first.map { .text($0) }),
         ])
+    }
+
+    static func statusNotes(_ r: Row) -> String? {
+        let notes = [r.duplicateOfNumber.map { "duplicate of \($0); handled with that request" },
+                     r.finalState.map { "case ended as \($0)" }].compactMap { $0 }
+        return notes.isEmpty ? nil : notes.joined(separator: "; ")
     }
 
     static func document(_ rows: [Open311Value]) -> Open311Document {

@@ -1,0 +1,161 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import Hummingbird
+import PGClient
+
+/// The read API: `/api/v1/kpi/{departments,areas,posts,facilities}`, `/api/v1/rankings` and the
+/// admin's `POST /api/v1/rebuild`. Figures are computed from the stored events for the period.
+struct KPIRoutes: Sendable {
+    let env: ServiceEnvironment
+    let engine: KPIEngine
+
+    /// Roles that may read the figures: the centre's posts, auditors and admins.
+    static let readers: Set<Role> = [.supervisor, .acceptor, .shiftLeader, .dispatcher, .auditor, .admin]
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/api/v1/kpi/departments") { request, _ in try await self.answer(request, family: "departments") }
+        router.get("/api/v1/kpi/areas") { request, _ in try await self.answer(request, family: "areas") }
+        router.get("/api/v1/kpi/posts") { request, _ in try await self.answer(request, family: "posts") }
+        router.get("/api/v1/kpi/facilities") { request, _ in try await self.answer(request, family: "facilities") }
+        router.get("/api/v1/rankings") { request, _ in
+            let q = request.uri.queryParameters
+            guard let family = q["family"].map(String.init), ["departments", "areas", "posts"].contains(family) else {
+                throw APIError.validation([.init(field: "family", problem: "must be departments, areas or posts")])
+            }
+            return try await self.answer(request, family: "rankings:" + family)
+        }
+        router.post("/api/v1/rebuild") { request, _ in try await self.rebuild(request) }
+    }
+
+    /// Who may read, and the area prefix a district (or street) token is limited to.
+    func authorise(_ request: Request) throws -> String? {
+        let token = try env.tokens.authenticate(request, now: env.clock.now())
+        guard Self.readers.contains(token.role) else { throw AccessError.forbidden("role \(token.role.rawValue) may not read assessments") }
+        switch token.scope.level {
+        case .city: return nil
+        case .district, .street: return token.scope.code
+        case .department: throw AccessError.forbidden("department tokens may not read assessments")
+        }
+    }
+
+    static func period(_ request: Request) throws -> Period {
+        let q = request.uri.queryParameters
+        if let text = q["period"].map(String.init) {
+            guard let p = Period.parse(text) else {
+                throw APIError.validation([.init(field: "period", problem: "expected 2026-11, 2026-W47 or 2026-11-25")])
+            }
+            return p
+        }
+        if let from = q["from"].map(String.init), let to = q["to"].map(String.init) {
+            guard let p = Period.range(from: from, to: to) else {
+                throw APIError.validation([.init(field: "from", problem: "from and to must be days (2026-11-01) with from ≤ to")])
+            }
+            return p
+        }
+        throw APIError.validation([.init(field: "period", problem: "period or from and to are required")])
+    }
+
+    static func wantsCSV(_ request: Request) -> Bool {
+        if request.uri.queryParameters["format"].map(String.init) == "csv" { return true }
+        return request.headers[.accept]?.contains("text/csv") ?? false
+    }
+
+    func answer(_ request: Request, family: String) async throws -> Response {
+        let prefix = try authorise(request)
+        let period = try Self.period(request)
+        let q = request.uri.queryParameters
+        let level: AreaLevel
+        if let text = q["level"].map(String.init) {
+            guard let l = AreaLevel(rawValue: text) else {
+                throw APIError.validation([.init(field: "level", problem: "must be district, street, community or grid")])
+            }
+            level = l
+        } else {
+            level = .district
+        }
+        let post: Post
+        if let text = q["post"].map(String.init) {
+            guard let p = Post(rawValue: text) else {
+                throw APIError.validation([.init(field: "post", problem: "must be supervisor, acceptor or dispatcher")])
+            }
+            post = p
+        } else {
+            post = .supervisor
+        }
+        let ranking = family.hasPrefix("rankings:")
+        let loadFrom = ranking ? period.previous.start : period.start
+        let csv = Self.wantsCSV(request)
+        // Loading and computing run on the connection's own thread: a month is ~1 s of CPU that
+        // must not sit on Swift's cooperative pool.
+        return try await env.pool.withConnection { [engine] c in
+            let histories = try FactsStore.histories(from: loadFrom, to: period.end, on: c)
+            return try Self.render(family: family, histories: histories, engine: engine, period: period, level: level, post: post,
+                                   prefix: prefix, csv: csv)
+        }
+    }
+
+    static func render(family: String, histories: [CaseHistory], engine: KPIEngine, period: Period, level: AreaLevel, post: Post,
+                       prefix: String?, csv: Bool) throws -> Response {
+        func inScope(_ code: String) -> Bool { prefix.map { code.hasPrefix($0) } ?? true }
+        switch family {
+        case "departments":
+            let rows = engine.departments(histories, period: period)
+            return csv ? Rendering.csv(rows, prototype: DepartmentFigures(code: "")) : try Rendering.json(rows, period: period, family: family)
+        case "areas":
+            let rows = engine.areas(histories, period: period, level: level).filter { inScope($0.code) }
+            return csv ? Rendering.csv(rows, prototype: AreaFigures(level: level, code: "")) : try Rendering.json(rows, period: period, family: family)
+        case "posts":
+            let rows = engine.posts(histories, period: period, post: post)
+            return csv ? Rendering.csv(rows, prototype: PostFigures(post: post, actorId: "")) : try Rendering.json(rows, period: period, family: family)
+        case "facilities":
+            let rows = engine.facilities(histories, period: period).filter { inScope($0.area) }
+            let proto = FacilityFigures(classCode: "", area: "", registered: 0, defective: 0, intactRate: nil)
+            return csv ? Rendering.csv(rows, prototype: proto) : try Rendering.json(rows, period: period, family: family)
+        default:
+            let which = String(family.dropFirst("rankings:".count))
+            func scores(_ p: Period) -> [(code: String, score: Double?, grade: String?)] {
+                switch which {
+                case "departments": return engine.departments(histories, period: p).map { ($0.code, $0.score, $0.grade) }
+                case "areas": return engine.areas(histories, period: p, level: level).filter { inScope($0.code) }.map { ($0.code, $0.score, $0.grade) }
+                default: return engine.posts(histories, period: p, post: post).map { ($0.actorId, $0.score, $0.grade) }
+                }
+            }
+            let rows = KPIEngine.rank(scores(period), previous: scores(period.previous))
+            let proto = RankingRow(code: "")
+            return csv ? Rendering.csv(rows, prototype: proto) : try Rendering.json(rows, period: period, family: family)
+        }
+    }
+
+    /// `POST /api/v1/rebuild?period=` (admin): re-folds the facts of the period's cases from the
+    /// stored events and answers with the recomputed department figures.
+    func rebuild(_ request: Request) async throws -> Response {
+        let token = try env.tokens.authenticate(request, now: env.clock.now())
+        guard token.role == .admin else { throw AccessError.forbidden("only admin may rebuild") }
+        let period = try Self.period(request)
+        let started = ContinuousClock.now
+        let result = try await env.pool.transaction { c in try FactsStore.rebuild(from: period.start, to: period.end, on: c) }
+        let departments = try await env.pool.withConnection { [engine] c in
+            engine.departments(try FactsStore.histories(from: period.start, to: period.end, on: c), period: period)
+        }
+        struct Body: Encodable {
+            var period: Period
+            var cases: Int
+            var changed: Int
+            var seconds: Double
+            var departments: [DepartmentFigures]
+        }
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        env.logger.info("assessment rebuilt", metadata: ["period": "\(period.label)", "cases": "\(result.cases)", "changed": "\(result.changed)"])
+        let data = try Rendering.encoder.encode(Body(period: period, cases: result.cases, changed: result.changed, seconds: seconds,
+                                                     departments: departments))
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension RankingRow {
+    init(code: String) {
+        self.init(code: code, score: nil, grade: nil, rank: nil, previousScore: nil, previousRank: nil, rankDelta: nil, scoreDelta: nil)
+    }
+}

@@ -1,0 +1,314 @@
+import CityGridModel
+import Foundation
+
+/// Computes every indicator of a period from case histories. Pure: no I/O, no clock.
+///
+/// Each history is folded as of the period end (so later events never change a past period), the
+/// attribution rule (``Attribution``) picks the cases of the period, and each family is tallied.
+public struct KPIEngine: Sendable {
+    public var weights: AssessmentWeights
+    /// Registered components per class code and area code (at ``AssessmentWeights/facilityAreaLevel``).
+    public var registeredComponents: [FacilityKey: Int]
+    /// Components whose reference state is not intact, per class and area (for `reference_state`).
+    public var notIntactComponents: [FacilityKey: Int]
+
+    public struct FacilityKey: Hashable, Sendable {
+        public var classCode: String
+        public var area: String
+        public init(classCode: String, area: String) {
+            self.classCode = classCode
+            self.area = area
+        }
+    }
+
+    public init(weights: AssessmentWeights = AssessmentWeights(), registeredComponents: [FacilityKey: Int] = [:],
+                notIntactComponents: [FacilityKey: Int] = [:]) {
+        self.weights = weights
+        self.registeredComponents = registeredComponents
+        self.notIntactComponents = notIntactComponents
+    }
+
+    /// A case folded for a period.
+    public struct Folded: Sendable {
+        public var history: CaseHistory
+        public var facts: CaseFacts
+        public var attributed: Bool
+    }
+
+    /// Folds every history as of `period.end` and applies the attribution rule.
+    public func fold(_ histories: [CaseHistory], for period: Period) -> [Folded] {
+        histories.map { h in
+            let facts = CaseFacts.fold(caseId: h.caseId, events: h.events, asOf: period.end)
+            return Folded(history: h, facts: facts, attributed: Attribution.counts(facts, in: period))
+        }
+    }
+
+    // MARK: departments
+
+    public func departments(_ histories: [CaseHistory], period: Period) -> [DepartmentFigures] {
+        departments(folded: fold(histories, for: period))
+    }
+
+    public func departments(folded: [Folded]) -> [DepartmentFigures] {
+        var byCode: [String: DepartmentFigures] = [:]
+        func touch(_ code: String, _ body: (inout DepartmentFigures) -> Void) {
+            var f = byCode[code] ?? DepartmentFigures(code: code)
+            body(&f)
+            byCode[code] = f
+        }
+        for c in folded where c.attributed && c.facts.isFiledCase {
+            let f = c.facts
+            // Side counts go to the department that caused them, suspended or not.
+            for (d, n) in f.reworks { touch(d) { $0.reworks += n } }
+            for (d, n) in f.returns { touch(d) { $0.returns += n } }
+            for (d, n) in f.extensions { touch(d) { $0.extensions += n } }
+            guard let d = f.department else { continue }
+            if f.suspended { touch(d) { $0.suspended += 1 }; continue }
+            touch(d) { x in
+                x.due += 1
+                if f.handled {
+                    x.handled += 1
+                    if f.completedOnTime { x.handledOnTime += 1 } else { x.overdue += 1 }
+                } else if f.handlingDeadline != nil {
+                    // Not handled yet attributed: its deadline fell due in the period, so it is overdue and pending.
+                    x.overdue += 1
+                    x.overduePending += 1
+                }
+            }
+        }
+        return byCode.values.map { x in
+            var x = x
+            x.disposalRate = rate(x.handled, x.due)
+            x.onTimeRate = rate(x.handledOnTime, x.due)
+            x.reworkRate = rate(x.reworks, x.due)
+            x.returnRate = rate(x.returns, x.due + x.returns)
+            x.extensionRate = rate(x.extensions, x.due)
+            x.overduePendingRate = rate(x.overduePending, x.due)
+            if x.due > 0 {
+                let w = weights
+                let s = score([
+                    (x.disposalRate, w.departmentDisposal), (x.onTimeRate, w.departmentOnTime),
+                    (x.reworkRate.map { 1 - $0 }, w.departmentRework),
+                    (x.overduePendingRate.map { 1 - $0 }, w.departmentOverduePending),
+                    (x.extensionRate.map { 1 - $0 }, w.departmentExtension),
+                ])
+                x.score = s
+                x.grade = w.grade(s)
+            }
+            return x
+        }.sorted { $0.code < $1.code }
+    }
+
+    // MARK: areas
+
+    public func areas(_ histories: [CaseHistory], period: Period, level: AreaLevel) -> [AreaFigures] {
+        areas(folded: fold(histories, for: period), level: level)
+    }
+
+    public func areas(folded: [Folded], level: AreaLevel) -> [AreaFigures] {
+        var byCode: [String: AreaFigures] = [:]
+        var locationComplaints: [String: [String: Int]] = [:]
+        for c in folded where c.attributed && c.facts.isFiledCase {
+            guard let code = c.history.meta.area(level) else { continue }
+            var x = byCode[code] ?? AreaFigures(level: level, code: code)
+            let f = c.facts
+            if f.suspended {
+                x.suspended += 1
+            } else {
+                x.filed += 1
+                if f.isClosed {
+                    x.closed += 1
+                    if f.completedOnTime { x.closedOnTime += 1 }
+                }
+                if c.history.meta.isPublicReport && f.verifiedAt != nil { x.verifiedPublicReports += 1 }
+            }
+            let complaints = 1 + c.history.duplicateLinks
+            x.complaints += complaints
+            let location = "\(c.history.meta.gridCode ?? "-")/\(c.history.meta.classCode ?? "-")"
+            locationComplaints[code, default: [:]][location, default: 0] += complaints
+            byCode[code] = x
+        }
+        let maxFiled = byCode.values.map(\.filed).max() ?? 0
+        return byCode.values.map { x in
+            var x = x
+            x.repeatLocations = locationComplaints[x.code, default: [:]].values.filter { $0 > weights.repeatThreshold }.count
+            x.closeRate = rate(x.closed, x.filed)
+            x.onTimeCloseRate = rate(x.closedOnTime, x.filed)
+            x.publicReportRate = rate(x.verifiedPublicReports, x.filed)
+            x.filedScore = maxFiled == 0 ? nil : r4(Double(x.filed) / Double(maxFiled))
+            if x.filed > 0 {
+                let w = weights
+                let s = score([
+                    (x.publicReportRate.map { 1 - $0 }, w.areaReportRate), (x.filedScore, w.areaFiledCount),
+                    (x.closeRate, w.areaCloseRate), (x.onTimeCloseRate, w.areaOnTimeCloseRate),
+                ])
+                x.score = s
+                x.grade = w.grade(s)
+            }
+            x.filedScore = x.filedScore.map { r4($0 * 100) }
+            return x
+        }.sorted { $0.code < $1.code }
+    }
+
+    // MARK: posts
+
+    public func posts(_ histories: [CaseHistory], period: Period, post: Post) -> [PostFigures] {
+        posts(folded: fold(histories, for: period), period: period, post: post)
+    }
+
+    public func posts(folded: [Folded], period: Period, post: Post) -> [PostFigures] {
+        var byActor: [String: PostFigures] = [:]
+        func touch(_ actor: String, _ body: (inout PostFigures) -> Void) {
+            var f = byActor[actor] ?? PostFigures(post: post, actorId: actor)
+            body(&f)
+            byActor[actor] = f
+        }
+        var supervisorGrids: [String: Set<String>] = [:]
+        for c in folded {
+            var lastDispatcher: String?
+            for e in c.history.events {
+                if e.at >= period.end { break }
+                let inPeriod = period.contains(e.at)
+                switch (post, e.action) {
+                case (.supervisor, .report), (.supervisor, .reportSelfHandled):
+                    guard inPeriod, e.actorRole == .supervisor else { break }
+                    let valid = c.facts.filedAt != nil || c.facts.selfHandledApproved
+                    touch(e.actorId) { $0.reports += 1; if valid { $0.validReports += 1 } }
+                    if let g = c.history.meta.gridCode { supervisorGrids[e.actorId, default: []].insert(g) }
+                case (.supervisor, .verificationConfirmed), (.supervisor, .verificationRefuted):
+                    guard inPeriod else { break }
+                    touch(e.actorId) { $0.verifications += 1; if e.stoppedOnTime { $0.verificationsOnTime += 1 } }
+                case (.supervisor, .checkPassed), (.supervisor, .checkFailed):
+                    guard inPeriod else { break }
+                    touch(e.actorId) { $0.checks += 1; if e.stoppedOnTime { $0.checksOnTime += 1 } }
+                case (.acceptor, .accept), (.acceptor, .rejectAtAccept), (.acceptor, .handleAtIntake):
+                    guard inPeriod else { break }
+                    touch(e.actorId) { $0.accepted += 1; if e.stoppedOnTime { $0.acceptedOnTime += 1 } }
+                case (.acceptor, .requestVerification):
+                    guard inPeriod else { break }
+                    touch(e.actorId) { x in
+                        x.accepted += 1
+                        x.verifyDispatches += 1
+                        if e.stoppedOnTime { x.acceptedOnTime += 1; x.verifyDispatchesOnTime += 1 }
+                    }
+                case (.acceptor, .requestCheck):
+                    guard inPeriod else { break }
+                    touch(e.actorId) { $0.checkDispatches += 1; if e.stoppedOnTime { $0.checkDispatchesOnTime += 1 } }
+                case (.dispatcher, .dispatch):
+                    // Automatic dispatches (role system) are routing's, not a person's: not counted, not charged.
+                    lastDispatcher = e.actorRole == .dispatcher ? e.actorId : nil
+                    guard inPeriod, e.actorRole == .dispatcher else { break }
+                    touch(e.actorId) { $0.dispatches += 1; if e.stoppedOnTime { $0.dispatchesOnTime += 1 } }
+                case (.dispatcher, .approveReturn):
+                    // An approved return is a wrong dispatch of whoever dispatched last.
+                    guard inPeriod, let d = lastDispatcher else { break }
+                    touch(d) { $0.returnedDispatches += 1 }
+                default: break
+                }
+            }
+        }
+        if post == .supervisor {
+            let grids = areas(folded: folded, level: .grid)
+            let byGrid = Dictionary(uniqueKeysWithValues: grids.map { ($0.code, $0) })
+            for (actor, covered) in supervisorGrids {
+                touch(actor) { x in
+                    x.gridsCovered = covered.count
+                    for g in covered {
+                        x.gridPublicReports += byGrid[g]?.verifiedPublicReports ?? 0
+                        x.gridFiled += byGrid[g]?.filed ?? 0
+                    }
+                }
+            }
+        }
+        let w = weights
+        return byActor.values.map { x in
+            var x = x
+            switch post {
+            case .supervisor:
+                x.validReportRate = rate(x.validReports, x.reports)
+                x.missedReportRate = rate(x.gridPublicReports, x.gridFiled)
+                x.onTimeVerifyRate = rate(x.verificationsOnTime, x.verifications)
+                x.onTimeCheckRate = rate(x.checksOnTime, x.checks)
+                x.score = score([
+                    (x.validReportRate, w.supervisorValid), ((x.missedReportRate ?? 0).complement, w.supervisorMissed),
+                    (x.onTimeVerifyRate, w.supervisorVerify), (x.onTimeCheckRate, w.supervisorCheck),
+                ])
+            case .acceptor:
+                x.onTimeAcceptRate = rate(x.acceptedOnTime, x.accepted)
+                x.verifyDispatchRate = rate(x.verifyDispatchesOnTime, x.verifyDispatches)
+                x.checkDispatchRate = rate(x.checkDispatchesOnTime, x.checkDispatches)
+                x.score = score([
+                    (w.acceptorCountScore(x.accepted) / 100, w.acceptorCount),
+                    (x.verifyDispatchRate, w.acceptorVerifyDispatch), (x.checkDispatchRate, w.acceptorCheckDispatch),
+                ])
+            case .dispatcher:
+                x.onTimeDispatchRate = rate(x.dispatchesOnTime, x.dispatches)
+                x.accurateDispatchRate = x.dispatches == 0 ? nil : r4(1 - Double(x.returnedDispatches) / Double(x.dispatches))
+                x.score = score([(x.onTimeDispatchRate, w.dispatcherOnTime), (x.accurateDispatchRate, w.dispatcherAccuracy)])
+            }
+            x.grade = x.score.map(w.grade)
+            return x
+        }.sorted { $0.actorId < $1.actorId }
+    }
+
+    // MARK: facilities
+
+    public func facilities(_ histories: [CaseHistory], period: Period) -> [FacilityFigures] {
+        facilities(folded: fold(histories, for: period), period: period)
+    }
+
+    /// 完好率 per component class and area. `open_case`: 1 − distinct components with a case open
+    /// at some moment of the period (not voided) / registered components. `reference_state`:
+    /// 1 − components not intact in the reference data / registered.
+    public func facilities(folded: [Folded], period: Period) -> [FacilityFigures] {
+        let level = weights.facilityAreaLevel
+        var defective: [FacilityKey: Set<String>] = [:]
+        if weights.facilityDefinition == "open_case" {
+            for c in folded where c.history.meta.kind == .component && !c.facts.isVoided {
+                guard let reported = c.facts.reportedAt, reported < period.end,
+                      (c.facts.endedAt.map { $0 >= period.start } ?? true),
+                      let classCode = c.history.meta.classCode, let area = c.history.meta.area(level) else { continue }
+                // Without a component code the location (grid + class) stands in for the component.
+                let component = c.history.meta.componentCode ?? "\(c.history.meta.gridCode ?? "-")/\(classCode)"
+                defective[FacilityKey(classCode: classCode, area: area), default: []].insert(component)
+            }
+        }
+        let keys = Set(registeredComponents.keys).union(defective.keys)
+        return keys.map { k in
+            let registered = registeredComponents[k] ?? 0
+            let bad = weights.facilityDefinition == "open_case" ? defective[k]?.count ?? 0 : notIntactComponents[k] ?? 0
+            let intact = registered == 0 ? nil : r4(max(0, 1 - Double(bad) / Double(registered)))
+            return FacilityFigures(classCode: k.classCode, area: k.area, registered: registered, defective: bad, intactRate: intact)
+        }.sorted { ($0.classCode, $0.area) < ($1.classCode, $1.area) }
+    }
+
+    // MARK: rankings
+
+    /// Ranks by score (highest first; no score last, unranked), ties share a rank, and compares with the previous period.
+    public static func rank(_ current: [(code: String, score: Double?, grade: String?)],
+                            previous: [(code: String, score: Double?, grade: String?)]) -> [RankingRow] {
+        func ranks(_ rows: [(code: String, score: Double?, grade: String?)]) -> [String: Int] {
+            let scored = rows.compactMap { r in r.score.map { (r.code, $0) } }.sorted { ($1.1, $0.0) < ($0.1, $1.0) }
+            var result: [String: Int] = [:]
+            for (i, row) in scored.enumerated() {
+                if i > 0, scored[i - 1].1 == row.1 { result[row.0] = result[scored[i - 1].0] } else { result[row.0] = i + 1 }
+            }
+            return result
+        }
+        let now = ranks(current), before = ranks(previous)
+        let previousScores = Dictionary(previous.map { ($0.code, $0.score) }, uniquingKeysWith: { a, _ in a })
+        return current.map { r in
+            let rank = now[r.code], previousRank = before[r.code]
+            let previousScore = previousScores[r.code] ?? nil
+            return RankingRow(
+                code: r.code, score: r.score, grade: r.grade, rank: rank, previousScore: previousScore, previousRank: previousRank,
+                rankDelta: rank.flatMap { a in previousRank.map { $0 - a } },
+                scoreDelta: r.score.flatMap { a in previousScore.map { r4(a - $0) } })
+        }.sorted { ($0.rank ?? Int.max, $0.code) < ($1.rank ?? Int.max, $1.code) }
+    }
+}
+
+extension Double {
+    /// 1 − self.
+    var complement: Double { 1 - self }
+}

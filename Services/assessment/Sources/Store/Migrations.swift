@@ -1,0 +1,72 @@
+import PGClient
+
+/// The assessment schema: the append-only event log, the per-case fold and duplicate links.
+enum AssessmentMigrations {
+    static let all: [Migration] = [
+        Migration(100, "case_events_and_facts", """
+            CREATE TABLE assessment.case_events (
+                case_id          uuid        NOT NULL,
+                sequence         integer     NOT NULL,
+                action           text        NOT NULL,
+                at               timestamptz NOT NULL,
+                to_state         text        NOT NULL,
+                actor_id         text        NOT NULL,
+                actor_role       text        NOT NULL,
+                department       text,
+                stopped_stage    text,
+                stopped_deadline timestamptz,
+                started_stage    text,
+                started_deadline timestamptz,
+                detail_deadline  timestamptz,
+                returned_by      text,
+                entry            jsonb       NOT NULL,
+                received_at      timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (case_id, sequence)
+            );
+            CREATE TABLE assessment.case_facts (
+                case_id          uuid PRIMARY KEY,
+                case_number      text        NOT NULL DEFAULT '',
+                channel          text,
+                kind             text,
+                class_code       text,
+                grid_code        text,
+                community_code   text,
+                street_code      text,
+                district_code    text,
+                reporter_id      text,
+                component_code   text,
+                last_sequence    integer     NOT NULL,
+                state            text,
+                reported_at      timestamptz,
+                filed_at         timestamptz,
+                dispatched_at    timestamptz,
+                department       text,
+                departments      text[]      NOT NULL DEFAULT '{}',
+                handling_deadline timestamptz,
+                completed_at     timestamptz,
+                completed_on_time boolean    NOT NULL DEFAULT false,
+                closed_at        timestamptz,
+                voided_at        timestamptz,
+                ended_at         timestamptz,
+                suspended        boolean     NOT NULL DEFAULT false,
+                rework_count     integer     NOT NULL DEFAULT 0,
+                return_count     integer     NOT NULL DEFAULT 0,
+                extension_count  integer     NOT NULL DEFAULT 0,
+                attributed_at    timestamptz,
+                facts            jsonb       NOT NULL,
+                updated_at       timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX case_facts_window ON assessment.case_facts (reported_at, ended_at);
+            CREATE INDEX case_facts_district ON assessment.case_facts (district_code);
+            CREATE TABLE assessment.duplicate_links (
+                report_id    uuid PRIMARY KEY,
+                duplicate_of uuid        NOT NULL,
+                channel      text        NOT NULL,
+                kind         text        NOT NULL,
+                class_code   text        NOT NULL,
+                reported_at  timestamptz NOT NULL
+            );
+            CREATE INDEX duplicate_links_of ON assessment.duplicate_links (duplicate_of);
+            """),
+    ]
+}

@@ -1,0 +1,110 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import Hummingbird
+import PGClient
+
+/// Request bodies of the staff commands.
+struct VerificationBody: Decodable { var result: String; var note: String?; var photos: [String]? }
+struct FileBody: Decodable { var conditionId: String }
+struct ReasonBody: Decodable { var reason: String }
+struct VoidBody: Decodable { var reason: String; var duplicateOf: UUID? }
+struct DecisionBody: Decodable { var approve: Bool; var reason: String?; var newDeadline: Date? }
+struct CheckBody: Decodable { var passed: Bool; var note: String?; var photos: [String]? }
+struct UrgeBody: Decodable { var message: String }
+struct EmptyBody: Decodable {}
+struct ResultBody: Decodable { var result: String }
+
+extension SupervisionAPI {
+    func registerCommands(_ router: Router<BasicRequestContext>) {
+        let engine = self.engine
+        let base = "/api/v1/cases/{id}"
+
+        router.post("\(base)/verification") { request, context -> Response in
+            let body = try await Self.decode(VerificationBody.self, request)
+            guard body.result == "confirmed" || body.result == "refuted" else {
+                throw APIError.validation([.init(field: "result", problem: "must be confirmed or refuted")])
+            }
+            return try await mutate(request, context) { stored, token, now, connection, outbox in
+                if body.result == "refuted" {
+                    try Self.settle(engine.apply(.verificationRefuted(reason: body.note ?? "现场核实不属实"), to: &stored,
+                                                 actor: token.actor, at: now, connection: connection, outbox: outbox))
+                    return
+                }
+                let outcome = try engine.apply(.verificationConfirmed(deadline: engine.deadline(.file, from: now)), to: &stored,
+                                               actor: token.actor, at: now, connection: connection, outbox: outbox)
+                try Self.settle(outcome)
+                guard case .applied = outcome else { return }
+                let filer = token.role == .shiftLeader ? token.actor : CaseEngine.Actors.autoFiling
+                if let filed = try engine.file(&stored, actor: filer, at: now, connection: connection, outbox: outbox) {
+                    try Self.settle(filed)
+                }
+            }
+        }
+
+        router.post("\(base)/file") { request, context -> Response in
+            let body = try await Self.decode(FileBody.self, request)
+            return try await mutate(request, context) { stored, token, now, connection, outbox in
+                guard engine.refs.filingCondition(stored.facts.kind, id: body.conditionId) != nil else {
+                    throw APIError.validation([.init(field: "conditionId", problem: "unknown filing condition for \(stored.facts.kind.rawValue)")])
+                }
+                try Self.settle(engine.apply(.file(conditionId: body.conditionId, deadline: engine.deadline(.dispatch, from: now)),
+                                             to: &stored, actor: token.actor, at: now, connection: connection, outbox: outbox))
+            }
+        }
+
+        // Acceptors work the cases automation could not place (unlocatable reports).
+        simple(router, "accept", EmptyBody.self) { _, stored, now in
+            stored.record.requiresVerification
+                ? .requestVerification(deadline: engine.deadline(.verify, from: now))
+                : .accept(deadline: engine.deadline(.file, from: now))
+        }
+        simple(router, "reject", ReasonBody.self) { body, _, _ in .rejectAtAccept(reason: body.reason) }
+        simple(router, "handle-at-intake", ResultBody.self) { body, _, _ in .handleAtIntake(result: body.result) }
+        simple(router, "refuse-filing", ReasonBody.self) { body, _, _ in .refuseFiling(reason: body.reason) }
+        simple(router, "void", VoidBody.self) { body, _, _ in .void(reason: body.reason, duplicateOf: body.duplicateOf) }
+        simple(router, "close", EmptyBody.self) { _, _, _ in .close }
+        simple(router, "urge", UrgeBody.self) { body, _, _ in .urge(note: body.message) }
+        simple(router, "approve-self-handled", EmptyBody.self) { _, _, _ in .approveSelfHandled }
+        simple(router, "reject-self-handled", ReasonBody.self) { body, _, _ in .rejectSelfHandled(reason: body.reason) }
+        simple(router, "return-decision", DecisionBody.self) { body, _, now in
+            body.approve ? .approveReturn(deadline: engine.deadline(.dispatch, from: now)) : .refuseReturn(reason: body.reason ?? "")
+        }
+        simple(router, "suspension-decision", DecisionBody.self) { body, _, _ in
+            body.approve ? .approveSuspension : .refuseSuspension(reason: body.reason ?? "")
+        }
+        simple(router, "extension-decision", DecisionBody.self) { body, stored, _ in
+            guard body.approve else { return .refuseExtension(reason: body.reason ?? "不予延期") }
+            guard let until = body.newDeadline ?? stored.record.pendingRequest?.requestedDeadline else {
+                throw APIError.validation([.init(field: "newDeadline", problem: "is required when no deadline was requested")])
+            }
+            return .approveExtension(until: until)
+        }
+        simple(router, "resume", EmptyBody.self) { _, stored, now in
+            guard let deadline = engine.handlingDeadline(stored, from: now) else {
+                throw APIError(status: .conflict, code: "no_handling_limit", message: "the case has no filing condition with a handling limit")
+            }
+            return .resume(deadline: deadline)
+        }
+        simple(router, "check", CheckBody.self) { body, stored, now in
+            if body.passed { return .checkPassed(deadline: engine.deadline(.close, from: now)) }
+            guard let deadline = engine.handlingDeadline(stored, from: now) else {
+                throw APIError(status: .conflict, code: "no_handling_limit", message: "the case has no filing condition with a handling limit")
+            }
+            return .checkFailed(reason: body.note ?? "核查未通过", deadline: deadline)
+        }
+    }
+
+    /// A command that is one workflow command built from the body, applied as the token's actor.
+    func simple<Body: Decodable & Sendable>(_ router: Router<BasicRequestContext>, _ name: String, _ type: Body.Type,
+                                            _ make: @escaping @Sendable (Body, StoredCase, Date) throws -> CaseCommand) {
+        let engine = self.engine
+        router.post("/api/v1/cases/{id}/\(name)") { request, context -> Response in
+            let body = try await Self.decode(Body.self, request)
+            return try await mutate(request, context) { stored, token, now, connection, outbox in
+                let command = try make(body, stored, now)
+                try Self.settle(engine.apply(command, to: &stored, actor: token.actor, at: now, connection: connection, outbox: outbox))
+            }
+        }
+    }
+}

@@ -1,0 +1,263 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import Hummingbird
+import PGClient
+
+/// A parameterised WHERE clause built up filter by filter.
+struct SQLFilter {
+    var clauses: [String] = []
+    var parameters: [any PGEncodable] = []
+
+    /// Adds `template` with `?` replaced by the next placeholder bound to `value`.
+    mutating func add(_ template: String, _ value: any PGEncodable) {
+        parameters.append(value)
+        clauses.append(template.replacingOccurrences(of: "?", with: "$\(parameters.count)"))
+    }
+
+    mutating func bind(_ value: any PGEncodable) -> String {
+        parameters.append(value)
+        return "$\(parameters.count)"
+    }
+
+    var sql: String { clauses.isEmpty ? "TRUE" : clauses.joined(separator: " AND ") }
+
+    /// Restricts to what the token may see.
+    mutating func scope(_ token: AccessToken) {
+        switch token.scope.level {
+        case .city: break
+        case .district: add("district_code = ?", token.scope.code ?? "-")
+        case .street: add("street_code = ?", token.scope.code ?? "-")
+        case .department: add("current_department = ?", token.scope.code ?? "-")
+        }
+    }
+}
+
+struct CaseListPage: Encodable {
+    var items: [CaseView]
+    var nextCursor: String?
+}
+
+struct CaseDetail: Encodable {
+    var `case`: CaseView
+    var timeline: [TimelineRow]
+}
+
+struct CountRow: Encodable {
+    var key: String?
+    var count: Int
+}
+
+struct NearCase: Encodable {
+    var distanceMeters: Double
+    var `case`: CaseView
+}
+
+struct PolygonBody: Decodable { var polygon: [[Double]] }
+
+extension SupervisionAPI {
+    func registerQueries(_ router: Router<BasicRequestContext>) {
+        router.get("/api/v1/cases") { request, _ -> Response in
+            let token = try authenticate(request)
+            return try Self.json(try await list(request, token: token))
+        }
+        router.get("/api/v1/cases/counts") { request, _ -> Response in
+            let token = try authenticate(request)
+            let columns = ["status": "state", "district": "district_code", "street": "street_code", "department": "current_department"]
+            let by = request.uri.queryParameters["by"].map(String.init) ?? "status"
+            guard let column = columns[by] else {
+                throw APIError.validation([.init(field: "by", problem: "must be one of status, district, street, department")])
+            }
+            var filter = SQLFilter()
+            filter.scope(token)
+            let sql = "SELECT \(column) AS key, count(*) AS n FROM supervision.cases WHERE \(filter.sql) GROUP BY \(column) ORDER BY 1"
+            let parameters = filter.parameters
+            let rows = try await env.pool.withConnection { connection in
+                try connection.query(sql, parameters).rows.map { CountRow(key: $0.optionalString("key"), count: try $0.int("n")) }
+            }
+            return try Self.json(["by": AnyEncodable(by), "counts": AnyEncodable(rows)])
+        }
+        router.get("/api/v1/cases/near") { request, _ -> Response in
+            let token = try authenticate(request)
+            let q = request.uri.queryParameters
+            var problems: [APIError.FieldProblem] = []
+            let lon = q["lon"].flatMap { Double(String($0)) }
+            let lat = q["lat"].flatMap { Double(String($0)) }
+            let radius = q["radius"].flatMap { Double(String($0)) } ?? 500
+            if lon == nil || !(-180...180).contains(lon!) { problems.append(.init(field: "lon", problem: "a longitude is required")) }
+            if lat == nil || !(-90...90).contains(lat!) { problems.append(.init(field: "lat", problem: "a latitude is required")) }
+            if !(1...50_000).contains(radius) { problems.append(.init(field: "radius", problem: "must be 1…50000 metres")) }
+            guard problems.isEmpty, let lon, let lat else { throw APIError.validation(problems) }
+            return try Self.json(try await near(lon: lon, lat: lat, radius: radius, token: token))
+        }
+        router.post("/api/v1/cases/within") { request, _ -> Response in
+            let token = try authenticate(request)
+            let body = try await Self.decode(PolygonBody.self, request)
+            guard body.polygon.count >= 3, body.polygon.allSatisfy({ $0.count == 2 }) else {
+                throw APIError.validation([.init(field: "polygon", problem: "needs at least 3 [lon, lat] points")])
+            }
+            return try Self.json(try await within(body.polygon, token: token))
+        }
+        router.get("/api/v1/cases/{id}") { request, context -> Response in
+            let token = try authenticate(request)
+            let (view, timeline) = try await read(context.parameters.get("id") ?? "", token: token)
+            return try Self.json(CaseDetail(case: view, timeline: timeline))
+        }
+    }
+
+    func list(_ request: Request, token: AccessToken) async throws -> CaseListPage {
+        let q = request.uri.queryParameters
+        func text(_ name: String) -> String? {
+            guard let value = q[Substring(name)], !value.isEmpty else { return nil }
+            return String(value)
+        }
+        var filter = SQLFilter()
+        var problems: [APIError.FieldProblem] = []
+        filter.scope(token)
+        if let status = text("status") {
+            let states = status.split(separator: ",").map(String.init)
+            if let bad = states.first(where: { CaseState(rawValue: $0) == nil }) {
+                problems.append(.init(field: "status", problem: "unknown state \(bad)"))
+            }
+            filter.add("state = ANY(?::text[])", PGTextArray(states))
+        }
+        for (name, column) in [("district", "district_code"), ("street", "street_code"), ("community", "community_code"),
+                               ("grid", "grid_code"), ("department", "current_department"), ("channel", "channel")] {
+            if let value = text(name) { filter.add("\(column) = ?", value) }
+        }
+        if let value = text("class") { filter.add("class_code LIKE ? || '%'", value) }
+        if text("overdue") == "true" {
+            filter.add("(clock_overdue_at IS NOT NULL OR clock_deadline < ?)", env.clock.now())
+        }
+        for (name, op) in [("from", ">="), ("to", "<")] {
+            if let value = text(name) {
+                if let date = RFC3339.parse(value) { filter.add("reported_at \(op) ?", date) } else {
+                    problems.append(.init(field: name, problem: "must be an RFC 3339 date-time"))
+                }
+            }
+        }
+        if let value = text("q") {
+            let like = "%" + value.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+            let p = filter.bind(like)
+            filter.clauses.append("(number ILIKE \(p) OR description ILIKE \(p) OR coalesce(address, '') ILIKE \(p))")
+        }
+        let limit = text("limit").flatMap(Int.init) ?? 50
+        if !(1...200).contains(limit) { problems.append(.init(field: "limit", problem: "must be 1…200")) }
+        if let cursor = text("cursor") {
+            if let (at, id) = Self.decodeCursor(cursor) {
+                let a = filter.bind(at)
+                let b = filter.bind(id)
+                filter.clauses.append("(reported_at, id) < (\(a)::timestamptz, \(b)::uuid)")
+            } else {
+                problems.append(.init(field: "cursor", problem: "is not a cursor from this API"))
+            }
+        }
+        guard problems.isEmpty else { throw APIError.validation(problems) }
+        let sql = """
+            SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
+            WHERE \(filter.sql) ORDER BY reported_at DESC, id DESC LIMIT \(limit + 1)
+            """
+        let parameters = filter.parameters
+        let rows = try await env.pool.withConnection { connection in
+            try connection.query(sql, parameters).rows.map { row in
+                (try CaseStore.decode(row), try row.string("cursor_at"), try row.uuid("id"))
+            }
+        }
+        let page = Array(rows.prefix(limit))
+        let next = rows.count > limit ? page.last.map { Self.encodeCursor(at: $0.1, id: $0.2) } : nil
+        return CaseListPage(items: page.map { CaseView($0.0) }, nextCursor: next)
+    }
+
+    static func encodeCursor(at: String, id: UUID) -> String {
+        Data("\(at)|\(id.uuidString.lowercased())".utf8).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decodeCursor(_ text: String) -> (String, UUID)? {
+        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while s.count % 4 != 0 { s += "=" }
+        guard let data = Data(base64Encoded: s), let plain = String(data: data, encoding: .utf8) else { return nil }
+        let parts = plain.split(separator: "|", maxSplits: 1).map(String.init)
+        // The time part is PostgreSQL's own text of `reported_at` ("2026-11-25 10:00:00.123+00").
+        guard parts.count == 2, let id = UUID(uuidString: parts[1]), parts[0].count >= 19,
+              parts[0].allSatisfy({ $0.isNumber || "-:. +".contains($0) }) else { return nil }
+        return (parts[0], id)
+    }
+
+    /// Cases within `radius` metres (bounding box on the index, then haversine distance).
+    func near(lon: Double, lat: Double, radius: Double, token: AccessToken) async throws -> [NearCase] {
+        var filter = SQLFilter()
+        filter.scope(token)
+        let dLat = radius / 111_320
+        let dLon = radius / (111_320 * max(cos(lat * .pi / 180), 0.01))
+        filter.add("longitude BETWEEN ?", lon - dLon)
+        filter.clauses[filter.clauses.count - 1] += " AND \(filter.bind(lon + dLon))"
+        filter.add("latitude BETWEEN ?", lat - dLat)
+        filter.clauses[filter.clauses.count - 1] += " AND \(filter.bind(lat + dLat))"
+        let pLon = filter.bind(lon)
+        let pLat = filter.bind(lat)
+        let pRadius = filter.bind(radius)
+        let sql = """
+            SELECT * FROM (
+                SELECT facts, record, duplicate_count,
+                       6371000 * 2 * asin(sqrt(power(sin(radians(latitude - \(pLat)::float8) / 2), 2)
+                           + cos(radians(\(pLat)::float8)) * cos(radians(latitude))
+                           * power(sin(radians(longitude - \(pLon)::float8) / 2), 2))) AS distance
+                FROM supervision.cases WHERE \(filter.sql)) c
+            WHERE distance <= \(pRadius)::float8 ORDER BY distance LIMIT 500
+            """
+        let parameters = filter.parameters
+        return try await env.pool.withConnection { connection in
+            try connection.query(sql, parameters).rows.map { row in
+                NearCase(distanceMeters: (try row.double("distance") * 10).rounded() / 10, case: CaseView(try CaseStore.decode(row)))
+            }
+        }
+    }
+
+    /// Cases inside a polygon: bounding box in SQL, then an even-odd point-in-polygon test.
+    func within(_ polygon: [[Double]], token: AccessToken) async throws -> [CaseView] {
+        let ring = polygon.map { GeoPoint2(lon: $0[0], lat: $0[1]) }
+        var filter = SQLFilter()
+        filter.scope(token)
+        filter.add("longitude >= ?", ring.map(\.lon).min()!)
+        filter.add("longitude <= ?", ring.map(\.lon).max()!)
+        filter.add("latitude >= ?", ring.map(\.lat).min()!)
+        filter.add("latitude <= ?", ring.map(\.lat).max()!)
+        let sql = "SELECT facts, record, duplicate_count FROM supervision.cases WHERE \(filter.sql) ORDER BY reported_at DESC LIMIT 2000"
+        let parameters = filter.parameters
+        let cases = try await env.pool.withConnection { connection in
+            try connection.query(sql, parameters).rows.map { try CaseStore.decode($0) }
+        }
+        return cases.filter { stored in
+            guard let lon = stored.facts.longitude, let lat = stored.facts.latitude else { return false }
+            return GeoPoint2.contains(ring, GeoPoint2(lon: lon, lat: lat))
+        }.map(CaseView.init)
+    }
+}
+
+/// A plain lon/lat pair for the polygon test.
+struct GeoPoint2 {
+    var lon: Double
+    var lat: Double
+
+    /// Even-odd ray casting.
+    static func contains(_ ring: [GeoPoint2], _ p: GeoPoint2) -> Bool {
+        var inside = false
+        var j = ring.count - 1
+        for i in 0..<ring.count {
+            let a = ring[i], b = ring[j]
+            if (a.lat > p.lat) != (b.lat > p.lat), p.lon < (b.lon - a.lon) * (p.lat - a.lat) / (b.lat - a.lat) + a.lon {
+                inside.toggle()
+            }
+            j = i
+        }
+        return inside
+    }
+}
+
+/// Type-erased encodable for small ad-hoc bodies.
+struct AnyEncodable: Encodable {
+    let encodeValue: (any Encoder) throws -> Void
+    init<T: Encodable>(_ value: T) { encodeValue = value.encode }
+    func encode(to encoder: any Encoder) throws { try encodeValue(encoder) }
+}

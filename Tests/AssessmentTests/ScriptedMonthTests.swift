@@ -1,0 +1,358 @@
+import AssessmentService
+import CityGridModel
+import Foundation
+import Testing
+
+/// A hand-scripted November 2026: 15 cases through suspension, rework, extension, overdue,
+/// duplicates and returns. Every expected figure below was worked out by hand from the formulas in
+/// docs/assessment.md (the arithmetic is in the comments), not by running the engine.
+///
+/// Departments: A = "DEPT-A", B = "DEPT-B", C = "DEPT-C". Grids: G1, G2 in district 150102, G3 in 150103.
+/// Attribution instant = min(end, handling deadline) (folded as of 2026-12-01 00:00 +08).
+enum ScriptedMonth {
+    static let g1 = "150102001001001", g2 = "150102001001002", g3 = "150103001001001"
+    static let november = Period.parse("2026-11")!
+
+    static func cases() -> [CaseScript] {
+        // c1: A, deadline 5th, completed 3rd (on time), closed 4th → instant 4th. Accepted on time by a1; check sent and done on time.
+        let c1 = CaseScript(grid: g1, component: "X1").report(nov(1, 9), by: "s1").accept(nov(1, 10), by: "a1", deadline: nov(1, 11))
+            .file(nov(1, 11)).dispatch(nov(1, 12), to: "DEPT-A", deadline: nov(5)).complete(nov(3))
+            .requestCheck(nov(3, 11), deadline: nov(3, 12)).checkPassed(nov(3, 15), deadline: nov(3, 16)).close(nov(4))
+        // c2: A, deadline 5th, completed 7th (late) → instant 5th; handled, not on time.
+        let c2 = CaseScript(grid: g1, component: "X1").report(nov(1, 9), by: "s1").file(nov(1, 11))
+            .dispatch(nov(1, 12), to: "DEPT-A", deadline: nov(5)).complete(nov(7)).close(nov(8))
+        // c3: A, deadline 10th, never completed → instant 10th; 超期待处置.
+        let c3 = CaseScript(grid: g2, component: "X2").report(nov(2, 9), by: "s1").file(nov(2, 10))
+            .dispatch(nov(2, 11), to: "DEPT-A", deadline: nov(10))
+        // c4: A, completed 8th, check failed 9th (返工, new deadline 12th), completed 11th on time, closed 12th 09:00.
+        // Second check task sent late (11th 13:00 > 12:00) and checked late (16:00 > 15:00).
+        let c4 = CaseScript(grid: g2).report(nov(3, 9), by: "s2").file(nov(3, 10)).dispatch(nov(3, 11), to: "DEPT-A", deadline: nov(10))
+            .complete(nov(8)).requestCheck(nov(8, 11), deadline: nov(8, 12))
+            .checkFailed(nov(9), deadline: nov(9, 11), newDeadline: nov(12)).complete(nov(11))
+            .requestCheck(nov(11, 13), deadline: nov(11, 12)).checkPassed(nov(11, 16), deadline: nov(11, 15)).close(nov(12, 9))
+        // c5: A, extension approved 9th to 15th (延期), completed 14th on time, closed 15th 09:00.
+        let c5 = CaseScript(grid: g1).report(nov(3, 9), by: "s2").file(nov(3, 10)).dispatch(nov(3, 11), to: "DEPT-A", deadline: nov(10))
+            .approveExtension(nov(9), to: nov(15)).complete(nov(14)).close(nov(15, 9))
+        // c6: A, suspended (挂账) on the 6th and still suspended → out of A's denominators.
+        let c6 = CaseScript(grid: g2).report(nov(4, 9), by: "s2").file(nov(4, 10)).dispatch(nov(4, 11), to: "DEPT-A", deadline: nov(10))
+            .approveSuspension(nov(6))
+        // c7: dispatched by p1 to B, B's return approved 5th (回退, p1's wrong dispatch), re-dispatched by p2 to A (deadline 12th),
+        // completed 11th, closed 13th → instant 12th, counts for A.
+        let c7 = CaseScript(grid: g2).report(nov(4, 9), by: "s2").file(nov(4, 10))
+            .dispatch(nov(4, 11), to: "DEPT-B", deadline: nov(10), by: "p1").approveReturn(nov(5))
+            .dispatch(nov(5, 11), to: "DEPT-A", deadline: nov(12)).complete(nov(11)).close(nov(13))
+        // c8: B, on time.
+        let c8 = CaseScript(grid: g3).report(nov(10, 9), by: "s3").file(nov(10, 10)).dispatch(nov(10, 11), to: "DEPT-B", deadline: nov(20))
+            .complete(nov(18)).close(nov(19))
+        // c9: B, dispatched late (15th > dispatch deadline 14th), completed 22nd after its deadline 20th.
+        let c9 = CaseScript(grid: g3).report(nov(10, 9), by: "s3").file(nov(10, 10))
+            .dispatch(nov(15), to: "DEPT-B", deadline: nov(20), dispatchDeadline: nov(14)).complete(nov(22)).close(nov(23))
+        // c10: B, deadline 5 December and open → attributed to December, not November.
+        let c10 = CaseScript(grid: g3).report(nov(15, 9), by: "s3").file(nov(15, 10)).dispatch(nov(15, 11), to: "DEPT-B", deadline: dec(5))
+        // c11: October case (closed 24 Oct) → previous period only.
+        let c11 = CaseScript(grid: g3).report(oct(20, 9), by: "s3").file(oct(20, 10)).dispatch(oct(20, 11), to: "DEPT-B", deadline: oct(25))
+            .complete(oct(23)).close(oct(24))
+        // c12: 12345 report, verification sent on time by a1, confirmed on time by s1, C handles on time; 6 duplicates linked.
+        var c12 = CaseScript(grid: g1, kind: .event, classCode: "0201", channel: .hotline12345).report(nov(2, 9), by: "system", role: .system)
+            .requestVerification(nov(2, 10), by: "a1", deadline: nov(2, 11)).verify(nov(3), by: "s1", deadline: nov(4))
+            .file(nov(3, 11)).dispatch(nov(3, 12), to: "DEPT-C", deadline: nov(9)).complete(nov(8)).close(nov(9, 9))
+        c12.duplicateLinks = 6
+        // c13: s2's report voided as a duplicate before filing → not an effective report, counts nowhere.
+        let c13 = CaseScript(grid: g1).report(nov(2, 9), by: "s2").void(nov(2, 10))
+        // c14: app report, verification sent late by a1 (10:00 > 09:30), refuted late by s1 (5th > 4th) → voided.
+        let c14 = CaseScript(grid: g2, kind: .event, classCode: "0201", channel: .app).report(nov(4, 9), by: "system", role: .system)
+            .requestVerification(nov(4, 10), by: "a1", deadline: cityTime(2026, 11, 4, 9, 30))
+            .verify(nov(5), by: "s1", deadline: nov(4), confirmed: false)
+        // c15: C, extension to the 25th, still open at month end → instant 25th, 超期待处置.
+        let c15 = CaseScript(grid: g2).report(nov(5, 9), by: "s1").file(nov(5, 10)).dispatch(nov(5, 11), to: "DEPT-C", deadline: nov(15))
+            .approveExtension(nov(14), to: nov(25))
+        return [c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15]
+    }
+
+    static var histories: [CaseHistory] { cases().map(\.history) }
+
+    static var engine: KPIEngine {
+        KPIEngine(registeredComponents: [
+            .init(classCode: "0101", area: "150102"): 40,
+            .init(classCode: "0101", area: "150103"): 10,
+        ])
+    }
+}
+
+@Suite("KPIEngine on a hand-scripted month")
+struct ScriptedMonthTests {
+    let histories = ScriptedMonth.histories
+    let engine = ScriptedMonth.engine
+    let period = ScriptedMonth.november
+
+    func close(_ a: Double?, _ b: Double, _ tolerance: Double = 0.0006) -> Bool {
+        guard let a else { return false }
+        return abs(a - b) <= tolerance
+    }
+
+    @Test("department A: 应处置 6, 处置 5, 按期 4, 超期 2, 超期待处置 1, 返工 1, 延期 1, 挂账 1; score 79.998 (B)")
+    func departmentA() throws {
+        let a = try #require(engine.departments(histories, period: period).first { $0.code == "DEPT-A" })
+        // 应处置数 = c1 c2 c3 c4 c5 c7 = 6 (c6 suspended leaves the denominators).
+        #expect(a.due == 6)
+        #expect(a.suspended == 1)
+        // 处置数 = c1 c2 c4 c5 c7 = 5; 按期 = c1 c4 c5 c7 = 4; 超期 = c2 (late) + c3 (open past deadline) = 2.
+        #expect(a.handled == 5)
+        #expect(a.handledOnTime == 4)
+        #expect(a.overdue == 2)
+        #expect(a.overduePending == 1)
+        #expect(a.reworks == 1)
+        #expect(a.extensions == 1)
+        #expect(a.returns == 0)
+        // 处置率 = 5/6 = 0.8333; 按期处置率 = 4/6 = 0.6667; 返工率 = 1/6 = 0.1667 (over 应结案数 = 6);
+        // 延期率 = 1/6 = 0.1667; 超期待处置率 = 1/6 = 0.1667; 回退率 = 0/(6+0) = 0.
+        #expect(a.disposalRate == 0.8333)
+        #expect(a.onTimeRate == 0.6667)
+        #expect(a.reworkRate == 0.1667)
+        #expect(a.extensionRate == 0.1667)
+        #expect(a.overduePendingRate == 0.1667)
+        #expect(a.returnRate == 0)
+        // score = 0.8333×30 + 0.6667×20 + (1−0.1667)×20 + (1−0.1667)×20 + (1−0.1667)×10
+        //       = 24.999 + 13.334 + 16.666 + 16.666 + 8.333 = 79.998 → B (75–89).
+        #expect(close(a.score, 79.998))
+        #expect(a.grade == "B")
+    }
+
+    @Test("department B: 应处置 2, 处置 2, 按期 1, 回退 1 (回退率 1/3); score 90 (A)")
+    func departmentB() throws {
+        let b = try #require(engine.departments(histories, period: period).first { $0.code == "DEPT-B" })
+        // c8 on time, c9 late; c10 falls due in December; c11 is October's; c7's return belongs to B.
+        #expect(b.due == 2)
+        #expect(b.handled == 2)
+        #expect(b.handledOnTime == 1)
+        #expect(b.overdue == 1)
+        #expect(b.overduePending == 0)
+        #expect(b.returns == 1)
+        // 回退率 = 1/(2+1) = 0.3333; 处置率 = 2/2 = 1; 按期处置率 = 1/2 = 0.5.
+        #expect(b.returnRate == 0.3333)
+        #expect(b.disposalRate == 1)
+        #expect(b.onTimeRate == 0.5)
+        // score = 1×30 + 0.5×20 + 1×20 + 1×20 + 1×10 = 90 → A.
+        #expect(close(b.score, 90))
+        #expect(b.grade == "A")
+    }
+
+    @Test("department C: 应处置 2, 处置 1, 超期待处置 1, 延期 1; score 60 (C)")
+    func departmentC() throws {
+        let c = try #require(engine.departments(histories, period: period).first { $0.code == "DEPT-C" })
+        #expect(c.due == 2)
+        #expect(c.handled == 1)
+        #expect(c.handledOnTime == 1)
+        #expect(c.overduePending == 1)
+        #expect(c.extensions == 1)
+        // score = 0.5×30 + 0.5×20 + 1×20 + (1−0.5)×20 + (1−0.5)×10 = 15 + 10 + 20 + 10 + 5 = 60 → C.
+        #expect(close(c.score, 60))
+        #expect(c.grade == "C")
+    }
+
+    @Test("districts: 150102 立案 8 结案 6 按期结案 5 举报 1 重复投诉点 1 → 76.25; 150103 → 65")
+    func districts() throws {
+        let areas = engine.areas(histories, period: period, level: .district)
+        let d1 = try #require(areas.first { $0.code == "150102" })
+        // 立案数 (net of 挂账) = c1 c2 c3 c4 c5 c7 c12 c15 = 8; c6 挂账; c13/c14 voided.
+        #expect(d1.filed == 8)
+        #expect(d1.suspended == 1)
+        // 结案数 = c1 c2 c4 c5 c7 c12 = 6; 按期结案 = those minus c2 = 5; 监督举报核实数 = c12 = 1.
+        #expect(d1.closed == 6)
+        #expect(d1.closedOnTime == 5)
+        #expect(d1.verifiedPublicReports == 1)
+        // complaints = 9 attributed filed cases (c6 included) + 6 duplicates of c12 = 15; G1/0201 has 7 > 5.
+        #expect(d1.complaints == 15)
+        #expect(d1.repeatLocations == 1)
+        // 结案率 6/8 = 0.75, 按期结案率 5/8 = 0.625, 监督举报率 1/8 = 0.125, 立案数分值 = 100×8/8 = 100.
+        #expect(d1.closeRate == 0.75)
+        #expect(d1.onTimeCloseRate == 0.625)
+        #expect(d1.publicReportRate == 0.125)
+        #expect(d1.filedScore == 100)
+        // score = (1−0.125)×10 + 1×20 + 0.75×30 + 0.625×40 = 8.75 + 20 + 22.5 + 25 = 76.25 → B.
+        #expect(close(d1.score, 76.25))
+        #expect(d1.grade == "B")
+        let d2 = try #require(areas.first { $0.code == "150103" })
+        // c8, c9: 立案 2, 结案 2, 按期 1; 立案数分值 = 100×2/8 = 25.
+        // score = 1×10 + 0.25×20 + 1×30 + 0.5×40 = 10 + 5 + 30 + 20 = 65 → C.
+        #expect(d2.filed == 2)
+        #expect(d2.filedScore == 25)
+        #expect(close(d2.score, 65))
+        #expect(d2.grade == "C")
+    }
+
+    @Test("supervisors: s1 87.5, s2 82.834, s3 100")
+    func supervisors() throws {
+        let rows = engine.posts(histories, period: period, post: .supervisor)
+        let s1 = try #require(rows.first { $0.actorId == "s1" })
+        // s1: reports c1 c2 c3 c15, all filed → 有效上报率 4/4 = 1. Grids G1 {c1 c2 c5 c12} + G2 {c3 c4 c7 c15}:
+        // 漏报率 = 1 verified public report (c12) / 8 立案 = 0.125. 核实: c12 on time, c14 late → 1/2 = 0.5. No checks → full marks.
+        #expect(s1.reports == 4)
+        #expect(s1.validReportRate == 1)
+        #expect(s1.missedReportRate == 0.125)
+        #expect(s1.onTimeVerifyRate == 0.5)
+        #expect(s1.onTimeCheckRate == nil)
+        // score = 1×40 + (1−0.125)×20 + 0.5×20 + 1×20 = 40 + 17.5 + 10 + 20 = 87.5 → B.
+        #expect(close(s1.score, 87.5))
+        #expect(s1.grade == "B")
+        let s2 = try #require(rows.first { $0.actorId == "s2" })
+        // s2: reports c4 c5 c6 c7 c13, c13 voided unfiled → 4/5 = 0.8; checks c1 ✓, c4 fail ✓, c4 pass ✗ → 2/3 = 0.6667.
+        // score = 0.8×40 + 0.875×20 + 1×20 + 0.6667×20 = 32 + 17.5 + 20 + 13.334 = 82.834 → B.
+        #expect(s2.reports == 5)
+        #expect(s2.validReports == 4)
+        #expect(s2.onTimeCheckRate == 0.6667)
+        #expect(close(s2.score, 82.834))
+        let s3 = try #require(rows.first { $0.actorId == "s3" })
+        // s3: November reports c8 c9 c10 (c11 is October's), all filed; G3 has 2 立案, 0 public → 漏报率 0 → 100.
+        #expect(s3.reports == 3)
+        #expect(s3.missedReportRate == 0)
+        #expect(close(s3.score, 100))
+        #expect(s3.grade == "A")
+        #expect(rows.first { $0.actorId == "system" } == nil)
+    }
+
+    @Test("acceptor a1 and dispatchers p1, p2")
+    func acceptorsAndDispatchers() throws {
+        let a1 = try #require(engine.posts(histories, period: period, post: .acceptor).first { $0.actorId == "a1" })
+        // 受理: accept c1 ✓, verification sent c12 ✓, c14 ✗ → 3, 2 on time; 核实派发 1/2 = 0.5;
+        // 核查派发 c1 ✓, c4 ✓, c4 ✗ → 2/3 = 0.6667; 受理数 3 → band 0.
+        // score = 0×25 + 0.5×40 + 0.6667×35 = 20 + 23.3345 = 43.3345 → D.
+        #expect(a1.accepted == 3)
+        #expect(a1.acceptedOnTime == 2)
+        #expect(a1.verifyDispatchRate == 0.5)
+        #expect(a1.checkDispatchRate == 0.6667)
+        #expect(close(a1.score, 43.3345))
+        #expect(a1.grade == "D")
+        let dispatchers = engine.posts(histories, period: period, post: .dispatcher)
+        let p1 = try #require(dispatchers.first { $0.actorId == "p1" })
+        // p1: 1 dispatch (c7 → B), returned → 准确派遣率 = 1 − 1/1 = 0; on time 1/1. score = 1×50 + 0×50 = 50 → D.
+        #expect(p1.dispatches == 1)
+        #expect(p1.returnedDispatches == 1)
+        #expect(p1.accurateDispatchRate == 0)
+        #expect(close(p1.score, 50))
+        let p2 = try #require(dispatchers.first { $0.actorId == "p2" })
+        // p2: November dispatches c1 c2 c3 c4 c5 c6 c7' c8 c9 c10 c12 c15 = 12, c9 late → 11/12 = 0.9167; no returns → 1.
+        // score = 0.9167×50 + 1×50 = 95.835 → A.
+        #expect(p2.dispatches == 12)
+        #expect(p2.onTimeDispatchRate == 0.9167)
+        #expect(p2.accurateDispatchRate == 1)
+        #expect(close(p2.score, 95.835))
+        #expect(p2.grade == "A")
+    }
+
+    @Test("完好率: 150102 4 of 40 components with an open case → 0.9; 150103 1 of 10 → 0.9")
+    func facilities() throws {
+        let rows = engine.facilities(histories, period: period)
+        // 150102 component cases open in November: c1 X1, c2 X1, c3 X2, c5 (G1 location), c4 c6 c7 c15 (G2 location) → 4 distinct.
+        let d1 = try #require(rows.first { $0.classCode == "0101" && $0.area == "150102" })
+        #expect(d1.defective == 4)
+        #expect(d1.intactRate == 0.9)
+        // 150103: c8 c9 c10 share the G3 location (no component code) → 1; c11 ended in October.
+        let d2 = try #require(rows.first { $0.classCode == "0101" && $0.area == "150103" })
+        #expect(d2.defective == 1)
+        #expect(d2.intactRate == 0.9)
+    }
+
+    @Test("department ranking B, A, C; B's October 100 → November 90 (score −10, rank unchanged)")
+    func ranking() {
+        let now = engine.departments(histories, period: period).map { ($0.code, $0.score, $0.grade) }
+        let before = engine.departments(histories, period: period.previous).map { ($0.code, $0.score, $0.grade) }
+        let rows = KPIEngine.rank(now, previous: before)
+        #expect(rows.map(\.code) == ["DEPT-B", "DEPT-A", "DEPT-C"])
+        #expect(rows.map(\.rank) == [1, 2, 3])
+        // October: only c11 (B, on time) → B scores 100 and ranks 1.
+        #expect(rows[0].previousScore == 100)
+        #expect(rows[0].previousRank == 1)
+        #expect(rows[0].rankDelta == 0)
+        #expect(rows[0].scoreDelta == -10)
+        #expect(rows[1].previousRank == nil)
+    }
+
+    @Test("a later event never changes a past period (fold as of the period end)")
+    func pastPeriodIsFrozen() throws {
+        var scripts = ScriptedMonth.cases()
+        // c3 is finally completed and closed in December.
+        scripts[2] = scripts[2].complete(dec(2)).close(dec(3))
+        let later = scripts.map(\.history)
+        #expect(engine.departments(later, period: period) == engine.departments(histories, period: period))
+        #expect(engine.areas(later, period: period, level: .grid) == engine.areas(histories, period: period, level: .grid))
+    }
+}
+
+@Suite("Attribution, periods, weights and the fold")
+struct AttributionAndPeriodTests {
+    @Test("attribution: the earlier of end and handling deadline; nothing while neither exists")
+    func attribution() {
+        var f = CaseFacts(caseId: UUID())
+        #expect(Attribution.instant(of: f) == nil)
+        f.handlingDeadline = nov(10)
+        #expect(Attribution.instant(of: f) == nov(10))
+        f.endedAt = nov(8)
+        #expect(Attribution.instant(of: f) == nov(8))
+        f.endedAt = nov(12)
+        #expect(Attribution.instant(of: f) == nov(10))
+        #expect(Attribution.counts(f, in: Period.parse("2026-11")!))
+        #expect(!Attribution.counts(f, in: Period.parse("2026-10")!))
+    }
+
+    @Test("periods: month, ISO week, day, range and their predecessors (UTC+8)")
+    func periods() throws {
+        let w = try #require(Period.parse("2026-W47"))
+        #expect(w.start == cityTime(2026, 11, 16, 0))
+        #expect(w.end == cityTime(2026, 11, 23, 0))
+        #expect(w.previous.label == "2026-W46")
+        let m = try #require(Period.parse("2026-01"))
+        #expect(m.previous.label == "2025-12")
+        #expect(m.start == cityTime(2026, 1, 1, 0))
+        let d = try #require(Period.parse("2026-11-25"))
+        #expect(d.end.timeIntervalSince(d.start) == 86_400)
+        #expect(d.previous.label == "2026-11-24")
+        let r = try #require(Period.range(from: "2026-11-01", to: "2026-11-15"))
+        #expect(r.end == cityTime(2026, 11, 16, 0))
+        #expect(r.previous.label == "2026-10-17..2026-10-31")
+        #expect(Period.parse("2026-13") == nil)
+        #expect(Period.parse("2026-02-30") == nil)
+        #expect(Period.range(from: "2026-11-15", to: "2026-11-01") == nil)
+    }
+
+    @Test("the shipped weights file parses to the documented defaults; typos are rejected")
+    func weightsFile() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Shared/reference-data/assessment-weights.csv")
+        var parsed = try AssessmentWeights.parse(csv: String(contentsOf: url, encoding: .utf8))
+        #expect(parsed.version != "builtin")
+        parsed.version = "builtin"
+        #expect(parsed == AssessmentWeights())
+        #expect(throws: WeightsError.self) { try AssessmentWeights.parse(csv: "key,value,note\ndepartment.disposal_rat,30,typo\n") }
+        let w = AssessmentWeights()
+        #expect([w.grade(90), w.grade(89.99), w.grade(75), w.grade(60), w.grade(40), w.grade(39.9)] == ["A", "B", "B", "C", "D", "E"])
+    }
+
+    @Test("automatic dispatches (role system) are neither counted for nor charged to a dispatcher")
+    func automaticDispatch() {
+        var c = CaseScript(grid: ScriptedMonth.g1).report(nov(1), by: "s1").file(nov(1, 11))
+        c.department = "X"
+        c.handlingDeadline = nov(3)
+        c.add(.dispatch, nov(1, 12), to: .inHandling, actor: "grid-routing", role: .system, department: "X",
+              stopped: (.dispatch, nov(1, 13)), started: (.handle, nov(3)))
+        c = c.approveReturn(nov(2)).dispatch(nov(2, 11), to: "Y", deadline: nov(4), by: "p9").complete(nov(3)).close(nov(3, 12))
+        let rows = KPIEngine().posts([c.history], period: ScriptedMonth.november, post: .dispatcher)
+        #expect(rows.map(\.actorId) == ["p9"])
+        #expect(rows.first?.returnedDispatches == 0)
+        #expect(rows.first?.accurateDispatchRate == 1)
+    }
+
+    @Test("the fold refuses gaps and repeats")
+    func foldOrder() throws {
+        let c = CaseScript(grid: ScriptedMonth.g1).report(nov(1), by: "s1").file(nov(1, 11)).dispatch(nov(1, 12), to: "X", deadline: nov(3))
+        var f = CaseFacts(caseId: c.id)
+        #expect(throws: CaseFactsError.gap(expected: 1, got: 2)) { try f.apply(c.events[1]) }
+        try f.apply(c.events[0])
+        #expect(throws: CaseFactsError.alreadyApplied(1)) { try f.apply(c.events[0]) }
+        try f.apply(c.events[1])
+        try f.apply(c.events[2])
+        #expect(f == CaseFacts.fold(caseId: c.id, events: c.events))
+        #expect(f.department == "X")
+        #expect(f.handlingDeadline == nov(3))
+    }
+}

@@ -1,0 +1,143 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+@testable import IntakeService
+import Testing
+
+/// The demo city's reference data, loaded once for the pure tests.
+enum Fixtures {
+    static let referencePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Shared/reference-data").path
+    static let reference: ReferenceData = try! ReferenceData.load(from: URL(fileURLWithPath: referencePath))
+    static let validator = ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids))
+    static let now = RFC3339.parse("2026-11-25T10:00:00Z")!
+}
+
+@Suite("Intake pure logic")
+struct IntakeUnitTests {
+    @Test("case numbers use the city-day in Asia/Shanghai and four digits")
+    func caseNumberFormatting() {
+        let numbering = CaseNumbering(timeZone: TimeZone(identifier: "Asia/Shanghai")!)
+        // 17:30 UTC is already the next day in Shanghai (UTC+8).
+        let late = RFC3339.parse("2026-11-25T17:30:00Z")!
+        #expect(numbering.format(date: late, sequence: 42) == "20261126-0042")
+        #expect(numbering.day(of: late) == "2026-11-26")
+        let early = RFC3339.parse("2026-11-25T15:59:59Z")!
+        #expect(numbering.format(date: early, sequence: 1) == "20261125-0001")
+        #expect(numbering.format(date: early, sequence: 12_345) == "20261125-12345")
+    }
+
+    @Test("haversine distance matches known values")
+    func distance() {
+        let a = GeoPoint(lon: 111.68, lat: 40.83)
+        #expect(GeoDistance.meters(a, a) == 0)
+        // One degree of latitude ≈ 111.195 km on the mean sphere.
+        let north = GeoPoint(lon: 111.68, lat: 41.83)
+        #expect(abs(GeoDistance.meters(a, north) - 111_195) < 5)
+        // 0.0005° of longitude at 40.83° N ≈ 42.1 m.
+        let east = GeoPoint(lon: 111.6805, lat: 40.83)
+        #expect(abs(GeoDistance.meters(a, east) - 42.1) < 0.5)
+        let box = GeoDistance.box(around: a, radiusMeters: 50)
+        #expect(box.min.lon < a.lon && box.max.lon > a.lon && box.min.lat < a.lat && box.max.lat > a.lat)
+        #expect(GeoDistance.meters(a, GeoPoint(lon: box.max.lon, lat: a.lat)) >= 49.9)
+    }
+
+    @Test("duplicate policy picks the nearest candidate inside radius and window")
+    func duplicateMatch() {
+        let policy = DuplicatePolicy(radiusMeters: 50, window: 24 * 3600)
+        let here = GeoPoint(lon: 111.68, lat: 40.83)
+        let t = Fixtures.now
+        let near = DuplicatePolicy.Candidate(caseId: UUID(), caseNumber: "A", point: GeoPoint(lon: 111.6803, lat: 40.83), reportedAt: t)
+        let nearer = DuplicatePolicy.Candidate(caseId: UUID(), caseNumber: "B", point: GeoPoint(lon: 111.6801, lat: 40.83), reportedAt: t)
+        let far = DuplicatePolicy.Candidate(caseId: UUID(), caseNumber: "C", point: GeoPoint(lon: 111.681, lat: 40.83), reportedAt: t)
+        let old = DuplicatePolicy.Candidate(caseId: UUID(), caseNumber: "D", point: here, reportedAt: t.addingTimeInterval(-25 * 3600))
+        #expect(policy.match(point: here, at: t, among: [near, nearer, far, old])?.0.caseNumber == "B")
+        #expect(policy.match(point: here, at: t, among: [far, old]) == nil)
+        let env = DuplicatePolicy.fromEnvironment(["CITYGRID_DUPLICATE_RADIUS_M": "100", "CITYGRID_DUPLICATE_WINDOW_H": "2"])
+        #expect(env == DuplicatePolicy(radiusMeters: 100, window: 7200))
+        #expect(DuplicatePolicy.fromEnvironment([:]) == DuplicatePolicy())
+    }
+
+    @Test("a valid supervisor report passes validation")
+    func validReport() throws {
+        let s = ReportSubmission(channel: "supervisor", kind: "event", classCode: "0502", conditionId: "0502-01",
+                                 location: .init(longitude: 111.68, latitude: 40.82), description: "  流浪乞讨  ",
+                                 photos: ["https://img.example.org/1.jpg"], reportedAt: "2026-11-25T09:55:00+08:00")
+        let report = try Fixtures.validator.validate(s, now: Fixtures.now).get()
+        #expect(report.channel == .supervisor)
+        #expect(report.description == "流浪乞讨")
+        #expect(report.reportedAt == RFC3339.parse("2026-11-25T01:55:00Z"))
+    }
+
+    @Test("validation lists every problem with its field path")
+    func validationListsEverything() {
+        let s = ReportSubmission(channel: "fax", channelReference: nil, kind: "event", classCode: "0502", conditionId: "0101-01",
+                                 componentCode: "123", location: .init(longitude: 2.35, latitude: nil), description: " ",
+                                 photos: ["ftp://x/y.jpg", "https://ok.example/1.jpg", "not a url"], reportedAt: "yesterday")
+        guard case .failure(let failure) = Fixtures.validator.validate(s, now: Fixtures.now) else {
+            Issue.record("expected a failure"); return
+        }
+        let fields = Set(failure.problems.map(\.field))
+        #expect(fields == ["channel", "conditionId", "componentCode", "location.latitude", "description", "photos[0]", "photos[2]", "reportedAt"])
+    }
+
+    @Test("validation checks the reference data: class, condition, component, city bounds, some location")
+    func validationAgainstReference() {
+        func fields(_ s: ReportSubmission) -> Set<String> {
+            if case .failure(let f) = Fixtures.validator.validate(s, now: Fixtures.now) { return Set(f.problems.map(\.field)) }
+            return []
+        }
+        #expect(fields(ReportSubmission(channel: "app", kind: "event", classCode: "9999", location: .init(address: "x"), description: "d")) == ["classCode"])
+        #expect(fields(ReportSubmission(channel: "app", kind: "event", classCode: "05", location: .init(address: "x"), description: "d")) == ["classCode"])
+        #expect(fields(ReportSubmission(channel: "app", kind: "event", classCode: "0502", location: .init(longitude: 2.35, latitude: 48.85), description: "d")) == ["location"])
+        #expect(fields(ReportSubmission(channel: "app", kind: "event", classCode: "0502", location: nil, description: "d")) == ["location"])
+        #expect(fields(ReportSubmission(channel: "app", kind: "component", classCode: "0101", componentCode: "1501020101000001", description: "d")).isEmpty)
+        #expect(fields(ReportSubmission(channel: "app", kind: "component", classCode: "0102", componentCode: "1501020101000001", description: "d")) == ["componentCode"])
+        #expect(fields(ReportSubmission(channel: "app", kind: "component", classCode: "0101", componentCode: "1501029999999999", description: "d")) == ["componentCode"])
+        #expect(fields(ReportSubmission(channel: "hotline_12345", kind: "event", classCode: "0502", location: .init(address: "x"), description: "d")).isEmpty)
+        let hotlineOnly = Fixtures.validator.validate(ReportSubmission(channel: "app", kind: "event", classCode: "0502", location: .init(address: "x"), description: "d"),
+                                                      now: Fixtures.now, allowedChannels: [.hotline12345])
+        if case .success = hotlineOnly { Issue.record("app channel must be refused on the hotline queue") }
+    }
+
+    @Test("a component code alone supplies the coordinates from the register")
+    func componentSuppliesCoordinates() throws {
+        let s = ReportSubmission(channel: "supervisor", kind: "component", classCode: "0101", componentCode: "1501020101000001", description: "井盖缺失")
+        let report = try Fixtures.validator.validate(s, now: Fixtures.now).get()
+        #expect(report.point == GeoPoint(lon: 111.6800926, lat: 40.8327770))
+    }
+
+    @Test("Open311 form bodies decode percent-escapes, plus signs and attributes")
+    func formDecoding() {
+        let form = Open311Form("api_key=k&description=a+b%26c&lat=&attribute%5Bcondition%5D=0502-01&attribute[tags][]=x&attribute[tags][]=y")
+        #expect(form["api_key"] == "k")
+        #expect(form["description"] == "a b&c")
+        #expect(form["lat"] == nil)
+        #expect(form.attributes["condition"] == ["0502-01"])
+        #expect(form.attributes["tags"] == ["x", "y"])
+    }
+
+    @Test("Open311 documents render as XML and JSON, errors in the spec's format")
+    func documentRendering() {
+        let errors = Open311Document.errors([(403, "invalid api_key <x>")])
+        #expect(errors.render(.json) == #"[{"code":403,"description":"invalid api_key <x>"}]"#)
+        #expect(errors.render(.xml) == "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<errors><error><code>403</code><description>invalid api_key &lt;x&gt;</description></error></errors>")
+        #expect(Open311Format.split("requests.json")! == ("requests", .json))
+        #expect(Open311Format.split("20261125-0001.xml")! == ("20261125-0001", .xml))
+        #expect(Open311Format.split("requests.html") == nil)
+    }
+
+    @Test("Open311 services are the sub-classes, grouped by major class, with the filing conditions as attributes")
+    func catalogue() {
+        let catalogue = Open311Catalogue(reference: Fixtures.reference)
+        let codes = catalogue.services.map(Open311Catalogue.code)
+        #expect(codes.contains("event-0502"))
+        #expect(codes.contains("component-0101"))
+        #expect(!codes.contains("event-05"))
+        let json = catalogue.definition(catalogue.service("component-0101")!).render(.json)
+        #expect(json.contains(#""code":"condition","datatype":"singlevaluelist""#))
+        #expect(json.contains(#""key":"0101-01""#))
+        #expect(json.contains(#""code":"component_code""#))
+        #expect(catalogue.service("event-9999") == nil)
+    }
+}

@@ -1,0 +1,215 @@
+import AMQPClient
+import CityGridModel
+import CityGridPlatform
+import Foundation
+@testable import SupervisionService
+import TestSupport
+import Testing
+
+/// Scope, listing, geography, duplicates and the side paths, on the real binary.
+@Suite("Supervision queries and side paths (real broker and database)", .serialized)
+struct SupervisionQueryTests {
+    let h = SupervisionHarness()
+
+    struct Page: Decodable {
+        var items: [CaseDTO]
+        var nextCursor: String?
+    }
+
+    func get(_ service: ServiceProcess, _ path: String, token: String) async throws -> (Int, Data) {
+        try await service.http("GET", path, headers: ["Authorization": "Bearer \(token)"])
+    }
+
+    @Test("district tokens see only their district; expired tokens are refused")
+    func scope() async throws {
+        let service = try await h.start()
+        defer { service.terminate() }
+        let id = UUID()
+        try await h.publish(h.reported(id), subject: id)
+        try await h.publish(h.located(id), subject: id)
+        // Filed (a grid-routing running on the same vhost may already have dispatched it).
+        try await h.waitCase(service, id, "filed") { $0.timeline.contains { $0.action == "file" } }
+
+        let own = h.token(.supervisor, scope: AccessScope(level: .district, code: "150102"))
+        let other = h.token(.supervisor, scope: AccessScope(level: .district, code: "150103"))
+        let otherLeader = h.token(.shiftLeader, scope: AccessScope(level: .district, code: "150103"))
+        #expect(try await h.detail(service, id, token: own).0 == 200)
+        #expect(try await h.detail(service, id, token: other).0 == 404)
+        #expect(try await h.post(service, id, "void", #"{"reason": "test"}"#, token: otherLeader).0 == 404)
+        let number = "T\(id.uuidString.prefix(8))"
+        #expect(try await get(service, "/api/v1/cases/\(number)", token: own).0 == 200)
+        #expect(try await get(service, "/api/v1/cases/\(number)", token: other).0 == 404)
+        let (_, otherList) = try await get(service, "/api/v1/cases?q=\(number)", token: other)
+        #expect(try MessageCoding.decoder().decode(Page.self, from: otherList).items.isEmpty)
+        let (_, ownList) = try await get(service, "/api/v1/cases?q=\(number)", token: own)
+        #expect(try MessageCoding.decoder().decode(Page.self, from: ownList).items.map(\.id) == [id])
+
+        let expired = h.token(.supervisor, expires: Date().addingTimeInterval(-60))
+        #expect(try await h.detail(service, id, token: expired).0 == 401)
+        #expect(try await get(service, "/api/v1/cases", token: "garbage").0 == 401)
+        #expect(try await service.http("GET", "/api/v1/cases").0 == 401)
+    }
+
+    @Test("list pagination is stable; near, within and counts find the cases")
+    func listNearWithinCounts() async throws {
+        let service = try await h.start()
+        defer { service.terminate() }
+        let marker = "marker\(UInt32.random(in: 0...UInt32.max))"
+        // A random spot inside the demo city so earlier runs do not crowd the search.
+        let lon = 111.60 + Double.random(in: 0...0.1)
+        let lat = 40.80 + Double.random(in: 0...0.05)
+        var ids: [UUID] = []
+        for i in 0..<3 {
+            let id = UUID()
+            ids.append(id)
+            try await h.publish(h.reported(id, description: "\(marker) 井盖\(i)", at: Date().addingTimeInterval(Double(i)),
+                                           lon: lon + Double(i) * 0.0001, lat: lat), subject: id)
+            try await h.publish(h.located(id, lon: lon + Double(i) * 0.0001, lat: lat), subject: id)
+        }
+        // Filed (a grid-routing on the shared vhost may dispatch them at once).
+        for id in ids { try await h.waitCase(service, id, "filed") { $0.timeline.contains { $0.action == "file" } } }
+        let token = h.token(.auditor)
+
+        let (s1, d1) = try await get(service, "/api/v1/cases?q=\(marker)&limit=2", token: token)
+        #expect(s1 == 200)
+        let first = try MessageCoding.decoder().decode(Page.self, from: d1)
+        #expect(first.items.map(\.id) == [ids[2], ids[1]])
+        let cursor = try #require(first.nextCursor)
+        let (_, d2) = try await get(service, "/api/v1/cases?q=\(marker)&limit=2&cursor=\(cursor)", token: token)
+        let second = try MessageCoding.decoder().decode(Page.self, from: d2)
+        #expect(second.items.map(\.id) == [ids[0]])
+        #expect(second.nextCursor == nil)
+        #expect(try await get(service, "/api/v1/cases?limit=0", token: token).0 == 422)
+        #expect(try await get(service, "/api/v1/cases?status=nonsense", token: token).0 == 422)
+        let (_, filtered) = try await get(service, "/api/v1/cases?q=\(marker)&status=awaiting_dispatch,in_handling&district=150102&class=0101", token: token)
+        #expect(try MessageCoding.decoder().decode(Page.self, from: filtered).items.count == 3)
+
+        struct Near: Decodable { var distanceMeters: Double; var `case`: CaseDTO }
+        let (ns, nd) = try await get(service, "/api/v1/cases/near?lon=\(lon)&lat=\(lat)&radius=12", token: token)
+        #expect(ns == 200)
+        let near = try MessageCoding.decoder().decode([Near].self, from: nd)
+        // 0.0001° of longitude here is about 8.4 m: the first two are within 12 m, the third is not.
+        #expect(Set(near.map(\.case.id)).isSuperset(of: [ids[0], ids[1]]))
+        #expect(!near.map(\.case.id).contains(ids[2]))
+        #expect(try await get(service, "/api/v1/cases/near?lat=40", token: token).0 == 422)
+
+        let polygon = "[[\(lon - 0.00005), \(lat - 0.0001)], [\(lon + 0.00015), \(lat - 0.0001)], [\(lon + 0.00015), \(lat + 0.0001)], [\(lon - 0.00005), \(lat + 0.0001)]]"
+        let (ws, wd) = try await service.http("POST", "/api/v1/cases/within", body: Data(#"{"polygon": \#(polygon)}"#.utf8),
+                                              headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"])
+        #expect(ws == 200)
+        let inside = Set(try MessageCoding.decoder().decode([CaseDTO].self, from: wd).map(\.id))
+        #expect(inside.isSuperset(of: [ids[0], ids[1]]))
+        #expect(!inside.contains(ids[2]))
+
+        struct Counts: Decodable { struct Row: Decodable { var key: String?; var count: Int }; var by: String; var counts: [Row] }
+        let (cs, cd) = try await get(service, "/api/v1/cases/counts?by=status", token: token)
+        #expect(cs == 200)
+        let counts = try MessageCoding.decoder().decode(Counts.self, from: cd)
+        #expect(counts.counts.reduce(0) { $0 + $1.count } >= 3)
+        #expect(counts.counts.contains { $0.key == "awaiting_dispatch" || $0.key == "in_handling" })
+        let (districtStatus, districtData) = try await get(service, "/api/v1/cases/counts?by=district",
+                                                           token: h.token(.auditor, scope: AccessScope(level: .district, code: "150102")))
+        #expect(districtStatus == 200)
+        #expect(try MessageCoding.decoder().decode(Counts.self, from: districtData).counts.allSatisfy { $0.key == "150102" })
+        #expect(try await get(service, "/api/v1/cases/counts?by=colour", token: token).0 == 422)
+        #expect(try await get(service, "/openapi.yaml", token: token).0 == 200)
+    }
+
+    @Test("a linked duplicate is counted on the original's timeline; self-handled and handled-at-intake reports close")
+    func duplicatesAndSidePaths() async throws {
+        let service = try await h.start()
+        defer { service.terminate() }
+        let original = UUID()
+        try await h.publish(h.reported(original), subject: original)
+        try await h.publish(h.located(original), subject: original)
+        try await h.waitCase(service, original, "filed") { $0.timeline.contains { $0.action == "file" } }
+        let link = DuplicateLinked(reportId: UUID(), duplicateOf: original, duplicateOfNumber: "T\(original.uuidString.prefix(8))",
+                                   channel: .app, kind: .component, classCode: "0101", distanceMeters: 12.5, reportedAt: Date())
+        try await h.publish(link, subject: original)
+        let linked = try await h.waitCase(service, original, "duplicate counted") { $0.case.duplicateCount == 1 }
+        let annotation = try #require(linked.timeline.last)
+        #expect(annotation.kind == "annotation")
+        #expect(annotation.action == "duplicate_linked")
+        #expect(annotation.details["report_id"] == link.reportId.uuidString.lowercased())
+        #expect(linked.case.state == "awaiting_dispatch" || linked.case.state == "in_handling")
+
+        let selfHandled = UUID()
+        try await h.publish(h.reported(selfHandled, selfHandled: true, photos: ["before.jpg", "after.jpg"]), subject: selfHandled)
+        try await h.waitCase(service, selfHandled, "self_handled_pending") { $0.case.state == "self_handled_pending" }
+        #expect(try await h.post(service, selfHandled, "approve-self-handled", token: h.token(.supervisor)).0 == 403)
+        #expect(try await h.post(service, selfHandled, "approve-self-handled", token: h.token(.shiftLeader)).0 == 200)
+        let closed = try await h.waitCase(service, selfHandled, "closed") { $0.case.state == "closed" }
+        #expect(closed.timeline.map(\.action) == ["report_self_handled", "approve_self_handled"])
+        #expect(closed.timeline[0].details["before_photos"] == "before.jpg")
+
+        let atIntake = UUID()
+        try await h.publish(h.reported(atIntake, channel: .hotline12345, handledAtIntake: true), subject: atIntake)
+        let handled = try await h.waitCase(service, atIntake, "closed") { $0.case.state == "closed" }
+        #expect(handled.timeline.map(\.action) == ["report", "handle_at_intake"])
+
+        // A completion for a voided case is acknowledged and changes nothing.
+        let voided = UUID()
+        let (dispatchId, dept) = try await h.toHandling(service, voided, dispatchId: UUID())
+        #expect(try await h.post(service, voided, "void", #"{"reason": "重复", "duplicateOf": "\#(original.uuidString)"}"#,
+                                 token: h.token(.shiftLeader)).0 == 200)
+        try await h.publish(h.update(voided, dispatchId: dispatchId, .completed, department: dept), subject: voided)
+        try await Task.sleep(for: .seconds(1.5))
+        let (_, after) = try await h.detail(service, voided, token: h.token(.auditor))
+        #expect(after?.case.state == "voided")
+        #expect(after?.timeline.last?.action == "void")
+        #expect(try await h.post(service, voided, "close", token: h.token(.shiftLeader)).1.contains("case_ended"))
+    }
+}
+
+extension SupervisionQueryTests {
+    @Test("out-of-order and repeated facts: located before reported is parked then applied; a repeated dispatch is a no-op")
+    func outOfOrderAndRepeats() async throws {
+        let service = try await h.start()
+        defer { service.terminate() }
+        let id = UUID()
+        try await h.publish(h.located(id), subject: id)
+        try await Task.sleep(for: .milliseconds(500))
+        try await h.publish(h.reported(id), subject: id)
+        let filed = try await h.waitCase(service, id, "filed after parking") { $0.timeline.contains { $0.action == "file" } }
+        #expect(Array(filed.timeline.map(\.action).prefix(4)) == ["report", "locate", "accept", "file"])
+        #expect(filed.case.gridCode == SupervisionHarness.grid.grid)
+
+        let dispatchId = UUID()
+        let dispatch = h.dispatched(id, dispatchId: dispatchId)
+        try await h.publish(dispatch, subject: id)
+        try await h.publish(dispatch, subject: id) // same fact, new message id
+        try await h.waitCase(service, id, "in_handling") { $0.case.state == "in_handling" }
+        try await Task.sleep(for: .seconds(1))
+        let (_, after) = try await h.detail(service, id, token: h.token(.auditor))
+        #expect(after?.timeline.filter { $0.action == "dispatch" }.count == 1)
+    }
+}
+
+/// Pure helpers, no I/O.
+@Suite("Supervision helpers")
+struct SupervisionHelperTests {
+    @Test("cursor round-trips and rejects garbage")
+    func cursor() {
+        let id = UUID()
+        let text = SupervisionAPI.encodeCursor(at: "2026-11-25 10:00:00.123456+00", id: id)
+        let decoded = SupervisionAPI.decodeCursor(text)
+        #expect(decoded?.0 == "2026-11-25 10:00:00.123456+00")
+        #expect(decoded?.1 == id)
+        #expect(SupervisionAPI.decodeCursor("!!!") == nil)
+    }
+
+    @Test("the served OpenAPI document is docs/openapi-supervision.yaml")
+    func openAPIMatchesDocs() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/openapi-supervision.yaml")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        #expect(SupervisionOpenAPI.yaml.trimmingCharacters(in: .whitespacesAndNewlines) == text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    @Test("point in polygon")
+    func polygon() {
+        let square = [GeoPoint2(lon: 0, lat: 0), GeoPoint2(lon: 1, lat: 0), GeoPoint2(lon: 1, lat: 1), GeoPoint2(lon: 0, lat: 1)]
+        #expect(GeoPoint2.contains(square, GeoPoint2(lon: 0.5, lat: 0.5)))
+        #expect(!GeoPoint2.contains(square, GeoPoint2(lon: 1.5, lat: 0.5)))
+    }
+}

@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Fault-injection suite with a consistency checker (bounded in time; stops by itself).
+
+For each scenario it starts the five services on the test vhost/database, drives supervisor reports
+into intake (open loop, each with its own Idempotency-Key), injects the scenario's fault in the middle
+of the load, waits for quiescence, and checks every schema:
+  lost        submitted report with no intake case, or an intake case supervision never saw
+  duplicated  more than one intake case for one key, more than one first dispatch for one case,
+              a timeline with repeated or missing sequence numbers
+  stuck       a case not dispatched (or in the manual queue) after quiescence, unsent outbox rows,
+              dead letters other than the injected poison
+Usage: scripts/chaos.py [--reports N] [--scenario NAME ...]   (after scripts/infra up and swift build)
+"""
+import argparse, json, os, random, signal, subprocess, sys, threading, time, urllib.error, urllib.request, uuid
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STATE = os.environ.get("CITYGRID_STATE_DIR", os.path.join(REPO, ".state"))
+BIN = os.environ.get("CITYGRID_BIN_DIR", os.path.join(REPO, ".build", "debug"))
+INFRA = os.path.join(REPO, "scripts", "infra")
+SERVICES = {"intake": ("INTAKE", 19081), "grid-routing": ("ROUTING", 19082), "disposal": ("DISPOSAL", 19083),
+            "supervision": ("SUPERVISION", 19084), "assessment": ("ASSESSMENT", 19085)}
+SCHEMAS = ["intake", "routing", "disposal", "supervision", "assessment"]
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, flush=True)
+
+def test_env():
+    env = {}
+    for line in open(os.path.join(STATE, "env", "test.env")):
+        if line.startswith("export "):
+            k, v = line[7:].strip().split("=", 1)
+            env[k] = v.strip("'")
+    return env
+
+ENV = test_env()
+
+def sql(query):
+    out = subprocess.run(["psql", ENV["CITYGRID_TEST_PG_ADMIN_URL"], "-Atc", query], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr.strip())
+    return [line.split("|") for line in out.stdout.strip().splitlines() if line]
+
+class Services:
+    def __init__(self):
+        self.procs = {}
+
+    def start(self, name):
+        user, port = SERVICES[name]
+        env = dict(os.environ, CITYGRID_DB_URL=ENV[f"CITYGRID_TEST_DB_URL_{user}"], CITYGRID_AMQP_URL=ENV[f"CITYGRID_TEST_AMQP_URL_{user}"],
+                   CITYGRID_HTTP_PORT=str(port), CITYGRID_LOG_LEVEL="warning", CITYGRID_STARTUP_TIMEOUT="60")
+        logf = open(os.path.join(STATE, f"chaos-{name}.log"), "a")
+        self.procs[name] = subprocess.Popen([os.path.join(BIN, name)], env=env, stdout=logf, stderr=logf, stdin=subprocess.DEVNULL)
+
+    def ready(self, name, timeout=60):
+        port = SERVICES[name][1]
+        end = time.time() + timeout
+        while time.time() < end:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as r:
+                    if r.status == 200:
+                        return True
+            except Exception:
+                time.sleep(0.3)
+        return False
+
+    def start_all(self):
+        for n in SERVICES:
+            self.start(n)
+        for n in SERVICES:
+            if not self.ready(n):
+                raise RuntimeError(f"{n} not ready; see {STATE}/chaos-{n}.log")
+
+    def kill9(self, name):
+        self.procs[name].send_signal(signal.SIGKILL); self.procs[name].wait()
+
+    def term(self, name):
+        self.procs[name].send_signal(signal.SIGTERM)
+        try:
+            self.procs[name].wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill9(name)
+
+    def stop_all(self):
+        for n in list(self.procs):
+            self.term(n)
+
+def infra(*args):
+    subprocess.run([INFRA, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, check=True)
+
+def token():
+    return subprocess.run([os.path.join(BIN, "citygrid"), "token", "issue", "--sub", "chaos", "--role", "supervisor", "--scope", "city"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+def grid_centroids():
+    import csv, re
+    points = []
+    for row in csv.DictReader(open(os.path.join(REPO, "Shared", "reference-data", "grids.csv"))):
+        if row["valid_to"]:
+            continue
+        pts = [tuple(map(float, p.split())) for p in re.findall(r"[\d.]+ [\d.]+", row["polygon"])][:-1]
+        points.append((sum(p[0] for p in pts) / len(pts), sum(p[1] for p in pts) / len(pts)))
+    return points
+
+POINTS = grid_centroids()
+
+def post_report(tok, key, i):
+    # Inside a real grid (so every report is locatable); a different grid each time (so reports
+    # are not linked to each other as duplicates).
+    lon, lat = POINTS[(i * 7919 + hash(key)) % len(POINTS)]
+    body = json.dumps({"channel": "supervisor", "reporterId": "chaos", "kind": "event", "classCode": "0502",
+                       "location": {"longitude": lon, "latitude": lat}, "description": f"chaos {key}", "photos": []}).encode()
+    for attempt in range(60):  # intake may be down right now: the client retries with the same key
+        req = urllib.request.Request(f"http://127.0.0.1:{SERVICES['intake'][1]}/api/v1/reports", data=body, method="POST",
+                                     headers={"Content-Type": "application/json", "Authorization": "Bearer " + tok, "Idempotency-Key": key})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            if e.code < 500:
+                raise RuntimeError(f"intake refused {key}: {e.code} {e.read()[:200]}")
+        except Exception:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"intake never accepted {key}")
+
+def publish_poison(marker, count):
+    import pika
+    conn = pika.BlockingConnection(pika.URLParameters(ENV["CITYGRID_TEST_AMQP_ADMIN_URL"]))
+    ch = conn.channel(); ch.confirm_delivery()
+    for i in range(count):
+        ch.basic_publish("citygrid.events", "intake.case.reported", f"{marker} not json {i}".encode(),
+                         pika.BasicProperties(delivery_mode=2, message_id=str(uuid.uuid4())))
+    conn.close()
+
+def duplicate_reported(n):
+    """Captures CaseReported messages from the stream and publishes them again, same id."""
+    import pika
+    conn = pika.BlockingConnection(pika.URLParameters(ENV["CITYGRID_TEST_AMQP_ADMIN_URL"]))
+    ch = conn.channel(); ch.confirm_delivery()
+    q = ch.queue_declare("", exclusive=True).method.queue
+    ch.queue_bind(q, "citygrid.events", "intake.case.reported")
+    return conn, ch, q
+
+def scenario_fault(name, svcs):
+    if name == "kill-intake": svcs.kill9("intake"); time.sleep(1); svcs.start("intake")
+    elif name == "kill-routing": svcs.kill9("grid-routing"); time.sleep(1); svcs.start("grid-routing")
+    elif name == "kill-supervision": svcs.kill9("supervision"); time.sleep(1); svcs.start("supervision")
+    elif name == "kill-disposal": svcs.kill9("disposal"); time.sleep(1); svcs.start("disposal")
+    elif name == "kill-assessment": svcs.kill9("assessment"); time.sleep(1); svcs.start("assessment")
+    elif name == "broker-kill": infra("amqp-restart", "kill")
+    elif name == "broker-graceful": infra("amqp-restart", "graceful")
+    elif name == "postgres-immediate": infra("pg-restart", "immediate")
+    elif name == "rolling-sigterm":
+        for n in SERVICES:
+            svcs.term(n); svcs.start(n); svcs.ready(n)
+    elif name == "duplicates-and-poison": pass  # injected by the load loop
+
+def quiescent(keys_sql, timeout=240):
+    end, last, stable = time.time() + timeout, None, 0
+    while time.time() < end:
+        unsent = sum(int(sql(f"SELECT count(*) FROM {s}.outbox WHERE sent_at IS NULL AND routing_key NOT LIKE '%nowhere%'")[0][0]) for s in SCHEMAS)
+        parked = sum(int(sql(f"SELECT count(*) FROM {s}.parked_messages")[0][0]) for s in SCHEMAS)
+        dispatched = sql(f"SELECT count(*) FROM supervision.cases c JOIN intake.reports r ON r.case_id = c.id WHERE r.idempotency_key IN ({keys_sql}) AND c.state NOT IN ('reported','awaiting_accept','awaiting_file','awaiting_dispatch')")[0][0]
+        snapshot = (unsent, dispatched)
+        stable = stable + 1 if snapshot == last and unsent == 0 else 0
+        last = snapshot
+        if stable >= 5:
+            return True
+        time.sleep(1)
+    return False
+
+def check(keys, marker, run_start):
+    keys_sql = ",".join(f"'{k}'" for k in keys)
+    rows = dict((k, int(n)) for k, n in sql(f"SELECT idempotency_key, count(*) FROM intake.reports WHERE idempotency_key IN ({keys_sql}) GROUP BY 1"))
+    lost = sum(1 for k in keys if rows.get(k, 0) == 0)
+    duplicated = sum(1 for k in keys if rows.get(k, 0) > 1)
+    lost += int(sql(f"SELECT count(*) FROM intake.reports r LEFT JOIN supervision.cases c ON c.id = r.case_id WHERE r.idempotency_key IN ({keys_sql}) AND r.duplicate_of IS NULL AND c.id IS NULL")[0][0])
+    duplicated += int(sql(f"SELECT count(*) FROM (SELECT d.case_id FROM routing.dispatches d JOIN intake.reports r ON r.case_id = d.case_id WHERE r.idempotency_key IN ({keys_sql}) AND NOT d.redispatch GROUP BY 1 HAVING count(*) > 1) x")[0][0])
+    duplicated += int(sql(f"SELECT count(*) FROM (SELECT t.case_id FROM supervision.timeline t JOIN intake.reports r ON r.case_id = t.case_id WHERE r.idempotency_key IN ({keys_sql}) AND t.kind = 'transition' GROUP BY 1 HAVING count(DISTINCT sequence) <> count(*) OR max(sequence) <> count(*)) x")[0][0])
+    stuck = int(sql(f"SELECT count(*) FROM supervision.cases c JOIN intake.reports r ON r.case_id = c.id WHERE r.idempotency_key IN ({keys_sql}) AND c.state NOT IN ('in_handling','manual_dispatch','awaiting_check','awaiting_close','closed','voided')")[0][0])
+    inconsistent = int(sql(f"SELECT count(*) FROM supervision.cases c JOIN intake.reports r ON r.case_id = c.id WHERE r.idempotency_key IN ({keys_sql}) AND c.state <> (SELECT to_state FROM supervision.timeline t WHERE t.case_id = c.id AND t.kind = 'transition' ORDER BY sequence DESC LIMIT 1)")[0][0])
+    unsent = sum(int(sql(f"SELECT count(*) FROM {s}.outbox WHERE sent_at IS NULL")[0][0]) for s in SCHEMAS)
+    foreign_dead = sum(int(sql(f"SELECT count(*) FROM {s}.dead_letters WHERE created_at >= '{run_start}' AND body NOT LIKE '{marker}%'")[0][0]) for s in SCHEMAS)
+    return {"lost": lost, "duplicated": duplicated, "stuck": stuck + inconsistent, "unsent_outbox": unsent, "unexpected_dead_letters": foreign_dead}
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reports", type=int, default=120, help="reports per scenario")
+    ap.add_argument("--scenario", action="append")
+    args = ap.parse_args()
+    scenarios = args.scenario or ["kill-intake", "kill-routing", "kill-supervision", "kill-disposal", "kill-assessment",
+                                  "broker-kill", "broker-graceful", "postgres-immediate", "duplicates-and-poison", "rolling-sigterm"]
+    tok, results, run = token(), {}, uuid.uuid4().hex[:8]
+    for name in scenarios:
+        svcs = Services()
+        svcs.start_all()
+        run_start = sql("SELECT now()")[0][0]
+        marker = f"chaos-poison-{run}-{name}"
+        keys = [f"chaos-{run}-{name}-{i}" for i in range(args.reports)]
+        errors = []
+        def load():
+            for i, k in enumerate(keys):
+                try:
+                    post_report(tok, k, i)
+                    if i % 10 == 0:
+                        post_report(tok, k, i)  # a client retry: same key, must not create a second case
+                except Exception as e:
+                    errors.append(str(e))
+                time.sleep(0.05)
+        t = threading.Thread(target=load); t.start()
+        time.sleep(max(1.0, args.reports * 0.05 / 2))
+        log(f"{name}: injecting fault")
+        if name == "duplicates-and-poison":
+            conn, ch, q = duplicate_reported(0)
+            time.sleep(2)
+            captured = []
+            for method, props, body in ch.consume(q, inactivity_timeout=1):
+                if method is None or len(captured) >= 20: break
+                captured.append((props, body)); ch.basic_ack(method.delivery_tag)
+            ch.cancel()
+            for props, body in captured:
+                ch.basic_publish("citygrid.events", "intake.case.reported", body, props)
+            conn.close()
+            publish_poison(marker, 5)
+        else:
+            scenario_fault(name, svcs)
+        t.join()
+        ok = quiescent(",".join(f"'{k}'" for k in keys))
+        result = check(keys, marker, run_start)
+        result["quiescent"] = ok
+        result["client_errors"] = len(errors)
+        results[name] = result
+        log(name, json.dumps(result))
+        svcs.stop_all()
+    print("\nscenario                 lost  duplicated  stuck  unsent  foreign-DL")
+    bad = 0
+    for name, r in results.items():
+        print(f"{name:24} {r['lost']:4}  {r['duplicated']:10}  {r['stuck']:5}  {r['unsent_outbox']:6}  {r['unexpected_dead_letters']:10}")
+        bad += r["lost"] + r["duplicated"] + r["stuck"] + r["unsent_outbox"] + r["unexpected_dead_letters"] + (0 if r["quiescent"] else 1)
+    json.dump(results, open(os.path.join(STATE, "chaos-result.json"), "w"), indent=2)
+    sys.exit(1 if bad else 0)
+
+if __name__ == "__main__":
+    main()
