@@ -218,7 +218,7 @@ final class DepartmentSystemTests {
         let env = TestEnvironment()
         let code = "STREET-150105002"
         let provision = try ServiceProcess(executable: env.binDirectory + "/citygrid", port: 0,
-                                           environment: ["CITYGRID_AMQP_VHOST": try env.require("CITYGRID_TEST_AMQP_VHOST")],
+                                           environment: try env.managementEnvironment(),
                                            arguments: ["departments", "provision", "--dev-passwords", "--code", code])
         #expect(try await provision.waitForExit() == 0)
         try await loop.startAll()
@@ -229,7 +229,7 @@ final class DepartmentSystemTests {
         #expect(status == 201)
         let caseId = try #require(created["caseId"] as? String)
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        let url = "amqp://dept-\(code):\(code)-dev-password@127.0.0.1:5673/\(try env.require("CITYGRID_TEST_AMQP_VHOST"))"
+        let url = "amqp://dept-\(code):\(code)-dev-password@127.0.0.1:\(try env.amqpPort())/\(try env.require("CITYGRID_TEST_AMQP_VHOST"))"
         let python = try ServiceProcess(executable: "/usr/bin/env", port: 0, environment: [:],
                                         arguments: ["python3", root.appendingPathComponent("department_consumer.py").path, url, code, "1000", "90"])
         defer { python.terminate() }

@@ -128,7 +128,7 @@ struct BadConfigurationTests {
     @Test("wrong database password: exit code 1 at once, naming PostgreSQL")
     func wrongDatabasePassword() async throws {
         let result = try await run([
-            "CITYGRID_DB_URL": "postgresql://cg_probe:wrong@127.0.0.1:55432/citygrid_test",
+            "CITYGRID_DB_URL": try env.databaseURL(user: "cg_probe", password: "wrong"),
             "CITYGRID_AMQP_URL": try env.require("CITYGRID_TEST_AMQP_URL_PROBE"),
         ])
         #expect(result.status == 1)
@@ -146,13 +146,13 @@ struct DepartmentCredentialTests {
 
     func provision(_ codes: [String]) async throws {
         let process = try ServiceProcess(executable: env.binDirectory + "/citygrid", port: 0,
-                                         environment: ["CITYGRID_AMQP_VHOST": try env.require("CITYGRID_TEST_AMQP_VHOST")],
+                                         environment: try env.managementEnvironment(),
                                          arguments: ["departments", "provision", "--dev-passwords"] + codes.flatMap { ["--code", $0] })
         #expect(try await process.waitForExit() == 0)
     }
 
     func endpoint(_ code: String) throws -> AMQPEndpoint {
-        AMQPEndpoint(host: "127.0.0.1", port: 5673, virtualHost: try env.require("CITYGRID_TEST_AMQP_VHOST"),
+        AMQPEndpoint(host: "127.0.0.1", port: try env.amqpPort(), virtualHost: try env.require("CITYGRID_TEST_AMQP_VHOST"),
                      user: "dept-\(code)", password: "\(code)-dev-password")
     }
 

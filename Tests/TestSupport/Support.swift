@@ -25,6 +25,26 @@ public struct TestEnvironment: Sendable {
             .deletingLastPathComponent().appendingPathComponent(".build/debug").path
     }
 
+    /// The test broker's AMQP port (from the admin URL), for logins of users made by a test.
+    public func amqpPort() throws -> Int {
+        URLComponents(string: try require("CITYGRID_TEST_AMQP_ADMIN_URL"))?.port ?? 5672
+    }
+
+    /// Environment for `citygrid` commands that talk to the test broker's management API.
+    public func managementEnvironment() throws -> [String: String] {
+        ["CITYGRID_AMQP_VHOST": try require("CITYGRID_TEST_AMQP_VHOST"), "CITYGRID_AMQP_MGMT_URL": try require("CITYGRID_TEST_AMQP_MGMT_URL"),
+         "CITYGRID_AMQP_ADMIN_USER": try require("CITYGRID_TEST_AMQP_ADMIN_USER"),
+         "CITYGRID_AMQP_ADMIN_PASSWORD": try require("CITYGRID_TEST_AMQP_ADMIN_PASSWORD")]
+    }
+
+    /// The test database's URL with another user and password.
+    public func databaseURL(user: String, password: String) throws -> String {
+        var components = URLComponents(string: try require("CITYGRID_TEST_PG_ADMIN_URL"))!
+        components.user = user
+        components.password = password
+        return components.string!
+    }
+
     public func adminPool() throws -> PGPool {
         PGPool(settings: PGSettings(url: try require("CITYGRID_TEST_PG_ADMIN_URL"), applicationName: "platform-tests", poolSize: 2))
     }
