@@ -11,7 +11,7 @@ of the load, waits for quiescence, and checks every schema:
               dead letters other than the injected poison
 Usage: scripts/chaos.py [--reports N] [--scenario NAME ...]   (after scripts/infra up and swift build)
 """
-import argparse, json, os, random, signal, subprocess, sys, threading, time, urllib.error, urllib.request, uuid
+import argparse, json, os, random, signal, subprocess, sys, threading, time, urllib.error, urllib.parse, urllib.request, uuid
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STATE = os.environ.get("CITYGRID_STATE_DIR", os.path.join(REPO, ".state"))
@@ -83,6 +83,23 @@ class Services:
     def stop_all(self):
         for n in list(self.procs):
             self.term(n)
+
+def purge_queues():
+    """Empties every queue of the test vhost, so leftovers of earlier test runs (messages published
+    while their consumer was not running) are not mistaken for this run's effects."""
+    import base64
+    auth = "Basic " + base64.b64encode(f"{ENV['CITYGRID_TEST_AMQP_ADMIN_USER']}:{ENV['CITYGRID_TEST_AMQP_ADMIN_PASSWORD']}".encode()).decode()
+    vhost = urllib.parse.quote(ENV["CITYGRID_TEST_AMQP_VHOST"], safe="")
+    base = ENV["CITYGRID_TEST_AMQP_MGMT_URL"]
+    with urllib.request.urlopen(urllib.request.Request(f"{base}/api/queues/{vhost}", headers={"Authorization": auth}), timeout=10) as r:
+        queues = [q["name"] for q in json.loads(r.read())]
+    for q in queues:
+        req = urllib.request.Request(f"{base}/api/queues/{vhost}/{urllib.parse.quote(q, safe='')}/contents", method="DELETE",
+                                     headers={"Authorization": auth})
+        try:
+            urllib.request.urlopen(req, timeout=10).read()
+        except urllib.error.HTTPError:
+            pass
 
 def infra(*args):
     subprocess.run([INFRA, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, check=True)
@@ -192,6 +209,7 @@ def main():
                                   "broker-kill", "broker-graceful", "postgres-immediate", "duplicates-and-poison", "rolling-sigterm"]
     tok, results, run = token(), {}, uuid.uuid4().hex[:8]
     for name in scenarios:
+        purge_queues()
         svcs = Services()
         svcs.start_all()
         run_start = sql("SELECT now()")[0][0]

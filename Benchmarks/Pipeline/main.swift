@@ -26,6 +26,8 @@ struct Settings {
     var brokerMessages: Int { Int(env["BENCH_BROKER_MESSAGES"] ?? "20000") ?? 20000 }
 }
 
+func progress(_ line: String) { FileHandle.standardError.write(Data("bench: \(line)\n".utf8)) }
+
 func percentile(_ sorted: [Double], _ p: Double) -> Double {
     guard !sorted.isEmpty else { return .nan }
     return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
@@ -34,25 +36,32 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double {
 /// Broker alone: one publisher (confirm window `window`) and one consumer (prefetch 300) on a quorum queue.
 func brokerCeiling(adminURL: String, messages: Int, window: Int = 200) async throws -> [String: Double] {
     let endpoint = try AMQPEndpoint(url: adminURL)
+    progress("broker ceiling: \(messages) messages")
     let queue = "bench.ceiling.\(UUID().uuidString.prefix(6))"
-    let topology = Topology(queues: [QueueSpec(name: queue, quorum: true, deliveryLimit: 20)])
+    let topology = Topology(queues: [QueueSpec(name: queue, quorum: true, deliveryLimit: 20,
+                                               bindings: [.init(exchange: MessagingNames.eventsExchange, routingKey: queue)])])
     let publisher = AMQPPublisher(endpoint: endpoint, topology: topology, name: "bench-publisher")
     try await publisher.connect()
+    progress("publisher connected")
     let consumer = AMQPConsumer(endpoint: endpoint, topology: topology, queue: queue, prefetch: 300)
     try await consumer.connect()
+    progress("consumer connected")
     let body = [UInt8](repeating: 0x78, count: 1024)
     let start = ContinuousClock.now
     async let consumed: Duration = {
         var n = 0
         while n < messages {
-            if let d = try await consumer.next(timeoutMilliseconds: 1000) { try await consumer.ack(d); n += 1 }
+            if let d = try await consumer.next(timeoutMilliseconds: 1000) {
+                try await consumer.ack(d)
+                n += 1
+            }
         }
         return ContinuousClock.now - start
     }()
     var sent = 0
     while sent < messages {
         let batch = (0..<min(window, messages - sent)).map { i in
-            OutgoingMessage(exchange: "", routingKey: queue, messageId: "m\(sent + i)", type: "bench", body: body, mandatory: true)
+            OutgoingMessage(exchange: MessagingNames.eventsExchange, routingKey: queue, messageId: "m\(sent + i)", type: "bench", body: body, mandatory: true)
         }
         let outcomes = try await publisher.publish(batch)
         precondition(outcomes.allSatisfy { $0 == .confirmed }, "broker refused bench messages")
@@ -92,7 +101,9 @@ func databaseCeiling(adminURL: String) async throws -> [String: Double] {
     for clients in [1, 4, 8] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/pgbench")
-        process.arguments = ["-n", "-f", script.path, "-c", "\(clients)", "-j", "2", "-T", "8", adminURL]
+        // A fixed number of transactions (-t), not a duration (-T): pgbench's timer is a SIGALRM,
+        // which is blocked in processes spawned from Swift's thread pool.
+        process.arguments = ["-n", "-f", script.path, "-c", "\(clients)", "-j", "\(min(clients, 2))", "-t", "\(4000 / clients)", adminURL]
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
