@@ -95,6 +95,9 @@ struct IntakeUnitTests {
         #expect(fields(ReportSubmission(channel: "app", kind: "component", classCode: "0102", componentCode: "1501020101000001", description: "d")) == ["componentCode"])
         #expect(fields(ReportSubmission(channel: "app", kind: "component", classCode: "0101", componentCode: "1501029999999999", description: "d")) == ["componentCode"])
         #expect(fields(ReportSubmission(channel: "hotline_12345", kind: "event", classCode: "0502", location: .init(address: "x"), description: "d")).isEmpty)
+        // A third-level class takes its own filing conditions; another class's condition is refused.
+        #expect(fields(ReportSubmission(channel: "app", kind: "event", classCode: "050403", conditionId: "050403-01", location: .init(address: "x"), description: "d")).isEmpty)
+        #expect(fields(ReportSubmission(channel: "app", kind: "event", classCode: "0502", conditionId: "0102-01", location: .init(address: "x"), description: "d")) == ["conditionId"])
         let hotlineOnly = Fixtures.validator.validate(ReportSubmission(channel: "app", kind: "event", classCode: "0502", location: .init(address: "x"), description: "d"),
                                                       now: Fixtures.now, allowedChannels: [.hotline12345])
         if case .success = hotlineOnly { Issue.record("app channel must be refused on the hotline queue") }

@@ -55,7 +55,9 @@ public struct ReportValidator: Sendable {
         }
         if let conditionId = s.conditionId, let kind {
             if let condition = reference.filingCondition(kind, id: conditionId) {
-                if caseClass != nil && condition.classCode != String(classCode.prefix(4)) {
+                // The conditions that apply to a class: its own, or (third level) its sub-class's.
+                let applicable = reference.filingConditions(for: ClassKey(kind, classCode)).map(\.id)
+                if caseClass != nil && !applicable.contains(condition.id) {
                     problem("conditionId", "filing condition '\(conditionId)' belongs to class \(condition.classCode), not \(classCode)")
                 }
             } else {
