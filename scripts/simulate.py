@@ -120,7 +120,9 @@ def main():
                     else:
                         disposal.call("POST", f"/api/v1/tasks/{tid}/accept", {}, token=dept_tokens[code])
                 elif state == "accepted" and rnd.random() < 0.5:
-                    if rnd.random() < 0.05:
+                    if rnd.random() < 0.03:
+                        disposal.call("POST", f"/api/v1/tasks/{tid}/suspension", {"reason": "需市级协调，暂无法处置"}, token=dept_tokens[code])
+                    elif rnd.random() < 0.05:
                         disposal.call("POST", f"/api/v1/tasks/{tid}/extension", {"reason": "需协调施工单位",
                                       "requestedDeadline": task.get("deadline")}, token=dept_tokens[code])
                     else:
@@ -145,6 +147,13 @@ def main():
                 supervision.call("POST", f"/api/v1/cases/{c['id']}/return-decision", {"approve": True}, token=tokens["DISPATCHER_TOKEN"])
             elif pending in ("extension", "extension_requested"):
                 supervision.call("POST", f"/api/v1/cases/{c['id']}/extension-decision", {"approve": True}, token=tokens["SHIFT_LEADER_TOKEN"])
+            elif pending in ("suspension", "suspension_requested"):
+                supervision.call("POST", f"/api/v1/cases/{c['id']}/suspension-decision", {"approve": rnd.random() < 0.8},
+                                 token=tokens["SHIFT_LEADER_TOKEN"])
+        # 挂账 cases come back now and then (resume: a new handling clock).
+        for c in cases("suspended"):
+            if rnd.random() < 0.1:
+                supervision.call("POST", f"/api/v1/cases/{c['id']}/resume", {}, token=tokens["SHIFT_LEADER_TOKEN"])
         if n % 50 == 0:
             st, counts = supervision.call("GET", "/api/v1/cases/counts?by=status", token=tokens["SHIFT_LEADER_TOKEN"])
             log(f"{n} reports sent; case counts: {counts if st == 200 else st}")
