@@ -47,18 +47,7 @@ public final class PGPool: Sendable {
 
     /// Runs `body` with a connection outside a transaction (autocommit).
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
-        let index = await lease.acquire()
-        defer { Task { await lease.release(index) } }
-        let worker = workers[index]
-        return try await worker.thread.run { [settings] in
-            let connection = try worker.connection(settings)
-            do {
-                return try body(connection)
-            } catch let error as PGError where error.kind == .connection {
-                worker.drop()
-                throw error
-            }
-        }
+        try await session { try await $0.step(body) }
     }
 
     /// Keeps one connection for a sequence of steps with awaits in between (e.g. hold row locks

@@ -71,20 +71,18 @@ public struct PGRow: Sendable {
         var current = ""
         var inQuotes = false
         var escaped = false
-        var sawQuotes = false
         let inner = text.dropFirst().dropLast()
         if inner.isEmpty { return [] }
         for ch in inner {
             if escaped { current.append(ch); escaped = false; continue }
             switch ch {
             case "\\" where inQuotes: escaped = true
-            case "\"": inQuotes.toggle(); sawQuotes = true
+            case "\"": inQuotes.toggle()
             case "," where !inQuotes:
-                result.append(current); current = ""; sawQuotes = false
+                result.append(current); current = ""
             default: current.append(ch)
             }
         }
-        _ = sawQuotes
         result.append(current)
         return result
     }
