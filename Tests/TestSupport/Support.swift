@@ -158,3 +158,52 @@ public func eventually(timeout: Duration = .seconds(30), _ what: String, _ condi
 
 /// A random free-ish TCP port for a test's service.
 public func testPort() -> Int { Int.random(in: 20_000...29_999) }
+
+/// A suite's own database and vhost (`scripts/infra scratch NAME`: citygrid_NAME and
+/// citygrid-NAME), made anew for each run, so the suite shares no rows, queues or consumers with
+/// any other suite — needed where services run on an injected clock or under heavy load.
+public struct ScratchEnvironment: Sendable {
+    public let name: String
+    let base: TestEnvironment
+
+    /// Drops and re-provisions the scratch database and vhost.
+    public static func recreate(_ name: String, base: TestEnvironment = TestEnvironment()) async throws -> ScratchEnvironment {
+        try await base.infra("scratch", name)
+        return ScratchEnvironment(name: name, base: base)
+    }
+
+    var database: String { "citygrid_\(name)" }
+    var vhost: String { "citygrid-\(name.replacingOccurrences(of: "_", with: "-"))" }
+
+    /// `CITYGRID_TEST_DB_URL_<USER>` with this suite's database.
+    public func databaseURL(_ user: String) throws -> String {
+        var components = try URLComponents(string: base.require("CITYGRID_TEST_DB_URL_\(user)")).unwrap("database URL")
+        components.path = "/" + database
+        return try components.string.unwrap("database URL")
+    }
+
+    /// `CITYGRID_TEST_AMQP_URL_<USER>` (or `_ADMIN_URL` for "ADMIN") with this suite's vhost.
+    public func amqpURL(_ user: String) throws -> String {
+        let variable = user == "ADMIN" ? "CITYGRID_TEST_AMQP_ADMIN_URL" : "CITYGRID_TEST_AMQP_URL_\(user)"
+        var components = try URLComponents(string: base.require(variable)).unwrap("AMQP URL")
+        components.percentEncodedPath = "/" + (vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-_"))) ?? vhost)
+        return try components.string.unwrap("AMQP URL")
+    }
+
+    public func adminPool() throws -> PGPool {
+        var components = try URLComponents(string: base.require("CITYGRID_TEST_PG_ADMIN_URL")).unwrap("database URL")
+        components.path = "/" + database
+        return PGPool(settings: PGSettings(url: try components.string.unwrap("database URL"), applicationName: "scratch-tests", poolSize: 2))
+    }
+
+    public func adminPublisher() throws -> AMQPPublisher {
+        AMQPPublisher(endpoint: try AMQPEndpoint(url: try amqpURL("ADMIN")), topology: Topology(), name: "scratch-admin-publisher")
+    }
+}
+
+extension Optional {
+    func unwrap(_ what: String) throws -> Wrapped {
+        guard let value = self else { throw TestSetupError("malformed \(what)") }
+        return value
+    }
+}
