@@ -120,6 +120,8 @@ public enum ServiceMain {
     }
 
     static func clockFromEnvironment(_ environment: EnvironmentReader) throws -> any CityClock {
+        let file = environment.string("CITYGRID_CLOCK_FILE", default: "")
+        if !file.isEmpty { return OffsetFileClock(path: file) }
         let start = environment.string("CITYGRID_CLOCK_START", default: "")
         guard !start.isEmpty else { return SystemClock() }
         guard let origin = RFC3339.parse(start) else {

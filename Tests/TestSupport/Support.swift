@@ -62,14 +62,21 @@ public struct TestEnvironment: Sendable {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        // stderr goes to a file, so a failure can say why
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("citygrid-infra-\(UUID().uuidString).err").path
+        defer { try? FileManager.default.removeItem(atPath: errors) }
+        for fd: Int32 in [0, 1] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         let cArgs = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
         let rc = posix_spawn(&pid, script, &actions, nil, cArgs, environ)
         guard rc == 0 else { throw TestSetupError("cannot start \(script): errno \(rc)") }
         var status: Int32 = 0
         while waitpid(pid, &status, WNOHANG) == 0 { try await Task.sleep(for: .milliseconds(100)) }
-        guard status == 0 else { throw TestSetupError("scripts/infra \(arguments.joined(separator: " ")) failed (status \(status))") }
+        guard status == 0 else {
+            let why = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+            throw TestSetupError("scripts/infra \(arguments.joined(separator: " ")) failed (status \(status)): \(why.suffix(600))")
+        }
     }
 }
 

@@ -99,7 +99,7 @@ struct ManualDispatchRoutes: Sendable {
                 guard !filed.excludedDepartments.contains(code) else {
                     throw APIError.validation([.init(field: "departmentCode", problem: "\(code) returned this case")])
                 }
-                let task = try core.dispatch(filed, to: code, via: "manual", projection: projection,
+                let task = try core.dispatch(filed, to: code, via: "manual", by: token.sub, projection: projection,
                                              gridCode: projection?.gridCode ?? filed.gridCode, connection: connection, outbox: outbox, now: now)
                 try ManualQueue.resolve(caseId: caseId, by: token.sub, at: now, connection: connection)
                 return task

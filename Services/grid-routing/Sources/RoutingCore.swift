@@ -103,8 +103,8 @@ public struct RoutingCore: Sendable {
 
     /// Publishes the department's task and records the dispatch.
     @discardableResult
-    func dispatch(_ filed: CaseFiled, to departmentCode: String, via: String, projection: CaseProjection?, gridCode: String,
-                  connection: PGConnection, outbox: OutboxWriter, now: Date) throws -> TaskDispatched {
+    func dispatch(_ filed: CaseFiled, to departmentCode: String, via: String, by dispatcher: String? = nil, projection: CaseProjection?,
+                  gridCode: String, connection: PGConnection, outbox: OutboxWriter, now: Date) throws -> TaskDispatched {
         guard let department = reference.department(departmentCode) else { throw DispatchFailure.unknownDepartment(departmentCode) }
         let deadline: Date
         do {
@@ -119,7 +119,8 @@ public struct RoutingCore: Sendable {
             conditionId: filed.conditionId, gridCode: gridCode, description: filed.description,
             address: filed.address ?? projection?.address, longitude: filed.longitude ?? projection?.lon,
             latitude: filed.latitude ?? projection?.lat, photos: filed.photos.isEmpty ? (projection?.photos ?? []) : filed.photos,
-            dispatchedAt: now, deadline: deadline, handlingLimit: filed.handlingLimit, redispatch: filed.redispatch ?? false)
+            dispatchedAt: now, deadline: deadline, handlingLimit: filed.handlingLimit, redispatch: filed.redispatch ?? false,
+            dispatchedBy: dispatcher)
         try connection.query("""
             INSERT INTO routing.dispatches (dispatch_id, case_id, case_number, department_code, via, dispatched_at, deadline, redispatch, excluded)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

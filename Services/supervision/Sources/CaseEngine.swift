@@ -50,6 +50,19 @@ public struct CaseEngine: Sendable {
         return condition.limit(for: areaClass(stored))
     }
 
+    /// A fresh handling deadline for a staff command, or a 409 that says which is missing: the
+    /// condition's limit, or the working calendar of the year the deadline falls in.
+    public func requireHandlingDeadline(_ stored: StoredCase, from start: Date) throws -> Date {
+        guard let limit = handlingLimit(stored) else {
+            throw APIError(status: .conflict, code: "no_handling_limit", message: "the case has no filing condition with a handling limit")
+        }
+        do {
+            return try refs.calendar.deadline(from: start, limit: limit)
+        } catch let error as WorkingCalendarError {
+            throw APIError(status: .conflict, code: "calendar_not_loaded", message: "cannot count the handling limit: \(error)")
+        }
+    }
+
     /// A fresh handling deadline (rework, resume) from `start`.
     public func handlingDeadline(_ stored: StoredCase, from start: Date) -> Date? {
         guard let limit = handlingLimit(stored) else { return nil }

@@ -81,17 +81,11 @@ extension SupervisionAPI {
             return .approveExtension(until: until)
         }
         simple(router, "resume", EmptyBody.self) { _, stored, now in
-            guard let deadline = engine.handlingDeadline(stored, from: now) else {
-                throw APIError(status: .conflict, code: "no_handling_limit", message: "the case has no filing condition with a handling limit")
-            }
-            return .resume(deadline: deadline)
+            return .resume(deadline: try engine.requireHandlingDeadline(stored, from: now))
         }
         simple(router, "check", CheckBody.self) { body, stored, now in
             if body.passed { return .checkPassed(deadline: engine.deadline(.close, from: now)) }
-            guard let deadline = engine.handlingDeadline(stored, from: now) else {
-                throw APIError(status: .conflict, code: "no_handling_limit", message: "the case has no filing condition with a handling limit")
-            }
-            return .checkFailed(reason: body.note ?? "核查未通过", deadline: deadline)
+            return .checkFailed(reason: body.note ?? "核查未通过", deadline: try engine.requireHandlingDeadline(stored, from: now))
         }
     }
 

@@ -47,8 +47,10 @@ enum SupervisionConsumers {
                 TaskDispatched.eventType: { message, context in
                     let task = try message.payload(TaskDispatched.self)
                     var stored = try loadOrWait(task.caseId, context)
+                    // A dispatch made by hand on grid-routing's desk is the dispatcher's act, not the system's.
+                    let actor = task.dispatchedBy.map { CaseActor(id: $0, role: .dispatcher) } ?? CaseEngine.Actors.routing
                     try settle(engine.apply(.dispatch(dispatchId: task.dispatchId, department: task.departmentCode, deadline: task.deadline),
-                                            to: &stored, actor: CaseEngine.Actors.routing, at: task.dispatchedAt,
+                                            to: &stored, actor: actor, at: task.dispatchedAt,
                                             connection: context.connection, outbox: context.outbox), context)
                 },
                 TaskUpdated.eventType: { message, context in

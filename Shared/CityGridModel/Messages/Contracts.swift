@@ -270,11 +270,14 @@ public struct TaskDispatched: DomainEvent, Equatable {
     public var deadline: Date
     public var handlingLimit: TimeLimit
     public var redispatch: Bool
+    /// Who chose the department when it was chosen by hand (`via` = manual): the dispatcher's id.
+    public var dispatchedBy: String?
 
     public init(dispatchId: UUID, caseId: UUID, caseNumber: String, departmentCode: String, departmentName: String, via: String,
                 kind: ClassKind, classCode: String, className: String, conditionId: String, gridCode: String, description: String,
                 address: String?, longitude: Double?, latitude: Double?, photos: [String], dispatchedAt: Date, deadline: Date,
-                handlingLimit: TimeLimit, redispatch: Bool) {
+                handlingLimit: TimeLimit, redispatch: Bool, dispatchedBy: String? = nil) {
+        self.dispatchedBy = dispatchedBy
         self.dispatchId = dispatchId
         self.caseId = caseId
         self.caseNumber = caseNumber

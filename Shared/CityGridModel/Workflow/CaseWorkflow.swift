@@ -466,6 +466,8 @@ extension CaseWorkflow {
             r.state = .inHandling
             r.reworkCount += 1
             r.checkRequestedAt = nil
+            // 返工 goes out as a new task: the department signs for it again.
+            r.taskAcceptedAt = nil
             r.handlingDeadline = deadline
             details["rework_count"] = String(r.reworkCount)
             startClock(.handle, deadline)
