@@ -3,6 +3,7 @@ import CityGridModel
 import Foundation
 import Logging
 import PGClient
+import Prometheus
 import ServiceLifecycle
 
 /// What a handler gets: the transaction's connection, an outbox bound to the same transaction,
@@ -60,13 +61,23 @@ public final class MessageConsumerService: Service, Sendable {
     private let relayWake: WakeSignal
     private let batchSize: Int
     private let clock: any CityClock
+    /// Queue-lag observability: message age at receipt, and the queue's ready count read every
+    /// `depthInterval` on a connection of its own.
+    private let messageAge: DurationHistogram
+    private let queueDepth: Gauge
+    private let inspector: AMQPQueueInspector
+    private let depthInterval: Duration
     private var name: String { definition.queue.name }
 
     public init(definition: ConsumerDefinition, endpoint: AMQPEndpoint, pool: PGPool, schema: String, source: String,
                 metrics: PlatformMetrics, health: HealthState, logger: Logger, relayWake: WakeSignal,
-                prefetch: Int, batchSize: Int, clock: any CityClock) {
+                prefetch: Int, batchSize: Int, clock: any CityClock, depthInterval: Duration = .seconds(10)) {
         self.definition = definition
         self.consumer = AMQPConsumer(endpoint: endpoint, topology: definition.topology, queue: definition.queue.name, prefetch: prefetch)
+        self.messageAge = metrics.messageAge(queue: definition.queue.name)
+        self.queueDepth = metrics.queueDepth(queue: definition.queue.name)
+        self.inspector = AMQPQueueInspector(endpoint: endpoint, name: "amqp-depth-\(definition.queue.name)")
+        self.depthInterval = depthInterval
         self.pool = pool
         self.schema = schema
         self.source = source
@@ -84,45 +95,71 @@ public final class MessageConsumerService: Service, Sendable {
     public func run() async throws {
         let stopping = Flag()
         try await withGracefulShutdownHandler {
-            var failures = 0
-            var connected = true  // connect() ran at start-up
-            var lastSweep = ContinuousClock.now
-            while !stopping.isSet && !Task.isCancelled {
-                do {
-                    if !connected {
-                        try await consumer.connect()
-                        connected = true
-                        logger.info("consumer connected", metadata: ["queue": "\(name)"])
-                    }
-                    health.set("broker.consumer.\(name)", ok: true)
-                    failures = 0
-                    guard let first = try await consumer.next(timeoutMilliseconds: 1_000) else {
-                        if ContinuousClock.now - lastSweep > .seconds(5) {
-                            lastSweep = .now
-                            try await sweepParked()
-                        }
-                        continue
-                    }
-                    var batch = [first]
-                    while batch.count < batchSize, !stopping.isSet, let more = try await consumer.next(timeoutMilliseconds: 0) {
-                        batch.append(more)
-                    }
-                    try await process(batch)
-                } catch {
-                    failures += 1
-                    connected = false
-                    health.set("broker.consumer.\(name)", ok: false, detail: "\(error)")
-                    logger.warning("consumer failed; reconnecting", metadata: ["queue": "\(name)", "error": "\(error)", "attempt": "\(failures)"])
-                    await consumer.close()
-                    try? await Task.sleep(for: Backoff.delay(attempt: failures))
-                }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await self.watchDepth(stopping: stopping) }
+                try await consume(stopping: stopping)
+                group.cancelAll()
             }
-            // Closing the connection hands every prefetched, unprocessed delivery back to the queue.
-            await consumer.close()
-            logger.info("consumer stopped", metadata: ["queue": "\(name)"])
         } onGracefulShutdown: {
             stopping.set()
         }
+    }
+
+    /// The receive loop: batches of deliveries until shutdown, reconnecting with backoff.
+    private func consume(stopping: Flag) async throws {
+        var failures = 0
+        var connected = true  // connect() ran at start-up
+        var lastSweep = ContinuousClock.now
+        while !stopping.isSet && !Task.isCancelled {
+            do {
+                if !connected {
+                    try await consumer.connect()
+                    connected = true
+                    logger.info("consumer connected", metadata: ["queue": "\(name)"])
+                }
+                health.set("broker.consumer.\(name)", ok: true)
+                failures = 0
+                guard let first = try await consumer.next(timeoutMilliseconds: 1_000) else {
+                    if ContinuousClock.now - lastSweep > .seconds(5) {
+                        lastSweep = .now
+                        try await sweepParked()
+                    }
+                    continue
+                }
+                var batch = [first]
+                while batch.count < batchSize, !stopping.isSet, let more = try await consumer.next(timeoutMilliseconds: 0) {
+                    batch.append(more)
+                }
+                try await process(batch)
+            } catch {
+                failures += 1
+                connected = false
+                health.set("broker.consumer.\(name)", ok: false, detail: "\(error)")
+                logger.warning("consumer failed; reconnecting", metadata: ["queue": "\(name)", "error": "\(error)", "attempt": "\(failures)"])
+                await consumer.close()
+                try? await Task.sleep(for: Backoff.delay(attempt: failures))
+            }
+        }
+        // Closing the connection hands every prefetched, unprocessed delivery back to the queue.
+        await consumer.close()
+        logger.info("consumer stopped", metadata: ["queue": "\(name)"])
+    }
+
+    /// Refreshes `citygrid_queue_depth` until the consumer stops. A failed read keeps the last
+    /// value and is logged once per run of failures (the consumer's own health covers the broker).
+    private func watchDepth(stopping: Flag) async {
+        var failing = false
+        while !stopping.isSet && !Task.isCancelled {
+            do {
+                queueDepth.set(Double(try await inspector.messageCount(queue: name)))
+                failing = false
+            } catch {
+                if !failing { logger.warning("queue depth unavailable", metadata: ["queue": "\(name)", "error": "\(error)"]) }
+                failing = true
+            }
+            try? await Task.sleep(for: depthInterval)
+        }
+        await inspector.close()
     }
 
     enum Disposition: Sendable {
@@ -135,17 +172,40 @@ public final class MessageConsumerService: Service, Sendable {
         metrics.consumed.increment(by: Int64(batch.count))
         metrics.redelivered.increment(by: Int64(batch.filter(\.redelivered).count))
         let started = ContinuousClock.now
+        let parsed = batch.map { Parsed(delivery: $0, message: InboundMessage.parse(body: $0.body, routingKey: $0.routingKey, headers: $0.headers)) }
+        observeAge(parsed, receivedAt: Date())
         do {
-            try await applyAndAck(batch)
+            try await applyAndAck(parsed)
         } catch where batch.count > 1 && !Self.isConnectionFailure(error) {
             metrics.handlerFailures.increment()
             logger.warning("batch failed; retrying one by one", metadata: ["queue": "\(name)", "error": "\(error)"])
-            for delivery in batch { try await applySingle(delivery) }
+            for item in parsed { try await applySingle(item) }
         } catch where !Self.isConnectionFailure(error) {
-            try await applySingle(batch[0])
+            try await applySingle(parsed[0])
         }
         metrics.handlerLatency.record(ContinuousClock.now - started)
         metrics.batchSize.record(Double(batch.count))
+    }
+
+    /// A delivery with its envelope read once (for the age metric and for applying it).
+    struct Parsed {
+        var delivery: Delivery
+        var message: Result<InboundMessage, HandlerError>
+    }
+
+    /// Records each message's age: the wall clock now against the envelope `time`, which producers
+    /// stamp when they write the message. Deliberately not the service's `CityClock`: the metric
+    /// is about real waiting. A producer clock ahead of ours would give a negative age; it counts
+    /// as 0. Unreadable envelopes have no time and are not observed (they are dead-lettered).
+    private func observeAge(_ parsed: [Parsed], receivedAt now: Date) {
+        for item in parsed {
+            guard case .success(let message) = item.message else { continue }
+            messageAge.record(Self.age(sentAt: message.time, receivedAt: now))
+        }
+    }
+
+    static func age(sentAt: Date, receivedAt: Date) -> Duration {
+        .seconds(max(0, receivedAt.timeIntervalSince(sentAt)))
     }
 
     static func isConnectionFailure(_ error: any Error) -> Bool {
@@ -155,24 +215,25 @@ public final class MessageConsumerService: Service, Sendable {
     }
 
     /// One message alone: a statement error that is not transient marks it as poison.
-    private func applySingle(_ delivery: Delivery) async throws {
+    private func applySingle(_ item: Parsed) async throws {
         do {
-            try await applyAndAck([delivery])
+            try await applyAndAck([item])
         } catch let error as PGError where !error.isTransient && error.kind != .connection {
-            try await applyAndAck([delivery], forcedDeadLetter: "handler failed permanently: \(error)")
+            try await applyAndAck([item], forcedDeadLetter: "handler failed permanently: \(error)")
         } catch let error where !Self.isConnectionFailure(error) && !(error is PGError) {
-            try await applyAndAck([delivery], forcedDeadLetter: "handler failed: \(error)")
+            try await applyAndAck([item], forcedDeadLetter: "handler failed: \(error)")
         } catch {
             metrics.handlerFailures.increment()
-            _ = try? await consumer.nack(delivery, requeue: true)
+            _ = try? await consumer.nack(item.delivery, requeue: true)
             throw error
         }
     }
 
-    private func applyAndAck(_ batch: [Delivery], forcedDeadLetter: String? = nil) async throws {
+    private func applyAndAck(_ items: [Parsed], forcedDeadLetter: String? = nil) async throws {
         let wrote = Flag()
         let now = clock.now()
-        let parsed = batch.map { d in (d, InboundMessage.parse(body: d.body, routingKey: d.routingKey, headers: d.headers)) }
+        let batch = items.map(\.delivery)
+        let parsed = items.map { ($0.delivery, $0.message) }
         let dispositions: [Disposition] = try await pool.transaction { [self] connection in
             var results: [Disposition] = []
             for (delivery, parsedMessage) in parsed {

@@ -20,9 +20,11 @@ public final class PlatformMetrics: Sendable {
     public let batchSize: ValueHistogram
     public let httpRequests: Counter
     public let httpErrors: Counter
+    private let service: String
 
     public init(service: String, registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        self.service = service
         let labels = [("service", service)]
         published = registry.makeCounter(name: "citygrid_messages_published_total", labels: labels, help: "Messages handed to the broker by the outbox relay")
         confirmed = registry.makeCounter(name: "citygrid_messages_confirmed_total", labels: labels, help: "Published messages confirmed by the broker")
@@ -43,6 +45,29 @@ public final class PlatformMetrics: Sendable {
         batchSize = registry.makeValueHistogram(name: "citygrid_consumer_batch_size", labels: labels, buckets: [1, 2, 5, 10, 20, 50, 100, 200], help: "Deliveries applied per transaction")
         httpRequests = registry.makeCounter(name: "citygrid_http_requests_total", labels: labels, help: "HTTP requests served")
         httpErrors = registry.makeCounter(name: "citygrid_http_errors_total", labels: labels, help: "HTTP requests answered with 4xx or 5xx")
+    }
+
+    /// `citygrid_message_age_seconds{queue}`: how long a consumed message waited since it was
+    /// produced (its envelope `time`), as seen when the consumer receives it. One series per queue;
+    /// asking again for the same queue returns the same histogram.
+    public func messageAge(queue: String) -> DurationHistogram {
+        registry.makeDurationHistogram(name: "citygrid_message_age_seconds", labels: [("service", service), ("queue", queue)],
+                                       buckets: Self.messageAgeBuckets,
+                                       help: "Age of consumed messages at receipt: consumer wall clock minus the envelope time (negative counts as 0)")
+    }
+
+    /// From "as fast as it goes" to "an hour behind": queue lag ranges over orders of magnitude.
+    static let messageAgeBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+        .milliseconds(500), .seconds(1), .milliseconds(2_500), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+        .seconds(300), .seconds(900), .seconds(3_600),
+    ]
+
+    /// `citygrid_queue_depth{queue}`: messages ready in a consumed queue (not counting the ones
+    /// delivered and not yet acked), refreshed periodically by the consumer.
+    public func queueDepth(queue: String) -> Gauge {
+        registry.makeGauge(name: "citygrid_queue_depth", labels: [("service", service), ("queue", queue)],
+                           help: "Messages ready in a consumed queue (passive queue.declare, refreshed about every 10 s)")
     }
 
     /// Prometheus text exposition of every metric.

@@ -218,6 +218,9 @@ public enum ServiceMain {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         HealthRoutes.add(to: router, pool: pool, health: health, metrics: metrics, service: descriptor.name)
         parts.routes(router)
+        // What this binary serves, in one line: for operators, and checked against the service's
+        // OpenAPI document by OpenAPIDocumentTests.
+        logger.info("http routes", metadata: ["routes": .array(router.routes.map(\.description).sorted().map { .string($0) })])
         let app = Application(router: router,
                               configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort),
                                                    serverName: "citygrid-\(descriptor.name)"),

@@ -203,7 +203,8 @@ struct SupervisionHelperTests {
         let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("docs/openapi-supervision.yaml")
         let text = try String(contentsOf: docs, encoding: .utf8)
-        #expect(SupervisionOpenAPI.yaml.trimmingCharacters(in: .whitespacesAndNewlines) == text.trimmingCharacters(in: .whitespacesAndNewlines))
+        // Byte for byte: scripts/embed-openapi keeps even the final newline.
+        #expect(SupervisionOpenAPI.yaml == text, "run scripts/embed-openapi")
     }
 
     @Test("point in polygon")

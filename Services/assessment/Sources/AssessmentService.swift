@@ -16,6 +16,7 @@ public enum AssessmentServiceDescriptor {
                 let engine = try loadEngine(referenceDataPath: env.configuration.referenceDataPath, logger: env.logger)
                 env.logger.info("assessment weights loaded", metadata: ["version": "\(engine.weights.version)"])
                 return ServiceParts(consumers: [consumer(logger: env.logger)], routes: { router in
+                    AssessmentOpenAPI.add(to: router)
                     KPIRoutes(env: env, engine: engine).register(on: router)
                 })
             })

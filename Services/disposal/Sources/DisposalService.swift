@@ -11,6 +11,9 @@ public enum DisposalService {
         build: { env in
             ServiceParts(
                 consumers: [TaskFeedConsumer.definition(), CommandConsumer.definition()],
-                routes: { router in TaskRoutes(env: env).add(to: router) })
+                routes: { router in
+                    DisposalOpenAPI.add(to: router)
+                    TaskRoutes(env: env).add(to: router)
+                })
         })
 }

@@ -40,6 +40,9 @@ public enum GridRoutingService {
                     }
                 },
             ])
-        return ServiceParts(consumers: [reports, filings], routes: { router in ManualDispatchRoutes(env: env, core: core).add(to: router) })
+        return ServiceParts(consumers: [reports, filings], routes: { router in
+            GridRoutingOpenAPI.add(to: router)
+            ManualDispatchRoutes(env: env, core: core).add(to: router)
+        })
     }
 }

@@ -28,6 +28,7 @@ public enum IntakeService {
         return ServiceParts(
             consumers: [HotlineInbound.consumer(intake), CaseStatusFollower.consumer()],
             routes: { router in
+                IntakeOpenAPI.add(to: router)
                 NativeRoutes.add(to: router, intake: intake)
                 Open311Routes.add(to: router, intake: intake)
             })

@@ -11,10 +11,7 @@ struct SupervisionAPI: Sendable {
     let engine: CaseEngine
 
     func register(_ router: Router<BasicRequestContext>) {
-        router.get("/openapi.yaml") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "application/yaml"],
-                     body: .init(byteBuffer: ByteBuffer(string: SupervisionOpenAPI.yaml)))
-        }
+        SupervisionOpenAPI.add(to: router)
         registerQueries(router)
         registerCommands(router)
     }
