@@ -61,6 +61,7 @@ def main():
     intake = API(url("intake"), tokens["SUPERVISOR_TOKEN"])
     supervision = API(url("supervision"), tokens["SUPERVISOR_TOKEN"])
     disposal = API(url("disposal"), tokens["ADMIN_TOKEN"])
+    routing = API(url("routing"), tokens["DISPATCHER_TOKEN"])
 
     grids = [r for r in csv.DictReader(open(os.path.join(args.reference, "grids.csv"))) if not r["valid_to"]]
     points = [centroid(g["polygon"]) for g in grids]
@@ -76,6 +77,16 @@ def main():
                               "--scope", "department:" + code, "--days", "7"], capture_output=True, text=True)
         dept_tokens[code] = out.stdout.strip()
     log(f"simulating {len(grids)} grids, {len(classes)} filing conditions, {len(departments)} departments")
+
+    # People take their time: a case is acted on only after it has waited a while in its state
+    # (10-60 s of real time, i.e. 10-60 city minutes at 60x), so every resting state stays visible.
+    first_seen = {}
+    def ripe(case_id, state):
+        key = (case_id, state)
+        if key not in first_seen:
+            first_seen[key] = (time.time(), rnd.uniform(10, 60))
+        seen, delay = first_seen[key]
+        return time.time() - seen >= delay
 
     n = 0
     while True:
@@ -97,8 +108,10 @@ def main():
                 st, r = intake.call("POST", "/api/v1/reports", body)
             elif roll < 0.97:
                 channel = rnd.choice(["hotline_12345", "hotline_12345", "hotline_12319", "police_110"])
+                # Callers sometimes cannot say where: the address places nowhere and an acceptor must deal with it.
+                address = rnd.choice(places) if rnd.random() < 0.9 else rnd.choice(["城东那个小区门口", "火车站附近", "我家楼下"])
                 body = {"channel": channel, "channelReference": f"{channel}-{n}", "kind": kind, "classCode": code,
-                        "location": {"address": rnd.choice(places)}, "description": f"市民来电反映 {code}",
+                        "location": {"address": address}, "description": f"市民来电反映 {code}",
                         "reporterContact": f"1390471{n % 10000:04d}", "photos": []}
                 st, r = intake.call("POST", "/api/v1/reports", body, token=tokens["ACCEPTOR_TOKEN"])
             else:
@@ -132,17 +145,44 @@ def main():
         def cases(status):
             st, r = supervision.call("GET", f"/api/v1/cases?status={status}&limit=20", token=tokens["SHIFT_LEADER_TOKEN"])
             return (r.get("cases") or r.get("items") or []) if st == 200 and isinstance(r, dict) else []
+        # Acceptors: reports no automation could place. Vague ones are not accepted (不予受理); the rest
+        # are accepted and verified on site, and the dispatch desk places them by hand.
+        for c in cases("awaiting_accept"):
+            if ripe(c["id"], "awaiting_accept"):
+                if rnd.random() < 0.4:
+                    supervision.call("POST", f"/api/v1/cases/{c['id']}/reject", {"reason": "地址不详，无法核实"}, token=tokens["ACCEPTOR_TOKEN"])
+                else:
+                    supervision.call("POST", f"/api/v1/cases/{c['id']}/accept", {}, token=tokens["ACCEPTOR_TOKEN"])
+        st, desk = routing.call("GET", "/api/v1/manual-dispatch")
+        for item in (desk.get("items") or []) if st == 200 and isinstance(desk, dict) else []:
+            if not ripe(item["caseId"], "desk-" + item["reason"]):
+                continue
+            if item["reason"] == "unlocatable":
+                # The dispatcher finds the place on the map (here: any grid) and locates it by hand.
+                routing.call("POST", f"/api/v1/manual-dispatch/{item['caseId']}/locate", {"gridCode": rnd.choice(grids)["code"]})
+            else:
+                for code in rnd.sample(departments, 3):
+                    st, _ = routing.call("POST", f"/api/v1/manual-dispatch/{item['caseId']}/dispatch", {"departmentCode": code})
+                    if st == 200:
+                        break
+        # People take their time: each tick only some of the waiting work is done.
         for c in cases("awaiting_verify"):
+            if not ripe(c["id"], "awaiting_verify"): continue
             supervision.call("POST", f"/api/v1/cases/{c['id']}/verification",
                              {"result": "confirmed" if rnd.random() < 0.85 else "refuted", "note": "现场核实"})
         for c in cases("awaiting_check"):
+            if not ripe(c["id"], "awaiting_check"): continue
             supervision.call("POST", f"/api/v1/cases/{c['id']}/check", {"passed": rnd.random() < 0.9, "note": "现场核查"})
         for c in cases("awaiting_close"):
+            if not ripe(c["id"], "awaiting_close"): continue
             supervision.call("POST", f"/api/v1/cases/{c['id']}/close", {}, token=tokens["SHIFT_LEADER_TOKEN"])
         for c in cases("self_handled_pending"):
+            if not ripe(c["id"], "self_handled_pending"): continue
             supervision.call("POST", f"/api/v1/cases/{c['id']}/approve-self-handled", {}, token=tokens["SHIFT_LEADER_TOKEN"])
         for c in cases("in_handling"):
             pending = (c.get("pendingRequest") or {}).get("kind") if isinstance(c.get("pendingRequest"), dict) else c.get("pendingRequest")
+            if pending and not ripe(c["id"], "pending-" + str(pending)):
+                continue
             if pending in ("return", "return_requested"):
                 supervision.call("POST", f"/api/v1/cases/{c['id']}/return-decision", {"approve": True}, token=tokens["DISPATCHER_TOKEN"])
             elif pending in ("extension", "extension_requested"):
@@ -150,6 +190,14 @@ def main():
             elif pending in ("suspension", "suspension_requested"):
                 supervision.call("POST", f"/api/v1/cases/{c['id']}/suspension-decision", {"approve": rnd.random() < 0.8},
                                  token=tokens["SHIFT_LEADER_TOKEN"])
+        # 督办: the dispatcher urges some overdue cases; the shift leader voids the odd duplicate.
+        st, overdue = supervision.call("GET", "/api/v1/cases?overdue=true&status=in_handling&limit=20", token=tokens["SHIFT_LEADER_TOKEN"])
+        for c in (overdue.get("items") or []) if st == 200 and isinstance(overdue, dict) else []:
+            if rnd.random() < 0.1:
+                supervision.call("POST", f"/api/v1/cases/{c['id']}/urge", {"message": "已超期，请加快处置"}, token=tokens["DISPATCHER_TOKEN"])
+        for c in cases("in_handling"):
+            if rnd.random() < 0.001:
+                supervision.call("POST", f"/api/v1/cases/{c['id']}/void", {"reason": "与在办案件重复"}, token=tokens["SHIFT_LEADER_TOKEN"])
         # 挂账 cases come back now and then (resume: a new handling clock).
         for c in cases("suspended"):
             if rnd.random() < 0.1:
