@@ -128,7 +128,8 @@ def main():
             for task in (r.get("tasks") or r.get("items") or []) if isinstance(r, dict) else []:
                 tid, state = task.get("dispatchId"), task.get("state")
                 if state == "dispatched":
-                    if rnd.random() < 0.04:
+                    # A task that was already passed on once is contested more often.
+                    if rnd.random() < (0.3 if task.get("redispatch") else 0.04):
                         disposal.call("POST", f"/api/v1/tasks/{tid}/return", {"reason": "不属于本单位职责范围"}, token=dept_tokens[code])
                     else:
                         disposal.call("POST", f"/api/v1/tasks/{tid}/accept", {}, token=dept_tokens[code])
@@ -143,7 +144,7 @@ def main():
                                       "photos": [f"https://photos.example/done-{tid}.jpg"]}, token=dept_tokens[code])
         # 3. The centre: verification, checks, closing, decisions.
         def cases(status):
-            st, r = supervision.call("GET", f"/api/v1/cases?status={status}&limit=20", token=tokens["SHIFT_LEADER_TOKEN"])
+            st, r = supervision.call("GET", f"/api/v1/cases?status={status}&limit=100", token=tokens["SHIFT_LEADER_TOKEN"])
             return (r.get("cases") or r.get("items") or []) if st == 200 and isinstance(r, dict) else []
         # Acceptors: reports no automation could place. Vague ones are not accepted (不予受理); the rest
         # are accepted and verified on site, and the dispatch desk places them by hand.
