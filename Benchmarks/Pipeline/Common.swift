@@ -14,7 +14,7 @@ struct Settings {
         return v
     }
     /// Offered rates of the step-up, reports per second.
-    var rates: [Double] { (env["BENCH_RATES"] ?? "10,20,40,60,80").split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+    var rates: [Double] { (env["BENCH_RATES"] ?? "5,10,20,30,40,60,80").split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
     var seconds: Double { Double(env["BENCH_SECONDS"] ?? "20") ?? 20 }
     /// How long a step may take, after its last report, to finish the lifecycles it started.
     var drainSeconds: Double { Double(env["BENCH_DRAIN_SECONDS"] ?? "60") ?? 60 }
@@ -67,6 +67,25 @@ func cpuSeconds(command name: String) -> Double {
         let c = cpuSeconds(pid: pid)
         return c.isNaN ? sum : sum + c
     }
+}
+
+/// CPU seconds so far of each PostgreSQL backend serving `database` (its process title names the
+/// database), so the figure leaves out other people's databases on this shared server.
+func backendCPU(database: String) -> [Int32: Double] {
+    let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
+    var out: [Int32: Double] = [:]
+    for pid in pids {
+        guard let title = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
+              title.hasPrefix("postgres: "), title.split(separator: " ").dropFirst(2).first == Substring(database) else { continue }
+        let c = cpuSeconds(pid: pid)
+        if !c.isNaN { out[pid] = c }
+    }
+    return out
+}
+
+/// CPU the backends of `database` used between two ``backendCPU(database:)`` readings.
+func backendCPUDelta(_ before: [Int32: Double], _ after: [Int32: Double]) -> Double {
+    after.reduce(0.0) { $0 + $1.value - (before[$1.key] ?? 0) }
 }
 
 /// Tokens for the roles the lifecycle needs, signed with the services' secret.
@@ -141,17 +160,22 @@ struct LifecycleCalls: Sendable {
         return id.lowercased()
     }
 
-    /// The department accepts and completes its task. The task reaches disposal's inbox on its own
-    /// consumer, possibly a moment after the dispatch was seen, so a 404 is retried briefly.
-    func handle(dispatchId: String, department: String) async -> Bool {
+    /// The department accepts and completes its task. The task reaches disposal's inbox through its
+    /// own consumer, possibly after the dispatch was seen elsewhere, and disposal announces nothing
+    /// when it has it; so a 404 is retried with a growing pause (5 ms doubling to 200 ms) that keeps
+    /// the retries from loading the system they wait for. `retries` counts them.
+    func handle(dispatchId: String, department: String, retries: inout Int) async -> Bool {
         let token = tokens.department(department)
-        let deadline = now() + 30
+        let deadline = now() + 60
         var accepted = false
+        var pause = 5
         while now() < deadline {
             let (status, _) = await http.post(disposal + "/api/v1/tasks/\(dispatchId)/accept", "{}", token: token)
             if status == 200 { accepted = true; break }
             if status != 404 { progress("accept \(dispatchId): HTTP \(status)"); return false }
-            try? await Task.sleep(for: .milliseconds(5))
+            retries += 1
+            try? await Task.sleep(for: .milliseconds(pause))
+            pause = min(pause * 2, 200)
         }
         guard accepted else { return false }
         let (status, body) = await http.post(disposal + "/api/v1/tasks/\(dispatchId)/complete",
@@ -181,6 +205,17 @@ func gridCentres(_ path: String) throws -> [GeoPoint] {
     return reference.grids.filter { $0.validTo == nil }.map { $0.polygon.centroid }
 }
 
+/// Retries a read that a database restart (by someone else on this shared machine) interrupted.
+func retrying<T>(_ body: () async throws -> T) async throws -> T {
+    for attempt in 1... {
+        do { return try await body() } catch where attempt < 15 {
+            progress("database read failed (\(error)); retrying")
+            try await Task.sleep(for: .seconds(2))
+        }
+    }
+    fatalError("unreachable")
+}
+
 /// Counts in the run's (scratch) database that say whether every report became exactly one case
 /// that went all the way: the run's verdict. The database holds this run's rows only.
 func verdict(adminURL: String, submitted: Int, accepted: Int, duplicateDispatches: Int) async throws -> [String: Double] {
@@ -189,7 +224,7 @@ func verdict(adminURL: String, submitted: Int, accepted: Int, duplicateDispatche
     // Outboxes drain shortly after the last case; give them a moment.
     var counts: [String: Double] = [:]
     for attempt in 0..<20 {
-        counts = try await pool.withConnection { c in
+        counts = try await retrying { try await pool.withConnection { c in
             func n(_ sql: String) throws -> Double { Double(try c.query(sql).first?.int("n") ?? -1) }
             var r: [String: Double] = [:]
             r["reports"] = try n("SELECT count(*) AS n FROM intake.reports")
@@ -213,7 +248,7 @@ func verdict(adminURL: String, submitted: Int, accepted: Int, duplicateDispatche
             r["dead_letters"] = dead
             r["parked"] = parked
             return r
-        }
+        } }
         if counts["outbox_unsent"] == 0 && counts["parked"] == 0 { break }
         if attempt < 19 { try await Task.sleep(for: .milliseconds(500)) }
     }

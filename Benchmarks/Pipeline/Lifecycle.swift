@@ -66,6 +66,8 @@ struct CaseTiming: Sendable {
     var awaitingCheck: Double?
     var closed: Double?
     var assessed: Double?
+    /// Accept calls answered 404 because disposal had not yet received the task.
+    var acceptRetries = 0
 }
 
 /// Per-stage latencies (ms) and throughput of a set of cases that started at `start`.
@@ -89,6 +91,7 @@ func stageFigures(_ cases: [CaseTiming], start: Double) -> [String: Double] {
     })) { $1 }
     r.merge(distribution("end_to_end", done.map { ($0.assessed! - $0.sent) * 1000 })) { $1 }
     r["cases_started"] = Double(cases.count)
+    r["accept_retries_per_case"] = Double(cases.map(\.acceptRetries).reduce(0, +)) / Double(max(cases.count, 1))
     r["cases_dispatched"] = Double(dispatched.count)
     r["cases_completed"] = Double(done.count)
     if let last = cases.compactMap(\.dispatched).max() { r["sustained_dispatch_per_s"] = Double(dispatched.count) / max(last - start, 0.001) }
@@ -110,6 +113,7 @@ struct Pipeline {
     func run() async throws -> [String: Any] {
         let adminURL = settings.value("BENCH_AMQP_ADMIN_URL")
         let pgAdmin = settings.value("BENCH_PG_ADMIN_URL")
+        let database = URL(string: pgAdmin)?.lastPathComponent ?? "citygrid_bench"
         let pids = settings.value("BENCH_PIDS").split(separator: ",").compactMap { Int32($0) }
         let names = settings.value("BENCH_NAMES").split(separator: ",").map(String.init)
         let metricsURLs = settings.value("BENCH_METRICS_URLS").split(separator: ",").map(String.init)
@@ -170,6 +174,7 @@ struct Pipeline {
             let total = Int(rate * settings.seconds)
             progress("pipeline step: \(fmt(rate)) reports/s for \(fmt(settings.seconds)) s (\(total) cases, full lifecycle)")
             let cpuBefore = pids.map { cpuSeconds(pid: $0) } + [cpuSeconds(pid: getpid()), cpuSeconds(command: "postgres"), cpuSeconds(command: "beam.smp"), machineBusySeconds()]
+            let backendsBefore = backendCPU(database: database)
             let metricsBefore = await metricsURLs.asyncMap { await http.getText($0).map(handlerMetrics) }
             let start = now()
             let first = index
@@ -199,6 +204,7 @@ struct Pipeline {
             }
             await events.giveUp()
             let cpuAfter = pids.map { cpuSeconds(pid: $0) } + [cpuSeconds(pid: getpid()), cpuSeconds(command: "postgres"), cpuSeconds(command: "beam.smp"), machineBusySeconds()]
+            let backendsAfter = backendCPU(database: database)
             let metricsAfter = await metricsURLs.asyncMap { await http.getText($0).map(handlerMetrics) }
             accepted += timings.filter { $0.created != nil }.count
             var step = stageFigures(timings, start: start)
@@ -208,6 +214,7 @@ struct Pipeline {
             for (i, name) in (names + ["bench-driver", "postgres-all", "rabbitmq", "machine-busy"]).enumerated() {
                 step["cpu_ms_per_case_\(name)"] = (cpuAfter[i] - cpuBefore[i]) * 1000 / done
             }
+            step["cpu_ms_per_case_postgres-bench-db"] = backendCPUDelta(backendsBefore, backendsAfter) * 1000 / done
             for (i, name) in names.enumerated() where i < metricsBefore.count {
                 guard let b = metricsBefore[i], let a = metricsAfter[i], a.batches > b.batches else { continue }
                 step["mean_batch_size_\(name)"] = (a.messages - b.messages) / (a.batches - b.batches)
@@ -219,6 +226,11 @@ struct Pipeline {
                      + "end-to-end p99 \(fmt(step["end_to_end_p99_ms"] ?? .nan)) ms")
             if (step["cases_completed"] ?? 0) < Double(total) {
                 progress("  step did not finish within its drain time: past the knee, stopping the step-up")
+                break
+            }
+            // Past the knee the queues only grow: further steps would measure the backlog, not the system.
+            if (step["sustained_lifecycle_per_s"] ?? 0) < 0.8 * rate {
+                progress("  sustained lifecycle rate below 80 % of the offered rate: past the knee, stopping the step-up")
                 break
             }
         }
@@ -246,7 +258,7 @@ func lifecycle(_ i: Int, run: String, calls: LifecycleCalls, events: CaseEvents)
     t.created = now()
     guard let dispatched = await events.wait(id, "dispatched"), let task = await events.task(id) else { return t }
     t.dispatched = dispatched
-    guard await calls.handle(dispatchId: task.dispatchId.uuidString.lowercased(), department: task.departmentCode) else { return t }
+    guard await calls.handle(dispatchId: task.dispatchId.uuidString.lowercased(), department: task.departmentCode, retries: &t.acceptRetries) else { return t }
     guard let awaiting = await events.wait(id, CaseState.awaitingCheck.rawValue) else { return t }
     t.awaitingCheck = awaiting
     guard await calls.check(id), await calls.close(id) else { return t }
@@ -260,7 +272,7 @@ func lifecycle(_ i: Int, run: String, calls: LifecycleCalls, events: CaseEvents)
 func workPerCase(adminURL: String, cases: Int) async throws -> [String: Double] {
     let pool = PGPool(settings: PGSettings(url: adminURL, applicationName: "bench-work", poolSize: 1))
     defer { Task { await pool.closeAll() } }
-    return try await pool.withConnection { c in
+    return try await retrying { try await pool.withConnection { c in
         var published = 0, consumed = 0
         for schema in ["intake", "routing", "disposal", "supervision", "assessment"] {
             published += try c.query("SELECT count(*) AS n FROM \(schema).outbox").first?.int("n") ?? 0
@@ -270,7 +282,7 @@ func workPerCase(adminURL: String, cases: Int) async throws -> [String: Double] 
         // Five HTTP commands commit a transaction each (report, accept, complete, check, close).
         return ["messages_published": Double(published) / n, "messages_consumed": Double(consumed) / n,
                 "stage_transactions": (Double(consumed) + 5 * Double(cases)) / n, "http_commands": 5]
-    }
+    } }
 }
 
 extension Array where Element: Sendable {

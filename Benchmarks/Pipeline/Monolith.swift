@@ -181,6 +181,7 @@ struct Monolith {
         let calls = LifecycleCalls(http: http, tokens: Tokens(secret: settings.tokenSecret), intake: "http://127.0.0.1:18191",
                                    disposal: "http://127.0.0.1:18193", supervision: "http://127.0.0.1:18194",
                                    points: try gridCentres(reference))
+        let database = URL(string: settings.value("BENCH_MONO_PG_ADMIN_URL"))?.lastPathComponent ?? "citygrid_bench_mono"
         let run = String(UUID().uuidString.prefix(8))
         let counter = CaseCounter()
         var runs: [[String: Double]] = []
@@ -188,6 +189,7 @@ struct Monolith {
         for n in workers {
             progress("monolith: \(n) workers, closed loop, \(fmt(settings.monolithSeconds)) s")
             let cpuBefore = [cpuSeconds(pid: getpid()), cpuSeconds(command: "postgres"), machineBusySeconds()]
+            let backendsBefore = backendCPU(database: database)
             let start = now()
             let until = start + settings.monolithSeconds
             let results: [(CaseTiming, InProcessBus.Tally)] = await withTaskGroup(of: [(CaseTiming, InProcessBus.Tally)].self) { group in
@@ -206,6 +208,7 @@ struct Monolith {
                 return all
             }
             let cpuAfter = [cpuSeconds(pid: getpid()), cpuSeconds(command: "postgres"), machineBusySeconds()]
+            let backendsAfter = backendCPU(database: database)
             let timings = results.map(\.0)
             submitted += timings.count
             accepted += timings.filter { $0.created != nil }.count
@@ -216,6 +219,7 @@ struct Monolith {
             for (i, name) in ["monolith-incl-driver", "postgres-all", "machine-busy"].enumerated() {
                 figures["cpu_ms_per_case_\(name)"] = (cpuAfter[i] - cpuBefore[i]) * 1000 / done
             }
+            figures["cpu_ms_per_case_postgres-bench-db"] = backendCPUDelta(backendsBefore, backendsAfter) * 1000 / done
             let tallies = results.map(\.1)
             figures["parked"] = Double(tallies.map(\.parked).reduce(0, +))
             figures["dead_lettered"] = Double(tallies.map(\.deadLettered).reduce(0, +))
@@ -266,7 +270,7 @@ func monolithCase(_ i: Int, run: String, calls: LifecycleCalls, bus: InProcessBu
     guard let body = tally.delivered.first(where: { $0.type == TaskDispatched.eventType })?.body,
           let task = try? decoder.decode(Envelope<TaskDispatched>.self, from: Data(body)).data else { return (t, tally) }
     t.dispatched = now()
-    guard await calls.handle(dispatchId: task.dispatchId.uuidString.lowercased(), department: task.departmentCode),
+    guard await calls.handle(dispatchId: task.dispatchId.uuidString.lowercased(), department: task.departmentCode, retries: &t.acceptRetries),
           await pump(2, id) else { return (t, tally) }
     t.awaitingCheck = now()
     guard await calls.check(id), await pump(3, id), await calls.close(id) else { return (t, tally) }

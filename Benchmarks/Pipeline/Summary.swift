@@ -55,7 +55,7 @@ struct Summary {
                          s["awaiting_check_to_closed_p99_ms"], s["closed_to_assessed_p99_ms"], s["end_to_end_p50_ms"], s["end_to_end_p99_ms"]]
             print(cells.enumerated().map { (i, v) in (fmt(v ?? .nan) + (i == 3 ? "%" : "")).padding(toLength: 12, withPad: " ", startingAt: 0) }.joined())
         }
-        let processes = ["intake", "grid-routing", "disposal", "supervision", "assessment", "bench-driver", "postgres-all", "rabbitmq", "machine-busy"]
+        let processes = ["intake", "grid-routing", "disposal", "supervision", "assessment", "bench-driver", "postgres-bench-db", "postgres-all", "rabbitmq", "machine-busy"]
         print("\nCPU ms per completed case, per step: " + processes.joined(separator: " / "))
         for s in steps {
             print("  \(fmt(s["offered_rate_per_s"] ?? .nan))/s: " + processes.map { fmt(s["cpu_ms_per_case_\($0)"] ?? .nan) }.joined(separator: " / "))
@@ -66,14 +66,16 @@ struct Summary {
                 "\($0) \(fmt(s["mean_batch_size_\($0)"] ?? .nan))/\(fmt(s["mean_batch_ms_\($0)"] ?? .nan))"
             }.joined(separator: ", "))
         }
+        print("accept calls answered 404 (task not yet in disposal's inbox), per case: "
+              + steps.map { "\(fmt($0["offered_rate_per_s"] ?? .nan))/s: \(fmt($0["accept_retries_per_case"] ?? .nan))" }.joined(separator: ", "))
 
         print("\nsame-work monolith (one process, closed loop; latencies in ms)")
         print(["workers", "lifecycle/s", "r→d p50", "r→d p99", "e2e p50", "e2e p99"].map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined()
-              + "CPU ms/case: monolith incl. its driver / postgres-all / machine-busy")
+              + "CPU ms/case: monolith incl. its driver / postgres-bench-db / postgres-all / machine-busy")
         for r in runs {
             let cells = [r["workers"], r["sustained_lifecycle_per_s"], r["report_to_dispatch_p50_ms"], r["report_to_dispatch_p99_ms"],
                          r["end_to_end_p50_ms"], r["end_to_end_p99_ms"]].map { fmt($0 ?? .nan).padding(toLength: 12, withPad: " ", startingAt: 0) }
-            print(cells.joined() + ["monolith-incl-driver", "postgres-all", "machine-busy"].map { fmt(r["cpu_ms_per_case_\($0)"] ?? .nan) }.joined(separator: " / "))
+            print(cells.joined() + ["monolith-incl-driver", "postgres-bench-db", "postgres-all", "machine-busy"].map { fmt(r["cpu_ms_per_case_\($0)"] ?? .nan) }.joined(separator: " / "))
         }
         print("monolith work per case: \(fmt(monolithWork["messages_published"] ?? .nan)) outbox rows, \(fmt(monolithWork["messages_consumed"] ?? .nan)) inbox rows")
 
