@@ -94,10 +94,12 @@ let package = Package(
                 path: "Tests/Fixtures/PlatformProbe",
                 swiftSettings: swiftSettings
             ),
-            // Throughput/latency benchmark against the machine's own ceilings (scripts/bench).
+            // Throughput/latency benchmark against the machine's own ceilings (scripts/bench), with
+            // the same-work monolith as a mode: it links the five service libraries into one process.
             .executableTarget(
                 name: "citygrid-bench",
-                dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient"],
+                dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", hummingbird, logging,
+                               "IntakeService", "GridRoutingService", "DisposalService", "SupervisionService", "AssessmentService"],
                 path: "Benchmarks/Pipeline",
                 swiftSettings: swiftSettings
             ),

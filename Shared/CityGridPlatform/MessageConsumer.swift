@@ -275,6 +275,42 @@ public final class MessageConsumerService: Service, Sendable {
         }
     }
 
+    /// Applies messages that did not come through a broker, exactly as one batch of deliveries
+    /// (one transaction; per message a savepoint, inbox claim, handler, and a retry of the case's
+    /// parked messages). Only the same-work monolith benchmark uses it, so both sides run the same SQL.
+    public func applyInProcess(_ messages: [InProcessMessage]) async throws -> InProcessOutcome {
+        metrics.consumed.increment(by: Int64(messages.count))
+        let started = ContinuousClock.now
+        let wrote = Flag()
+        let now = clock.now()
+        let dispositions: [Disposition] = try await pool.transaction { [self] connection in
+            try messages.map { m in
+                switch InboundMessage.parse(body: m.body, routingKey: m.routingKey, headers: m.headers) {
+                case .failure(let error):
+                    return .deadLettered(error.description)
+                case .success(let message):
+                    let disposition = try apply(message, delivery: nil, connection: connection, now: now, wrote: wrote)
+                    if case .applied = disposition, let subject = message.subject {
+                        try retryParked(connection, subject: subject, now: now, wrote: wrote)
+                    }
+                    return disposition
+                }
+            }
+        }
+        metrics.handlerLatency.record(ContinuousClock.now - started)
+        metrics.batchSize.record(Double(messages.count))
+        var outcome = InProcessOutcome(wroteOutbox: wrote.isSet)
+        for disposition in dispositions {
+            switch disposition {
+            case .applied: outcome.applied += 1
+            case .duplicate: outcome.duplicates += 1
+            case .deadLettered: outcome.deadLettered += 1
+            case .parked: outcome.parked += 1
+            }
+        }
+        return outcome
+    }
+
     /// Inbox claim + handler inside a savepoint, so a poison or early message undoes only itself.
     private func apply(_ message: InboundMessage, delivery: Delivery?, connection: PGConnection, now: Date, wrote: Flag) throws -> Disposition {
         try connection.query("SAVEPOINT message")
@@ -383,4 +419,26 @@ public final class MessageConsumerService: Service, Sendable {
     static func json(_ headers: [String: String]) -> String {
         (try? JSONSerialization.data(withJSONObject: headers, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
+}
+
+/// A message handed to ``MessageConsumerService/applyInProcess(_:)`` without a broker.
+public struct InProcessMessage: Sendable {
+    public var body: [UInt8]
+    public var routingKey: String
+    public var headers: [String: String]
+    public init(body: [UInt8], routingKey: String, headers: [String: String]) {
+        self.body = body
+        self.routingKey = routingKey
+        self.headers = headers
+    }
+}
+
+/// What ``MessageConsumerService/applyInProcess(_:)`` did with its messages.
+public struct InProcessOutcome: Sendable {
+    /// The transaction added outbox rows (something for the next stage).
+    public var wroteOutbox: Bool
+    public var applied = 0
+    public var duplicates = 0
+    public var deadLettered = 0
+    public var parked = 0
 }

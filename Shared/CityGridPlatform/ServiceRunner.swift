@@ -43,6 +43,21 @@ public struct ServiceEnvironment: Sendable {
     public let schema: String
     public let messagingName: String
 
+    /// Assembled by ``ServiceMain/start(_:configuration:logger:clock:migrateOnly:)``; public for the
+    /// same-work monolith benchmark, which builds every service's parts in one process.
+    public init(configuration: ServiceConfiguration, pool: PGPool, metrics: PlatformMetrics, health: HealthState, logger: Logger,
+                clock: any CityClock, relayWake: WakeSignal, schema: String, messagingName: String) {
+        self.configuration = configuration
+        self.pool = pool
+        self.metrics = metrics
+        self.health = health
+        self.logger = logger
+        self.clock = clock
+        self.relayWake = relayWake
+        self.schema = schema
+        self.messagingName = messagingName
+    }
+
     /// Verifies the bearer tokens of HTTP requests.
     public var tokens: TokenAuthority { TokenAuthority(secret: configuration.tokenSecret) }
 
