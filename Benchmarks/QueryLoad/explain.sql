@@ -1,0 +1,50 @@
+-- EXPLAIN ANALYZE of the query shapes QueryRoutes.swift sends (same SQL, sample values), for
+-- `QUERY_LOAD_EXPLAIN=1 scripts/query-load`. Prepared statements with parameters, as the service
+-- sends them (libpq unnamed statements get a custom plan for the bound values, like EXECUTE here).
+\set ON_ERROR_STOP on
+\pset pager off
+SET search_path = supervision, public;
+SELECT district_code AS d, street_code AS s, community_code AS c, grid_code AS g, current_department AS dep, number AS n
+FROM supervision.cases WHERE state = 'in_handling' ORDER BY reported_at DESC LIMIT 1 \gset
+
+\echo '== list, no filter'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
+  WHERE TRUE ORDER BY reported_at DESC, id DESC LIMIT 51;
+\echo '== list, status=awaiting_check,awaiting_close'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
+  WHERE state = ANY('{awaiting_check,awaiting_close}'::text[]) ORDER BY reported_at DESC, id DESC LIMIT 51;
+\echo '== list, status=suspended'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
+  WHERE state = ANY('{suspended}'::text[]) ORDER BY reported_at DESC, id DESC LIMIT 51;
+\echo '== list, community'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
+  WHERE community_code = :'c' ORDER BY reported_at DESC, id DESC LIMIT 51;
+\echo '== list, department'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
+  WHERE current_department = :'dep' ORDER BY reported_at DESC, id DESC LIMIT 51;
+\echo '== list, channel=police_110'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
+  WHERE channel = 'police_110' ORDER BY reported_at DESC, id DESC LIMIT 51;
+\echo '== list, class prefix (parameter, custom plan)'
+PREPARE cls(text) AS SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
+  WHERE class_code LIKE $1 || '%' ORDER BY reported_at DESC, id DESC LIMIT 51;
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE cls('2102');
+\echo '== list, overdue=true'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
+  WHERE (clock_overdue_at IS NOT NULL OR clock_deadline < now()) ORDER BY reported_at DESC, id DESC LIMIT 51;
+\echo '== list, district + cursor (page 2)'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
+  WHERE district_code = :'d' AND (reported_at, id) < (now() - interval '2 days', 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
+  ORDER BY reported_at DESC, id DESC LIMIT 51;
+\echo '== list, q = a case number'
+PREPARE q(text) AS SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
+  WHERE (number ILIKE $1 OR description ILIKE $1 OR coalesce(address, '') ILIKE $1)
+  ORDER BY reported_at DESC, id DESC LIMIT 51;
+SELECT '%' || :'n' || '%' AS like_n \gset
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE q(:'like_n');
+\echo '== counts by status'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT state AS key, count(*) AS n FROM supervision.cases WHERE TRUE GROUP BY state ORDER BY 1;
+\echo '== counts by status, district scope'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT state AS key, count(*) AS n FROM supervision.cases WHERE district_code = :'d' GROUP BY state ORDER BY 1;
+\echo '== counts by department'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT current_department AS key, count(*) AS n FROM supervision.cases WHERE TRUE GROUP BY current_department ORDER BY 1;
