@@ -58,15 +58,19 @@ func machineBusySeconds() -> Double {
     return (v.reduce(0, +) - v[3] - v[4]) / Double(sysconf(Int32(_SC_CLK_TCK)))
 }
 
-/// CPU seconds of every process whose command name is `name` (e.g. all PostgreSQL backends).
-func cpuSeconds(command name: String) -> Double {
+/// CPU seconds so far of each process whose command name is `name` (e.g. every PostgreSQL process).
+/// Compare two readings with ``cpuDelta(_:_:)``: a plain sum would drop (go negative by) the CPU
+/// of processes that exited in between.
+func processCPU(command name: String) -> [Int32: Double] {
     let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
-    return pids.reduce(0.0) { sum, pid in
+    var out: [Int32: Double] = [:]
+    for pid in pids {
         guard let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8),
-              comm.trimmingCharacters(in: .whitespacesAndNewlines) == name else { return sum }
+              comm.trimmingCharacters(in: .whitespacesAndNewlines) == name else { continue }
         let c = cpuSeconds(pid: pid)
-        return c.isNaN ? sum : sum + c
+        if !c.isNaN { out[pid] = c }
     }
+    return out
 }
 
 /// CPU seconds so far of each PostgreSQL backend serving `database` (its process title names the
@@ -83,8 +87,9 @@ func backendCPU(database: String) -> [Int32: Double] {
     return out
 }
 
-/// CPU the backends of `database` used between two ``backendCPU(database:)`` readings.
-func backendCPUDelta(_ before: [Int32: Double], _ after: [Int32: Double]) -> Double {
+/// CPU used between two per-process readings, by the processes alive at the second one (what
+/// exited in between is not counted).
+func cpuDelta(_ before: [Int32: Double], _ after: [Int32: Double]) -> Double {
     after.reduce(0.0) { $0 + $1.value - (before[$1.key] ?? 0) }
 }
 

@@ -173,7 +173,8 @@ struct Pipeline {
             await events.reopen()
             let total = Int(rate * settings.seconds)
             progress("pipeline step: \(fmt(rate)) reports/s for \(fmt(settings.seconds)) s (\(total) cases, full lifecycle)")
-            let cpuBefore = pids.map { cpuSeconds(pid: $0) } + [cpuSeconds(pid: getpid()), cpuSeconds(command: "postgres"), cpuSeconds(command: "beam.smp"), machineBusySeconds()]
+            let cpuBefore = pids.map { cpuSeconds(pid: $0) } + [cpuSeconds(pid: getpid()), machineBusySeconds()]
+            let postgresBefore = processCPU(command: "postgres"), rabbitBefore = processCPU(command: "beam.smp")
             let backendsBefore = backendCPU(database: database)
             let metricsBefore = await metricsURLs.asyncMap { await http.getText($0).map(handlerMetrics) }
             let start = now()
@@ -203,7 +204,8 @@ struct Pipeline {
                 return out
             }
             await events.giveUp()
-            let cpuAfter = pids.map { cpuSeconds(pid: $0) } + [cpuSeconds(pid: getpid()), cpuSeconds(command: "postgres"), cpuSeconds(command: "beam.smp"), machineBusySeconds()]
+            let cpuAfter = pids.map { cpuSeconds(pid: $0) } + [cpuSeconds(pid: getpid()), machineBusySeconds()]
+            let postgresAfter = processCPU(command: "postgres"), rabbitAfter = processCPU(command: "beam.smp")
             let backendsAfter = backendCPU(database: database)
             let metricsAfter = await metricsURLs.asyncMap { await http.getText($0).map(handlerMetrics) }
             accepted += timings.filter { $0.created != nil }.count
@@ -211,10 +213,12 @@ struct Pipeline {
             step["offered_rate_per_s"] = rate
             step["wall_seconds"] = now() - start
             let done = max(step["cases_completed"] ?? 0, 1)
-            for (i, name) in (names + ["bench-driver", "postgres-all", "rabbitmq", "machine-busy"]).enumerated() {
+            step["cpu_ms_per_case_postgres-all"] = cpuDelta(postgresBefore, postgresAfter) * 1000 / done
+            step["cpu_ms_per_case_rabbitmq"] = cpuDelta(rabbitBefore, rabbitAfter) * 1000 / done
+            for (i, name) in (names + ["bench-driver", "machine-busy"]).enumerated() {
                 step["cpu_ms_per_case_\(name)"] = (cpuAfter[i] - cpuBefore[i]) * 1000 / done
             }
-            step["cpu_ms_per_case_postgres-bench-db"] = backendCPUDelta(backendsBefore, backendsAfter) * 1000 / done
+            step["cpu_ms_per_case_postgres-bench-db"] = cpuDelta(backendsBefore, backendsAfter) * 1000 / done
             for (i, name) in names.enumerated() where i < metricsBefore.count {
                 guard let b = metricsBefore[i], let a = metricsAfter[i], a.batches > b.batches else { continue }
                 step["mean_batch_size_\(name)"] = (a.messages - b.messages) / (a.batches - b.batches)

@@ -188,7 +188,8 @@ struct Monolith {
         var submitted = 0, accepted = 0
         for n in workers {
             progress("monolith: \(n) workers, closed loop, \(fmt(settings.monolithSeconds)) s")
-            let cpuBefore = [cpuSeconds(pid: getpid()), cpuSeconds(command: "postgres"), machineBusySeconds()]
+            let cpuBefore = [cpuSeconds(pid: getpid()), machineBusySeconds()]
+            let postgresBefore = processCPU(command: "postgres")
             let backendsBefore = backendCPU(database: database)
             let start = now()
             let until = start + settings.monolithSeconds
@@ -207,7 +208,8 @@ struct Monolith {
                 for await r in group { all += r }
                 return all
             }
-            let cpuAfter = [cpuSeconds(pid: getpid()), cpuSeconds(command: "postgres"), machineBusySeconds()]
+            let cpuAfter = [cpuSeconds(pid: getpid()), machineBusySeconds()]
+            let postgresAfter = processCPU(command: "postgres")
             let backendsAfter = backendCPU(database: database)
             let timings = results.map(\.0)
             submitted += timings.count
@@ -216,10 +218,11 @@ struct Monolith {
             figures["workers"] = Double(n)
             figures["wall_seconds"] = now() - start
             let done = max(figures["cases_completed"] ?? 0, 1)
-            for (i, name) in ["monolith-incl-driver", "postgres-all", "machine-busy"].enumerated() {
+            figures["cpu_ms_per_case_postgres-all"] = cpuDelta(postgresBefore, postgresAfter) * 1000 / done
+            for (i, name) in ["monolith-incl-driver", "machine-busy"].enumerated() {
                 figures["cpu_ms_per_case_\(name)"] = (cpuAfter[i] - cpuBefore[i]) * 1000 / done
             }
-            figures["cpu_ms_per_case_postgres-bench-db"] = backendCPUDelta(backendsBefore, backendsAfter) * 1000 / done
+            figures["cpu_ms_per_case_postgres-bench-db"] = cpuDelta(backendsBefore, backendsAfter) * 1000 / done
             let tallies = results.map(\.1)
             figures["parked"] = Double(tallies.map(\.parked).reduce(0, +))
             figures["dead_lettered"] = Double(tallies.map(\.deadLettered).reduce(0, +))
