@@ -13,9 +13,9 @@ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, rep
 \echo '== list, status=awaiting_check,awaiting_close'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
   WHERE state = ANY('{awaiting_check,awaiting_close}'::text[]) ORDER BY reported_at DESC, id DESC LIMIT 51;
-\echo '== list, status=suspended'
+\echo '== list, status=suspended (one status is sent as equality)'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
-  WHERE state = ANY('{suspended}'::text[]) ORDER BY reported_at DESC, id DESC LIMIT 51;
+  WHERE state = 'suspended' ORDER BY reported_at DESC, id DESC LIMIT 51;
 \echo '== list, community'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
   WHERE community_code = :'c' ORDER BY reported_at DESC, id DESC LIMIT 51;
@@ -36,12 +36,19 @@ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, rep
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
   WHERE district_code = :'d' AND (reported_at, id) < (now() - interval '2 days', 'ffffffff-ffff-ffff-ffff-ffffffffffff'::uuid)
   ORDER BY reported_at DESC, id DESC LIMIT 51;
-\echo '== list, q = a case number'
-PREPARE q(text) AS SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
-  WHERE (number ILIKE $1 OR description ILIKE $1 OR coalesce(address, '') ILIKE $1)
-  ORDER BY reported_at DESC, id DESC LIMIT 51;
+\echo '== list, q = a case number: 1. the newest 4000 cases in order'
 SELECT '%' || :'n' || '%' AS like_n \gset
-EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE q(:'like_n');
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM (
+  SELECT * FROM supervision.cases WHERE TRUE ORDER BY reported_at DESC, id DESC LIMIT 4000) w
+  WHERE (number ILIKE :'like_n' OR description ILIKE :'like_n' OR coalesce(address, '') ILIKE :'like_n') ORDER BY reported_at DESC, id DESC LIMIT 51;
+\echo '== list, q = a case number: 2. older matches from the n-gram index'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id, count(*) OVER () AS candidates FROM (
+  SELECT * FROM supervision.cases
+  WHERE TRUE AND (number ILIKE :'like_n' OR description ILIKE :'like_n' OR coalesce(address, '') ILIKE :'like_n')
+    AND (reported_at, id) < (SELECT reported_at, id FROM (SELECT reported_at, id FROM supervision.cases WHERE TRUE
+                             ORDER BY reported_at DESC, id DESC LIMIT 4000) w ORDER BY reported_at, id LIMIT 1)
+    AND supervision.case_search_grams(number, description, address) @> supervision.query_grams(:'n')
+  LIMIT 2000) c ORDER BY reported_at DESC, id DESC LIMIT 51;
 \echo '== counts by status'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT state AS key, count(*) AS n FROM supervision.cases WHERE TRUE GROUP BY state ORDER BY 1;
 \echo '== counts by status, district scope'

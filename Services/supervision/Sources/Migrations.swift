@@ -87,5 +87,55 @@ enum SupervisionMigrations {
             CREATE TRIGGER timeline_append_only BEFORE UPDATE OR DELETE ON supervision.timeline
                 FOR EACH ROW EXECUTE FUNCTION supervision.timeline_append_only();
             """),
+        // Measured with scripts/query-load over a million cases (docs/benchmarks.md, "Query load").
+        // Lists are `ORDER BY reported_at DESC, id DESC LIMIT n`: each common filter gets an index
+        // that yields exactly that order, so a page is read off the index however rare the filter
+        // value (before, rare values walked the whole reported_at index). Text search gets a GIN
+        // index of 2- and 3-grams (pg_trgm is not installed and the service role may not install
+        // extensions); the query keeps its ILIKE, so the grams only pre-filter.
+        Migration(101, "query indexes for list filters, overdue, scoped counts and text search", """
+            -- Index builds over a large table outlast the service's statement timeout.
+            SET LOCAL statement_timeout = 0;
+            SET LOCAL maintenance_work_mem = '256MB';
+
+            CREATE INDEX cases_state_order ON supervision.cases (state, reported_at DESC, id DESC);
+            DROP INDEX supervision.cases_state;
+            CREATE INDEX cases_district_order ON supervision.cases (district_code, reported_at DESC, id DESC);
+            DROP INDEX supervision.cases_district;
+            CREATE INDEX cases_street_order ON supervision.cases (street_code, reported_at DESC, id DESC);
+            DROP INDEX supervision.cases_street;
+            CREATE INDEX cases_community_order ON supervision.cases (community_code, reported_at DESC, id DESC);
+            DROP INDEX supervision.cases_community;
+            CREATE INDEX cases_grid_order ON supervision.cases (grid_code, reported_at DESC, id DESC);
+            DROP INDEX supervision.cases_grid;
+            CREATE INDEX cases_department_order ON supervision.cases (current_department, reported_at DESC, id DESC);
+            CREATE INDEX cases_channel_order ON supervision.cases (channel, reported_at DESC, id DESC);
+            -- `overdue=true` is (clock_overdue_at IS NOT NULL OR clock_deadline < now): only cases with a
+            -- running clock, a few per cent of all. Its clause implies this predicate.
+            CREATE INDEX cases_clocked_order ON supervision.cases (reported_at DESC, id DESC)
+                WHERE clock_overdue_at IS NOT NULL OR clock_deadline IS NOT NULL;
+            -- Counts by status for district and street tokens, from the index alone.
+            CREATE INDEX cases_district_state ON supervision.cases (district_code, state);
+            CREATE INDEX cases_street_state ON supervision.cases (street_code, state);
+
+            -- Lower-cased n-grams of a text (each once). IMMUTABLE like lower() itself.
+            CREATE FUNCTION supervision.text_grams(t text, n integer) RETURNS text[]
+                LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+                AS $$ SELECT coalesce(array_agg(DISTINCT substr(l, i, n)), '{}')
+                      FROM (SELECT lower(t) AS l) s, generate_series(1, length(l) - n + 1) i $$;
+            -- Every 2- and 3-gram of the three texts `q` searches: a case matching `q` (ILIKE '%q%')
+            -- has all of q's grams among these.
+            CREATE FUNCTION supervision.case_search_grams(number text, description text, address text) RETURNS text[]
+                LANGUAGE sql IMMUTABLE PARALLEL SAFE
+                AS $$ SELECT supervision.text_grams(number, 2) || supervision.text_grams(number, 3)
+                          || supervision.text_grams(description, 2) || supervision.text_grams(description, 3)
+                          || supervision.text_grams(coalesce(address, ''), 2) || supervision.text_grams(coalesce(address, ''), 3) $$;
+            -- The grams of a search text: its 3-grams, or its 2-gram when it has two characters.
+            CREATE FUNCTION supervision.query_grams(q text) RETURNS text[]
+                LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+                AS $$ SELECT supervision.text_grams(q, CASE WHEN length(q) >= 3 THEN 3 ELSE 2 END) $$;
+            CREATE INDEX cases_search_grams ON supervision.cases USING gin (supervision.case_search_grams(number, description, address));
+            ANALYZE supervision.cases;
+            """),
     ]
 }

@@ -119,7 +119,9 @@ extension SupervisionAPI {
             if let bad = states.first(where: { CaseState(rawValue: $0) == nil }) {
                 problems.append(.init(field: "status", problem: "unknown state \(bad)"))
             }
-            filter.add("state = ANY(?::text[])", PGTextArray(states))
+            // One state as plain equality: the planner reads `state = ANY(array)` pages off the
+            // (state, reported_at, id) index only when it is an equality.
+            if states.count == 1 { filter.add("state = ?", states[0]) } else { filter.add("state = ANY(?::text[])", PGTextArray(states)) }
         }
         for (name, column) in [("district", "district_code"), ("street", "street_code"), ("community", "community_code"),
                                ("grid", "grid_code"), ("department", "current_department"), ("channel", "channel")] {
@@ -136,10 +138,11 @@ extension SupervisionAPI {
                 }
             }
         }
+        var search: (match: String, text: String)?
         if let value = text("q") {
             let like = "%" + value.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
             let p = filter.bind(like)
-            filter.clauses.append("(number ILIKE \(p) OR description ILIKE \(p) OR coalesce(address, '') ILIKE \(p))")
+            search = ("(number ILIKE \(p) OR description ILIKE \(p) OR coalesce(address, '') ILIKE \(p))", value)
         }
         let limit = text("limit").flatMap(Int.init) ?? 50
         if !(1...200).contains(limit) { problems.append(.init(field: "limit", problem: "must be 1…200")) }
@@ -153,20 +156,63 @@ extension SupervisionAPI {
             }
         }
         guard problems.isEmpty else { throw APIError.validation(problems) }
-        let sql = """
-            SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
-            WHERE \(filter.sql) ORDER BY reported_at DESC, id DESC LIMIT \(limit + 1)
-            """
+        let columns = "facts, record, duplicate_count, reported_at::text AS cursor_at, id"
+        let order = "ORDER BY reported_at DESC, id DESC"
         let parameters = filter.parameters
-        let rows = try await env.pool.withConnection { connection in
-            try connection.query(sql, parameters).rows.map { row in
-                (try CaseStore.decode(row), try row.string("cursor_at"), try row.uuid("id"))
+        let rows: [(StoredCase, String, UUID)]
+        if let search {
+            // A common search text is found among the newest cases: read a bounded window of the
+            // other filters' newest cases in order. A rare one (a case number, an exact address) is
+            // not: the rest of the page comes from the n-gram index, strictly older than the window,
+            // when the index finds few enough candidates there; otherwise (a moderately common text)
+            // from reading on in order. One snapshot, so every query sees the same window; together
+            // they give the same rows as the plain filtered query.
+            let window = "FROM supervision.cases WHERE \(filter.sql) \(order) LIMIT \(Self.searchWindow)"
+            let first = "SELECT \(columns) FROM (SELECT * \(window)) w WHERE \(search.match) \(order) LIMIT \(limit + 1)"
+            let older = "(reported_at, id) < (SELECT reported_at, id FROM (SELECT reported_at, id \(window)) w ORDER BY reported_at, id LIMIT 1)"
+            let inOrder = "SELECT \(columns) FROM supervision.cases WHERE \(filter.sql) AND \(search.match) AND \(older) \(order) LIMIT"
+            // The n-gram pre-filter (migration 101) only where it cannot drop a match: two characters
+            // or more, and no backslash (which the LIKE pattern reads as an escape).
+            var indexed = filter
+            let fromIndex: String? = search.text.unicodeScalars.count >= 2 && !search.text.contains("\\") ? """
+                SELECT \(columns), count(*) OVER () AS candidates FROM (
+                    SELECT * FROM supervision.cases
+                    WHERE \(filter.sql) AND \(search.match) AND \(older)
+                      AND supervision.case_search_grams(number, description, address) @> supervision.query_grams(\(indexed.bind(search.text)))
+                    LIMIT \(Self.searchIndexLimit)) c
+                \(order) LIMIT
+                """ : nil
+            let indexedParameters = indexed.parameters
+            let indexLimit = Self.searchIndexLimit
+            rows = try await env.pool.transaction(isolation: .repeatableRead) { connection in
+                let found = try Self.pageRows(try connection.query(first, parameters))
+                guard found.count <= limit else { return found }
+                let wanted = limit + 1 - found.count
+                if let fromIndex {
+                    let result = try connection.query("\(fromIndex) \(wanted)", indexedParameters)
+                    if try (result.rows.first?.int("candidates") ?? 0) < indexLimit { return found + (try Self.pageRows(result)) }
+                }
+                return found + (try Self.pageRows(try connection.query("\(inOrder) \(wanted)", parameters)))
             }
+        } else {
+            let sql = "SELECT \(columns) FROM supervision.cases WHERE \(filter.sql) \(order) LIMIT \(limit + 1)"
+            rows = try await env.pool.withConnection { connection in try Self.pageRows(try connection.query(sql, parameters)) }
         }
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map { Self.encodeCursor(at: $0.1, id: $0.2) } : nil
         return CaseListPage(items: page.map { CaseView($0.0) }, nextCursor: next)
     }
+
+    static func pageRows(_ result: PGResult) throws -> [(StoredCase, String, UUID)] {
+        try result.rows.map { row in (try CaseStore.decode(row), try row.string("cursor_at"), try row.uuid("id")) }
+    }
+
+    /// How many of the newest filtered cases a text search scans in order before it turns to the
+    /// n-gram index.
+    static let searchWindow = 4000
+    /// Above this many older matches the index's unordered candidates cost more to sort than
+    /// reading on in time order.
+    static let searchIndexLimit = 2000
 
     static func encodeCursor(at: String, id: UUID) -> String {
         Data("\(at)|\(id.uuidString.lowercased())".utf8).base64EncodedString()
