@@ -55,6 +55,10 @@ enum SupervisionOpenAPI {
           /api/v1/cases/counts:
             get:
               summary: Case counts in scope
+              description: >-
+                Counts for dashboards. They may be up to CITYGRID_SUPERVISION_COUNTS_TTL_SECONDS old (default 5 s;
+                each grouping and scope is counted at most once in that time); asOf says when they were counted.
+                Lists are always fresh.
               parameters:
                 - {name: by, in: query, schema: {type: string, enum: [status, district, street, department], default: status}}
               responses:
@@ -69,6 +73,7 @@ enum SupervisionOpenAPI {
                           counts:
                             type: array
                             items: {type: object, properties: {key: {type: string, nullable: true}, count: {type: integer}}}
+                          asOf: {type: string, format: date-time, description: when these counts were taken}
                 "422": {$ref: "#/components/responses/Error"}
           /api/v1/cases/near:
             get:

@@ -72,10 +72,13 @@ extension SupervisionAPI {
             filter.scope(token)
             let sql = "SELECT \(column) AS key, count(*) AS n FROM supervision.cases WHERE \(filter.sql) GROUP BY \(column) ORDER BY 1"
             let parameters = filter.parameters
-            let rows = try await env.pool.withConnection { connection in
-                try connection.query(sql, parameters).rows.map { CountRow(key: $0.optionalString("key"), count: try $0.int("n")) }
+            let key = "\(by)|\(token.scope.level.rawValue):\(token.scope.code ?? "")"
+            let counted = try await counts.rows(for: key) {
+                try await env.pool.withConnection { connection in
+                    try connection.query(sql, parameters).rows.map { CountRow(key: $0.optionalString("key"), count: try $0.int("n")) }
+                }
             }
-            return try Self.json(["by": AnyEncodable(by), "counts": AnyEncodable(rows)])
+            return try Self.json(["by": AnyEncodable(by), "counts": AnyEncodable(counted.rows), "asOf": AnyEncodable(RFC3339.format(counted.asOf))])
         }
         router.get("/api/v1/cases/near") { request, _ -> Response in
             let token = try authenticate(request)

@@ -9,6 +9,8 @@ import PGClient
 struct SupervisionAPI: Sendable {
     let env: ServiceEnvironment
     let engine: CaseEngine
+    /// Dashboard counts may be this many seconds old (`CITYGRID_SUPERVISION_COUNTS_TTL_SECONDS`, default 5).
+    let counts: CountsCache
 
     func register(_ router: Router<BasicRequestContext>) {
         SupervisionOpenAPI.add(to: router)

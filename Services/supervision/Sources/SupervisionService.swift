@@ -17,7 +17,8 @@ public enum SupervisionService {
             let fraction = variables["CITYGRID_SUPERVISION_WARNING_FRACTION"].flatMap(Double.init) ?? 0.8
             let watcher = DeadlineWatcher(env: env, engine: engine, interval: .milliseconds(Int(max(scanSeconds, 0.2) * 1000)),
                                           warningFraction: min(max(fraction, 0), 1))
-            let api = SupervisionAPI(env: env, engine: engine)
+            let countsTTL = variables["CITYGRID_SUPERVISION_COUNTS_TTL_SECONDS"].flatMap(Double.init) ?? 5
+            let api = SupervisionAPI(env: env, engine: engine, counts: CountsCache(ttl: max(countsTTL, 0)))
             return ServiceParts(consumers: [SupervisionConsumers.definition(engine: engine)],
                                 routes: { router in api.register(router) },
                                 background: [watcher],
