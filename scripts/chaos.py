@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Fault-injection suite with a consistency checker (bounded in time; stops by itself).
 
-For each scenario it starts the five services on the test vhost/database, drives supervisor reports
+For each scenario it starts the five services on its own scratch database and vhost (citygrid_chaos,
+citygrid-chaos, made anew per run), drives supervisor reports
 into intake (open loop, each with its own Idempotency-Key), injects the scenario's fault in the middle
 of the load, waits for quiescence, and checks every schema:
   lost        submitted report with no intake case, or an intake case supervision never saw
@@ -33,6 +34,17 @@ def test_env():
     return env
 
 ENV = test_env()
+
+def use_scratch(name="chaos"):
+    """Runs the suite in its own database and vhost (scripts/infra scratch), made anew: no rows,
+    queues or consumers of other suites, and the checker sees only this run's work."""
+    subprocess.run([INFRA, "scratch", name], check=True, stdin=subprocess.DEVNULL)
+    for k, v in list(ENV.items()):
+        if k.startswith("CITYGRID_TEST_DB_URL_") or k == "CITYGRID_TEST_PG_ADMIN_URL":
+            ENV[k] = v.replace("/citygrid_test", f"/citygrid_{name}")
+        elif k.startswith("CITYGRID_TEST_AMQP_URL_") or k == "CITYGRID_TEST_AMQP_ADMIN_URL":
+            ENV[k] = v.replace("/citygrid-test", f"/citygrid-{name}")
+    ENV["CITYGRID_TEST_AMQP_VHOST"] = f"citygrid-{name}"
 
 def sql(query):
     out = subprocess.run(["psql", ENV["CITYGRID_TEST_PG_ADMIN_URL"], "-Atc", query], capture_output=True, text=True)
@@ -207,6 +219,7 @@ def main():
     args = ap.parse_args()
     scenarios = args.scenario or ["kill-intake", "kill-routing", "kill-supervision", "kill-disposal", "kill-assessment",
                                   "broker-kill", "broker-graceful", "postgres-immediate", "duplicates-and-poison", "rolling-sigterm"]
+    use_scratch()
     tok, results, run = token(), {}, uuid.uuid4().hex[:8]
     for name in scenarios:
         purge_queues()
