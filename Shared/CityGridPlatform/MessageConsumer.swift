@@ -236,6 +236,7 @@ public final class MessageConsumerService: Service, Sendable {
         let parsed = items.map { ($0.delivery, $0.message) }
         let dispositions: [Disposition] = try await pool.transaction { [self] connection in
             var results: [Disposition] = []
+            var moved: [String] = []
             for (delivery, parsedMessage) in parsed {
                 let message: InboundMessage
                 switch parsedMessage {
@@ -252,10 +253,9 @@ public final class MessageConsumerService: Service, Sendable {
                     continue
                 }
                 results.append(try apply(message, delivery: delivery, connection: connection, now: now, wrote: wrote))
-                if case .applied = results.last, let subject = message.subject {
-                    try retryParked(connection, subject: subject, now: now, wrote: wrote)
-                }
+                if case .applied = results.last, let subject = message.subject { moved.append(subject) }
             }
+            try retryParked(connection, afterMoving: moved, now: now, wrote: wrote)
             return results
         }
         FaultInjection.point("kill-after-commit-before-ack")
@@ -284,18 +284,19 @@ public final class MessageConsumerService: Service, Sendable {
         let wrote = Flag()
         let now = clock.now()
         let dispositions: [Disposition] = try await pool.transaction { [self] connection in
-            try messages.map { m in
+            var moved: [String] = []
+            let results: [Disposition] = try messages.map { m in
                 switch InboundMessage.parse(body: m.body, routingKey: m.routingKey, headers: m.headers) {
                 case .failure(let error):
                     return .deadLettered(error.description)
                 case .success(let message):
                     let disposition = try apply(message, delivery: nil, connection: connection, now: now, wrote: wrote)
-                    if case .applied = disposition, let subject = message.subject {
-                        try retryParked(connection, subject: subject, now: now, wrote: wrote)
-                    }
+                    if case .applied = disposition, let subject = message.subject { moved.append(subject) }
                     return disposition
                 }
             }
+            try retryParked(connection, afterMoving: moved, now: now, wrote: wrote)
+            return results
         }
         metrics.handlerLatency.record(ContinuousClock.now - started)
         metrics.batchSize.record(Double(messages.count))
@@ -350,6 +351,21 @@ public final class MessageConsumerService: Service, Sendable {
                           String(decoding: message.body, as: UTF8.self), reason])
                 return .parked(reason)
             }
+        }
+    }
+
+    /// After a batch: re-tries the parked messages of the cases the batch moved on. One query per
+    /// batch finds which of them have any (most have none), instead of one per applied message;
+    /// a message of the batch that came too early is parked and retried here in arrival order.
+    private func retryParked(_ connection: PGConnection, afterMoving subjects: [String], now: Date, wrote: Flag) throws {
+        guard !subjects.isEmpty else { return }
+        var seen = Set<String>()
+        let unique = subjects.filter { seen.insert($0).inserted }
+        let waiting = try connection.query(
+            "SELECT DISTINCT subject FROM \(schema).parked_messages WHERE consumer = $1 AND subject = ANY($2)",
+            [name, PGTextArray(unique)]).rows.map { try $0.string("subject") }
+        for subject in unique where waiting.contains(subject) {
+            try retryParked(connection, subject: subject, now: now, wrote: wrote)
         }
     }
 
