@@ -191,6 +191,7 @@ public final class MessageConsumerService: Service, Sendable {
     struct Parsed {
         var delivery: Delivery
         var message: Result<InboundMessage, HandlerError>
+        var incoming: Incoming { Incoming(delivery: delivery, body: delivery.body, routingKey: delivery.routingKey, message: message) }
     }
 
     /// Records each message's age: the wall clock now against the envelope `time`, which producers
@@ -233,30 +234,8 @@ public final class MessageConsumerService: Service, Sendable {
         let wrote = Flag()
         let now = clock.now()
         let batch = items.map(\.delivery)
-        let parsed = items.map { ($0.delivery, $0.message) }
-        let dispositions: [Disposition] = try await pool.transaction { [self] connection in
-            var results: [Disposition] = []
-            var moved: [String] = []
-            for (delivery, parsedMessage) in parsed {
-                let message: InboundMessage
-                switch parsedMessage {
-                case .failure(let error):
-                    try deadLetter(connection, delivery: delivery, messageId: nil, reason: error.description, wrote: wrote)
-                    results.append(.deadLettered(error.description))
-                    continue
-                case .success(let m):
-                    message = m
-                }
-                if let forcedDeadLetter {
-                    try deadLetter(connection, delivery: delivery, messageId: message.id, reason: forcedDeadLetter, wrote: wrote)
-                    results.append(.deadLettered(forcedDeadLetter))
-                    continue
-                }
-                results.append(try apply(message, delivery: delivery, connection: connection, now: now, wrote: wrote))
-                if case .applied = results.last, let subject = message.subject { moved.append(subject) }
-            }
-            try retryParked(connection, afterMoving: moved, now: now, wrote: wrote)
-            return results
+        let dispositions = try await pool.transaction { [self] connection in
+            try applyBatch(items.map(\.incoming), forcedDeadLetter: forcedDeadLetter, connection: connection, now: now, wrote: wrote)
         }
         FaultInjection.point("kill-after-commit-before-ack")
         if wrote.isSet { await relayWake.notify() }
@@ -283,20 +262,12 @@ public final class MessageConsumerService: Service, Sendable {
         let started = ContinuousClock.now
         let wrote = Flag()
         let now = clock.now()
-        let dispositions: [Disposition] = try await pool.transaction { [self] connection in
-            var moved: [String] = []
-            let results: [Disposition] = try messages.map { m in
-                switch InboundMessage.parse(body: m.body, routingKey: m.routingKey, headers: m.headers) {
-                case .failure(let error):
-                    return .deadLettered(error.description)
-                case .success(let message):
-                    let disposition = try apply(message, delivery: nil, connection: connection, now: now, wrote: wrote)
-                    if case .applied = disposition, let subject = message.subject { moved.append(subject) }
-                    return disposition
-                }
-            }
-            try retryParked(connection, afterMoving: moved, now: now, wrote: wrote)
-            return results
+        let incoming = messages.map {
+            Incoming(delivery: nil, body: $0.body, routingKey: $0.routingKey,
+                     message: InboundMessage.parse(body: $0.body, routingKey: $0.routingKey, headers: $0.headers))
+        }
+        let dispositions = try await pool.transaction { [self] connection in
+            try applyBatch(incoming, forcedDeadLetter: nil, connection: connection, now: now, wrote: wrote)
         }
         metrics.handlerLatency.record(ContinuousClock.now - started)
         metrics.batchSize.record(Double(messages.count))
@@ -310,6 +281,45 @@ public final class MessageConsumerService: Service, Sendable {
             }
         }
         return outcome
+    }
+
+    /// A message to apply, from the broker (`delivery`) or handed over in-process (none).
+    struct Incoming {
+        var delivery: Delivery?
+        var body: [UInt8]
+        var routingKey: String
+        var message: Result<InboundMessage, HandlerError>
+    }
+
+    /// The one way messages are applied, with or without a broker: each in its own savepoint
+    /// (inbox claim and handler, or a dead letter, or a parked row), then the parked messages of
+    /// the cases the batch moved on.
+    private func applyBatch(_ items: [Incoming], forcedDeadLetter: String?, connection: PGConnection, now: Date,
+                            wrote: Flag) throws -> [Disposition] {
+        var results: [Disposition] = []
+        var moved: [String] = []
+        for item in items {
+            let message: InboundMessage
+            switch item.message {
+            case .failure(let error):
+                try deadLetter(connection, delivery: item.delivery, messageId: nil, reason: error.description, wrote: wrote,
+                               body: String(decoding: item.body, as: UTF8.self), routingKey: item.routingKey)
+                results.append(.deadLettered(error.description))
+                continue
+            case .success(let m):
+                message = m
+            }
+            if let forcedDeadLetter {
+                try deadLetter(connection, delivery: item.delivery, messageId: message.id, reason: forcedDeadLetter, wrote: wrote)
+                results.append(.deadLettered(forcedDeadLetter))
+                continue
+            }
+            let disposition = try apply(message, delivery: item.delivery, connection: connection, now: now, wrote: wrote)
+            if case .applied = disposition, let subject = message.subject { moved.append(subject) }
+            results.append(disposition)
+        }
+        try retryParked(connection, afterMoving: moved, now: now, wrote: wrote)
+        return results
     }
 
     /// Inbox claim + handler inside a savepoint, so a poison or early message undoes only itself.

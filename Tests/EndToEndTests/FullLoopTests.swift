@@ -55,16 +55,8 @@ final class FullLoopTests {
     }
 
     /// Waits for a message on the tap whose envelope subject is `caseId`.
-    func next<T: Decodable & Sendable & Encodable>(_ type: T.Type, on tap: AMQPConsumer, caseId: String, timeout: Duration = .seconds(30)) async throws -> T {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            guard let delivery = try await tap.next(timeoutMilliseconds: 500) else { continue }
-            try await tap.ack(delivery)
-            guard let envelope = try? MessageCoding.decoder().decode(Envelope<T>.self, from: Data(delivery.body)),
-                  envelope.subject?.lowercased() == caseId.lowercased() else { continue }
-            return envelope.data
-        }
-        throw TestSetupError("no \(T.self) for case \(caseId) within \(timeout)")
+    func next<T: Codable & Sendable>(_ type: T.Type, on tap: AMQPConsumer, caseId: String, timeout: Duration = .seconds(30)) async throws -> T {
+        try await tap.nextEnvelope(type, subject: caseId, timeout: timeout)
     }
 
     /// A point near LR0007 of the labelled set, jittered by up to ~20 m but inside grid

@@ -150,19 +150,9 @@ final class SidePathTests {
     }
 
     /// The next message on the department tap about `caseId` that `accept` takes.
-    func tapped<T: Decodable & Sendable & Encodable>(_ type: T.Type, caseId: String, routingKey: String? = nil,
-                                                     timeout: Duration = .seconds(30), _ accept: (T) -> Bool = { _ in true }) async throws -> T {
-        let tap = try #require(tap)
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            guard let delivery = try await tap.next(timeoutMilliseconds: 500) else { continue }
-            try await tap.ack(delivery)
-            if let routingKey, delivery.routingKey != routingKey { continue }
-            guard let envelope = try? MessageCoding.decoder().decode(Envelope<T>.self, from: Data(delivery.body)),
-                  envelope.subject?.lowercased() == caseId.lowercased(), accept(envelope.data) else { continue }
-            return envelope.data
-        }
-        throw TestSetupError("no \(T.self)\(routingKey.map { " on \($0)" } ?? "") for case \(caseId) within \(timeout)")
+    func tapped<T: Codable & Sendable>(_ type: T.Type, caseId: String, routingKey: String? = nil,
+                                       timeout: Duration = .seconds(30), _ accept: (T) -> Bool = { _ in true }) async throws -> T {
+        try await #require(tap).nextEnvelope(type, subject: caseId, routingKey: routingKey, timeout: timeout, where: accept)
     }
 
     /// A supervisor on patrol reports exposed garbage (event 0102) inside grid 150105002005003.

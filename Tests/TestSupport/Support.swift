@@ -214,3 +214,21 @@ extension Optional {
         return value
     }
 }
+
+extension AMQPConsumer {
+    /// Takes messages off a test's tap queue (acking each) until one about `subject` decodes as a
+    /// `T` envelope — from `routingKey` if given, and passing `accept` — or the timeout passes.
+    public func nextEnvelope<T: Codable & Sendable>(_ type: T.Type, subject: String, routingKey: String? = nil,
+                                                   timeout: Duration = .seconds(30), where accept: (T) -> Bool = { _ in true }) async throws -> T {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard let delivery = try await next(timeoutMilliseconds: 500) else { continue }
+            try await ack(delivery)
+            if let routingKey, delivery.routingKey != routingKey { continue }
+            guard let envelope = try? MessageCoding.decoder().decode(Envelope<T>.self, from: Data(delivery.body)),
+                  envelope.subject?.lowercased() == subject.lowercased(), accept(envelope.data) else { continue }
+            return envelope.data
+        }
+        throw TestSetupError("no \(T.self)\(routingKey.map { " on \($0)" } ?? "") about \(subject) within \(timeout)")
+    }
+}
