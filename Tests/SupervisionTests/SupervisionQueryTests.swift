@@ -214,3 +214,51 @@ struct SupervisionHelperTests {
         #expect(!GeoPoint2.contains(square, GeoPoint2(lon: 1.5, lat: 0.5)))
     }
 }
+
+/// A text search reads the newest cases first, then older ones from the n-gram index or in order
+/// (QueryRoutes `list`). On a test database every new case is among the newest 4,000, so these
+/// tests shrink the window to reach the other two paths and expect the same rows and pages.
+@Suite("Supervision text search beyond the newest cases (real database)", .serialized)
+struct SupervisionSearchPathTests {
+    let h = SupervisionHarness()
+
+    func search(window: String, indexLimit: String) async throws {
+        let service = try await h.start(["CITYGRID_SUPERVISION_SEARCH_WINDOW": window, "CITYGRID_SUPERVISION_SEARCH_INDEX_LIMIT": indexLimit])
+        defer { service.terminate() }
+        let marker = "gram\(UInt32.random(in: 0...UInt32.max))"
+        var ids: [UUID] = []
+        for i in 0..<3 {
+            let id = UUID()
+            ids.append(id)
+            try await h.publish(h.reported(id, description: "井盖 \(marker) \(i)", at: Date().addingTimeInterval(Double(i))), subject: id)
+            try await h.publish(h.located(id), subject: id)
+        }
+        for id in ids { try await h.waitCase(service, id, "filed") { $0.timeline.contains { $0.action == "file" } } }
+        // Newer cases without the marker push ours out of a one-case window.
+        for _ in 0..<2 {
+            let id = UUID()
+            try await h.publish(h.reported(id, description: "其他问题", at: Date().addingTimeInterval(10)), subject: id)
+            try await h.publish(h.located(id), subject: id)
+            try await h.waitCase(service, id, "filed") { $0.timeline.contains { $0.action == "file" } }
+        }
+        let token = h.token(.auditor)
+        let (s1, d1) = try await service.http("GET", "/api/v1/cases?q=\(marker)&limit=2", headers: ["Authorization": "Bearer \(token)"])
+        #expect(s1 == 200)
+        let first = try MessageCoding.decoder().decode(SupervisionQueryTests.Page.self, from: d1)
+        #expect(first.items.map(\.id) == [ids[2], ids[1]])
+        let cursor = try #require(first.nextCursor)
+        let (_, d2) = try await service.http("GET", "/api/v1/cases?q=\(marker)&limit=2&cursor=\(cursor)", headers: ["Authorization": "Bearer \(token)"])
+        let second = try MessageCoding.decoder().decode(SupervisionQueryTests.Page.self, from: d2)
+        #expect(second.items.map(\.id) == [ids[0]])
+        #expect(second.nextCursor == nil)
+        // A case number is found the same way.
+        let (_, d3) = try await service.http("GET", "/api/v1/cases?q=T\(ids[0].uuidString.prefix(8))", headers: ["Authorization": "Bearer \(token)"])
+        #expect(try MessageCoding.decoder().decode(SupervisionQueryTests.Page.self, from: d3).items.map(\.id) == [ids[0]])
+    }
+
+    @Test("older matches come from the n-gram index, newest first, with stable pages")
+    func throughTheIndex() async throws { try await search(window: "1", indexLimit: "2000") }
+
+    @Test("too many older candidates for the index: read on in time order, same rows")
+    func inOrder() async throws { try await search(window: "1", indexLimit: "1") }
+}

@@ -170,7 +170,7 @@ extension SupervisionAPI {
             // when the index finds few enough candidates there; otherwise (a moderately common text)
             // from reading on in order. One snapshot, so every query sees the same window; together
             // they give the same rows as the plain filtered query.
-            let window = "FROM supervision.cases WHERE \(filter.sql) \(order) LIMIT \(Self.searchWindow)"
+            let window = "FROM supervision.cases WHERE \(filter.sql) \(order) LIMIT \(searchTuning.window)"
             let first = "SELECT \(columns) FROM (SELECT * \(window)) w WHERE \(search.match) \(order) LIMIT \(limit + 1)"
             let older = "(reported_at, id) < (SELECT reported_at, id FROM (SELECT reported_at, id \(window)) w ORDER BY reported_at, id LIMIT 1)"
             let inOrder = "SELECT \(columns) FROM supervision.cases WHERE \(filter.sql) AND \(search.match) AND \(older) \(order) LIMIT"
@@ -182,11 +182,11 @@ extension SupervisionAPI {
                     SELECT * FROM supervision.cases
                     WHERE \(filter.sql) AND \(search.match) AND \(older)
                       AND supervision.case_search_grams(number, description, address) @> supervision.query_grams(\(indexed.bind(search.text)))
-                    LIMIT \(Self.searchIndexLimit)) c
+                    LIMIT \(searchTuning.indexLimit)) c
                 \(order) LIMIT
                 """ : nil
             let indexedParameters = indexed.parameters
-            let indexLimit = Self.searchIndexLimit
+            let indexLimit = searchTuning.indexLimit
             rows = try await env.pool.transaction(isolation: .repeatableRead) { connection in
                 let found = try Self.pageRows(try connection.query(first, parameters))
                 guard found.count <= limit else { return found }
@@ -210,12 +210,6 @@ extension SupervisionAPI {
         try result.rows.map { row in (try CaseStore.decode(row), try row.string("cursor_at"), try row.uuid("id")) }
     }
 
-    /// How many of the newest filtered cases a text search scans in order before it turns to the
-    /// n-gram index.
-    static let searchWindow = 4000
-    /// Above this many older matches the index's unordered candidates cost more to sort than
-    /// reading on in time order.
-    static let searchIndexLimit = 2000
 
     static func encodeCursor(at: String, id: UUID) -> String {
         Data("\(at)|\(id.uuidString.lowercased())".utf8).base64EncodedString()

@@ -11,6 +11,7 @@ struct SupervisionAPI: Sendable {
     let engine: CaseEngine
     /// Dashboard counts may be this many seconds old (`CITYGRID_SUPERVISION_COUNTS_TTL_SECONDS`, default 5).
     let counts: CountsCache
+    let searchTuning: SearchTuning
 
     func register(_ router: Router<BasicRequestContext>) {
         SupervisionOpenAPI.add(to: router)
@@ -101,4 +102,14 @@ struct SupervisionAPI: Sendable {
         }
         return try Self.json(view)
     }
+}
+
+/// How a text search (`q`) over many cases is read; see `list` in QueryRoutes.swift.
+struct SearchTuning: Sendable {
+    /// How many of the newest filtered cases are scanned in order before the n-gram index is used
+    /// (`CITYGRID_SUPERVISION_SEARCH_WINDOW`).
+    var window = 4000
+    /// Above this many older matches the index's unordered candidates cost more to sort than reading
+    /// on in time order (`CITYGRID_SUPERVISION_SEARCH_INDEX_LIMIT`).
+    var indexLimit = 2000
 }

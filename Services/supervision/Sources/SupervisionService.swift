@@ -18,7 +18,10 @@ public enum SupervisionService {
             let watcher = DeadlineWatcher(env: env, engine: engine, interval: .milliseconds(Int(max(scanSeconds, 0.2) * 1000)),
                                           warningFraction: min(max(fraction, 0), 1))
             let countsTTL = variables["CITYGRID_SUPERVISION_COUNTS_TTL_SECONDS"].flatMap(Double.init) ?? 5
-            let api = SupervisionAPI(env: env, engine: engine, counts: CountsCache(ttl: max(countsTTL, 0)))
+            var search = SearchTuning()
+            if let window = variables["CITYGRID_SUPERVISION_SEARCH_WINDOW"].flatMap(Int.init), window > 0 { search.window = window }
+            if let limit = variables["CITYGRID_SUPERVISION_SEARCH_INDEX_LIMIT"].flatMap(Int.init), limit > 0 { search.indexLimit = limit }
+            let api = SupervisionAPI(env: env, engine: engine, counts: CountsCache(ttl: max(countsTTL, 0)), searchTuning: search)
             return ServiceParts(consumers: [SupervisionConsumers.definition(engine: engine)],
                                 routes: { router in api.register(router) },
                                 background: [watcher],
