@@ -9,8 +9,17 @@ public final class HealthState: Sendable {
     }
 
     private let checks = Mutex<[String: Check]>([:])
+    private let warnings = Mutex<[String: String]>([:])
 
     public init() {}
+
+    /// Raises (or, with `nil`, clears) a warning: something operators must act on that does not
+    /// make the service unready (a provisional calendar ahead).
+    public func setWarning(_ component: String, _ detail: String?) {
+        warnings.withLock { $0[component] = detail }
+    }
+
+    public var warningSnapshot: [String: String] { warnings.withLock { $0 } }
 
     public func set(_ component: String, ok: Bool, detail: String = "") {
         checks.withLock { $0[component] = Check(ok: ok, detail: detail) }

@@ -22,7 +22,14 @@ enum HealthRoutes {
                 checks[name] = ["ok": check.ok, "detail": check.detail]
                 if !check.ok { ready = false }
             }
-            var response = json(["status": ready ? "ready" : "not_ready", "service": service, "checks": checks])
+            // Warnings never make a service unready; they ride along for operators and monitoring.
+            let warnings = health.warningSnapshot
+            for (name, detail) in warnings {
+                checks[name, default: ["ok": true]]["warning"] = detail
+            }
+            var body: [String: Any] = ["status": ready ? "ready" : "not_ready", "service": service, "checks": checks]
+            if !warnings.isEmpty { body["warnings"] = warnings.keys.sorted().map { "\($0): \(warnings[$0]!)" } }
+            var response = json(body)
             response.status = ready ? .ok : .serviceUnavailable
             return response
         }

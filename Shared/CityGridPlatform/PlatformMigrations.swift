@@ -59,5 +59,23 @@ public enum PlatformMigrations {
                 created_at  timestamptz NOT NULL DEFAULT now()
             );
             """),
+        Migration(2, "reference-data changes loaded into the running city", """
+            -- Each version of a reference-data item an operator imported (citygrid calendar
+            -- import), kept so that every instance, and the service after a restart, applies the
+            -- same changes in the same order. The same version twice is one row.
+            CREATE TABLE reference_changes (
+                seq          bigserial PRIMARY KEY,
+                table_name   text NOT NULL,
+                item_key     text NOT NULL,
+                version      text NOT NULL,
+                content      text NOT NULL,
+                source       text,
+                change_id    uuid NOT NULL,
+                changed_by   text NOT NULL,
+                changed_at   timestamptz NOT NULL,
+                received_at  timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (table_name, item_key, version)
+            );
+            """),
     ]
 }

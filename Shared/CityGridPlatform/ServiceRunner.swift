@@ -80,9 +80,14 @@ public struct ServiceParts: Sendable {
     /// Queues the service provides for readers outside CityGrid (e.g. the supervisors' handheld
     /// gateway). Declared at start-up so events meant for them are kept, not returned as unroutable.
     public var feeds: [QueueSpec]
+    /// The reference data the service counts deadlines with, if any. The platform then keeps its
+    /// calendar current with imported changes (``ReferenceChanges``) and watches the calendar
+    /// ahead (``CalendarWatch``).
+    public var reference: ReferenceData?
 
     public init(consumers: [ConsumerDefinition] = [], routes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in },
-                background: [any Service] = [], feeds: [QueueSpec] = []) {
+                background: [any Service] = [], feeds: [QueueSpec] = [], reference: ReferenceData? = nil) {
+        self.reference = reference
         self.consumers = consumers
         self.routes = routes
         self.background = background
@@ -214,9 +219,21 @@ public enum ServiceMain {
                            logger: logger, fatal: brokerFatal) { try await publisher.connect() }
         let environment = ServiceEnvironment(configuration: configuration, pool: pool, metrics: metrics, health: health, logger: logger,
                                              clock: clock, relayWake: wake, schema: descriptor.schema, messagingName: descriptor.messagingName)
-        let parts = try await descriptor.build(environment)
-        if !parts.feeds.isEmpty {
-            try await publisher.withConnection { try $0.declare(Topology(queues: parts.feeds)) }
+        var parts = try await descriptor.build(environment)
+        if let reference = parts.reference {
+            // Changes imported while the service was down apply before it takes any work.
+            let base = reference.calendar
+            try await ReferenceChanges.apply(pool: pool, reference: reference, base: base, logger: logger)
+            let stored = WakeSignal()
+            parts.consumers.append(ReferenceChanges.consumer(reference: reference, messagingName: descriptor.messagingName, stored: stored))
+            parts.background.append(ReferenceChangeWatcher(pool: pool, reference: reference, base: base, logger: logger, wake: stored))
+            let watch = CalendarWatch(reference: reference, clock: clock, health: health, metrics: metrics, logger: logger, service: descriptor.name)
+            watch.check()
+            parts.background.append(watch)
+        }
+        let feeds = parts.feeds
+        if !feeds.isEmpty {
+            try await publisher.withConnection { try $0.declare(Topology(queues: feeds)) }
         }
         let consumers = parts.consumers.map {
             MessageConsumerService(definition: $0, endpoint: endpoint, pool: pool, schema: descriptor.schema, source: descriptor.messagingName,

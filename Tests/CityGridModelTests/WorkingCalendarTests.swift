@@ -8,12 +8,12 @@ private let calendar2026: WorkingCalendar = {
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Shared/reference-data/calendar/2026.csv")
     let text = (try? String(contentsOf: url, encoding: .utf8)) ?? ""
-    let (table, errors) = CSVTable.parse(text, file: "calendar/2026.csv")
-    precondition(errors.isEmpty && !table.records.isEmpty, "cannot read \(url.path)")
-    let entries = table.records.map { record in
-        CalendarEntry(date: CivilDate(iso: record.fields[0])!, type: CalendarEntry.DayType(rawValue: record.fields[1])!, name: record.fields[2])
+    let zone = TimeZone(identifier: "Asia/Shanghai")!
+    guard case .success(let year) = OfficialYearFile.parse(text, file: "calendar/2026.csv", expectedYear: 2026, timeZone: zone) else {
+        preconditionFailure("cannot read \(url.path)")
     }
-    return WorkingCalendar(timeZone: TimeZone(identifier: "Asia/Shanghai")!, entries: entries, coveredYears: [2026])
+    // Only 2026: the tests below also check what happens at the edge of coverage.
+    return WorkingCalendar(timeZone: zone, schedule: .standardOnly, years: [year])
 }()
 
 /// "2026-09-18 17:00" in Beijing time (UTC+8).

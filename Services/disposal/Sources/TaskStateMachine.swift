@@ -102,6 +102,10 @@ public enum TaskStateMachine {
             if status.state.isFinal { return .recordOnly }
             next.state = .returned
             next.pendingRequest = nil
+        case .deadlineChanged:
+            // A replaced calendar moved the deadline: the task follows while it is still open.
+            if status.state.isFinal { return .recordOnly }
+            if let deadline { next.deadline = deadline }
         case .warning, .overdue, .urged:
             return .recordOnly
         }

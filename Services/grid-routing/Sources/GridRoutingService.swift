@@ -43,6 +43,6 @@ public enum GridRoutingService {
         return ServiceParts(consumers: [reports, filings], routes: { router in
             GridRoutingOpenAPI.add(to: router)
             ManualDispatchRoutes(env: env, core: core).add(to: router)
-        })
+        }, reference: reference)
     }
 }

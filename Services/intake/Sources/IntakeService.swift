@@ -31,7 +31,8 @@ public enum IntakeService {
                 IntakeOpenAPI.add(to: router)
                 NativeRoutes.add(to: router, intake: intake)
                 Open311Routes.add(to: router, intake: intake)
-            })
+            },
+            reference: reference)
     }
 }
 

@@ -112,6 +112,13 @@ public struct ReportValidator: Sendable {
         if let text = s.reportedAt {
             if let date = RFC3339.parse(text) {
                 if date.timeIntervalSince(now) > futureTolerance { problem("reportedAt", "is in the future") }
+                // Every deadline of the case is counted from here: a start the working calendar
+                // does not cover would leave the case without deadlines.
+                let calendar = reference.calendar
+                if (try? calendar.isWorkingDay(calendar.civilDate(of: date))) == nil {
+                    let first = calendar.coveredYears.min().map(String.init) ?? "none"
+                    problem("reportedAt", "lies in a year the city's working calendar does not cover (first covered year: \(first))")
+                }
                 reportedAt = date
             } else {
                 problem("reportedAt", "must be an RFC 3339 date-time with a time zone")

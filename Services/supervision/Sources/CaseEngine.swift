@@ -24,10 +24,49 @@ public struct CaseEngine: Sendable {
 
     // MARK: Deadlines and conditions
 
-    /// The deadline of a centre stage started at `start` (stage-limits.csv on the working calendar).
-    public func deadline(_ stage: TimedStage, from start: Date) -> Date? {
+    /// The deadline of a centre stage started at `start` (stage-limits.csv on the working calendar);
+    /// `nil` only when the city set no limit for the stage.
+    /// - Throws: ``APIError`` (409 `calendar_not_covered`) when `start` lies outside the years
+    ///   the calendar covers (intake refuses such reports, so this does not happen in practice).
+    public func deadline(_ stage: TimedStage, from start: Date) throws -> Date? {
         guard let limit = refs.stageLimit(stage)?.limit else { return nil }
-        return try? refs.calendar.deadline(from: start, limit: limit)
+        return try counted { try refs.calendar.deadline(from: start, limit: limit) }
+    }
+
+    /// Counts a deadline, turning a calendar gap into a specific error rather than a missing deadline.
+    func counted<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as WorkingCalendarError {
+            throw APIError(status: .conflict, code: "calendar_not_covered", message: "cannot count the deadline: \(error)")
+        }
+    }
+
+    /// The limit a clock of `stage` counts: the stage's, or for handling the case's condition's.
+    public func limit(of stage: StageClock.Stage, _ stored: StoredCase) -> TimeLimit? {
+        if stage == .handle { return handlingLimit(stored) }
+        return TimedStage(rawValue: stage.rawValue).flatMap { refs.stageLimit($0)?.limit }
+    }
+
+    /// Records on a clock the transition started what its deadline was counted on, and the limit,
+    /// so that a later calendar can count it again. The workflow takes deadlines as plain dates;
+    /// this is the one place that ties them to the calendar.
+    func stamp(_ transition: inout Transition, _ stored: StoredCase) {
+        guard transition.entry.startedClock != nil, var clock = transition.record.clock, let deadline = clock.deadline,
+              clock.basis == nil else { return }
+        let limit = limit(of: clock.stage, stored)
+        clock.limit = limit
+        if limit?.isUrgent == true {
+            clock.basis = .naturalTime
+        } else {
+            clock.basis = refs.calendar.basis(from: clock.startedAt, to: deadline)
+            // A deadline that is not this limit counted from the clock's start was set some other
+            // way (an override over the API); leave it alone when the calendar changes.
+            if let limit, (try? refs.calendar.deadline(from: clock.startedAt, limit: limit)) != deadline { clock.limit = nil }
+        }
+        transition.record.clock = clock
+        transition.entry.startedClock = clock
+        if clock.stage == .handle { transition.record.handlingDeadlineBasis = clock.basis }
     }
 
     /// The filing condition to use: the one given, the reporter's, or the class's first one.
@@ -50,23 +89,13 @@ public struct CaseEngine: Sendable {
         return condition.limit(for: areaClass(stored))
     }
 
-    /// A fresh handling deadline for a staff command, or a 409 that says which is missing: the
-    /// condition's limit, or the working calendar of the year the deadline falls in.
+    /// A fresh handling deadline for a staff command (rework, resume), or a 409 that says which is
+    /// missing: the condition's limit, or calendar coverage of the start.
     public func requireHandlingDeadline(_ stored: StoredCase, from start: Date) throws -> Date {
         guard let limit = handlingLimit(stored) else {
             throw APIError(status: .conflict, code: "no_handling_limit", message: "the case has no filing condition with a handling limit")
         }
-        do {
-            return try refs.calendar.deadline(from: start, limit: limit)
-        } catch let error as WorkingCalendarError {
-            throw APIError(status: .conflict, code: "calendar_not_loaded", message: "cannot count the handling limit: \(error)")
-        }
-    }
-
-    /// A fresh handling deadline (rework, resume) from `start`.
-    public func handlingDeadline(_ stored: StoredCase, from start: Date) -> Date? {
-        guard let limit = handlingLimit(stored) else { return nil }
-        return try? refs.calendar.deadline(from: start, limit: limit)
+        return try counted { try refs.calendar.deadline(from: start, limit: limit) }
     }
 
     // MARK: Applying
@@ -77,6 +106,7 @@ public struct CaseEngine: Sendable {
                       connection: PGConnection, outbox: OutboxWriter) throws -> CaseWorkflow.Outcome {
         let outcome = CaseWorkflow.apply(command, to: stored.record, actor: actor, at: at)
         guard case .applied(var transition) = outcome else { return outcome }
+        stamp(&transition, stored)
         let previous = stored.record
         if transition.entry.action == .checkFailed {
             // 返工 is a new task for the same department: it gets its own dispatch id.
@@ -106,12 +136,13 @@ public struct CaseEngine: Sendable {
         }
         let at = reported.reportedAt
         let report = CaseReport(id: reported.caseId, caseNumber: reported.caseNumber, requiresVerification: reported.requiresVerification,
-                                gridCode: nil, deadline: deadline(evidence == nil ? .accept : .review, from: at), selfHandled: evidence)
-        let transition: Transition
+                                gridCode: nil, deadline: try deadline(evidence == nil ? .accept : .review, from: at), selfHandled: evidence)
+        var transition: Transition
         switch CaseWorkflow.report(report, actor: actor, at: at) {
         case .success(let t): transition = t
         case .failure(let error): throw HandlerError.invalid(error.description)
         }
+        stamp(&transition, StoredCase(facts: facts, record: transition.record, duplicateCount: 0))
         var stored = StoredCase(facts: facts, record: transition.record, duplicateCount: 0)
         try CaseStore.insert(stored, entry: transition.entry, on: connection)
         try publish(transition.entry, previous: transition.record, stored: stored, outbox: outbox)
@@ -127,7 +158,7 @@ public struct CaseEngine: Sendable {
     public func file(_ stored: inout StoredCase, actor: CaseActor = Actors.autoFiling, conditionId: String? = nil, at: Date,
                      connection: PGConnection, outbox: OutboxWriter) throws -> CaseWorkflow.Outcome? {
         guard let condition = filingCondition(stored.facts, preferred: conditionId) else { return nil }
-        return try apply(.file(conditionId: condition.id, deadline: deadline(.dispatch, from: at)), to: &stored, actor: actor, at: at,
+        return try apply(.file(conditionId: condition.id, deadline: try deadline(.dispatch, from: at)), to: &stored, actor: actor, at: at,
                          connection: connection, outbox: outbox)
     }
 

@@ -31,7 +31,7 @@ extension SupervisionAPI {
                                                  actor: token.actor, at: now, connection: connection, outbox: outbox))
                     return
                 }
-                let outcome = try engine.apply(.verificationConfirmed(deadline: engine.deadline(.file, from: now)), to: &stored,
+                let outcome = try engine.apply(.verificationConfirmed(deadline: try engine.deadline(.file, from: now)), to: &stored,
                                                actor: token.actor, at: now, connection: connection, outbox: outbox)
                 try Self.settle(outcome)
                 guard case .applied = outcome else { return }
@@ -48,7 +48,7 @@ extension SupervisionAPI {
                 guard engine.refs.filingCondition(stored.facts.kind, id: body.conditionId) != nil else {
                     throw APIError.validation([.init(field: "conditionId", problem: "unknown filing condition for \(stored.facts.kind.rawValue)")])
                 }
-                try Self.settle(engine.apply(.file(conditionId: body.conditionId, deadline: engine.deadline(.dispatch, from: now)),
+                try Self.settle(engine.apply(.file(conditionId: body.conditionId, deadline: try engine.deadline(.dispatch, from: now)),
                                              to: &stored, actor: token.actor, at: now, connection: connection, outbox: outbox))
             }
         }
@@ -56,8 +56,8 @@ extension SupervisionAPI {
         // Acceptors work the cases automation could not place (unlocatable reports).
         simple(router, "accept", EmptyBody.self) { _, stored, now in
             stored.record.requiresVerification
-                ? .requestVerification(deadline: engine.deadline(.verify, from: now))
-                : .accept(deadline: engine.deadline(.file, from: now))
+                ? .requestVerification(deadline: try engine.deadline(.verify, from: now))
+                : .accept(deadline: try engine.deadline(.file, from: now))
         }
         simple(router, "reject", ReasonBody.self) { body, _, _ in .rejectAtAccept(reason: body.reason) }
         simple(router, "handle-at-intake", ResultBody.self) { body, _, _ in .handleAtIntake(result: body.result) }
@@ -68,7 +68,7 @@ extension SupervisionAPI {
         simple(router, "approve-self-handled", EmptyBody.self) { _, _, _ in .approveSelfHandled }
         simple(router, "reject-self-handled", ReasonBody.self) { body, _, _ in .rejectSelfHandled(reason: body.reason) }
         simple(router, "return-decision", DecisionBody.self) { body, _, now in
-            body.approve ? .approveReturn(deadline: engine.deadline(.dispatch, from: now)) : .refuseReturn(reason: body.reason ?? "")
+            body.approve ? .approveReturn(deadline: try engine.deadline(.dispatch, from: now)) : .refuseReturn(reason: body.reason ?? "")
         }
         simple(router, "suspension-decision", DecisionBody.self) { body, _, _ in
             body.approve ? .approveSuspension : .refuseSuspension(reason: body.reason ?? "")
@@ -84,7 +84,7 @@ extension SupervisionAPI {
             return .resume(deadline: try engine.requireHandlingDeadline(stored, from: now))
         }
         simple(router, "check", CheckBody.self) { body, stored, now in
-            if body.passed { return .checkPassed(deadline: engine.deadline(.close, from: now)) }
+            if body.passed { return .checkPassed(deadline: try engine.deadline(.close, from: now)) }
             return .checkFailed(reason: body.note ?? "核查未通过", deadline: try engine.requireHandlingDeadline(stored, from: now))
         }
     }

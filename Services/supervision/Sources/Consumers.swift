@@ -99,11 +99,11 @@ enum SupervisionConsumers {
         }
         let now = context.now
         if stored.record.requiresVerification {
-            try settle(engine.apply(.requestVerification(deadline: engine.deadline(.verify, from: now)), to: &stored,
+            try settle(engine.apply(.requestVerification(deadline: try engine.deadline(.verify, from: now)), to: &stored,
                                     actor: CaseEngine.Actors.autoAccept, at: now, connection: context.connection,
                                     outbox: context.outbox), context)
         } else {
-            try settle(engine.apply(.accept(deadline: engine.deadline(.file, from: now)), to: &stored,
+            try settle(engine.apply(.accept(deadline: try engine.deadline(.file, from: now)), to: &stored,
                                     actor: CaseEngine.Actors.autoAccept, at: now, connection: context.connection,
                                     outbox: context.outbox), context)
             if let outcome = try engine.file(&stored, at: now, connection: context.connection, outbox: context.outbox) {
@@ -122,7 +122,7 @@ enum SupervisionConsumers {
         switch update.action {
         case .accepted: command = .acceptTask
         case .progressNoted: command = .progressNote(note: update.note ?? update.result ?? "")
-        case .completed: command = .complete(result: update.result ?? update.note ?? "", deadline: engine.deadline(.sendCheck, from: update.at))
+        case .completed: command = .complete(result: update.result ?? update.note ?? "", deadline: try engine.deadline(.sendCheck, from: update.at))
         case .returnRequested: command = .requestReturn(reason: update.reason ?? "")
         case .extensionRequested:
             guard let until = update.requestedDeadline else { throw HandlerError.invalid("extension request without requestedDeadline") }
@@ -133,7 +133,7 @@ enum SupervisionConsumers {
                                               outbox: context.outbox), context)
         if applied != nil, update.action == .completed {
             // The acceptor's 发核查 is automatic: the check task goes out with the completion.
-            try settle(engine.apply(.requestCheck(deadline: engine.deadline(.check, from: update.at)), to: &stored,
+            try settle(engine.apply(.requestCheck(deadline: try engine.deadline(.check, from: update.at)), to: &stored,
                                     actor: CaseEngine.Actors.autoCheck, at: update.at, connection: context.connection,
                                     outbox: context.outbox), context)
         }

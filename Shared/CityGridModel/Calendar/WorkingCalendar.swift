@@ -71,102 +71,212 @@ public struct CalendarEntry: Hashable, Sendable, Codable {
 
 /// Errors of calendar computations.
 public enum WorkingCalendarError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// The computation needs a year for which no holiday calendar was loaded. The city must add
-    /// `calendar/<year>.csv` (the State Council publishes the next year's holidays around November).
+    /// The computation needs a year the calendar does not cover: a year before the 2024 rules
+    /// (``StatutoryHolidays/firstYear``) without an official file, or one past the calendar's
+    /// horizon. Years from 2025 on are always covered, provisionally if no notice is loaded.
     case calendarYearMissing(Int)
 
     public var description: String {
         switch self {
-        case .calendarYearMissing(let year): "no working calendar for year \(year): add calendar/\(year).csv"
+        case .calendarYearMissing(let year):
+            "no working calendar for year \(year): years before \(StatutoryHolidays.firstYear) need calendar/\(year).csv with the State Council's notice"
         }
     }
 }
 
-/// The working-time calendar of a city: work periods, weekends, statutory holidays and make-up
-/// working days, in the city's time zone.
+/// The working-time calendar of a city: work periods (by season), weekends, holidays and make-up
+/// working days, in the city's time zone, for every year from the first official one (or 2025)
+/// to ``horizonYear``.
 ///
+/// * Each year is *official* (the State Council's notice was loaded) or *provisional* (statutory
+///   days only, see ``StatutoryHolidays``). Every deadline carries a ``DeadlineBasis`` naming the
+///   standing and version of each year its count went through.
 /// * Working time advances only inside the work periods of working days. A working day is a
 ///   weekday that is not a holiday, or a weekend day listed as a make-up working day.
 /// * A start outside the work periods (night, lunch break, weekend, holiday) starts counting at
 ///   the beginning of the next period.
-/// * One working day counts as ``workingDayHours`` (8) working hours.
+/// * One working day counts as ``workingDayHours`` (8) working hours, whatever the season.
 /// * Natural-hour (urgent) limits are plain clock arithmetic.
 ///
-/// Computations are O(1) per call: the calendar keeps, per covered day, the number of working
-/// days before it, and the list of working days, so that a deadline is two array lookups.
-/// Only years whose calendar was loaded are covered; anything else throws
-/// ``WorkingCalendarError/calendarYearMissing(_:)`` instead of guessing.
+/// The calendar keeps, per day, the working seconds before it, so a deadline is one binary search
+/// over about 27,000 days.
 public struct WorkingCalendar: Sendable {
+    /// The last year any calendar covers. Deadlines run days or weeks ahead; a horizon decades
+    /// away keeps every one of them computable without guessing about the far future.
+    public static let horizonYear = 2099
+
     /// The city's zone (Asia/Shanghai by default).
     public let timeZone: TimeZone
-    /// Daily work periods, sorted and non-overlapping.
-    public let workPeriods: [WorkPeriod]
+    /// Daily work periods by season.
+    public let schedule: WorkSchedule
     /// Working hours per working day, used for `working_days` limits (8).
     public let workingDayHours: Double
-    /// Years whose holiday calendar is loaded.
-    public let coveredYears: Set<Int>
-    /// The holiday and make-up working-day entries, by date.
+    /// Every covered year with its standing and special days.
+    public let years: [Int: CalendarYear]
+    /// The holiday and make-up working-day entries of every covered year, by date.
     public let entries: [CivilDate: CalendarEntry]
+    /// Version of each covered year (``CalendarYear/version(schedule:)``).
+    public let versions: [Int: String]
 
     private let firstDay: Int                // day number of Jan 1 of the first covered year
     private let isWorking: [Bool]            // per day from firstDay
-    private let workingBefore: [Int32]       // working days before day index k (count + 1 entries)
-    private let workingDayIndices: [Int32]   // day index of the n-th working day
-    private let noonOffsets: [Int32]         // UTC offset (s) of each day at local noon
+    private let isCovered: [Bool]            // per day from firstDay: its year is covered
+    private let periodSet: [UInt8]           // per day: index into periodStarts/periodLengths
+    private let workedBefore: [Double]       // working seconds before day index k (count + 1 entries)
+    private let periodStarts: [[Double]]
+    private let periodLengths: [[Double]]
+    private let noonOffsets: [Int32]         // UTC offset (s) of each day at local noon; empty when fixed
     private let fixedOffset: Int?            // set when the offset never changes (no DST)
-    private let periodStarts: [Double]
-    private let periodLengths: [Double]
-    private let secondsPerDay: Double        // working seconds in one working day's periods
 
-    /// Creates a calendar.
+    /// The standard daily work periods (for seasonal hours see ``schedule``).
+    public var workPeriods: [WorkPeriod] { schedule.standard }
+    /// Years this calendar covers.
+    public var coveredYears: Set<Int> { Set(years.keys) }
+
+    /// A city's calendar: the official years given, every other year from 2025 to ``horizonYear``
+    /// provisional.
+    public static func city(timeZone: TimeZone, schedule: WorkSchedule = .standardOnly, official: [CalendarYear],
+                            workingDayHours: Double = 8) -> WorkingCalendar {
+        var byYear: [Int: CalendarYear] = [:]
+        for year in StatutoryHolidays.firstYear...horizonYear {
+            if let provisional = CalendarYear.provisional(year, timeZone: timeZone) { byYear[year] = provisional }
+        }
+        for year in official { byYear[year.year] = year }
+        return WorkingCalendar(timeZone: timeZone, schedule: schedule, years: Array(byYear.values), workingDayHours: workingDayHours)
+    }
+
+    /// The same calendar with `year` replaced (an imported notice).
+    public func replacing(_ year: CalendarYear) -> WorkingCalendar {
+        var byYear = years
+        byYear[year.year] = year
+        return WorkingCalendar(timeZone: timeZone, schedule: schedule, years: Array(byYear.values), workingDayHours: workingDayHours)
+    }
+
+    /// A calendar of exactly the given years, official as given (tests and tools). Years not
+    /// listed are not covered.
     /// - Parameters:
-    ///   - timeZone: the city's zone.
-    ///   - workPeriods: daily work periods; sorted and non-overlapping (the loader validates this).
     ///   - entries: holidays and make-up working days of the covered years.
-    ///   - coveredYears: the years for which a holiday calendar exists; defaults to the years of
-    ///     `entries`. A year without any special day must still be listed to be covered.
-    ///   - workingDayHours: working hours per working day (8).
+    ///   - coveredYears: the covered years; defaults to the years of `entries`.
     public init(timeZone: TimeZone, workPeriods: [WorkPeriod] = WorkPeriod.defaultPeriods, entries: [CalendarEntry],
                 coveredYears: Set<Int>? = nil, workingDayHours: Double = 8) {
-        self.timeZone = timeZone
-        self.workPeriods = workPeriods.sorted { $0.start < $1.start }
-        self.workingDayHours = workingDayHours
-        let years = coveredYears ?? Set(entries.map(\.date.year))
-        self.coveredYears = years
-        var byDate: [CivilDate: CalendarEntry] = [:]
-        for entry in entries { byDate[entry.date] = entry }
-        self.entries = byDate
-        periodStarts = self.workPeriods.map { Double($0.start) }
-        periodLengths = self.workPeriods.map { Double($0.duration) }
-        secondsPerDay = periodLengths.reduce(0, +)
+        let covered = coveredYears ?? Set(entries.map(\.date.year))
+        let years = covered.map { year in
+            CalendarYear(year: year, standing: .official, notice: nil, entries: entries.filter { $0.date.year == year })
+        }
+        self.init(timeZone: timeZone, schedule: WorkSchedule(standard: workPeriods), years: years, workingDayHours: workingDayHours)
+    }
 
-        let minYear = years.min() ?? 1970, maxYear = years.max() ?? 1969
-        firstDay = CivilDate(year: minYear, month: 1, day: 1)!.dayNumber
-        let dayCount = years.isEmpty ? 0 : CivilDate(year: maxYear + 1, month: 1, day: 1)!.dayNumber - firstDay
+    /// A calendar of exactly `years`, counted on `schedule`.
+    public init(timeZone: TimeZone, schedule: WorkSchedule, years: [CalendarYear], workingDayHours: Double = 8) {
+        self.timeZone = timeZone
+        self.schedule = schedule
+        self.workingDayHours = workingDayHours
+        var byYear: [Int: CalendarYear] = [:]
+        var versions: [Int: String] = [:]
+        var byDate: [CivilDate: CalendarEntry] = [:]
+        for year in years {
+            byYear[year.year] = year
+            versions[year.year] = year.version(schedule: schedule)
+            for entry in year.entries { byDate[entry.date] = entry }
+        }
+        self.years = byYear
+        self.versions = versions
+        self.entries = byDate
+
+        let minYear = byYear.keys.min() ?? 1970, maxYear = byYear.keys.max() ?? 1969
+        let first = CivilDate(year: minYear, month: 1, day: 1)!.dayNumber
+        firstDay = first
+        let dayCount = byYear.isEmpty ? 0 : CivilDate(year: maxYear + 1, month: 1, day: 1)!.dayNumber - first
+
+        // Distinct period sets (usually one or two), so each day stores a small index.
+        var setIndex: [[WorkPeriod]: UInt8] = [:]
+        var starts: [[Double]] = [], lengths: [[Double]] = []
+        func index(of periods: [WorkPeriod]) -> UInt8 {
+            if let i = setIndex[periods] { return i }
+            let i = UInt8(starts.count)
+            setIndex[periods] = i
+            starts.append(periods.map { Double($0.start) })
+            lengths.append(periods.map { Double($0.duration) })
+            return i
+        }
         var working = [Bool](repeating: false, count: dayCount)
-        var before = [Int32](repeating: 0, count: dayCount + 1)
-        var indices: [Int32] = []
-        var offsets = [Int32](repeating: 0, count: dayCount)
+        var covered = [Bool](repeating: false, count: dayCount)
+        var sets = [UInt8](repeating: 0, count: dayCount)
+        var before = [Double](repeating: 0, count: dayCount + 1)
         for k in 0..<dayCount {
-            let date = CivilDate(dayNumber: firstDay + k)
-            if years.contains(date.year) {
+            let date = CivilDate(dayNumber: first + k)
+            if byYear[date.year] != nil {
+                covered[k] = true
                 switch byDate[date]?.type {
                 case .holiday: working[k] = false
                 case .workday: working[k] = true
                 case nil: working[k] = !date.isWeekend
                 }
             }
-            if working[k] { indices.append(Int32(k)) }
-            before[k + 1] = before[k] + (working[k] ? 1 : 0)
-            let noonUTC = Double(firstDay + k) * 86_400 + 43_200
-            let guess = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: noonUTC))
-            offsets[k] = Int32(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: noonUTC - Double(guess))))
+            sets[k] = index(of: schedule.periods(on: date))
+            before[k + 1] = before[k] + (working[k] ? lengths[Int(sets[k])].reduce(0, +) : 0)
         }
         isWorking = working
-        workingBefore = before
-        workingDayIndices = indices
-        noonOffsets = offsets
-        fixedOffset = !offsets.isEmpty && offsets.allSatisfy({ $0 == offsets[0] }) ? Int(offsets[0]) : nil
+        isCovered = covered
+        periodSet = sets
+        workedBefore = before
+        periodStarts = starts
+        periodLengths = lengths
+
+        // Most zones a city uses (Asia/Shanghai) have had no transition for decades: one offset.
+        let rangeStart = Date(timeIntervalSince1970: Double(first) * 86_400)
+        let rangeEnd = Date(timeIntervalSince1970: Double(first + dayCount) * 86_400)
+        if let transition = timeZone.nextDaylightSavingTimeTransition(after: rangeStart), transition < rangeEnd {
+            var offsets = [Int32](repeating: 0, count: dayCount)
+            for k in 0..<dayCount {
+                let noonUTC = Double(first + k) * 86_400 + 43_200
+                let guess = timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: noonUTC))
+                offsets[k] = Int32(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: noonUTC - Double(guess))))
+            }
+            noonOffsets = offsets
+            fixedOffset = nil
+        } else {
+            noonOffsets = []
+            fixedOffset = timeZone.secondsFromGMT(for: rangeStart)
+        }
+    }
+
+    // MARK: Years
+
+    /// The standing of `year`, or `nil` when it is not covered.
+    public func standing(of year: Int) -> CalendarStanding? { years[year]?.standing }
+
+    /// The basis entry of one covered year.
+    public func yearBasis(_ year: Int) -> DeadlineBasis.Year? {
+        guard let info = years[year], let version = versions[year] else { return nil }
+        return DeadlineBasis.Year(year: year, standing: info.standing, version: version, notice: info.notice)
+    }
+
+    /// The basis of a working-time count from `start` to `end`: every year in between.
+    public func basis(from start: Date, to end: Date) -> DeadlineBasis {
+        let first = civilDate(of: min(start, end)).year, last = civilDate(of: max(start, end)).year
+        return DeadlineBasis(kind: .workingCalendar, years: (first...last).compactMap(yearBasis))
+    }
+
+    /// `true` when `basis` was counted on exactly this calendar's versions of its years (always
+    /// for natural time and decisions).
+    public func isCurrent(_ basis: DeadlineBasis) -> Bool {
+        guard basis.kind == .workingCalendar else { return true }
+        return basis.years.allSatisfy { versions[$0.year] == $0.version }
+    }
+
+    /// The first provisional day on or after `date`, if any within the horizon.
+    public func firstProvisionalDay(onOrAfter date: CivilDate) -> CivilDate? {
+        if years[date.year]?.standing == .provisional { return date }
+        let later = years.values.filter { $0.year > date.year && $0.standing == .provisional }.map(\.year).min()
+        return later.flatMap { CivilDate(year: $0, month: 1, day: 1) }
+    }
+
+    /// How many of the `window` days starting on `date` lie in provisional years.
+    public func provisionalDays(from date: CivilDate, window: Int) -> Int {
+        (0..<max(window, 0)).reduce(0) { count, offset in
+            count + (years[date.adding(days: offset).year]?.standing == .provisional ? 1 : 0)
+        }
     }
 
     // MARK: Days
@@ -174,7 +284,7 @@ public struct WorkingCalendar: Sendable {
     /// `true` if `date` is a working day (weekday not on holiday, or a make-up working day).
     /// - Throws: ``WorkingCalendarError/calendarYearMissing(_:)`` if the year is not covered.
     public func isWorkingDay(_ date: CivilDate) throws -> Bool {
-        guard coveredYears.contains(date.year) else { throw WorkingCalendarError.calendarYearMissing(date.year) }
+        guard years[date.year] != nil else { throw WorkingCalendarError.calendarYearMissing(date.year) }
         return isWorking[date.dayNumber - firstDay]
     }
 
@@ -185,12 +295,15 @@ public struct WorkingCalendar: Sendable {
 
     /// The working days of one month, in order.
     public func workingDays(year: Int, month: Int) throws -> [CivilDate] {
-        guard coveredYears.contains(year) else { throw WorkingCalendarError.calendarYearMissing(year) }
+        guard years[year] != nil else { throw WorkingCalendarError.calendarYearMissing(year) }
         let first = CivilDate(year: year, month: month, day: 1)!.dayNumber
         return (0..<CivilDate.daysInMonth(year: year, month: month))
             .filter { isWorking[first + $0 - firstDay] }
             .map { CivilDate(dayNumber: first + $0) }
     }
+
+    /// The work periods of `date` (by season).
+    public func workPeriods(on date: CivilDate) -> [WorkPeriod] { schedule.periods(on: date) }
 
     /// The local calendar date of `instant` in the city's zone.
     public func civilDate(of instant: Date) -> CivilDate {
@@ -202,7 +315,8 @@ public struct WorkingCalendar: Sendable {
     public func isWorkingTime(_ instant: Date) throws -> Bool {
         let (k, secondOfDay) = try locate(instant)
         guard isWorking[k] else { return false }
-        return zip(periodStarts, periodLengths).contains { secondOfDay >= $0 && secondOfDay < $0 + $1 }
+        let set = Int(periodSet[k])
+        return zip(periodStarts[set], periodLengths[set]).contains { secondOfDay >= $0 && secondOfDay < $0 + $1 }
     }
 
     // MARK: Deadlines and durations
@@ -213,34 +327,41 @@ public struct WorkingCalendar: Sendable {
     /// the end of a period is that end (12:00, 18:00), not the start of the next one. Natural-hour
     /// limits are `start + hours` and need no calendar.
     /// - Throws: ``WorkingCalendarError/calendarYearMissing(_:)`` if the start or any day up to
-    ///   the deadline lies in a year without a calendar.
+    ///   the deadline lies in a year the calendar does not cover.
     public func deadline(from start: Date, limit: TimeLimit) throws -> Date {
+        try due(from: start, limit: limit).at
+    }
+
+    /// The deadline of `limit` counted from `start`, with the basis it was counted on.
+    public func due(from start: Date, limit: TimeLimit) throws -> Deadline {
         let seconds: Double
         switch limit.unit {
-        case .naturalHours: return start.addingTimeInterval(limit.value * 3600)
+        case .naturalHours: return Deadline(at: start.addingTimeInterval(limit.value * 3600), basis: .naturalTime)
         case .workingHours: seconds = limit.value * 3600
         case .workingDays: seconds = limit.value * workingDayHours * 3600
         }
-        guard seconds > 0 else { return start }
-        precondition(secondsPerDay > 0, "working calendar without work periods")
+        guard seconds > 0 else { return Deadline(at: start, basis: basis(from: start, to: start)) }
         let startYear = civilDate(of: start).year
         let target = try workingPosition(of: start) + seconds
-        var n = Int((target / secondsPerDay).rounded(.down))
-        var remainder = target - Double(n) * secondsPerDay
-        if remainder <= 0 {  // exactly at the end of a working day: that day's last period end
-            n -= 1
-            remainder = secondsPerDay
-        }
-        guard n < workingDayIndices.count else {
+        // The first day whose end of work reaches the target; it is a working day, since the
+        // running total only grows on working days.
+        guard let total = workedBefore.last, total >= target else {
             throw WorkingCalendarError.calendarYearMissing(firstMissingYear(after: startYear))
         }
-        let k = Int(workingDayIndices[n])
+        var low = 0, high = isWorking.count - 1
+        while low < high {
+            let mid = (low + high) / 2
+            if workedBefore[mid + 1] >= target { high = mid } else { low = mid + 1 }
+        }
+        let k = low
         let endYear = CivilDate(dayNumber: firstDay + k).year
-        if let gap = (startYear...endYear).first(where: { !coveredYears.contains($0) }) {
+        if let gap = (startYear...endYear).first(where: { years[$0] == nil }) {
             throw WorkingCalendarError.calendarYearMissing(gap)
         }
+        var remainder = target - workedBefore[k]
         var secondOfDay = 0.0
-        for (periodStart, length) in zip(periodStarts, periodLengths) {
+        let set = Int(periodSet[k])
+        for (periodStart, length) in zip(periodStarts[set], periodLengths[set]) {
             if remainder <= length {
                 secondOfDay = periodStart + remainder
                 break
@@ -248,7 +369,8 @@ public struct WorkingCalendar: Sendable {
             remainder -= length
         }
         let local = Double(firstDay + k) * 86_400 + secondOfDay
-        return Date(timeIntervalSince1970: local - Double(fixedOffset ?? Int(noonOffsets[k])))
+        let at = Date(timeIntervalSince1970: local - Double(fixedOffset ?? Int(noonOffsets[k])))
+        return Deadline(at: at, basis: DeadlineBasis(kind: .workingCalendar, years: (startYear...endYear).compactMap(yearBasis)))
     }
 
     /// Working time between two instants, in seconds: how much of the work periods of working
@@ -265,11 +387,12 @@ public struct WorkingCalendar: Sendable {
         let (k, secondOfDay) = try locate(instant)
         var worked = 0.0
         if isWorking[k] {
-            for (periodStart, length) in zip(periodStarts, periodLengths) {
+            let set = Int(periodSet[k])
+            for (periodStart, length) in zip(periodStarts[set], periodLengths[set]) {
                 worked += min(max(secondOfDay - periodStart, 0), length)
             }
         }
-        return Double(workingBefore[k]) * secondsPerDay + worked
+        return workedBefore[k] + worked
     }
 
     /// Day index (from `firstDay`) and local second of day of `instant`.
@@ -277,11 +400,9 @@ public struct WorkingCalendar: Sendable {
         let local = instant.timeIntervalSince1970 + Double(offset(at: instant))
         let dayNumber = Int((local / 86_400).rounded(.down))
         let k = dayNumber - firstDay
-        guard k >= 0, k < isWorking.count else {
+        guard k >= 0, k < isWorking.count, isCovered[k] else {
             throw WorkingCalendarError.calendarYearMissing(CivilDate(dayNumber: dayNumber).year)
         }
-        let year = CivilDate(dayNumber: dayNumber).year
-        guard coveredYears.contains(year) else { throw WorkingCalendarError.calendarYearMissing(year) }
         return (k, local - Double(dayNumber) * 86_400)
     }
 
@@ -291,7 +412,7 @@ public struct WorkingCalendar: Sendable {
 
     private func firstMissingYear(after year: Int) -> Int {
         var y = year
-        while coveredYears.contains(y) { y += 1 }
+        while years[y] != nil { y += 1 }
         return y
     }
 }

@@ -272,12 +272,17 @@ public struct TaskDispatched: DomainEvent, Equatable {
     public var redispatch: Bool
     /// Who chose the department when it was chosen by hand (`via` = manual): the dispatcher's id.
     public var dispatchedBy: String?
+    /// What ``deadline`` was counted on: each calendar year it spans, official or provisional.
+    /// A provisional deadline may still move when the State Council's notice is imported (then a
+    /// `deadline_changed` notice follows).
+    public var deadlineBasis: DeadlineBasis?
 
     public init(dispatchId: UUID, caseId: UUID, caseNumber: String, departmentCode: String, departmentName: String, via: String,
                 kind: ClassKind, classCode: String, className: String, conditionId: String, gridCode: String, description: String,
                 address: String?, longitude: Double?, latitude: Double?, photos: [String], dispatchedAt: Date, deadline: Date,
-                handlingLimit: TimeLimit, redispatch: Bool, dispatchedBy: String? = nil) {
+                handlingLimit: TimeLimit, redispatch: Bool, dispatchedBy: String? = nil, deadlineBasis: DeadlineBasis? = nil) {
         self.dispatchedBy = dispatchedBy
+        self.deadlineBasis = deadlineBasis
         self.dispatchId = dispatchId
         self.caseId = caseId
         self.caseNumber = caseNumber
@@ -429,6 +434,9 @@ public enum TaskNoticeKind: String, Codable, Sendable, CaseIterable {
     case overdue
     /// 督办: an urging notice from the dispatcher.
     case urged
+    /// The handling deadline moved because the calendar it was counted on was replaced (the State
+    /// Council's notice for a provisional year was imported, or office hours changed).
+    case deadlineChanged = "deadline_changed"
 }
 
 /// `supervision.notice.<departmentCode>.<kind>` — decisions, rework, closure and urging for a
@@ -449,9 +457,16 @@ public struct TaskNotice: DomainEvent, Equatable {
     public var deadline: Date?
     public var reason: String?
     public var message: String?
+    /// What ``deadline`` was counted on, when the notice carries one.
+    public var deadlineBasis: DeadlineBasis?
+    /// The deadline it replaces (`deadline_changed`).
+    public var previousDeadline: Date?
 
     public init(noticeId: UUID, kind: TaskNoticeKind, caseId: UUID, caseNumber: String, departmentCode: String, dispatchId: UUID,
-                at: Date, deadline: Date? = nil, reason: String? = nil, message: String? = nil) {
+                at: Date, deadline: Date? = nil, reason: String? = nil, message: String? = nil, deadlineBasis: DeadlineBasis? = nil,
+                previousDeadline: Date? = nil) {
+        self.deadlineBasis = deadlineBasis
+        self.previousDeadline = previousDeadline
         self.noticeId = noticeId
         self.kind = kind
         self.caseId = caseId
@@ -565,4 +580,44 @@ public struct TaskCommand: Codable, Sendable, Equatable {
 
     /// `<departmentCode>.<command>`.
     public func routingKey(departmentCode: String) -> String { "\(departmentCode).\(command.rawValue)" }
+}
+
+/// `admin.reference.changed` — an operator loaded a new version of one reference-data item into
+/// the running city (`citygrid calendar import`). Every service that uses the item stores it in
+/// its own schema and swaps it in without a restart; the same version twice changes nothing.
+public struct ReferenceDataChanged: DomainEvent, Equatable {
+    public static let eventType = "citygrid.reference.changed.v1"
+    public static let routingKeyPrefix = "admin.reference.changed"
+    public var routingKey: String { "\(Self.routingKeyPrefix).\(table)" }
+
+    /// Tables that can be changed this way.
+    public enum Table: String, Codable, Sendable, CaseIterable {
+        /// One year's holidays and make-up working days (`calendar/<year>.csv`); `key` is the year.
+        case calendar
+    }
+
+    public var changeId: UUID
+    public var table: Table
+    /// Which item of the table (the year for `calendar`).
+    public var key: String
+    /// The item's version, e.g. `official-3f9a1c2e`; the idempotency key with `table` and `key`.
+    public var version: String
+    /// The file's text, exactly as validated.
+    public var content: String
+    /// Where it came from (the notice's reference for a calendar).
+    public var source: String?
+    public var changedAt: Date
+    public var changedBy: String
+
+    public init(changeId: UUID, table: Table, key: String, version: String, content: String, source: String?, changedAt: Date,
+                changedBy: String) {
+        self.changeId = changeId
+        self.table = table
+        self.key = key
+        self.version = version
+        self.content = content
+        self.source = source
+        self.changedAt = changedAt
+        self.changedBy = changedBy
+    }
 }

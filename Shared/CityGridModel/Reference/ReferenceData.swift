@@ -20,8 +20,12 @@ public struct ReferenceData: Sendable {
     public let departments: [Department]
     /// The routing rules.
     public let responsibilityRules: [ResponsibilityRule]
-    /// The working-time calendar in the city's zone.
-    public let calendar: WorkingCalendar
+    /// The working-time calendar in the city's zone, as it stands now: an imported notice
+    /// replaces it in a running service (see ``liveCalendar``).
+    public var calendar: WorkingCalendar { liveCalendar.current }
+    /// The calendar every copy of this value shares. Services hold reference data by value in
+    /// many places; sharing one box lets an import reach all of them at once.
+    public let liveCalendar: LiveCalendar
     /// Districts.
     public let districts: [District]
     /// Streets.
@@ -66,7 +70,7 @@ public struct ReferenceData: Sendable {
         self.stageLimits = stageLimits
         self.departments = departments
         self.responsibilityRules = responsibilityRules
-        self.calendar = calendar
+        self.liveCalendar = LiveCalendar(calendar)
         self.districts = districts
         self.streets = streets
         self.communities = communities

@@ -262,24 +262,10 @@ private struct ReferenceDataLoader {
     }
 
     mutating func loadCalendar(zone: TimeZone) -> WorkingCalendar? {
-        var periods: [WorkPeriod] = []
-        forEachRow("calendar/work-periods.csv", required: ["start", "end"]) { me, row in
-            guard let period = WorkPeriod(start: row["start"], end: row["end"]) else {
-                me.fail(row, "start", "expected HH:mm times with start before end, found '\(row["start"])'–'\(row["end"])'")
-                return
-            }
-            if let last = periods.last, period.start < last.end {
-                me.fail(row, "start", "period \(period) overlaps or precedes \(last); list periods in order")
-                return
-            }
-            periods.append(period)
-        }
-        if periods.isEmpty { fail("calendar/work-periods.csv", 0, nil, "no work period") }
-
+        let schedule = loadWorkSchedule()
         let calendarDir = directory.appendingPathComponent("calendar")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: calendarDir.path)) ?? []).sorted()
-        var years: Set<Int> = []
-        var entries: [CalendarEntry] = []
+        var official: [CalendarYear] = []
         for name in names where name.hasSuffix(".csv") && name != "work-periods.csv" {
             let stem = String(name.dropLast(4))
             let file = "calendar/" + name
@@ -287,25 +273,66 @@ private struct ReferenceDataLoader {
                 fail(file, 0, nil, "calendar files are named <year>.csv")
                 continue
             }
-            years.insert(year)
-            var seen: [String: Int] = [:]
-            forEachRow(file, required: ["date", "type", "name"]) { me, row in
-                guard let date = me.date(row, "date"), let type = me.enumValue(row, "type", CalendarEntry.DayType.self) else { return }
-                guard date.year == year else {
-                    me.fail(row, "date", "\(date) is not in \(year)")
+            guard let data = try? Data(contentsOf: calendarDir.appendingPathComponent(name)), let text = String(data: data, encoding: .utf8) else {
+                fail(file, 0, nil, "file unreadable or not valid UTF-8")
+                continue
+            }
+            switch OfficialYearFile.parse(text, file: file, expectedYear: year, timeZone: zone) {
+            case .success(let calendarYear): official.append(calendarYear)
+            case .failure(let problems): errors += problems.errors
+            }
+            progress?(file, 1, 1)
+        }
+        guard let schedule else { return nil }
+        return WorkingCalendar.city(timeZone: zone, schedule: schedule, official: official)
+    }
+
+    /// `calendar/work-periods.csv`: `start,end` per period; rows with `season_from,season_to`
+    /// (`MM-DD` every year, or `YYYY-MM-DD` once) form seasons that replace the standard rows.
+    mutating func loadWorkSchedule() -> WorkSchedule? {
+        let file = "calendar/work-periods.csv"
+        var standard: [WorkPeriod] = []
+        var seasonOrder: [WorkSchedule.Span] = []
+        var seasonPeriods: [WorkSchedule.Span: [WorkPeriod]] = [:]
+        forEachRow(file, required: ["start", "end"]) { me, row in
+            guard let period = WorkPeriod(start: row["start"], end: row["end"]) else {
+                me.fail(row, "start", "expected HH:mm times with start before end, found '\(row["start"])'–'\(row["end"])'")
+                return
+            }
+            let fromText = row["season_from"], toText = row["season_to"]
+            var span: WorkSchedule.Span?
+            if !fromText.isEmpty || !toText.isEmpty {
+                if let from = MonthDay(fromText), let to = MonthDay(toText) {
+                    span = .recurring(from: from, to: to)
+                } else if let from = CivilDate(iso: fromText), let to = CivilDate(iso: toText), from <= to {
+                    span = .dated(from: from, to: to)
+                } else {
+                    me.fail(row, "season_from", "a season is MM-DD to MM-DD, or YYYY-MM-DD to a later YYYY-MM-DD; found '\(fromText)' to '\(toText)'")
                     return
                 }
-                guard me.unique(&seen, date.description, row, "date") else { return }
-                if type == .workday && !date.isWeekend {
-                    me.fail(row, "type", "\(date) is a weekday; a make-up working day (workday) must be a Saturday or Sunday")
-                }
-                guard let label = me.required(row, "name") else { return }
-                entries.append(CalendarEntry(date: date, type: type, name: label))
+            }
+            let existing = span.map { seasonPeriods[$0] ?? [] } ?? standard
+            if let last = existing.last, period.start < last.end {
+                me.fail(row, "start", "period \(period) overlaps or precedes \(last); list the periods of a season in order")
+                return
+            }
+            if let span {
+                if seasonPeriods[span] == nil { seasonOrder.append(span) }
+                seasonPeriods[span, default: []].append(period)
+            } else {
+                standard.append(period)
             }
         }
-        if years.isEmpty { fail("calendar", 0, nil, "no calendar/<year>.csv file") }
-        guard !periods.isEmpty, !years.isEmpty else { return nil }
-        return WorkingCalendar(timeZone: zone, workPeriods: periods, entries: entries, coveredYears: years)
+        if standard.isEmpty { fail(file, 0, nil, "no standard work period (a row without season)") }
+        let seasons = seasonOrder.map { WorkSchedule.Season(span: $0, periods: seasonPeriods[$0] ?? []) }
+        // Two seasons of one kind on the same day would make the day's hours depend on row order.
+        for (i, a) in seasons.enumerated() {
+            for b in seasons[(i + 1)...] where a.span.overlaps(b.span) {
+                fail(file, 0, "season_from", "seasons \(a.span) and \(b.span) overlap")
+            }
+        }
+        guard !standard.isEmpty else { return nil }
+        return WorkSchedule(standard: standard, seasons: seasons)
     }
 
     mutating func loadClasses() -> [Located<CaseClass>] {

@@ -39,6 +39,7 @@ public enum CaseAction: String, Codable, Sendable, Hashable, CaseIterable {
     case markWarning = "mark_warning"
     case markOverdue = "mark_overdue"
     case urge
+    case recomputeDeadline = "recompute_deadline"
 
     /// Roles allowed to trigger this action (the role → action matrix).
     public var permittedRoles: Set<Role> { Self.table(self).roles }
@@ -81,6 +82,8 @@ public enum CaseAction: String, Codable, Sendable, Hashable, CaseIterable {
         case .approveSelfHandled, .rejectSelfHandled: return ([.shiftLeader], [.selfHandledPending])
         // Timers run on every clock; a suspended case has none.
         case .markWarning, .markOverdue: return ([.system], open.subtracting([.suspended]).union([.selfHandledPending]))
+        // A replaced calendar moves running deadlines wherever a clock runs.
+        case .recomputeDeadline: return ([.system], open.subtracting([.suspended]).union([.selfHandledPending]))
         case .urge: return ([.dispatcher], [.inHandling])
         }
     }

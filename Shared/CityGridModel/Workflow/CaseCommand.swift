@@ -80,6 +80,10 @@ public enum CaseCommand: Codable, Sendable, Hashable {
     case markOverdue(stage: StageClock.Stage, deadline: Date)
     /// in_handling: the command centre urges the department (督办). No state change.
     case urge(note: String)
+    /// Any state with a running clock: the calendar the deadline was counted on was replaced (an
+    /// imported notice, new office hours), so the same limit counted from the same start now ends
+    /// at `deadline`. `previous` is the deadline it replaces; `reason` says what changed.
+    case recomputeDeadline(stage: StageClock.Stage, previous: Date?, deadline: Date, basis: DeadlineBasis, reason: String)
 
     /// The action this command performs (for the role matrix and the timeline).
     public var action: CaseAction {
@@ -118,6 +122,7 @@ public enum CaseCommand: Codable, Sendable, Hashable {
         case .markWarning: .markWarning
         case .markOverdue: .markOverdue
         case .urge: .urge
+        case .recomputeDeadline: .recomputeDeadline
         }
     }
 
@@ -129,7 +134,7 @@ public enum CaseCommand: Codable, Sendable, Hashable {
             .void(let text, _), .requireManualDispatch(let text), .progressNote(let text), .complete(let text, _),
             .requestReturn(let text), .refuseReturn(let text), .requestExtension(_, let text), .refuseExtension(let text),
             .requestSuspension(let text), .refuseSuspension(let text), .checkFailed(let text, _), .rejectSelfHandled(let text),
-            .urge(let text):
+            .urge(let text), .recomputeDeadline(_, _, _, _, let text):
             text
         default:
             nil

@@ -33,6 +33,9 @@ public struct CaseRecord: Codable, Sendable, Hashable {
     /// The handling deadline in force (moved by an approved extension). Kept after completion so
     /// "closed within the limit" can still be judged.
     public var handlingDeadline: Date?
+    /// What ``handlingDeadline`` was counted on (calendar years and their standing, natural time,
+    /// or a decision). `nil` only in records written before bases were recorded.
+    public var handlingDeadlineBasis: DeadlineBasis?
     /// The stage clock running now; `nil` when none runs (suspended, or ended).
     public var clock: StageClock?
     /// An extension, suspension or return asked for by the department and not yet decided.
@@ -123,6 +126,12 @@ public struct StageClock: Codable, Sendable, Hashable {
     public var startedAt: Date
     /// `nil` when the city configured no limit for this stage.
     public var deadline: Date?
+    /// What ``deadline`` was counted on; `nil` without a deadline (and in records written before
+    /// bases were recorded).
+    public var basis: DeadlineBasis?
+    /// The limit counted from ``startedAt``, so that the deadline can be counted again when the
+    /// calendar changes. `nil` when the deadline was set by a decision (an approved extension).
+    public var limit: TimeLimit?
     /// Set by a warning mark (yellow light).
     public var warnedAt: Date?
     /// Set by an overdue mark (red light).

@@ -220,6 +220,8 @@ extension CaseWorkflow {
             return record.clock?.stage == stage && record.clock?.deadline == deadline && record.clock?.warnedAt != nil
         case .markOverdue(let stage, let deadline):
             return record.clock?.stage == stage && record.clock?.deadline == deadline && record.clock?.overdueAt != nil
+        case .recomputeDeadline(let stage, _, let deadline, let basis, _):
+            return record.clock?.stage == stage && record.clock?.deadline == deadline && record.clock?.basis == basis
         case .handleAtIntake, .close, .approveSelfHandled:
             return state == .closed
         case .verificationRefuted, .void, .rejectSelfHandled:
@@ -260,6 +262,11 @@ extension CaseWorkflow {
         case .markWarning(let stage, let deadline), .markOverdue(let stage, let deadline):
             guard record.clock?.stage == stage, record.clock?.deadline == deadline else {
                 return Problem(.clockNotRunning, "no \(stage.rawValue) clock with deadline \(deadline.iso) is running")
+            }
+            return nil
+        case .recomputeDeadline(let stage, let previous, _, _, _):
+            guard let clock = record.clock, clock.stage == stage, clock.deadline == previous else {
+                return Problem(.clockNotRunning, "no \(stage.rawValue) clock with deadline \(previous?.iso ?? "none") is running")
             }
             return nil
         default:
@@ -438,8 +445,12 @@ extension CaseWorkflow {
             details["requested_deadline"] = record.pendingRequest?.requestedDeadline?.iso
             details["deadline"] = until.iso
             r.handlingDeadline = until
-            // Same clock run, later deadline; the marks referred to the old deadline.
+            r.handlingDeadlineBasis = .decision
+            // Same clock run, later deadline; the marks referred to the old deadline. A date set
+            // by a decision is not counted, so a new calendar never moves it.
             r.clock?.deadline = until
+            r.clock?.basis = .decision
+            r.clock?.limit = nil
             r.clock?.warnedAt = nil
             r.clock?.overdueAt = nil
             r.extensionCount += 1
@@ -482,6 +493,24 @@ extension CaseWorkflow {
             details["stage"] = stage.rawValue
             details["deadline"] = deadline.iso
             r.clock?.overdueAt = at
+        case .recomputeDeadline(let stage, let previous, let deadline, let basis, _):
+            details["stage"] = stage.rawValue
+            details["previous_deadline"] = previous?.iso
+            details["deadline"] = deadline.iso
+            details["deadline_basis"] = basis.tokens.joined(separator: " ")
+            // Same clock run, another deadline. A later deadline puts out the lights set against
+            // the old one (as an extension does) and the watcher judges them again; an earlier
+            // one keeps them, they are still true.
+            r.clock?.deadline = deadline
+            r.clock?.basis = basis
+            if let previous, deadline > previous {
+                r.clock?.warnedAt = nil
+                r.clock?.overdueAt = nil
+            }
+            if stage == .handle {
+                r.handlingDeadline = deadline
+                r.handlingDeadlineBasis = basis
+            }
         }
         return (r, details)
     }

@@ -111,6 +111,10 @@ public struct CaseFacts: Codable, Sendable, Hashable {
             suspended = false
         case .rejectAtAccept, .refuseFiling:
             endedAt = e.at
+        case .recomputeDeadline:
+            // A replaced calendar moved a running deadline; in handling the only clock that runs
+            // is the handling clock, so its new deadline is the case's.
+            if e.to == .inHandling, let deadline = e.detailDeadline { handlingDeadline = deadline }
         case .locate, .accept, .requestVerification, .requireManualDispatch, .acceptTask, .progressNote,
              .requestReturn, .refuseReturn, .requestExtension, .refuseExtension, .requestSuspension,
              .refuseSuspension, .requestCheck, .checkPassed, .markWarning, .markOverdue, .urge:
