@@ -62,7 +62,11 @@ public struct CaseEngine: Sendable {
             clock.basis = refs.calendar.basis(from: clock.startedAt, to: deadline)
             // A deadline that is not this limit counted from the clock's start was set some other
             // way (an override over the API); leave it alone when the calendar changes.
-            if let limit, (try? refs.calendar.deadline(from: clock.startedAt, limit: limit)) != deadline { clock.limit = nil }
+            // Times travel in messages with millisecond precision, so "the same" is within a second.
+            if let limit, let recounted = try? refs.calendar.deadline(from: clock.startedAt, limit: limit),
+               abs(recounted.timeIntervalSince(deadline)) >= 1 {
+                clock.limit = nil
+            }
         }
         transition.record.clock = clock
         transition.entry.startedClock = clock
@@ -176,11 +180,13 @@ public struct CaseEngine: Sendable {
         transitioned.componentCode = facts.componentCode
         try outbox.publish(transitioned, subject: subject(record.id), at: at)
         func notice(_ kind: TaskNoticeKind, department: String?, dispatchId: UUID?, deadline: Date? = nil,
-                    reason: String? = nil, message: String? = nil) throws {
+                    reason: String? = nil, message: String? = nil, previousDeadline: Date? = nil) throws {
             guard let department, let dispatchId else { return }
+            // A notice with a deadline names what it was counted on (the handling clock's basis).
+            let basis = deadline == nil ? nil : (record.handlingDeadline == deadline ? record.handlingDeadlineBasis : nil)
             try outbox.publish(TaskNotice(noticeId: UUID(), kind: kind, caseId: record.id, caseNumber: record.caseNumber,
                                           departmentCode: department, dispatchId: dispatchId, at: at, deadline: deadline,
-                                          reason: reason, message: message),
+                                          reason: reason, message: message, deadlineBasis: basis, previousDeadline: previousDeadline),
                                subject: subject(record.id), at: at)
         }
         let department = record.currentDepartment
@@ -222,6 +228,11 @@ public struct CaseEngine: Sendable {
                        deadline: record.handlingDeadline)
         case .urge:
             try notice(.urged, department: department, dispatchId: dispatchId, message: entry.reason)
+        case .recomputeDeadline:
+            // Only the handling deadline is the department's; the centre's own stage clocks move silently.
+            guard entry.details["stage"] == StageClock.Stage.handle.rawValue else { return }
+            try notice(.deadlineChanged, department: department, dispatchId: dispatchId, deadline: record.handlingDeadline,
+                       reason: entry.reason, previousDeadline: previous.handlingDeadline)
         default:
             break
         }

@@ -53,14 +53,15 @@ enum CaseStore {
                 current_department = $12, current_dispatch_id = $13, handling_deadline = $14, clock_stage = $15,
                 clock_started_at = $16, clock_deadline = $17, clock_warned_at = $18, clock_overdue_at = $19,
                 pending_request = $20, rework_count = $21, return_count = $22, extension_count = $23, suspended = $24,
-                duplicate_of = $25, duplicate_count = $26, facts = $27, record = $28, updated_at = now()
+                duplicate_of = $25, duplicate_count = $26, facts = $27, record = $28, clock_basis = $29, updated_at = now()
             WHERE id = $1
             """, [r.id, r.state.rawValue, r.version, r.conditionId ?? f.conditionId, r.gridCode ?? f.gridCode, f.communityCode,
                   f.streetCode, f.districtCode, f.areaClass?.rawValue, f.longitude, f.latitude,
                   r.currentDepartment, r.currentDispatchId, r.handlingDeadline, r.clock?.stage.rawValue,
                   r.clock?.startedAt, r.clock?.deadline, r.clock?.warnedAt, r.clock?.overdueAt,
                   r.pendingRequest?.kind.rawValue, r.reworkCount, r.returnCount, r.extensionCount, r.isSuspended,
-                  r.duplicateOf, stored.duplicateCount, try PGJSON(encoding: f, encoder: encoder), try PGJSON(encoding: r, encoder: encoder)])
+                  r.duplicateOf, stored.duplicateCount, try PGJSON(encoding: f, encoder: encoder), try PGJSON(encoding: r, encoder: encoder),
+                  r.clock?.basis.map { PGTextArray($0.tokens) }])
     }
 
     /// Appends one workflow entry.

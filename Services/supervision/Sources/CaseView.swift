@@ -28,6 +28,11 @@ public struct CaseView: Codable, Sendable {
     public var currentDepartment: String?
     public var currentDispatchId: UUID?
     public var handlingDeadline: Date?
+    /// What the handling deadline was counted on (calendar years and their standing).
+    public var handlingDeadlineBasis: DeadlineBasis?
+    /// `true` when the running clock's deadline was counted on a provisional calendar year and
+    /// may still move when the State Council's notice is imported.
+    public var deadlineProvisional: Bool
     public var clock: StageClock?
     public var pendingRequest: PendingRequest?
     public var returnedBy: [String]
@@ -49,6 +54,7 @@ public struct CaseView: Codable, Sendable {
         districtCode = f.districtCode; areaClass = f.areaClass; longitude = f.longitude; latitude = f.latitude
         address = f.address; description = f.description; photos = f.photos
         currentDepartment = r.currentDepartment; currentDispatchId = r.currentDispatchId; handlingDeadline = r.handlingDeadline
+        handlingDeadlineBasis = r.handlingDeadlineBasis; deadlineProvisional = r.clock?.basis?.isProvisional ?? false
         clock = r.clock; pendingRequest = r.pendingRequest; returnedBy = r.returnedBy.sorted()
         reworkCount = r.reworkCount; returnCount = r.returnCount; extensionCount = r.extensionCount
         duplicateCount = stored.duplicateCount; duplicateOf = r.duplicateOf; suspended = r.isSuspended; reportedAt = r.reportedAt

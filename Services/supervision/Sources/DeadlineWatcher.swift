@@ -24,9 +24,20 @@ public struct DeadlineWatcher: Service {
 
     public func run() async throws {
         let stopping = Flag()
+        // The calendar generation the running clocks were last recounted on; -1 recounts once at
+        // start-up (a swap may have happened while the service was down or mid-pass).
+        var rebasedGeneration = -1
         try await withGracefulShutdownHandler {
             while !stopping.isSet && !Task.isCancelled {
                 do {
+                    let generation = engine.refs.liveCalendar.generation
+                    if generation != rebasedGeneration {
+                        let moved = try await rebaseOnce()
+                        rebasedGeneration = generation
+                        env.logger.notice("running clocks checked against the working calendar", metadata: [
+                            "generation": "\(generation)", "moved": "\(moved)",
+                        ])
+                    }
                     let marked = try await scanOnce()
                     if marked > 0 { env.logger.info("deadline marks set", metadata: ["count": "\(marked)"]) }
                 } catch {

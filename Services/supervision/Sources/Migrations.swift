@@ -137,5 +137,12 @@ enum SupervisionMigrations {
             CREATE INDEX cases_search_grams ON supervision.cases USING gin (supervision.case_search_grams(number, description, address));
             ANALYZE supervision.cases;
             """),
+        // What the running clock's deadline was counted on, one token per calendar year
+        // (`2027:provisional-8b2d4e10`); empty for natural time and decisions, NULL for clocks
+        // started before bases were recorded. When a calendar is replaced, the stale clocks are
+        // those whose tokens are not all among the calendar's current ones.
+        Migration(102, "deadline basis of the running clock", """
+            ALTER TABLE supervision.cases ADD COLUMN clock_basis text[];
+            """),
     ]
 }
