@@ -14,16 +14,16 @@ struct AssessmentServiceIntegrationTests {
     let env = TestEnvironment()
     static let secret = "assessment-integration-test-secret"
 
-    func service(port: Int = testPort()) throws -> ServiceProcess {
+    func service(port: Int = testPort(), extraEnvironment: [String: String] = [:]) throws -> ServiceProcess {
         try ServiceProcess(executable: env.binDirectory + "/assessment", port: port, environment: [
             "CITYGRID_DB_URL": try env.require("CITYGRID_TEST_DB_URL_ASSESSMENT"),
             "CITYGRID_AMQP_URL": try env.require("CITYGRID_TEST_AMQP_URL_ASSESSMENT"),
             "CITYGRID_TOKEN_SECRET": Self.secret,
-        ])
+        ].merging(extraEnvironment) { $1 })
     }
 
-    func token(_ role: Role, scope: AccessScope = .city) -> [String: String] {
-        let now = Date()
+    /// A token valid around `now` (the service checks expiry on its own clock).
+    func token(_ role: Role, scope: AccessScope = .city, now: Date = Date()) -> [String: String] {
         let text = TokenAuthority(secret: Self.secret).issue(AccessToken(sub: "tester", role: role, scope: scope, iat: now,
                                                                           exp: now.addingTimeInterval(600)))
         return ["Authorization": "Bearer \(text)"]
@@ -127,14 +127,18 @@ struct AssessmentServiceIntegrationTests {
         let (status, body) = try await svc.http("GET", "/api/v1/kpi/departments?period=2026-11", headers: auditor)
         #expect(status == 200)
         let a = try #require(try rows(body).first { $0["code"] as? String == deptA })
-        // Hand-computed in ScriptedMonthTests: 应处置 6, 处置 5, 按期 4, 返工 1, 延期 1, 挂账 1, score 79.998.
+        // Hand-computed in ScriptedMonthTests: 应处置 6, 处置 5, 按期 4, 返工 1, 延期 1, 挂账 1, score 80.0.
         #expect(a["due"] as? Int == 6)
         #expect(a["handled"] as? Int == 5)
         #expect(a["handled_on_time"] as? Int == 4)
         #expect(a["reworks"] as? Int == 1)
         #expect(a["suspended"] as? Int == 1)
-        #expect(abs((a["score"] as? Double ?? 0) - 79.998) < 0.001)
+        #expect(a["score"] as? Double == 80.0)
         #expect(a["grade"] as? String == "B")
+        // November 2026 is over on the wall clock: a finished period, judged at its end.
+        let answer = try json(body)
+        #expect(answer["running"] as? Bool == false)
+        #expect((answer["as_of"] as? String).flatMap(RFC3339.parse) == ScriptedMonth.november.end)
 
         let (csvStatus, csvBody) = try await svc.http("GET", "/api/v1/kpi/departments?period=2026-11&format=csv", headers: auditor)
         #expect(csvStatus == 200)
@@ -148,10 +152,11 @@ struct AssessmentServiceIntegrationTests {
         let (_, acceptCSV) = try await svc.http("GET", "/api/v1/kpi/areas?level=district&period=2026-11", headers: auditor.merging(["Accept": "text/csv"]) { $1 })
         let (_, areaBody) = try await svc.http("GET", "/api/v1/kpi/areas?level=district&period=2026-11", headers: auditor)
         let districtRow = try #require(try rows(areaBody).first { $0["code"] as? String == district })
-        // District (was 150102): 立案 8, 结案 6, 按期结案 5, 监督举报核实 1, repeat points 1, score 76.25.
+        // District (was 150102): 立案 8, 结案 6, 按期结案 5, 监督举报核实 1, repeat points 1, score 76.3 (76.25 half-up).
         #expect(districtRow["filed"] as? Int == 8)
         #expect(districtRow["closed"] as? Int == 6)
         #expect(districtRow["repeat_locations"] as? Int == 1)
+        #expect(districtRow["score"] as? Double == 76.3)
         #expect(String(decoding: acceptCSV, as: UTF8.self).hasPrefix("level,code,filed,"))
 
         // A district token sees only its own district's areas.
@@ -181,6 +186,56 @@ struct AssessmentServiceIntegrationTests {
         #expect((rebuilt["cases"] as? Int ?? 0) >= 13)
         let rebuiltA = try #require((rebuilt["departments"] as? [[String: Any]])?.first { $0["code"] as? String == deptA })
         #expect(rebuiltA["due"] as? Int == 6)
-        #expect(abs((rebuiltA["score"] as? Double ?? 0) - 79.998) < 0.001)
+        #expect(rebuiltA["score"] as? Double == 80.0)
+    }
+
+    @Test("a running month is judged at the service's clock (CITYGRID_CLOCK_FILE); once it is over, the finished answer")
+    func runningMonthOnTheInjectedClock() async throws {
+        let run = String(UUID().uuidString.prefix(6))
+        let department = "DEPT-RUN-\(run)"
+        let grid = String(format: "9%05d001001001", Int.random(in: 0..<100_000))
+        // Both open; one due on the 20th, one on the 8th.
+        let dueLater = CaseScript(grid: grid).report(nov(9, 9), by: "s1").file(nov(9, 10)).dispatch(nov(9, 11), to: department, deadline: nov(20))
+        let dueEarlier = CaseScript(grid: grid).report(nov(2, 9), by: "s1").file(nov(2, 10)).dispatch(nov(2, 11), to: department, deadline: nov(8))
+        let clockFile = FileManager.default.temporaryDirectory.appendingPathComponent("citygrid-assessment-clock-\(run)").path
+        defer { try? FileManager.default.removeItem(atPath: clockFile) }
+        let midMonth = nov(12, 12), afterTheMonth = dec(3, 12)
+        try OffsetFileClock.write(clockFile, makingNow: midMonth)
+        let svc = try service(extraEnvironment: ["CITYGRID_CLOCK_FILE": clockFile])
+        defer { svc.terminate() }
+        try await svc.waitUntilReady()
+        try await publish([dueLater, dueEarlier])
+        let pool = try env.adminPool()
+        try await eventually(timeout: .seconds(60), "both cases folded") {
+            try await pool.withConnection { c in
+                try c.query("SELECT count(*)::int AS n FROM assessment.case_facts WHERE department = $1 AND last_sequence = 3",
+                            [department]).first!.int("n")
+            } == 2
+        }
+
+        func departmentAnswer(at now: Date) async throws -> (answer: [String: Any], row: [String: Any]) {
+            let (status, body) = try await svc.http("GET", "/api/v1/kpi/departments?period=2026-11", headers: token(.auditor, now: now))
+            #expect(status == 200)
+            let answer = try json(body)
+            let row = try #require((answer["rows"] as? [[String: Any]])?.first { $0["code"] as? String == department })
+            return (answer, row)
+        }
+
+        // On the 12th: only the case due on the 8th is due, and it is overdue and pending.
+        let running = try await departmentAnswer(at: midMonth)
+        #expect(running.answer["running"] as? Bool == true)
+        let asOf = try #require((running.answer["as_of"] as? String).flatMap(RFC3339.parse))
+        #expect(asOf >= midMonth && asOf < midMonth.addingTimeInterval(600), "as_of is the service's clock: \(asOf)")
+        #expect(running.row["due"] as? Int == 1)
+        #expect(running.row["overdue_pending"] as? Int == 1)
+
+        // The city moves past the month end: the same histories give the finished answer.
+        try OffsetFileClock.write(clockFile, makingNow: afterTheMonth)
+        try await Task.sleep(for: .milliseconds(200))
+        let finished = try await departmentAnswer(at: afterTheMonth)
+        #expect(finished.answer["running"] as? Bool == false)
+        #expect((finished.answer["as_of"] as? String).flatMap(RFC3339.parse) == ScriptedMonth.november.end)
+        #expect(finished.row["due"] as? Int == 2)
+        #expect(finished.row["overdue_pending"] as? Int == 2)
     }
 }

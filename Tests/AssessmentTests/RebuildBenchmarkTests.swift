@@ -34,10 +34,14 @@ struct RebuildBenchmarkTests {
         let period = try #require(Period.parse(label))
         let histories = CaseGenerator.generate(count: 40_000, seed: 2026, start: period.start, end: period.end)
         let secret = "assessment-benchmark-test-secret"
+        // The service's clock starts the day after the month, so the month is finished (judged at
+        // its end) and its figures are comparable with the engine's finished-month answer.
+        let cityNow = period.end.addingTimeInterval(86_400)
         let svc = try ServiceProcess(executable: env.binDirectory + "/assessment", port: testPort(), environment: [
             "CITYGRID_DB_URL": try env.require("CITYGRID_TEST_DB_URL_ASSESSMENT"),
             "CITYGRID_AMQP_URL": try env.require("CITYGRID_TEST_AMQP_URL_ASSESSMENT"),
             "CITYGRID_TOKEN_SECRET": secret,
+            "CITYGRID_CLOCK_START": RFC3339.format(cityNow),
         ])
         defer { svc.terminate() }
         try await svc.waitUntilReady()  // migrations applied
@@ -48,9 +52,9 @@ struct RebuildBenchmarkTests {
         try await pool.transaction { c in try FactsStore.bulkImport(histories, on: c) }
         let importTime = ContinuousClock.now - importStarted
 
-        let now = Date()
-        let admin = TokenAuthority(secret: secret).issue(AccessToken(sub: "bench", role: .admin, scope: .city, iat: now,
-                                                                      exp: now.addingTimeInterval(3600)))
+        // Issued on the service's clock (it checks expiry against it).
+        let admin = TokenAuthority(secret: secret).issue(AccessToken(sub: "bench", role: .admin, scope: .city, iat: cityNow,
+                                                                      exp: cityNow.addingTimeInterval(3600)))
         let (status, body, rebuildTime) = try await request(svc.port, "POST", "/api/v1/rebuild?period=\(label)", token: admin)
         #expect(status == 200)
         let answer = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
@@ -62,6 +66,7 @@ struct RebuildBenchmarkTests {
 
         // The database path gives the pure engine's figures on the same histories.
         #expect(answer["changed"] as? Int == 0)
+        #expect(answer["running"] as? Bool == false)
         let expected = KPIEngine().departments(histories, period: period)
         let rows = try #require((try JSONSerialization.jsonObject(with: queryBody) as? [String: Any])?["rows"] as? [[String: Any]])
         #expect(rows.count == expected.count)

@@ -5,7 +5,8 @@ import Testing
 
 /// A hand-scripted November 2026: 15 cases through suspension, rework, extension, overdue,
 /// duplicates and returns. Every expected figure below was worked out by hand from the formulas in
-/// docs/assessment.md (the arithmetic is in the comments), not by running the engine.
+/// docs/assessment.md (the arithmetic is in the comments), not by running the engine. Scores come
+/// from the exact rates (not the 4-decimal rates shown) and are rounded once, half-up to one decimal.
 ///
 /// Departments: A = "DEPT-A", B = "DEPT-B", C = "DEPT-C". Grids: G1, G2 in district 150102, G3 in 150103.
 /// Attribution instant = min(end, handling deadline) (folded as of 2026-12-01 00:00 +08).
@@ -85,12 +86,7 @@ struct ScriptedMonthTests {
     let engine = ScriptedMonth.engine
     let period = ScriptedMonth.november
 
-    func close(_ a: Double?, _ b: Double, _ tolerance: Double = 0.0006) -> Bool {
-        guard let a else { return false }
-        return abs(a - b) <= tolerance
-    }
-
-    @Test("department A: 应处置 6, 处置 5, 按期 4, 超期 2, 超期待处置 1, 返工 1, 延期 1, 挂账 1; score 79.998 (B)")
+    @Test("department A: 应处置 6, 处置 5, 按期 4, 超期 2, 超期待处置 1, 返工 1, 延期 1, 挂账 1; score 80.0 (B)")
     func departmentA() throws {
         let a = try #require(engine.departments(histories, period: period).first { $0.code == "DEPT-A" })
         // 应处置数 = c1 c2 c3 c4 c5 c7 = 6 (c6 suspended leaves the denominators).
@@ -112,9 +108,9 @@ struct ScriptedMonthTests {
         #expect(a.extensionRate == 0.1667)
         #expect(a.overduePendingRate == 0.1667)
         #expect(a.returnRate == 0)
-        // score = 0.8333×30 + 0.6667×20 + (1−0.1667)×20 + (1−0.1667)×20 + (1−0.1667)×10
-        //       = 24.999 + 13.334 + 16.666 + 16.666 + 8.333 = 79.998 → B (75–89).
-        #expect(close(a.score, 79.998))
+        // score from the exact rates = 5/6×30 + 4/6×20 + 5/6×20 + 5/6×20 + 5/6×10 = 25 + (80 + 100 + 100 + 50)/6
+        //       = 25 + 55 = 80.0 → B (75–89). (From the shown rates it would be 79.998: rounding happens once, at the end.)
+        #expect(a.score == 80.0)
         #expect(a.grade == "B")
     }
 
@@ -133,7 +129,7 @@ struct ScriptedMonthTests {
         #expect(b.disposalRate == 1)
         #expect(b.onTimeRate == 0.5)
         // score = 1×30 + 0.5×20 + 1×20 + 1×20 + 1×10 = 90 → A.
-        #expect(close(b.score, 90))
+        #expect(b.score == 90)
         #expect(b.grade == "A")
     }
 
@@ -146,11 +142,11 @@ struct ScriptedMonthTests {
         #expect(c.overduePending == 1)
         #expect(c.extensions == 1)
         // score = 0.5×30 + 0.5×20 + 1×20 + (1−0.5)×20 + (1−0.5)×10 = 15 + 10 + 20 + 10 + 5 = 60 → C.
-        #expect(close(c.score, 60))
+        #expect(c.score == 60)
         #expect(c.grade == "C")
     }
 
-    @Test("districts: 150102 立案 8 结案 6 按期结案 5 举报 1 重复投诉点 1 → 76.25; 150103 → 65")
+    @Test("districts: 150102 立案 8 结案 6 按期结案 5 举报 1 重复投诉点 1 → 76.3 (76.25 half-up); 150103 → 65")
     func districts() throws {
         let areas = engine.areas(histories, period: period, level: .district)
         let d1 = try #require(areas.first { $0.code == "150102" })
@@ -169,19 +165,19 @@ struct ScriptedMonthTests {
         #expect(d1.onTimeCloseRate == 0.625)
         #expect(d1.publicReportRate == 0.125)
         #expect(d1.filedScore == 100)
-        // score = (1−0.125)×10 + 1×20 + 0.75×30 + 0.625×40 = 8.75 + 20 + 22.5 + 25 = 76.25 → B.
-        #expect(close(d1.score, 76.25))
+        // score = (1−0.125)×10 + 1×20 + 0.75×30 + 0.625×40 = 8.75 + 20 + 22.5 + 25 = 76.25 → half-up 76.3 → B.
+        #expect(d1.score == 76.3)
         #expect(d1.grade == "B")
         let d2 = try #require(areas.first { $0.code == "150103" })
         // c8, c9: 立案 2, 结案 2, 按期 1; 立案数分值 = 100×2/8 = 25.
         // score = 1×10 + 0.25×20 + 1×30 + 0.5×40 = 10 + 5 + 30 + 20 = 65 → C.
         #expect(d2.filed == 2)
         #expect(d2.filedScore == 25)
-        #expect(close(d2.score, 65))
+        #expect(d2.score == 65)
         #expect(d2.grade == "C")
     }
 
-    @Test("supervisors: s1 87.5, s2 82.834, s3 100")
+    @Test("supervisors: s1 87.5, s2 82.8, s3 100")
     func supervisors() throws {
         let rows = engine.posts(histories, period: period, post: .supervisor)
         let s1 = try #require(rows.first { $0.actorId == "s1" })
@@ -193,20 +189,20 @@ struct ScriptedMonthTests {
         #expect(s1.onTimeVerifyRate == 0.5)
         #expect(s1.onTimeCheckRate == nil)
         // score = 1×40 + (1−0.125)×20 + 0.5×20 + 1×20 = 40 + 17.5 + 10 + 20 = 87.5 → B.
-        #expect(close(s1.score, 87.5))
+        #expect(s1.score == 87.5)
         #expect(s1.grade == "B")
         let s2 = try #require(rows.first { $0.actorId == "s2" })
         // s2: reports c4 c5 c6 c7 c13, c13 voided unfiled → 4/5 = 0.8; checks c1 ✓, c4 fail ✓, c4 pass ✗ → 2/3 = 0.6667.
-        // score = 0.8×40 + 0.875×20 + 1×20 + 0.6667×20 = 32 + 17.5 + 20 + 13.334 = 82.834 → B.
+        // score = 0.8×40 + 0.875×20 + 1×20 + 2/3×20 = 32 + 17.5 + 20 + 13.333… = 82.833… → 82.8 → B.
         #expect(s2.reports == 5)
         #expect(s2.validReports == 4)
         #expect(s2.onTimeCheckRate == 0.6667)
-        #expect(close(s2.score, 82.834))
+        #expect(s2.score == 82.8)
         let s3 = try #require(rows.first { $0.actorId == "s3" })
         // s3: November reports c8 c9 c10 (c11 is October's), all filed; G3 has 2 立案, 0 public → 漏报率 0 → 100.
         #expect(s3.reports == 3)
         #expect(s3.missedReportRate == 0)
-        #expect(close(s3.score, 100))
+        #expect(s3.score == 100)
         #expect(s3.grade == "A")
         #expect(rows.first { $0.actorId == "system" } == nil)
     }
@@ -216,12 +212,12 @@ struct ScriptedMonthTests {
         let a1 = try #require(engine.posts(histories, period: period, post: .acceptor).first { $0.actorId == "a1" })
         // 受理: accept c1 ✓, verification sent c12 ✓, c14 ✗ → 3, 2 on time; 核实派发 1/2 = 0.5;
         // 核查派发 c1 ✓, c4 ✓, c4 ✗ → 2/3 = 0.6667; 受理数 3 → band 0.
-        // score = 0×25 + 0.5×40 + 0.6667×35 = 20 + 23.3345 = 43.3345 → D.
+        // score = 0×25 + 0.5×40 + 2/3×35 = 20 + 23.333… = 43.333… → 43.3 → D.
         #expect(a1.accepted == 3)
         #expect(a1.acceptedOnTime == 2)
         #expect(a1.verifyDispatchRate == 0.5)
         #expect(a1.checkDispatchRate == 0.6667)
-        #expect(close(a1.score, 43.3345))
+        #expect(a1.score == 43.3)
         #expect(a1.grade == "D")
         let dispatchers = engine.posts(histories, period: period, post: .dispatcher)
         let p1 = try #require(dispatchers.first { $0.actorId == "p1" })
@@ -229,14 +225,14 @@ struct ScriptedMonthTests {
         #expect(p1.dispatches == 1)
         #expect(p1.returnedDispatches == 1)
         #expect(p1.accurateDispatchRate == 0)
-        #expect(close(p1.score, 50))
+        #expect(p1.score == 50)
         let p2 = try #require(dispatchers.first { $0.actorId == "p2" })
         // p2: November dispatches c1 c2 c3 c4 c5 c6 c7' c8 c9 c10 c12 c15 = 12, c9 late → 11/12 = 0.9167; no returns → 1.
-        // score = 0.9167×50 + 1×50 = 95.835 → A.
+        // score = 11/12×50 + 1×50 = 45.833… + 50 = 95.833… → 95.8 → A.
         #expect(p2.dispatches == 12)
         #expect(p2.onTimeDispatchRate == 0.9167)
         #expect(p2.accurateDispatchRate == 1)
-        #expect(close(p2.score, 95.835))
+        #expect(p2.score == 95.8)
         #expect(p2.grade == "A")
     }
 

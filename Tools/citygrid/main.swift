@@ -325,10 +325,16 @@ struct Report: AsyncParsableCommand {
 
     func run() async throws {
         print("# CityGrid monthly assessment — \(period)\n")
+        var notedRunning = false
         for (title, path) in [("Departments (专业部门)", "kpi/departments"), ("Districts (区域)", "kpi/areas?level=district"),
                               ("Supervisors (监督员)", "kpi/posts?post=supervisor")] {
             let separator = path.contains("?") ? "&" : "?"
             let json = try await getJSON("\(url)/api/v1/\(path)\(separator)period=\(period)", token: token)
+            // A period that has not ended is judged as of the service's now: say the figures are provisional.
+            if !notedRunning, let answer = json as? [String: Any], answer["running"] as? Bool == true {
+                print("> Provisional: the period is still running; figures judged as of \(answer["as_of"] ?? "now").\n")
+                notedRunning = true
+            }
             print("## \(title)\n")
             let rows = (json as? [String: Any])?["rows"] as? [[String: Any]] ?? (json as? [[String: Any]]) ?? []
             guard let first = rows.first else { print("(no data)\n"); continue }

@@ -23,9 +23,17 @@ enum AssessmentOpenAPI {
             The period is `period=2026-11` (month), `2026-W47` (ISO week), `2026-11-25` (day), or
             `from=2026-11-01&to=2026-11-15` (inclusive days), in city time (UTC+8); a missing or bad period
             answers 422 `validation_failed`. JSON bodies use snake_case keys; rates are fractions rounded
-            to 4 decimals; a figure without a basis (empty denominator) is left out. `format=csv` or
-            `Accept: text/csv` answers CSV instead: a header row of the row schema's fields in order, then
-            one line per row (CRLF).
+            to 4 decimals; scores are computed from the unrounded rates and rounded once, half-up to one
+            decimal, and grades are judged on that rounded score; a figure without a basis (empty
+            denominator) is left out. `format=csv` or `Accept: text/csv` answers CSV instead: a header row
+            of the row schema's fields in order, then one line per row (CRLF).
+
+            A period that has not ended on the service's clock is **running**: its figures are judged as of
+            now, not as of the period end — a case counts as due once its handling deadline has passed or
+            it has ended, so a case due later in the period is not yet due (and not overdue). Every answer
+            says when it was judged: `as_of` and `running` in JSON, the `CityGrid-As-Of` and
+            `CityGrid-Period-Running` headers on JSON and CSV alike. A finished period is judged at its end
+            (`as_of` = `period.end`, `running: false`) and gives the same figures whenever it is asked.
         servers:
           - url: http://127.0.0.1:8085
         security:
@@ -42,6 +50,9 @@ enum AssessmentOpenAPI {
               responses:
                 "200":
                   description: One row per department
+                  headers:
+                    CityGrid-As-Of: {$ref: "#/components/headers/AsOf"}
+                    CityGrid-Period-Running: {$ref: "#/components/headers/Running"}
                   content:
                     application/json:
                       schema:
@@ -64,6 +75,9 @@ enum AssessmentOpenAPI {
               responses:
                 "200":
                   description: One row per area
+                  headers:
+                    CityGrid-As-Of: {$ref: "#/components/headers/AsOf"}
+                    CityGrid-Period-Running: {$ref: "#/components/headers/Running"}
                   content:
                     application/json:
                       schema:
@@ -86,6 +100,9 @@ enum AssessmentOpenAPI {
               responses:
                 "200":
                   description: One row per person
+                  headers:
+                    CityGrid-As-Of: {$ref: "#/components/headers/AsOf"}
+                    CityGrid-Period-Running: {$ref: "#/components/headers/Running"}
                   content:
                     application/json:
                       schema:
@@ -107,6 +124,9 @@ enum AssessmentOpenAPI {
               responses:
                 "200":
                   description: One row per component class and area
+                  headers:
+                    CityGrid-As-Of: {$ref: "#/components/headers/AsOf"}
+                    CityGrid-Period-Running: {$ref: "#/components/headers/Running"}
                   content:
                     application/json:
                       schema:
@@ -131,6 +151,9 @@ enum AssessmentOpenAPI {
               responses:
                 "200":
                   description: Rows best first; `family` is `rankings:<family>`
+                  headers:
+                    CityGrid-As-Of: {$ref: "#/components/headers/AsOf"}
+                    CityGrid-Period-Running: {$ref: "#/components/headers/Running"}
                   content:
                     application/json:
                       schema:
@@ -159,9 +182,11 @@ enum AssessmentOpenAPI {
                     application/json:
                       schema:
                         type: object
-                        required: [period, cases, changed, seconds, departments]
+                        required: [period, as_of, running, cases, changed, seconds, departments]
                         properties:
                           period: {$ref: "#/components/schemas/Period"}
+                          as_of: {$ref: "#/components/schemas/AsOf"}
+                          running: {$ref: "#/components/schemas/Running"}
                           cases: {type: integer, description: cases re-folded}
                           changed: {type: integer, description: stored facts that differed and were replaced}
                           seconds: {type: number}
@@ -185,6 +210,9 @@ enum AssessmentOpenAPI {
             level: {name: level, in: query, schema: {type: string, enum: [district, street, community, grid], default: district}, description: area level (areas and area rankings)}
             post: {name: post, in: query, schema: {type: string, enum: [supervisor, acceptor, dispatcher], default: supervisor}, description: post (posts and post rankings)}
             format: {name: format, in: query, schema: {type: string, enum: [csv]}, description: "csv for CSV (or send Accept: text/csv)"}
+          headers:
+            AsOf: {schema: {$ref: "#/components/schemas/AsOf"}, description: "when deadlines were judged (also `as_of` in JSON)"}
+            Running: {schema: {type: string, enum: ["true", "false"]}, description: "whether the period is still running (also `running` in JSON)"}
           responses:
             Error:
               description: "Error: 401 missing_token / invalid_token, 403 forbidden, 422 validation_failed"
@@ -218,15 +246,19 @@ enum AssessmentOpenAPI {
                 label: {type: string, example: 2026-W47}
                 start: {type: string, format: date-time}
                 end: {type: string, format: date-time, description: exclusive}
+            AsOf: {type: string, format: date-time, description: "when deadlines were judged: the service's now while the period runs, else the period end"}
+            Running: {type: boolean, description: "true while the period has not ended: the figures are provisional"}
             Figures:
               type: object
-              required: [period, family, rows]
+              required: [period, as_of, running, family, rows]
               properties:
                 period: {$ref: "#/components/schemas/Period"}
+                as_of: {$ref: "#/components/schemas/AsOf"}
+                running: {$ref: "#/components/schemas/Running"}
                 family: {type: string, enum: [departments, areas, posts, facilities, "rankings:departments", "rankings:areas", "rankings:posts"]}
                 rows: {type: array, items: {type: object}}
             Rate: {type: number, minimum: 0, maximum: 1}
-            Score: {type: number, minimum: 0, maximum: 100}
+            Score: {type: number, minimum: 0, maximum: 100, description: "rounded once, half-up to one decimal"}
             Grade: {type: string, enum: [A, B, C, D, E]}
             DepartmentFigures:
               type: object

@@ -86,44 +86,46 @@ struct KPIRoutes: Sendable {
         let ranking = family.hasPrefix("rankings:")
         let loadFrom = ranking ? period.previous.start : period.start
         let csv = Self.wantsCSV(request)
+        // A period that has not ended is judged at the city's now, not at its end.
+        let now = env.clock.now()
         // Loading and computing run on the connection's own thread: a month is ~1 s of CPU that
         // must not sit on Swift's cooperative pool.
         return try await env.pool.withConnection { [engine] c in
             let histories = try FactsStore.histories(from: loadFrom, to: period.end, on: c)
-            return try Self.render(family: family, histories: histories, engine: engine, period: period, level: level, post: post,
-                                   prefix: prefix, csv: csv)
+            return try Self.render(family: family, histories: histories, engine: engine, period: period, now: now, level: level,
+                                   post: post, prefix: prefix, csv: csv)
         }
     }
 
-    static func render(family: String, histories: [CaseHistory], engine: KPIEngine, period: Period, level: AreaLevel, post: Post,
-                       prefix: String?, csv: Bool) throws -> Response {
+    static func render(family: String, histories: [CaseHistory], engine: KPIEngine, period: Period, now: Date, level: AreaLevel,
+                       post: Post, prefix: String?, csv: Bool) throws -> Response {
         func inScope(_ code: String) -> Bool { prefix.map { code.hasPrefix($0) } ?? true }
+        let judged = Rendering.Judged(period: period, now: now)
+        func answer<Row: Encodable>(_ rows: [Row], prototype: Row) throws -> Response {
+            csv ? Rendering.csv(rows, prototype: prototype, judged: judged) : try Rendering.json(rows, judged: judged, family: family)
+        }
         switch family {
         case "departments":
-            let rows = engine.departments(histories, period: period)
-            return csv ? Rendering.csv(rows, prototype: DepartmentFigures(code: "")) : try Rendering.json(rows, period: period, family: family)
+            return try answer(engine.departments(histories, period: period, now: now), prototype: DepartmentFigures(code: ""))
         case "areas":
-            let rows = engine.areas(histories, period: period, level: level).filter { inScope($0.code) }
-            return csv ? Rendering.csv(rows, prototype: AreaFigures(level: level, code: "")) : try Rendering.json(rows, period: period, family: family)
+            let rows = engine.areas(histories, period: period, level: level, now: now).filter { inScope($0.code) }
+            return try answer(rows, prototype: AreaFigures(level: level, code: ""))
         case "posts":
-            let rows = engine.posts(histories, period: period, post: post)
-            return csv ? Rendering.csv(rows, prototype: PostFigures(post: post, actorId: "")) : try Rendering.json(rows, period: period, family: family)
+            return try answer(engine.posts(histories, period: period, post: post, now: now), prototype: PostFigures(post: post, actorId: ""))
         case "facilities":
-            let rows = engine.facilities(histories, period: period).filter { inScope($0.area) }
-            let proto = FacilityFigures(classCode: "", area: "", registered: 0, defective: 0, intactRate: nil)
-            return csv ? Rendering.csv(rows, prototype: proto) : try Rendering.json(rows, period: period, family: family)
+            let rows = engine.facilities(histories, period: period, now: now).filter { inScope($0.area) }
+            return try answer(rows, prototype: FacilityFigures(classCode: "", area: "", registered: 0, defective: 0, intactRate: nil))
         default:
             let which = String(family.dropFirst("rankings:".count))
             func scores(_ p: Period) -> [(code: String, score: Double?, grade: String?)] {
                 switch which {
-                case "departments": return engine.departments(histories, period: p).map { ($0.code, $0.score, $0.grade) }
-                case "areas": return engine.areas(histories, period: p, level: level).filter { inScope($0.code) }.map { ($0.code, $0.score, $0.grade) }
-                default: return engine.posts(histories, period: p, post: post).map { ($0.actorId, $0.score, $0.grade) }
+                case "departments": return engine.departments(histories, period: p, now: now).map { ($0.code, $0.score, $0.grade) }
+                case "areas":
+                    return engine.areas(histories, period: p, level: level, now: now).filter { inScope($0.code) }.map { ($0.code, $0.score, $0.grade) }
+                default: return engine.posts(histories, period: p, post: post, now: now).map { ($0.actorId, $0.score, $0.grade) }
                 }
             }
-            let rows = KPIEngine.rank(scores(period), previous: scores(period.previous))
-            let proto = RankingRow(code: "")
-            return csv ? Rendering.csv(rows, prototype: proto) : try Rendering.json(rows, period: period, family: family)
+            return try answer(KPIEngine.rank(scores(period), previous: scores(period.previous)), prototype: RankingRow(code: ""))
         }
     }
 
@@ -133,13 +135,17 @@ struct KPIRoutes: Sendable {
         let token = try env.tokens.authenticate(request, now: env.clock.now())
         guard token.role == .admin else { throw AccessError.forbidden("only admin may rebuild") }
         let period = try Self.period(request)
+        let now = env.clock.now()
         let started = ContinuousClock.now
         let result = try await env.pool.transaction { c in try FactsStore.rebuild(from: period.start, to: period.end, on: c) }
         let departments = try await env.pool.withConnection { [engine] c in
-            engine.departments(try FactsStore.histories(from: period.start, to: period.end, on: c), period: period)
+            engine.departments(try FactsStore.histories(from: period.start, to: period.end, on: c), period: period, now: now)
         }
+        let judged = Rendering.Judged(period: period, now: now)
         struct Body: Encodable {
             var period: Period
+            var asOf: Date
+            var running: Bool
             var cases: Int
             var changed: Int
             var seconds: Double
@@ -148,8 +154,8 @@ struct KPIRoutes: Sendable {
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         env.logger.info("assessment rebuilt", metadata: ["period": "\(period.label)", "cases": "\(result.cases)", "changed": "\(result.changed)"])
-        let data = try Rendering.encoder.encode(Body(period: period, cases: result.cases, changed: result.changed, seconds: seconds,
-                                                     departments: departments))
+        let data = try Rendering.encoder.encode(Body(period: period, asOf: judged.asOf, running: judged.running, cases: result.cases,
+                                                     changed: result.changed, seconds: seconds, departments: departments))
         return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

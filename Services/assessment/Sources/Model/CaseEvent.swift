@@ -53,7 +53,14 @@ public struct CaseEvent: Sendable, Hashable, Codable {
             returnedBy: entry.details["returned_by"])
     }
 
-    /// "On time" for the clock this entry stopped: no deadline configured counts as on time.
+    /// Raw value of `recompute_deadline` (an imported official calendar moved a running deadline).
+    /// TODO(recompute_deadline): remove once CaseAction.recomputeDeadline exists; see CaseFacts.apply.
+    public static let recomputeDeadlineAction = "recompute_deadline"
+
+    /// "On time" for the clock this entry stopped. A stopped clock without a deadline counts as on
+    /// time: a centre stage with no limit configured cannot be late. The handling stage always
+    /// carries a deadline (dispatch, rework and resume require one), so this never excuses a
+    /// department.
     public var stoppedOnTime: Bool {
         guard let deadline = stoppedDeadline else { return true }
         return at <= deadline

@@ -22,7 +22,9 @@ public struct CaseFacts: Codable, Sendable, Hashable {
     public var department: String?
     /// Every department it was dispatched to, in order, without repeats.
     public var departments: [String] = []
-    /// The running handling deadline (after extensions, rework and resume).
+    /// The running handling deadline (after extensions, rework, resume and calendar recomputes).
+    /// Nil while no handling clock runs: before dispatch, after an approved return (back to
+    /// dispatch), and while suspended (挂账).
     public var handlingDeadline: Date?
     public var completedAt: Date?
     /// Whether the latest completion came within its handling clock.
@@ -35,6 +37,8 @@ public struct CaseFacts: Codable, Sendable, Hashable {
     /// Closed, voided, not accepted or not filed.
     public var endedAt: Date?
     public var suspended: Bool = false
+    /// When the current suspension was approved (nil when not suspended); it attributes a hung case.
+    public var suspendedAt: Date?
     /// A supervisor's self-handled report approved by the centre (counts as an effective report).
     public var selfHandledApproved: Bool = false
     /// 返工 / 回退 / 延期 per department.
@@ -60,6 +64,12 @@ public struct CaseFacts: Codable, Sendable, Hashable {
         }
         lastSequence = e.sequence
         state = e.to
+        // TODO(recompute_deadline): when CaseAction.recomputeDeadline exists, delete this `if` and
+        // handle it in the switch below as `case .recomputeDeadline: followRecomputedDeadline(e)`.
+        if e.action.rawValue == CaseEvent.recomputeDeadlineAction {
+            followRecomputedDeadline(e)
+            return
+        }
         switch e.action {
         case .report, .reportSelfHandled:
             reportedAt = e.at
@@ -84,6 +94,9 @@ public struct CaseFacts: Codable, Sendable, Hashable {
             handled = false
             handlingDeadline = e.startedDeadline ?? e.detailDeadline ?? handlingDeadline
         case .approveReturn:
+            // Back to dispatch: the returning department's clock stops, and no one's runs until the
+            // next dispatch starts one. Keeping the old deadline would make the case fall due (and
+            // count as overdue) against a department that no longer holds it.
             bump(&returns, e.returnedBy ?? e.department ?? department)
             department = nil
             handlingDeadline = nil
@@ -92,10 +105,14 @@ public struct CaseFacts: Codable, Sendable, Hashable {
             bump(&extensions, e.department ?? department)
             handlingDeadline = e.detailDeadline ?? e.startedDeadline ?? handlingDeadline
         case .approveSuspension:
+            // 挂账 stops the handling clock; resume starts a new one.
             suspended = true
+            suspendedAt = e.at
+            handlingDeadline = nil
         case .resume:
             suspended = false
-            handlingDeadline = e.startedDeadline ?? e.detailDeadline ?? handlingDeadline
+            suspendedAt = nil
+            handlingDeadline = e.startedDeadline ?? e.detailDeadline
         case .close, .handleAtIntake:
             closedAt = e.at
             closedOnTime = e.stoppedOnTime
@@ -109,6 +126,7 @@ public struct CaseFacts: Codable, Sendable, Hashable {
             voidedAt = e.at
             endedAt = e.at
             suspended = false
+            suspendedAt = nil
         case .rejectAtAccept, .refuseFiling:
             endedAt = e.at
         case .recomputeDeadline:
@@ -120,6 +138,13 @@ public struct CaseFacts: Codable, Sendable, Hashable {
              .refuseSuspension, .requestCheck, .checkPassed, .markWarning, .markOverdue, .urge:
             break
         }
+    }
+
+    /// `recompute_deadline`: an imported official calendar moved a running deadline. Only the
+    /// handling stage matters here; the deadline moves without being anyone's extension.
+    private mutating func followRecomputedDeadline(_ e: CaseEvent) {
+        guard e.startedStage == .handle, let deadline = e.startedDeadline ?? e.detailDeadline else { return }
+        handlingDeadline = deadline
     }
 
     private func bump(_ counts: inout [String: Int], _ department: String?) {
@@ -134,7 +159,7 @@ public struct CaseFacts: Codable, Sendable, Hashable {
             if let x = a[keyPath: mine], let y = other[keyPath: mine], abs(x.timeIntervalSince(y)) <= tolerance { a[keyPath: mine] = y }
         }
         for path in [\CaseFacts.reportedAt, \.verifiedAt, \.filedAt, \.dispatchedAt, \.handlingDeadline, \.completedAt, \.closedAt,
-                     \.voidedAt, \.endedAt] {
+                     \.voidedAt, \.endedAt, \.suspendedAt] {
             align(path)
         }
         return a == other
@@ -162,25 +187,32 @@ public enum CaseFactsError: Error, Equatable, Sendable {
 
 /// The attribution rule — the one place that decides which period a case counts in.
 ///
-/// A case counts in the period containing the **earlier** of (a) the moment it ended (closed,
-/// voided, refused) and (b) its running handling deadline, both taken from the fold as of the
-/// period's end. A case with neither (open and not yet dispatched) is not yet attributable.
+/// A case counts in the period containing the **earliest** of (a) the moment it ended (closed,
+/// voided, refused), (b) its running handling deadline and (c) while it is suspended (挂账), the
+/// moment the suspension was approved — all taken from the fold as of the period's end. A case
+/// with none of them (open and not yet dispatched, or back at dispatch) is not yet attributable.
 /// So a case is judged once its department's time is up or it is finished, whichever comes first:
-/// late cases are not hidden until they close, and quick cases count as soon as they close.
+/// late cases are not hidden until they close, and quick cases count as soon as they close. A hung
+/// case has no running clock; it shows (as `suspended`) in the period it was hung in.
+///
+/// The instant must also have come: a period still running is judged as of the city's now, so a
+/// case whose deadline is later this period and which has not ended is not due yet (see
+/// ``counts(_:in:asOf:)``).
 public enum Attribution {
     /// The instant that places the case in a period, or nil when it is not attributable yet.
     public static func instant(of facts: CaseFacts) -> Date? {
-        switch (facts.endedAt, facts.handlingDeadline) {
-        case let (end?, deadline?): return min(end, deadline)
-        case let (end?, nil): return end
-        case let (nil, deadline?): return deadline
-        case (nil, nil): return nil
-        }
+        [facts.endedAt, facts.handlingDeadline, facts.suspendedAt].compactMap { $0 }.min()
     }
 
-    /// Whether the case counts in `period` (facts must be folded as of `period.end`).
-    public static func counts(_ facts: CaseFacts, in period: Period) -> Bool {
+    /// Whether the case counts in `period` judged at `asOf` (facts folded as of `period.end`).
+    ///
+    /// `asOf` is the instant "the deadline passed" is judged at: the period end for a finished
+    /// period (the default), the city's now for a running one (``Period/asOf(now:)``). The case
+    /// counts when its instant lies in `[period.start, asOf)`: a deadline at or after `asOf` has not
+    /// passed yet, as completing exactly at the deadline is still on time.
+    public static func counts(_ facts: CaseFacts, in period: Period, asOf: Date? = nil) -> Bool {
         guard let instant = instant(of: facts) else { return false }
-        return period.contains(instant)
+        let cutoff = min(asOf ?? period.end, period.end)
+        return instant >= period.start && instant < cutoff
     }
 }

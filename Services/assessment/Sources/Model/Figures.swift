@@ -1,20 +1,37 @@
-import Foundation
-
-/// Rounds to 4 decimals so JSON and CSV show stable figures.
+/// Rounds a shown rate to 4 decimals so JSON and CSV show stable figures.
 @inline(__always) func r4(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
 
-/// `numerator / denominator`, nil when the denominator is 0 (no basis for a rate).
-@inline(__always) func rate(_ numerator: Int, _ denominator: Int) -> Double? {
-    denominator == 0 ? nil : r4(Double(numerator) / Double(denominator))
+/// `numerator / denominator` unrounded, nil when the denominator is 0 (no basis for a rate).
+/// Scores are computed from these, never from the rounded rates shown.
+@inline(__always) func fraction(_ numerator: Int, _ denominator: Int) -> Double? {
+    denominator == 0 ? nil : Double(numerator) / Double(denominator)
 }
 
-/// A weighted 0–100 score: each term is a rate in [0,1] times its weight; a rate with an empty
-/// denominator scores its full weight (nothing could go wrong).
+/// The rate as shown: ``fraction(_:_:)`` rounded to 4 decimals.
+@inline(__always) func rate(_ numerator: Int, _ denominator: Int) -> Double? {
+    fraction(numerator, denominator).map(r4)
+}
+
+/// How every 0–100 score is rounded: once, at the end, half-up to one decimal.
+public enum ScoreRounding {
+    /// Half-up (away from zero) to one decimal: 76.25 → 76.3, 89.94 → 89.9, 89.95 → 90.0.
+    ///
+    /// A sum of exact rates times weights can land a hair off a true `.x5` in binary (89.95 as
+    /// 89.94999999999999); snapping to 9 decimals first keeps that noise from deciding the rounding.
+    public static func round(_ raw: Double) -> Double {
+        let snapped = (raw * 1e9).rounded() / 1e9
+        return (snapped * 10).rounded(.toNearestOrAwayFromZero) / 10
+    }
+}
+
+/// A weighted 0–100 score from exact rates (each in [0,1] times its weight), normalised by the sum
+/// of the weights and rounded once (``ScoreRounding``). A rate with an empty denominator scores its
+/// full weight (nothing could go wrong).
 func score(_ terms: [(Double?, Double)]) -> Double {
     let total = terms.map(\.1).reduce(0, +)
     guard total > 0 else { return 0 }
     let points = terms.reduce(0.0) { $0 + min(max($1.0 ?? 1, 0), 1) * $1.1 }
-    return r4(points * 100 / total)
+    return ScoreRounding.round(points * 100 / total)
 }
 
 /// 专业部门 figures for one period.

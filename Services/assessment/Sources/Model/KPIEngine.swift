@@ -1,10 +1,14 @@
 import CityGridModel
 import Foundation
 
-/// Computes every indicator of a period from case histories. Pure: no I/O, no clock.
+/// Computes every indicator of a period from case histories. Pure: no I/O, no clock — the city's
+/// now comes in as a parameter.
 ///
 /// Each history is folded as of the period end (so later events never change a past period), the
 /// attribution rule (``Attribution``) picks the cases of the period, and each family is tallied.
+/// A period that has not ended is judged as of `now` (``Period/asOf(now:)``): only cases whose
+/// deadline has already passed or which have already ended are due, so a case due next week is not
+/// overdue today. `now: nil` judges the period as finished.
 public struct KPIEngine: Sendable {
     public var weights: AssessmentWeights
     /// Registered components per class code and area code (at ``AssessmentWeights/facilityAreaLevel``).
@@ -33,20 +37,24 @@ public struct KPIEngine: Sendable {
         public var history: CaseHistory
         public var facts: CaseFacts
         public var attributed: Bool
+        /// The instant deadlines were judged at: the period end, or the city's now while it runs.
+        public var asOf: Date
     }
 
-    /// Folds every history as of `period.end` and applies the attribution rule.
-    public func fold(_ histories: [CaseHistory], for period: Period) -> [Folded] {
-        histories.map { h in
+    /// Folds every history as of `period.end` and applies the attribution rule judged at
+    /// `period.asOf(now:)`.
+    public func fold(_ histories: [CaseHistory], for period: Period, now: Date? = nil) -> [Folded] {
+        let asOf = period.asOf(now: now)
+        return histories.map { h in
             let facts = CaseFacts.fold(caseId: h.caseId, events: h.events, asOf: period.end)
-            return Folded(history: h, facts: facts, attributed: Attribution.counts(facts, in: period))
+            return Folded(history: h, facts: facts, attributed: Attribution.counts(facts, in: period, asOf: asOf), asOf: asOf)
         }
     }
 
     // MARK: departments
 
-    public func departments(_ histories: [CaseHistory], period: Period) -> [DepartmentFigures] {
-        departments(folded: fold(histories, for: period))
+    public func departments(_ histories: [CaseHistory], period: Period, now: Date? = nil) -> [DepartmentFigures] {
+        departments(folded: fold(histories, for: period, now: now))
     }
 
     public func departments(folded: [Folded]) -> [DepartmentFigures] {
@@ -58,19 +66,26 @@ public struct KPIEngine: Sendable {
         }
         for c in folded where c.attributed && c.facts.isFiledCase {
             let f = c.facts
-            // Side counts go to the department that caused them, suspended or not.
+            // 挂账 takes the case out of the assessment, as voiding does: it counts only as
+            // `suspended` for the department holding it. Its reworks, returns and extensions wait
+            // until it resumes (they then count with the case), so no rate's numerator holds a case
+            // its denominator leaves out.
+            if f.suspended {
+                if let d = f.department { touch(d) { $0.suspended += 1 } }
+                continue
+            }
+            // Side counts go to the department that caused them.
             for (d, n) in f.reworks { touch(d) { $0.reworks += n } }
             for (d, n) in f.returns { touch(d) { $0.returns += n } }
             for (d, n) in f.extensions { touch(d) { $0.extensions += n } }
             guard let d = f.department else { continue }
-            if f.suspended { touch(d) { $0.suspended += 1 }; continue }
             touch(d) { x in
                 x.due += 1
                 if f.handled {
                     x.handled += 1
                     if f.completedOnTime { x.handledOnTime += 1 } else { x.overdue += 1 }
-                } else if f.handlingDeadline != nil {
-                    // Not handled yet attributed: its deadline fell due in the period, so it is overdue and pending.
+                } else if let deadline = f.handlingDeadline, deadline < c.asOf {
+                    // Not handled, and attributed by a deadline that has passed: overdue and pending.
                     x.overdue += 1
                     x.overduePending += 1
                 }
@@ -78,19 +93,22 @@ public struct KPIEngine: Sendable {
         }
         return byCode.values.map { x in
             var x = x
-            x.disposalRate = rate(x.handled, x.due)
-            x.onTimeRate = rate(x.handledOnTime, x.due)
-            x.reworkRate = rate(x.reworks, x.due)
+            let disposal = fraction(x.handled, x.due), onTime = fraction(x.handledOnTime, x.due)
+            let rework = fraction(x.reworks, x.due), extensions = fraction(x.extensions, x.due)
+            let overduePending = fraction(x.overduePending, x.due)
+            x.disposalRate = disposal.map(r4)
+            x.onTimeRate = onTime.map(r4)
+            x.reworkRate = rework.map(r4)
             x.returnRate = rate(x.returns, x.due + x.returns)
-            x.extensionRate = rate(x.extensions, x.due)
-            x.overduePendingRate = rate(x.overduePending, x.due)
+            x.extensionRate = extensions.map(r4)
+            x.overduePendingRate = overduePending.map(r4)
             if x.due > 0 {
                 let w = weights
                 let s = score([
-                    (x.disposalRate, w.departmentDisposal), (x.onTimeRate, w.departmentOnTime),
-                    (x.reworkRate.map { 1 - $0 }, w.departmentRework),
-                    (x.overduePendingRate.map { 1 - $0 }, w.departmentOverduePending),
-                    (x.extensionRate.map { 1 - $0 }, w.departmentExtension),
+                    (disposal, w.departmentDisposal), (onTime, w.departmentOnTime),
+                    (rework.map { 1 - $0 }, w.departmentRework),
+                    (overduePending.map { 1 - $0 }, w.departmentOverduePending),
+                    (extensions.map { 1 - $0 }, w.departmentExtension),
                 ])
                 x.score = s
                 x.grade = w.grade(s)
@@ -101,8 +119,8 @@ public struct KPIEngine: Sendable {
 
     // MARK: areas
 
-    public func areas(_ histories: [CaseHistory], period: Period, level: AreaLevel) -> [AreaFigures] {
-        areas(folded: fold(histories, for: period), level: level)
+    public func areas(_ histories: [CaseHistory], period: Period, level: AreaLevel, now: Date? = nil) -> [AreaFigures] {
+        areas(folded: fold(histories, for: period, now: now), level: level)
     }
 
     public func areas(folded: [Folded], level: AreaLevel) -> [AreaFigures] {
@@ -132,28 +150,30 @@ public struct KPIEngine: Sendable {
         return byCode.values.map { x in
             var x = x
             x.repeatLocations = locationComplaints[x.code, default: [:]].values.filter { $0 > weights.repeatThreshold }.count
-            x.closeRate = rate(x.closed, x.filed)
-            x.onTimeCloseRate = rate(x.closedOnTime, x.filed)
-            x.publicReportRate = rate(x.verifiedPublicReports, x.filed)
-            x.filedScore = maxFiled == 0 ? nil : r4(Double(x.filed) / Double(maxFiled))
+            let close = fraction(x.closed, x.filed), onTimeClose = fraction(x.closedOnTime, x.filed)
+            let publicReports = fraction(x.verifiedPublicReports, x.filed), filedShare = fraction(x.filed, maxFiled)
+            x.closeRate = close.map(r4)
+            x.onTimeCloseRate = onTimeClose.map(r4)
+            x.publicReportRate = publicReports.map(r4)
+            // Shown on the 0–100 scale with two decimals (the share rounded as a rate, times 100).
+            x.filedScore = filedShare.map { r4(r4($0) * 100) }
             if x.filed > 0 {
                 let w = weights
                 let s = score([
-                    (x.publicReportRate.map { 1 - $0 }, w.areaReportRate), (x.filedScore, w.areaFiledCount),
-                    (x.closeRate, w.areaCloseRate), (x.onTimeCloseRate, w.areaOnTimeCloseRate),
+                    (publicReports.map { 1 - $0 }, w.areaReportRate), (filedShare, w.areaFiledCount),
+                    (close, w.areaCloseRate), (onTimeClose, w.areaOnTimeCloseRate),
                 ])
                 x.score = s
                 x.grade = w.grade(s)
             }
-            x.filedScore = x.filedScore.map { r4($0 * 100) }
             return x
         }.sorted { $0.code < $1.code }
     }
 
     // MARK: posts
 
-    public func posts(_ histories: [CaseHistory], period: Period, post: Post) -> [PostFigures] {
-        posts(folded: fold(histories, for: period), period: period, post: post)
+    public func posts(_ histories: [CaseHistory], period: Period, post: Post, now: Date? = nil) -> [PostFigures] {
+        posts(folded: fold(histories, for: period, now: now), period: period, post: post)
     }
 
     public func posts(folded: [Folded], period: Period, post: Post) -> [PostFigures] {
@@ -225,26 +245,32 @@ public struct KPIEngine: Sendable {
             var x = x
             switch post {
             case .supervisor:
-                x.validReportRate = rate(x.validReports, x.reports)
-                x.missedReportRate = rate(x.gridPublicReports, x.gridFiled)
-                x.onTimeVerifyRate = rate(x.verificationsOnTime, x.verifications)
-                x.onTimeCheckRate = rate(x.checksOnTime, x.checks)
+                let valid = fraction(x.validReports, x.reports), missed = fraction(x.gridPublicReports, x.gridFiled)
+                let verify = fraction(x.verificationsOnTime, x.verifications), check = fraction(x.checksOnTime, x.checks)
+                x.validReportRate = valid.map(r4)
+                x.missedReportRate = missed.map(r4)
+                x.onTimeVerifyRate = verify.map(r4)
+                x.onTimeCheckRate = check.map(r4)
                 x.score = score([
-                    (x.validReportRate, w.supervisorValid), ((x.missedReportRate ?? 0).complement, w.supervisorMissed),
-                    (x.onTimeVerifyRate, w.supervisorVerify), (x.onTimeCheckRate, w.supervisorCheck),
+                    (valid, w.supervisorValid), ((missed ?? 0).complement, w.supervisorMissed),
+                    (verify, w.supervisorVerify), (check, w.supervisorCheck),
                 ])
             case .acceptor:
+                let verifyDispatch = fraction(x.verifyDispatchesOnTime, x.verifyDispatches)
+                let checkDispatch = fraction(x.checkDispatchesOnTime, x.checkDispatches)
                 x.onTimeAcceptRate = rate(x.acceptedOnTime, x.accepted)
-                x.verifyDispatchRate = rate(x.verifyDispatchesOnTime, x.verifyDispatches)
-                x.checkDispatchRate = rate(x.checkDispatchesOnTime, x.checkDispatches)
+                x.verifyDispatchRate = verifyDispatch.map(r4)
+                x.checkDispatchRate = checkDispatch.map(r4)
                 x.score = score([
                     (w.acceptorCountScore(x.accepted) / 100, w.acceptorCount),
-                    (x.verifyDispatchRate, w.acceptorVerifyDispatch), (x.checkDispatchRate, w.acceptorCheckDispatch),
+                    (verifyDispatch, w.acceptorVerifyDispatch), (checkDispatch, w.acceptorCheckDispatch),
                 ])
             case .dispatcher:
-                x.onTimeDispatchRate = rate(x.dispatchesOnTime, x.dispatches)
-                x.accurateDispatchRate = x.dispatches == 0 ? nil : r4(1 - Double(x.returnedDispatches) / Double(x.dispatches))
-                x.score = score([(x.onTimeDispatchRate, w.dispatcherOnTime), (x.accurateDispatchRate, w.dispatcherAccuracy)])
+                let onTime = fraction(x.dispatchesOnTime, x.dispatches)
+                let accurate = fraction(x.returnedDispatches, x.dispatches).map { 1 - $0 }
+                x.onTimeDispatchRate = onTime.map(r4)
+                x.accurateDispatchRate = accurate.map(r4)
+                x.score = score([(onTime, w.dispatcherOnTime), (accurate, w.dispatcherAccuracy)])
             }
             x.grade = x.score.map(w.grade)
             return x
@@ -253,8 +279,8 @@ public struct KPIEngine: Sendable {
 
     // MARK: facilities
 
-    public func facilities(_ histories: [CaseHistory], period: Period) -> [FacilityFigures] {
-        facilities(folded: fold(histories, for: period), period: period)
+    public func facilities(_ histories: [CaseHistory], period: Period, now: Date? = nil) -> [FacilityFigures] {
+        facilities(folded: fold(histories, for: period, now: now), period: period)
     }
 
     /// 完好率 per component class and area. `open_case`: 1 − distinct components with a case open
@@ -284,7 +310,8 @@ public struct KPIEngine: Sendable {
 
     // MARK: rankings
 
-    /// Ranks by score (highest first; no score last, unranked), ties share a rank, and compares with the previous period.
+    /// Ranks by the published (rounded) score, highest first; no score last, unranked; equal scores
+    /// share a rank. Compares with the previous period.
     public static func rank(_ current: [(code: String, score: Double?, grade: String?)],
                             previous: [(code: String, score: Double?, grade: String?)]) -> [RankingRow] {
         func ranks(_ rows: [(code: String, score: Double?, grade: String?)]) -> [String: Int] {
@@ -303,7 +330,7 @@ public struct KPIEngine: Sendable {
             return RankingRow(
                 code: r.code, score: r.score, grade: r.grade, rank: rank, previousScore: previousScore, previousRank: previousRank,
                 rankDelta: rank.flatMap { a in previousRank.map { $0 - a } },
-                scoreDelta: r.score.flatMap { a in previousScore.map { r4(a - $0) } })
+                scoreDelta: r.score.flatMap { a in previousScore.map { ScoreRounding.round(a - $0) } })
         }.sorted { ($0.rank ?? Int.max, $0.code) < ($1.rank ?? Int.max, $1.code) }
     }
 }

@@ -19,6 +19,14 @@ public struct Period: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public func contains(_ date: Date) -> Bool { date >= start && date < end }
 
+    /// The instant at which "the deadline passed" is judged for this period: its end once it is
+    /// over, the city's `now` while it runs (a deadline later this month has not passed yet).
+    /// `nil` means "judge it as a finished period".
+    public func asOf(now: Date?) -> Date { now.map { min($0, end) } ?? end }
+
+    /// Whether the period has not ended at `now`: its figures are provisional.
+    public func isRunning(at now: Date) -> Bool { now < end }
+
     /// City calendar (Gregorian, UTC+8, ISO weeks).
     public static let calendar: Calendar = {
         var c = Calendar(identifier: .iso8601)
