@@ -190,23 +190,23 @@ struct FoldRulesTests {
         #expect(rows.first { $0.code == "B" }?.due == 0)
     }
 
-    /// `recompute_deadline` does not exist in CaseAction on this branch: the test runs once it does.
-    static let recomputeDeadline = CaseAction(rawValue: "recompute_deadline")
 
     /// A timeline entry as supervision writes it when an imported calendar moves a running deadline.
     func recomputeEntry(_ action: CaseAction, caseId: UUID, sequence: Int, at: Date, stage: StageClock.Stage, started: Date,
                         previous: Date, deadline: Date) -> TimelineEntry {
-        TimelineEntry(caseId: caseId, sequence: sequence, action: action, from: .inHandling, to: .inHandling, actorId: "calendar-import",
-                      actorRole: .system, actorDepartment: nil, at: at, department: "D", reason: nil,
-                      details: ["stage": stage.rawValue, "previous_deadline": RFC3339.format(previous), "deadline": RFC3339.format(deadline),
-                                "basis": "2026 official calendar (test)"],
-                      stoppedClock: nil, startedClock: StageClock(stage: stage, startedAt: started, deadline: deadline))
+        // As supervision writes it: the same clock run with another deadline, so no started clock;
+        // the stage is in the details and the state is the one the clock runs in.
+        let state: CaseState = stage == .handle ? .inHandling : .awaitingCheck
+        return TimelineEntry(caseId: caseId, sequence: sequence, action: action, from: state, to: state, actorId: "calendar",
+                             actorRole: .system, actorDepartment: nil, at: at, department: "D", reason: "working calendar replaced: 2026 provisional → official",
+                             details: ["stage": stage.rawValue, "previous_deadline": RFC3339.format(previous), "deadline": RFC3339.format(deadline),
+                                       "deadline_basis": "2026:official-00000000"],
+                             stoppedClock: nil, startedClock: nil)
     }
 
-    @Test("recompute_deadline on the handle stage moves the running handling deadline; on another stage it does not",
-          .enabled(if: FoldRulesTests.recomputeDeadline != nil, "CaseAction.recomputeDeadline is not on this branch yet"))
+    @Test("recompute_deadline on the handle stage moves the running handling deadline; on another stage it does not")
     func recomputedDeadline() throws {
-        let action = try #require(Self.recomputeDeadline)
+        let action = CaseAction.recomputeDeadline
         var script = CaseScript(grid: ScriptedMonth.g1).report(nov(2, 9), by: "s1").file(nov(2, 10)).dispatch(nov(3), to: "D", deadline: nov(10))
         // A working day was added before the 10th: the deadline moves to the 12th.
         script.events.append(CaseEvent(recomputeEntry(action, caseId: script.id, sequence: script.events.count + 1, at: nov(5), stage: .handle,

@@ -53,9 +53,6 @@ public struct CaseEvent: Sendable, Hashable, Codable {
             returnedBy: entry.details["returned_by"])
     }
 
-    /// Raw value of `recompute_deadline` (an imported official calendar moved a running deadline).
-    /// TODO(recompute_deadline): remove once CaseAction.recomputeDeadline exists; see CaseFacts.apply.
-    public static let recomputeDeadlineAction = "recompute_deadline"
 
     /// "On time" for the clock this entry stopped. A stopped clock without a deadline counts as on
     /// time: a centre stage with no limit configured cannot be late. The handling stage always

@@ -64,12 +64,6 @@ public struct CaseFacts: Codable, Sendable, Hashable {
         }
         lastSequence = e.sequence
         state = e.to
-        // TODO(recompute_deadline): when CaseAction.recomputeDeadline exists, delete this `if` and
-        // handle it in the switch below as `case .recomputeDeadline: followRecomputedDeadline(e)`.
-        if e.action.rawValue == CaseEvent.recomputeDeadlineAction {
-            followRecomputedDeadline(e)
-            return
-        }
         switch e.action {
         case .report, .reportSelfHandled:
             reportedAt = e.at
@@ -130,9 +124,7 @@ public struct CaseFacts: Codable, Sendable, Hashable {
         case .rejectAtAccept, .refuseFiling:
             endedAt = e.at
         case .recomputeDeadline:
-            // A replaced calendar moved a running deadline; in handling the only clock that runs
-            // is the handling clock, so its new deadline is the case's.
-            if e.to == .inHandling, let deadline = e.detailDeadline { handlingDeadline = deadline }
+            followRecomputedDeadline(e)
         case .locate, .accept, .requestVerification, .requireManualDispatch, .acceptTask, .progressNote,
              .requestReturn, .refuseReturn, .requestExtension, .refuseExtension, .requestSuspension,
              .refuseSuspension, .requestCheck, .checkPassed, .markWarning, .markOverdue, .urge:
@@ -142,8 +134,12 @@ public struct CaseFacts: Codable, Sendable, Hashable {
 
     /// `recompute_deadline`: an imported official calendar moved a running deadline. Only the
     /// handling stage matters here; the deadline moves without being anyone's extension.
+    ///
+    /// Supervision writes it as the same clock run with another deadline (no started clock, the
+    /// stage in `details`); in handling the only clock that runs is the handling clock.
     private mutating func followRecomputedDeadline(_ e: CaseEvent) {
-        guard e.startedStage == .handle, let deadline = e.startedDeadline ?? e.detailDeadline else { return }
+        let stage = e.startedStage ?? (e.to == .inHandling ? .handle : nil)
+        guard stage == .handle, let deadline = e.detailDeadline ?? e.startedDeadline else { return }
         handlingDeadline = deadline
     }
 
