@@ -393,6 +393,32 @@ enum SupervisionOpenAPI {
                 deadline: {type: string, format: date-time, nullable: true}
                 warnedAt: {type: string, format: date-time, nullable: true}
                 overdueAt: {type: string, format: date-time, nullable: true}
+                basis: {$ref: "#/components/schemas/DeadlineBasis"}
+                limit:
+                  type: object
+                  nullable: true
+                  description: the limit counted from startedAt; absent when the deadline was set by a decision
+                  properties:
+                    value: {type: number}
+                    unit: {type: string, enum: [working_hours, working_days, natural_hours]}
+            DeadlineBasis:
+              type: object
+              nullable: true
+              description: >-
+                What a deadline was counted on. working_calendar lists each calendar year the count went
+                through with its standing (official = the State Council's notice is loaded; provisional =
+                statutory days only, the deadline may still move when the notice is imported) and version.
+              properties:
+                kind: {type: string, enum: [working_calendar, natural_time, decision]}
+                years:
+                  type: array
+                  items:
+                    type: object
+                    properties:
+                      year: {type: integer}
+                      standing: {type: string, enum: [official, provisional]}
+                      version: {type: string, example: provisional-8b2d4e10}
+                      notice: {type: string, nullable: true, example: 国办发明电〔2025〕7号}
             Case:
               type: object
               properties:
@@ -420,6 +446,8 @@ enum SupervisionOpenAPI {
                 currentDepartment: {type: string, nullable: true}
                 currentDispatchId: {type: string, format: uuid, nullable: true}
                 handlingDeadline: {type: string, format: date-time, nullable: true}
+                handlingDeadlineBasis: {$ref: "#/components/schemas/DeadlineBasis"}
+                deadlineProvisional: {type: boolean, description: the running clock's deadline was counted on a provisional calendar year}
                 clock: {$ref: "#/components/schemas/StageClock"}
                 pendingRequest:
                   type: object
