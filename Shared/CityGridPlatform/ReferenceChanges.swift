@@ -81,13 +81,23 @@ public enum ReferenceChanges {
 
     /// Reads the stored changes and swaps the rebuilt calendar in when it differs.
     /// - Returns: the years whose version changed (empty when nothing did).
+    /// - Parameter seen: the stored changes last applied (``Seen``); when they have not changed
+    ///   since, nothing is read or rebuilt. Updated on return.
     @discardableResult
-    public static func apply(pool: PGPool, reference: ReferenceData, base: WorkingCalendar, logger: Logger) async throws -> [Int] {
-        let rows: [(key: String, content: String)] = try await pool.withConnection { connection in
-            try connection.query("""
+    public static func apply(pool: PGPool, reference: ReferenceData, base: WorkingCalendar, logger: Logger,
+                             seen: Seen? = nil) async throws -> [Int] {
+        let rows: [(key: String, content: String)]? = try await pool.withConnection { connection in
+            // A cheap look first: polling every few seconds must not rebuild the calendar each time.
+            let marker = try connection.query("""
+                SELECT count(*)::bigint AS n, coalesce(max(received_at)::text, '') AS latest FROM reference_changes WHERE table_name = 'calendar'
+                """).first.map { "\(try $0.int("n"))|\(try $0.string("latest"))" } ?? ""
+            if let seen, seen.marker == marker { return nil }
+            seen?.marker = marker
+            return try connection.query("""
                 SELECT item_key, content FROM reference_changes WHERE table_name = 'calendar' ORDER BY received_at, seq
                 """).rows.map { (try $0.string("item_key"), try $0.string("content")) }
         }
+        guard let rows else { return [] }
         let before = reference.liveCalendar.current
         let after = calendar(base: base, stored: rows)
         guard reference.liveCalendar.replace(with: after) else { return [] }
@@ -99,6 +109,15 @@ public enum ReferenceChanges {
             ])
         }
         return changed
+    }
+}
+
+extension ReferenceChanges {
+    /// What a watcher last applied: the count and latest arrival of the stored changes.
+    public final class Seen: @unchecked Sendable {
+        // Touched only by the one watcher task that owns it.
+        var marker: String?
+        public init() {}
     }
 }
 
@@ -123,12 +142,13 @@ public struct ReferenceChangeWatcher: Service {
 
     public func run() async throws {
         let stopping = Flag()
+        let seen = ReferenceChanges.Seen()
         await withGracefulShutdownHandler {
             while !stopping.isSet && !Task.isCancelled {
                 await wake.wait(milliseconds: intervalMilliseconds)
                 if stopping.isSet { break }
                 do {
-                    try await ReferenceChanges.apply(pool: pool, reference: reference, base: base, logger: logger)
+                    try await ReferenceChanges.apply(pool: pool, reference: reference, base: base, logger: logger, seen: seen)
                 } catch {
                     logger.warning("reading reference-data changes failed; will retry", metadata: ["error": "\(error)"])
                 }

@@ -37,9 +37,10 @@ struct IntakeIntegrationTests {
         return (Double.random(in: (b.min.lon + 0.005)...(b.max.lon - 0.005)), Double.random(in: (b.min.lat + 0.005)...(b.max.lat - 0.005)))
     }
 
-    /// A random moment up to three years back: reports of different tests (and runs) fall in
-    /// different duplicate windows.
-    func randomPast() -> Date { Date().addingTimeInterval(-Double.random(in: 2...1_000) * 86_400) }
+    /// A random moment up to 650 days back: reports of different tests (and runs) fall in
+    /// different duplicate windows, and stay inside the years the working calendar covers (from
+    /// 2025; intake refuses earlier reports).
+    func randomPast() -> Date { Date().addingTimeInterval(-Double.random(in: 2...650) * 86_400) }
 
     func report(lon: Double?, lat: Double?, classCode: String = "0502", description: String = "流浪乞讨人员", channel: String = "supervisor",
                 reference: String? = nil, at: Date? = nil) -> Data {

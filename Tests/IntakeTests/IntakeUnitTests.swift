@@ -69,6 +69,22 @@ struct IntakeUnitTests {
         #expect(report.reportedAt == RFC3339.parse("2026-11-25T01:55:00Z"))
     }
 
+    @Test("a report from before the first year the working calendar covers is refused at the door (its deadlines could not be counted)")
+    func reportBeforeCalendarCoverage() throws {
+        func submission(_ at: String) -> ReportSubmission {
+            ReportSubmission(channel: "supervisor", kind: "event", classCode: "0502", conditionId: "0502-01",
+                             location: .init(longitude: 111.68, latitude: 40.82), description: "流浪乞讨",
+                             photos: ["https://img.example.org/1.jpg"], reportedAt: at)
+        }
+        guard case .failure(let failure) = Fixtures.validator.validate(submission("2024-12-31T23:59:00+08:00"), now: Fixtures.now) else {
+            Issue.record("expected a failure"); return
+        }
+        #expect(failure.problems.map(\.field) == ["reportedAt"])
+        #expect(failure.problems.first?.problem.contains("first covered year: 2025") == true, "\(failure.problems)")
+        // The first minute of the first official year is fine.
+        #expect(throws: Never.self) { try Fixtures.validator.validate(submission("2025-01-01T00:00:00+08:00"), now: Fixtures.now).get() }
+    }
+
     @Test("validation lists every problem with its field path")
     func validationListsEverything() {
         let s = ReportSubmission(channel: "fax", channelReference: nil, kind: "event", classCode: "0502", conditionId: "0101-01",
