@@ -77,16 +77,24 @@ public struct CalendarWatch: Service {
     public func run() async throws {
         let stopping = Flag()
         var loggedOn: CivilDate?
+        var warned = false
         await withGracefulShutdownHandler {
             while !stopping.isSet && !Task.isCancelled {
+                let generation = reference.liveCalendar.generation
                 let outlook = check()
                 let today = reference.calendar.civilDate(of: clock.now())
                 if let warning = outlook.warning, loggedOn != today {
                     logger.warning("calendar: \(warning)", metadata: ["provisional_days_ahead": "\(outlook.provisionalDaysAhead)"])
                     loggedOn = today
+                } else if outlook.warning == nil && warned {
+                    logger.notice("calendar: warning cleared", metadata: ["provisional_days_ahead": "\(outlook.provisionalDaysAhead)"])
+                    loggedOn = nil
                 }
+                warned = outlook.warning != nil
+                // An imported notice swaps the calendar: look again at once rather than at the
+                // end of the interval, so the warning clears as soon as the new year is in.
                 var slept = Duration.zero
-                while slept < interval && !stopping.isSet {
+                while slept < interval && !stopping.isSet && reference.liveCalendar.generation == generation {
                     try? await Task.sleep(for: .milliseconds(200))
                     slept += .milliseconds(200)
                 }

@@ -5,6 +5,7 @@ import ArgumentParser
 import CityGridModel
 import CityGridPlatform
 import Foundation
+import PGClient
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -52,27 +53,98 @@ struct Reference: AsyncParsableCommand {
 }
 
 struct Calendar: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Check the working-time calendar.", subcommands: [Days.self, Deadline.self])
+    static let configuration = CommandConfiguration(
+        abstract: "The working-time calendar: check it, and import the State Council's notice for a year.",
+        subcommands: [Years.self, Days.self, Deadline.self, Provisional.self, Import.self])
 
-    struct Days: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the working days of a month.")
-        @Option var year: Int
-        @Option var month: Int
-        @Option var path: String = defaultReferencePath()
+    /// Where a command reads the calendar: the reference-data folder, plus (with `--db-url`) the
+    /// years imported into the running city as one service stored them, i.e. what that service
+    /// counts deadlines with now.
+    struct Source: ParsableArguments {
+        @Option(help: "Reference-data folder.") var path: String = defaultReferencePath()
+        @Option(help: ArgumentHelp("A service's database URL (its CITYGRID_DB_URL): add the calendar years imported into the running city.",
+                                   valueName: "url"))
+        var dbURL: String?
+
+        /// The reference data, the calendar as the source stands, and a few words saying which it is.
+        func load() async throws -> (reference: ReferenceData, calendar: WorkingCalendar, origin: String) {
+            let reference = try loadReference(path, progress: false)
+            guard let dbURL else { return (reference, reference.calendar, path) }
+            let pool = PGPool(settings: PGSettings(url: dbURL, applicationName: "citygrid-cli", poolSize: 1))
+            // The service's own table (its role's search_path is its schema), read the way the
+            // service reads it: each year as last imported.
+            let rows: [(key: String, content: String)]
+            do {
+                rows = try await pool.withConnection { connection in
+                    try connection.query("""
+                        SELECT item_key, content FROM reference_changes WHERE table_name = 'calendar' ORDER BY received_at, seq
+                        """).rows.map { (key: try $0.string("item_key"), content: try $0.string("content")) }
+                }
+            } catch {
+                await pool.closeAll()
+                throw CommandFailure("cannot read the imported calendar years from --db-url: \(error)")
+            }
+            await pool.closeAll()
+            let calendar = ReferenceChanges.calendar(base: reference.calendar, stored: rows)
+            return (reference, calendar, "\(path) + \(rows.count) stored import(s)")
+        }
+    }
+
+    struct Years: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List calendar years: standing (official from the State Council's notice, or provisional), notice and version.")
+        @OptionGroup var source: Source
+        @Option(help: "First year (default: last year).") var from: Int?
+        @Option(help: "Last year (default: next year).") var to: Int?
 
         func run() async throws {
-            let calendar = try loadReference(path, progress: false).calendar
+            let (_, calendar, origin) = try await source.load()
+            let thisYear = calendar.civilDate(of: Date()).year
+            let first = from ?? thisYear - 1, last = to ?? thisYear + 1
+            guard first <= last else { throw ValidationError("--from must not be after --to") }
+            print("calendar years \(first)–\(last) from \(origin)")
+            print(pad("year", 6) + pad("standing", 13) + pad("working days", 14) + pad("version", 22) + pad("basis version", 22) + "notice")
+            for year in first...last {
+                guard let info = calendar.years[year] else {
+                    print(pad("\(year)", 6) + "not covered (before \(StatutoryHolidays.firstYear) without a file, or past \(WorkingCalendar.horizonYear))")
+                    continue
+                }
+                let workingDays = (1...12).reduce(0) { $0 + ((try? calendar.workingDays(year: year, month: $1).count) ?? 0) }
+                print(pad("\(year)", 6) + pad(info.standing.rawValue, 13) + pad("\(workingDays)", 14) + pad(info.contentVersion, 22)
+                      + pad(calendar.versions[year] ?? "", 22) + (info.notice ?? "(none yet: statutory days only)"))
+            }
+            print("version: the year's content, as `calendar import` publishes it; basis version: with the work periods, as deadlines record it")
+        }
+    }
+
+    struct Days: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the working days of a month, with the year's standing and the month's special days.")
+        @Option var year: Int
+        @Option var month: Int
+        @OptionGroup var source: Source
+
+        func run() async throws {
+            guard (1...12).contains(month) else { throw ValidationError("--month must be 1…12") }
+            let calendar = try await source.load().calendar
             let days = try calendar.workingDays(year: year, month: month)
-            print("\(days.count) working days in \(year)-\(String(format: "%02d", month)):")
+            print("\(days.count) working days in \(year)-\(twoDigits(month)), \(Calendar.standing(calendar, year)):")
             print(days.map(\.description).joined(separator: " "))
+            let special = calendar.entries.values.filter { $0.date.year == year && $0.date.month == month }.sorted { $0.date < $1.date }
+            for entry in special {
+                print("  \(entry.date) \(weekdayName(entry.date))  \(pad(entry.type.rawValue, 8)) \(entry.name)")
+            }
+            if calendar.standing(of: year) == .provisional {
+                print("provisional: statutory days only, no bridging or make-up days; these may change when the State Council's notice is imported")
+            }
         }
     }
 
     struct Deadline: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Compute a deadline: --from 2026-09-30T17:00:00+08:00 --limit \"4 working_hours\".")
+        static let configuration = CommandConfiguration(
+            abstract: "Compute a deadline and what it was counted on: --from 2026-09-30T17:00:00+08:00 --limit \"4 working_hours\".")
         @Option(help: "Start, RFC 3339.") var from: String
         @Option(help: "\"<value> <working_hours|working_days|natural_hours>\"") var limit: String
-        @Option var path: String = defaultReferencePath()
+        @OptionGroup var source: Source
 
         func run() async throws {
             guard let start = RFC3339.parse(from) else { throw ValidationError("--from must be RFC 3339, e.g. 2026-09-30T17:00:00+08:00") }
@@ -80,13 +152,210 @@ struct Calendar: AsyncParsableCommand {
             guard parts.count == 2, let value = Double(parts[0]), let unit = TimeLimitUnit(rawValue: String(parts[1])) else {
                 throw ValidationError("--limit must be '<number> <working_hours|working_days|natural_hours>'")
             }
-            let data = try loadReference(path, progress: false)
-            let due = try data.calendar.deadline(from: start, limit: TimeLimit(value, unit))
-            var style = Date.ISO8601FormatStyle(timeZone: data.calendar.timeZone)
-            style = style.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .colon)
-            print(due.formatted(style))
+            let calendar = try await source.load().calendar
+            let due = try calendar.due(from: start, limit: TimeLimit(value, unit))
+            print("\(Calendar.format(due.at, calendar.timeZone))  basis: \(due.basis)")
+            if due.basis.isProvisional {
+                print("provisional: the deadline may move when the State Council's notice for the year is imported")
+            }
         }
     }
+
+    struct Provisional: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a year's statutory days as a calendar file to edit into the official one (citygrid calendar provisional --year 2027 > 2027.csv).")
+        @Option var year: Int
+        @Option(help: "Reference-data folder (for the city's time zone).") var path: String = defaultReferencePath()
+
+        func run() async throws {
+            let zone = try loadReference(path, progress: false).calendar.timeZone
+            guard let days = StatutoryHolidays.days(of: year, timeZone: zone) else {
+                throw CommandFailure("\(year) is before \(StatutoryHolidays.firstYear): the statutory rules of 2024 (in force from 2025) do not apply to it")
+            }
+            print("date,type,name")
+            // A placeholder the validation refuses until it is filled in from the notice.
+            print("YYYY-MM-DD,notice,")
+            for day in days { print("\(day.date),holiday,\(csvField(day.name))") }
+            printError("""
+                Draft of \(year) from the statutory rules (\(days.count) days off). To make it the official year:
+                  1. line 2: the day the State Council's notice was issued and its reference, e.g. 2025-11-04,notice,国办发明电〔2025〕7号
+                  2. add the notice's other days off (bridging days, weekend days of a holiday) as `holiday` rows
+                  3. add its make-up working days (a Saturday or Sunday each) as `workday` rows, e.g. \(year)-02-20,workday,春节调休上班
+                  4. check it: citygrid calendar import FILE --dry-run
+                """)
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate a year's calendar from the State Council's notice, show what it changes, and publish it to every service.",
+            discussion: """
+                The file has the columns date,type,name: one `notice` row (the day the notice was issued, its reference as name), \
+                then `holiday` and `workday` rows of the year. Every service stores the change and swaps its calendar in without \
+                a restart; importing the same file again changes nothing.
+                """)
+        @Argument(help: "The year's calendar file.") var file: String
+        @Option(help: "The year the file is for (default: the year of its rows).") var year: Int?
+        @Option(help: "Who imports it (default: $USER).") var by: String?
+        @ArgumentParser.Flag(help: "Validate and show the changes only; publish nothing.") var dryRun = false
+        @OptionGroup var source: Source
+        @Option(help: "AMQP URL of an administrator.") var amqpURL: String = ProcessInfo.processInfo.environment["CITYGRID_AMQP_ADMIN_URL"]
+            ?? "amqp://citygrid-admin:citygrid-admin@127.0.0.1:5673/citygrid"
+
+        func run() async throws {
+            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+                throw CommandFailure("\(file): missing, unreadable or not UTF-8")
+            }
+            let (_, current, origin) = try await source.load()
+            let parsed: CalendarYear
+            switch OfficialYearFile.parse(text, file: file, expectedYear: year, timeZone: current.timeZone) {
+            case .success(let value): parsed = value
+            case .failure(let problems):
+                for problem in problems.errors { printError(problem.description) }
+                throw CommandFailure("\(problems.errors.count) problem(s) in \(file); nothing published")
+            }
+            print("\(file): \(parsed.year) official, notice \(parsed.notice ?? "")\(noticeDate(text).map { " of \($0)" } ?? ""), "
+                  + "\(parsed.entries.count) special days, version \(parsed.contentVersion)")
+            Calendar.printChanges(from: current, to: parsed, origin: origin)
+            if source.dbURL == nil {
+                print("(compared with the reference-data folder; --db-url compares with what a running service counts now)")
+            }
+            if dryRun {
+                print("dry run: nothing published")
+                return
+            }
+            let change = ReferenceDataChanged(
+                changeId: UUID(), table: .calendar, key: String(parsed.year), version: parsed.contentVersion, content: text,
+                source: parsed.notice, changedAt: Date(),
+                changedBy: by ?? ProcessInfo.processInfo.environment["USER"] ?? "unknown")
+            let messageId = try await Calendar.publish(change, amqpURL: amqpURL)
+            print("published \(ReferenceDataChanged.eventType) \(change.table.rawValue)/\(change.key) \(change.version) by \(change.changedBy) "
+                  + "(message \(messageId), routing key \(change.routingKey)); every service stores it and swaps its calendar within seconds "
+                  + "(log: \"working calendar replaced\")")
+        }
+
+        /// The date of the notice row, for the summary (the parse checked it).
+        func noticeDate(_ text: String) -> String? {
+            let table = CSVTable.parse(text, file: file).table
+            guard let date = table.column("date"), let type = table.column("type") else { return nil }
+            return table.records.first { $0.fields.count > max(date, type) && $0.fields[type] == OfficialYearFile.noticeType }?.fields[date]
+        }
+    }
+
+    /// Publishes one change the way the services' outbox relays publish: an envelope on
+    /// `citygrid.events` under the message's routing key, persistent, `mandatory`, with a
+    /// publisher confirm. A message the broker returns reached no queue: no service has ever
+    /// declared its reference queue on this broker and vhost, so nobody would apply it.
+    /// - Returns: the message id.
+    static func publish(_ change: ReferenceDataChanged, amqpURL: String) async throws -> String {
+        let envelope = Envelope(id: change.changeId, type: ReferenceDataChanged.eventType, source: "/citygrid/admin", time: change.changedAt,
+                                subject: nil, data: change)
+        let messageId = envelope.id.uuidString.lowercased()
+        let message = OutgoingMessage(
+            exchange: MessagingNames.eventsExchange, routingKey: change.routingKey, messageId: messageId, type: ReferenceDataChanged.eventType,
+            timestamp: change.changedAt, headers: [MessagingNames.traceparentHeader: TraceContext.child(of: nil)],
+            body: Array(try MessageCoding.encoder().encode(envelope)), mandatory: true)
+        let publisher = AMQPPublisher(endpoint: try AMQPEndpoint(url: amqpURL), topology: Topology(), name: "citygrid-calendar-import")
+        let outcomes: [PublishOutcome]
+        do {
+            outcomes = try await publisher.publish([message])
+        } catch {
+            await publisher.disconnect()
+            throw CommandFailure("publishing to the broker failed, nothing was imported: \(error)")
+        }
+        await publisher.disconnect()
+        switch outcomes.first {
+        case .confirmed?:
+            return messageId
+        case .returned(let reason)?:
+            throw CommandFailure("the broker returned the change (\(reason)): no service is listening on \(change.routingKey) in this "
+                                 + "broker and vhost, so nothing was imported. Start the services (each declares its <service>.reference "
+                                 + "queue) or check --amqp-url, then import again")
+        case .nacked?, nil:
+            throw CommandFailure("the broker refused the change (nack); nothing was imported, try again")
+        }
+    }
+
+    /// What `year` changes against the calendar in use: days that become days off and days that
+    /// become working days, and the year's working-day count before and after.
+    static func printChanges(from current: WorkingCalendar, to year: CalendarYear, origin: String) {
+        guard let before = current.years[year.year] else {
+            print("against \(origin): \(year.year) is not covered yet; the import adds it")
+            return
+        }
+        print("against \(origin): \(standing(current, year.year)), version \(before.contentVersion)")
+        if before.contentVersion == year.contentVersion {
+            print("  the same as the current \(year.year): nothing changes (a city that already has it ignores it again)")
+            return
+        }
+        let after = current.replacing(year)
+        var offNow: [CivilDate] = [], workingNow: [CivilDate] = []
+        let first = CivilDate(year: year.year, month: 1, day: 1)!
+        var date = first
+        while date.year == year.year {
+            let was = (try? current.isWorkingDay(date)) ?? false, isNow = (try? after.isWorkingDay(date)) ?? false
+            if was && !isNow { offNow.append(date) }
+            if !was && isNow { workingNow.append(date) }
+            date = date.adding(days: 1)
+        }
+        func describe(_ date: CivilDate) -> String {
+            let name = after.entries[date]?.name ?? current.entries[date].map { "no longer \($0.name)" } ?? ""
+            return "    \(date) \(weekdayName(date))  \(name)"
+        }
+        if offNow.isEmpty && workingNow.isEmpty {
+            print("  no day changes between working day and day off (names or listed weekend days only)")
+        }
+        if !offNow.isEmpty {
+            print("  working days that become days off (\(offNow.count)):")
+            offNow.forEach { print(describe($0)) }
+        }
+        if !workingNow.isEmpty {
+            print("  days off that become working days (\(workingNow.count)):")
+            workingNow.forEach { print(describe($0)) }
+        }
+        let count = { (c: WorkingCalendar) in (1...12).reduce(0) { $0 + ((try? c.workingDays(year: year.year, month: $1).count) ?? 0) } }
+        print("  working days in \(year.year): \(count(current)) → \(count(after)); once imported, running deadlines counted on the "
+              + "old \(year.year) are counted again")
+    }
+
+    /// `2027 provisional (statutory days only)`, `2026 official (国办发明电〔2025〕7号)`.
+    static func standing(_ calendar: WorkingCalendar, _ year: Int) -> String {
+        guard let info = calendar.years[year] else { return "\(year) not covered" }
+        switch info.standing {
+        case .official: return "\(year) official" + (info.notice.map { " (\($0))" } ?? "")
+        case .provisional: return "\(year) provisional (statutory days only)"
+        }
+    }
+
+    /// `2027-01-05T09:00:00+08:00` in the city's zone.
+    static func format(_ date: Date, _ zone: TimeZone) -> String {
+        date.formatted(Date.ISO8601FormatStyle(timeZone: zone).year().month().day().time(includingFractionalSeconds: false)
+            .timeZone(separator: .colon))
+    }
+}
+
+/// A command that failed for a reason it states; no usage text follows.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}
+
+func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+func weekdayName(_ date: CivilDate) -> String { ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][date.weekday - 1] }
+
+/// One CSV field, quoted when it has to be (RFC 4180).
+func csvField(_ text: String) -> String {
+    guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+    return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }
 
 struct Token: AsyncParsableCommand {

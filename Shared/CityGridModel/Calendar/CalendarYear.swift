@@ -166,22 +166,26 @@ public enum OfficialYearFile {
         guard missing.isEmpty, let dateColumn = table.column("date"), let typeColumn = table.column("type"),
               let nameColumn = table.column("name") else { return .failure(ReferenceDataErrors(errors)) }
 
-        var notice: (reference: String, line: Int)?
+        // The first notice row, even one without a reference: a second one is then "a second
+        // notice row", and a nameless one is an empty name, not "no notice row".
+        var noticeLine: Int?
+        var notice: String?
         var entries: [(entry: CalendarEntry, line: Int)] = []
         var seen: [CivilDate: Int] = [:]
         for record in table.records {
             func field(_ i: Int) -> String { i < record.fields.count ? record.fields[i] : "" }
             let dateText = field(dateColumn), typeText = field(typeColumn), name = field(nameColumn)
-            guard let date = CivilDate(iso: dateText) else {
-                fail(record.line, "date", "not a YYYY-MM-DD date: '\(dateText)'")
-                continue
-            }
+            // A bad date is reported, and the row still counts for what its type says: a notice
+            // row with a typo in its date is that, not a missing notice.
+            let parsedDate = CivilDate(iso: dateText)
+            if parsedDate == nil { fail(record.line, "date", "not a YYYY-MM-DD date: '\(dateText)'") }
             if name.isEmpty { fail(record.line, "name", "required value is empty") }
             if typeText == noticeType {
-                if let earlier = notice {
-                    fail(record.line, "type", "a second notice row (the first is on line \(earlier.line))")
-                } else if !name.isEmpty {
-                    notice = (name, record.line)
+                if let earlier = noticeLine {
+                    fail(record.line, "type", "a second notice row (the first is on line \(earlier))")
+                } else {
+                    noticeLine = record.line
+                    if !name.isEmpty { notice = name }
                 }
                 continue
             }
@@ -189,6 +193,7 @@ public enum OfficialYearFile {
                 fail(record.line, "type", "'\(typeText)' is not one of holiday|workday|notice")
                 continue
             }
+            guard let date = parsedDate else { continue }
             if let first = seen[date] {
                 fail(record.line, "date", "\(date) is listed twice (first on line \(first))")
                 continue
@@ -199,7 +204,9 @@ public enum OfficialYearFile {
             }
             entries.append((CalendarEntry(date: date, type: type, name: name), record.line))
         }
-        if notice == nil { fail(0, nil, "no notice row (type 'notice', the notice's reference as name, e.g. 国办发明电〔2025〕7号)") }
+        if noticeLine == nil {
+            fail(0, "type", "no notice row (type 'notice', the day it was issued as date, its reference as name, e.g. 国办发明电〔2025〕7号)")
+        }
 
         let years = Set(entries.map(\.entry.date.year))
         let year = expectedYear ?? (years.count == 1 ? years.first : nil)
@@ -217,7 +224,7 @@ public enum OfficialYearFile {
             for day in statutory {
                 switch byDate[day.date] {
                 case nil:
-                    fail(0, nil, "\(day.date) (\(day.name)) is a statutory holiday and must be listed as a holiday")
+                    fail(0, "date", "\(day.date) (\(day.name)) is a statutory holiday and must be listed as a holiday")
                 case let (entry, line)? where entry.type == .workday:
                     fail(line, "type", "\(day.date) is a statutory holiday (\(day.name)); it cannot be a make-up working day")
                 default:
@@ -226,6 +233,6 @@ public enum OfficialYearFile {
             }
         }
         guard errors.isEmpty, let year, let notice else { return .failure(ReferenceDataErrors(errors)) }
-        return .success(CalendarYear(year: year, standing: .official, notice: notice.reference, entries: entries.map(\.entry)))
+        return .success(CalendarYear(year: year, standing: .official, notice: notice, entries: entries.map(\.entry)))
     }
 }
