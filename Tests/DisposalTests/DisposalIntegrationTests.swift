@@ -299,8 +299,13 @@ import Testing
         let dispatched = try await h.waitForTask(d.dispatchId, state: "dispatched")
         #expect(try basis(dispatched["deadlineBasis"]) == provisional)
         #expect(dispatched["deadlineProvisional"] as? Bool == true)
+        // A yellow light against the first deadline…
+        try await h.publish(TaskNotice(noticeId: UUID(), kind: .warning, caseId: d.caseId, caseNumber: d.caseNumber,
+                                       departmentCode: h.department, dispatchId: d.dispatchId, at: Date(), deadline: first))
+        try await eventually("warning shown") { try await h.task(d.dispatchId)?["warningAt"] != nil }
 
-        // The notice for 2027 is imported: supervision moves the deadline (a make-up day, say).
+        // The notice for 2027 is imported: supervision moves the deadline later (a bridging holiday,
+        // say), which puts out the light set against the old one.
         let moved = first.addingTimeInterval(86_400)
         try await h.publish(TaskNotice(noticeId: UUID(), kind: .deadlineChanged, caseId: d.caseId, caseNumber: d.caseNumber,
                                        departmentCode: h.department, dispatchId: d.dispatchId, at: Date(), deadline: moved,
@@ -313,9 +318,10 @@ import Testing
         #expect(try basis(task["deadlineBasis"]) == official)
         #expect(task["deadlineProvisional"] as? Bool == false)
         #expect((task["lastNotice"] as? String)?.hasPrefix("deadline_changed") == true)
+        #expect(task["warningAt"] == nil)
         // The log reads as the deadline's history: counted provisionally, then moved on the official year.
         let events = detail["events"] as? [[String: Any]] ?? []
-        #expect(events.compactMap { $0["kind"] as? String } == ["dispatched", "notice.deadline_changed"])
+        #expect(events.compactMap { $0["kind"] as? String } == ["dispatched", "notice.warning", "notice.deadline_changed"])
         #expect(date(events.first?["deadline"]) == first)
         #expect(try basis(events.first?["deadlineBasis"]) == provisional)
         #expect(date(events.last?["deadline"]) == moved)

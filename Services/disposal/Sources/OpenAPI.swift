@@ -301,8 +301,8 @@ enum DisposalOpenAPI {
                 endedAt: {type: string, format: date-time}
                 result: {type: string}
                 resultPhotos: {type: array, items: {type: string}}
-                warningAt: {type: string, format: date-time, description: yellow light from the centre}
-                overdueAt: {type: string, format: date-time, description: red light from the centre}
+                warningAt: {type: string, format: date-time, description: "yellow light from the centre; cleared when the deadline moves later"}
+                overdueAt: {type: string, format: date-time, description: "red light from the centre; cleared when the deadline moves later"}
                 urgeCount: {type: integer, description: times urged (督办)}
                 lastNotice: {type: string, description: kind of the centre's latest notice}
                 lastNoticeAt: {type: string, format: date-time}

@@ -66,7 +66,9 @@ enum TaskStore {
             """, [dispatchId, successor, at])
     }
 
-    /// Stores a new status; a pending request's details follow its kind.
+    /// Stores a new status; a pending request's details follow its kind. A later deadline puts out
+    /// the yellow and red lights, which were set against the old one (as the centre does for an
+    /// approved extension or a recounted deadline); an earlier one keeps them.
     static func save(_ connection: PGConnection, dispatchId: UUID, old: TaskStatus, new: TaskStatus,
                      pendingReason: String? = nil, pendingDeadline: Date? = nil, at: Date,
                      result: String? = nil, resultPhotos: [String]? = nil) throws {
@@ -81,6 +83,8 @@ enum TaskStore {
                 ended_at = CASE WHEN $11 THEN $10::timestamptz ELSE ended_at END,
                 result = COALESCE($12, result),
                 result_photos = COALESCE($13::text[], result_photos),
+                warning_at = CASE WHEN $3::timestamptz > deadline THEN NULL ELSE warning_at END,
+                overdue_at = CASE WHEN $3::timestamptz > deadline THEN NULL ELSE overdue_at END,
                 updated_at = now()
             WHERE dispatch_id = $1
             """, [dispatchId, new.state.rawValue, new.deadline, new.acceptedAt, new.completedAt, new.pendingRequest?.rawValue,
