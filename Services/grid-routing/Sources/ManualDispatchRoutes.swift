@@ -102,7 +102,8 @@ struct ManualDispatchRoutes: Sendable {
                 let task: TaskDispatched
                 do {
                     task = try core.dispatch(filed, to: code, via: "manual", by: token.sub, projection: projection,
-                                             gridCode: projection?.gridCode ?? filed.gridCode, connection: connection, outbox: outbox, now: now)
+                                             gridCode: projection?.gridCode ?? filed.gridCode, connection: connection, outbox: outbox,
+                                             now: now)
                 } catch let failure as RoutingCore.DispatchFailure {
                     throw Self.apiError(failure)
                 }
