@@ -277,6 +277,86 @@ import Testing
         await h.stop()
     }
 
+    @Test func aChangedDeadlineMovesTheTaskAndItsBasisAndTheLogKeepsTheHistory() async throws {
+        let h = try await DisposalHarness()
+        let provisional = DeadlineBasis(kind: .workingCalendar, years: [
+            .init(year: 2026, standing: .official, version: "official-3f9a1c2e", notice: "国办发明电〔2025〕7号"),
+            .init(year: 2027, standing: .provisional, version: "provisional-0a1b2c3d", notice: nil),
+        ])
+        let official = DeadlineBasis(kind: .workingCalendar, years: [
+            .init(year: 2026, standing: .official, version: "official-3f9a1c2e", notice: "国办发明电〔2025〕7号"),
+            .init(year: 2027, standing: .official, version: "official-4e5f6a7b", notice: "国办发明电〔2026〕9号"),
+        ])
+        func basis(_ value: Any?) throws -> DeadlineBasis? {
+            guard let value else { return nil }
+            return try MessageCoding.decoder().decode(DeadlineBasis.self, from: JSONSerialization.data(withJSONObject: value))
+        }
+        func date(_ value: Any?) -> Date? { (value as? String).flatMap(RFC3339.parse) }
+        let first = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 3 * 86_400).rounded())
+        var d = h.dispatch(deadline: first)
+        d.deadlineBasis = provisional
+        try await h.publish(d)
+        let dispatched = try await h.waitForTask(d.dispatchId, state: "dispatched")
+        #expect(try basis(dispatched["deadlineBasis"]) == provisional)
+        #expect(dispatched["deadlineProvisional"] as? Bool == true)
+        // A yellow light against the first deadline…
+        try await h.publish(TaskNotice(noticeId: UUID(), kind: .warning, caseId: d.caseId, caseNumber: d.caseNumber,
+                                       departmentCode: h.department, dispatchId: d.dispatchId, at: Date(), deadline: first))
+        try await eventually("warning shown") { try await h.task(d.dispatchId)?["warningAt"] != nil }
+
+        // The notice for 2027 is imported: supervision moves the deadline later (a bridging holiday,
+        // say), which puts out the light set against the old one.
+        let moved = first.addingTimeInterval(86_400)
+        try await h.publish(TaskNotice(noticeId: UUID(), kind: .deadlineChanged, caseId: d.caseId, caseNumber: d.caseNumber,
+                                       departmentCode: h.department, dispatchId: d.dispatchId, at: Date(), deadline: moved,
+                                       reason: "calendar 2027 official", deadlineBasis: official, previousDeadline: first))
+        try await eventually("deadline moved") { date(try await h.task(d.dispatchId)?["deadline"]) == moved }
+        let (_, detailData) = try await h.http("GET", "/api/v1/tasks/\(id(d.dispatchId))")
+        let detail = json(detailData)
+        let task = detail["task"] as? [String: Any] ?? [:]
+        #expect(task["state"] as? String == "dispatched")
+        #expect(try basis(task["deadlineBasis"]) == official)
+        #expect(task["deadlineProvisional"] as? Bool == false)
+        #expect((task["lastNotice"] as? String)?.hasPrefix("deadline_changed") == true)
+        #expect(task["warningAt"] == nil)
+        // The log reads as the deadline's history: counted provisionally, then moved on the official year.
+        let events = detail["events"] as? [[String: Any]] ?? []
+        #expect(events.compactMap { $0["kind"] as? String } == ["dispatched", "notice.warning", "notice.deadline_changed"])
+        #expect(date(events.first?["deadline"]) == first)
+        #expect(try basis(events.first?["deadlineBasis"]) == provisional)
+        #expect(date(events.last?["deadline"]) == moved)
+        #expect(date(events.last?["previousDeadline"]) == first)
+        #expect(try basis(events.last?["deadlineBasis"]) == official)
+        #expect(events.last?["reason"] as? String == "calendar 2027 official")
+        // The inbox shows the same.
+        let (_, inboxData) = try await h.http("GET", "/api/v1/departments/\(h.department)/tasks")
+        let item = (json(inboxData)["items"] as? [[String: Any]] ?? []).first { ($0["dispatchId"] as? String)?.lowercased() == id(d.dispatchId) }
+        #expect(date(item?["deadline"]) == moved)
+        #expect(try basis(item?["deadlineBasis"]) == official)
+        #expect(item?["deadlineProvisional"] as? Bool == false)
+
+        // The department still works the task; its operations keep the basis.
+        let (accept, accepted) = try await h.http("POST", "/api/v1/tasks/\(id(d.dispatchId))/accept")
+        #expect(accept == 200)
+        #expect(try basis(json(accepted)["deadlineBasis"]) == official)
+        // A rework opens the next task on the basis its notice names.
+        let (done, _) = try await h.http("POST", "/api/v1/tasks/\(id(d.dispatchId))/complete", json: #"{"result":"done"}"#)
+        #expect(done == 200)
+        let reworkId = UUID()
+        try await h.publish(TaskNotice(noticeId: UUID(), kind: .reworked, caseId: d.caseId, caseNumber: d.caseNumber, departmentCode: h.department,
+                                       dispatchId: reworkId, at: Date(), deadline: moved.addingTimeInterval(86_400), reason: "still dirty",
+                                       deadlineBasis: official))
+        let rework = try await h.waitForTask(reworkId, state: "dispatched")
+        #expect(try basis(rework["deadlineBasis"]) == official)
+        // A dispatch from a sender without bases: no basis shown, and not provisional.
+        let plain = h.dispatch()
+        try await h.publish(plain)
+        let plainTask = try await h.waitForTask(plain.dispatchId, state: "dispatched")
+        #expect(plainTask["deadlineBasis"] == nil)
+        #expect(plainTask["deadlineProvisional"] as? Bool == false)
+        await h.stop()
+    }
+
     @Test func redispatchSupersedesAndTheLogIsAppendOnly() async throws {
         let h = try await DisposalHarness()
         let first = h.dispatch()

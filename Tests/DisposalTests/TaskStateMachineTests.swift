@@ -78,7 +78,7 @@ import Testing
     @Test func noticesFromTheCentre() {
         let later = deadline.addingTimeInterval(7_200)
         #expect(TaskStateMachine.apply(.extensionApproved, deadline: later, at: now, to: status(.accepted, pending: .extension))
-                == .update(TaskStatus(state: .accepted, deadline: later)))
+                == .update(TaskStatus(state: .accepted, deadline: later, deadlineBasis: .decision)))
         #expect(TaskStateMachine.apply(.extensionRefused, deadline: nil, at: now, to: status(.accepted, pending: .extension))
                 == .update(status(.accepted)))
         #expect(TaskStateMachine.apply(.returnRefused, deadline: nil, at: now, to: status(.accepted, pending: .extension)) == .recordOnly)
@@ -96,6 +96,83 @@ import Testing
         // A final task only logs what comes later.
         #expect(TaskStateMachine.apply(.closed, deadline: nil, at: now, to: status(.returned)) == .recordOnly)
         #expect(TaskStateMachine.apply(.extensionApproved, deadline: later, at: now, to: status(.superseded)) == .recordOnly)
+    }
+
+    /// Bases as supervision sends them: a year counted before its notice, and after.
+    let provisional = DeadlineBasis(kind: .workingCalendar, years: [
+        .init(year: 2027, standing: .provisional, version: "provisional-0a1b2c3d", notice: nil),
+    ])
+    let official = DeadlineBasis(kind: .workingCalendar, years: [
+        .init(year: 2027, standing: .official, version: "official-4e5f6a7b", notice: "国办发明电〔2026〕9号"),
+    ])
+
+    @Test func aChangedDeadlineMovesTheOpenTaskWithItsBasis() {
+        let moved = deadline.addingTimeInterval(86_400)
+        for state in [TaskState.dispatched, .accepted, .completed] {
+            var before = status(state, accepted: state != .dispatched)
+            before.deadlineBasis = provisional
+            var after = before
+            after.deadline = moved
+            after.deadlineBasis = official
+            #expect(TaskStateMachine.apply(.deadlineChanged, deadline: moved, basis: official, at: now, to: before) == .update(after), "\(state)")
+        }
+        // A pending request stays pending: the deadline moved, nobody answered it.
+        var pending = status(.accepted, pending: .extension, accepted: true)
+        pending.deadlineBasis = provisional
+        guard case .update(let next) = TaskStateMachine.apply(.deadlineChanged, deadline: moved, basis: official, at: now, to: pending) else {
+            Issue.record("expected an update"); return
+        }
+        #expect(next.pendingRequest == .extension)
+        #expect(next.state == .accepted)
+    }
+
+    @Test func anOfficialYearThatKeepsTheDeadlineStillUpdatesTheBasis() {
+        var before = status(.accepted, accepted: true)
+        before.deadlineBasis = provisional
+        var after = before
+        after.deadlineBasis = official
+        #expect(TaskStateMachine.apply(.deadlineChanged, deadline: deadline, basis: official, at: now, to: before) == .update(after))
+        // The same deadline and basis again (a redelivery supervision could not tell apart) is only logged.
+        #expect(TaskStateMachine.apply(.deadlineChanged, deadline: deadline, basis: official, at: now, to: after) == .recordOnly)
+    }
+
+    @Test func aChangedDeadlineOnlyLogsOnAFinishedTaskOrWithoutADeadline() {
+        let moved = deadline.addingTimeInterval(86_400)
+        for state in [TaskState.returned, .closed, .voided, .superseded] {
+            #expect(TaskStateMachine.apply(.deadlineChanged, deadline: moved, basis: official, at: now, to: status(state)) == .recordOnly, "\(state)")
+        }
+        #expect(TaskStateMachine.apply(.deadlineChanged, deadline: nil, basis: official, at: now, to: status(.accepted)) == .recordOnly)
+    }
+
+    @Test func everyNoticeThatSetsADeadlineSetsItsBasis() {
+        let later = deadline.addingTimeInterval(7_200)
+        var counted = status(.accepted, pending: .extension, accepted: true)
+        counted.deadlineBasis = provisional
+        // An approved extension is a decision unless the notice says otherwise.
+        #expect(TaskStateMachine.apply(.extensionApproved, deadline: later, at: now, to: counted)
+                == .update(TaskStatus(state: .accepted, deadline: later, deadlineBasis: .decision, acceptedAt: counted.acceptedAt)))
+        #expect(TaskStateMachine.apply(.extensionApproved, deadline: later, basis: .decision, at: now, to: counted)
+                == .update(TaskStatus(state: .accepted, deadline: later, deadlineBasis: .decision, acceptedAt: counted.acceptedAt)))
+        // Resumed with a fresh count: its basis; without one, the old basis no longer applies.
+        var suspended = status(.suspended, accepted: true)
+        suspended.deadlineBasis = provisional
+        #expect(TaskStateMachine.apply(.resumed, deadline: later, basis: official, at: now, to: suspended)
+                == .update(TaskStatus(state: .accepted, deadline: later, deadlineBasis: official, acceptedAt: suspended.acceptedAt)))
+        #expect(TaskStateMachine.apply(.resumed, deadline: later, at: now, to: suspended)
+                == .update(TaskStatus(state: .accepted, deadline: later, deadlineBasis: nil, acceptedAt: suspended.acceptedAt)))
+        // A notice that repeats the deadline without a basis leaves the known basis alone.
+        #expect(TaskStateMachine.apply(.resumed, deadline: deadline, at: now, to: suspended)
+                == .update(TaskStatus(state: .accepted, deadline: deadline, deadlineBasis: provisional, acceptedAt: suspended.acceptedAt)))
+    }
+
+    @Test func departmentOperationsKeepTheBasis() {
+        var counted = status(.dispatched)
+        counted.deadlineBasis = official
+        guard case .applied(let next) = TaskStateMachine.decide(.accept(note: nil), on: counted, at: now) else {
+            Issue.record("expected applied"); return
+        }
+        #expect(next.deadlineBasis == official)
+        #expect(official.isProvisional == false && provisional.isProvisional)
     }
 
     @Test func commandRoutingKeys() {

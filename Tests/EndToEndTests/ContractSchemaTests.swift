@@ -19,6 +19,18 @@ struct ContractSchemaTests {
             return (event.routingKey, data)
         }
         let limit = TimeLimit(4, .workingHours)
+        // A deadline counted into a year without its notice yet, and the same one once the notice is in.
+        let provisional = DeadlineBasis(kind: .workingCalendar, years: [
+            .init(year: 2026, standing: .official, version: "official-3f9a1c2e", notice: "国办发明电〔2025〕7号"),
+            .init(year: 2027, standing: .provisional, version: "provisional-8b2d4e10", notice: nil),
+        ])
+        let official = DeadlineBasis(kind: .workingCalendar, years: [
+            .init(year: 2026, standing: .official, version: "official-3f9a1c2e", notice: "国办发明电〔2025〕7号"),
+            .init(year: 2027, standing: .official, version: "official-5c6d7e8f", notice: "国办发明电〔2026〕9号"),
+        ])
+        let calendarFile = try! String(contentsOf: Self.root.appendingPathComponent("Shared/reference-data/calendar/2026.csv"), encoding: .utf8)
+        let calendarYear = try! OfficialYearFile.parse(calendarFile, file: "calendar/2026.csv", expectedYear: 2026,
+                                                       timeZone: TimeZone(identifier: "Asia/Shanghai")!).get()
         let entry = TimelineEntry(caseId: caseId, sequence: 3, action: .file, from: .awaitingFile, to: .awaitingDispatch,
                                   actorId: "auto-filing", actorRole: .shiftLeader, actorDepartment: nil, at: now, department: nil,
                                   reason: nil, details: ["conditionId": "0502-01"], stoppedClock: nil, startedClock: nil)
@@ -40,12 +52,22 @@ struct ContractSchemaTests {
                                     via: "sector", kind: .event, classCode: "0502", className: "流动摊贩", conditionId: "0502-01",
                                     gridCode: "150102001001001", description: "d", address: nil, longitude: nil, latitude: nil, photos: [],
                                     dispatchedAt: now, deadline: now.addingTimeInterval(14_400), handlingLimit: limit, redispatch: false)),
+            envelope(TaskDispatched(dispatchId: dispatch, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF", departmentName: "执法局",
+                                    via: "manual", kind: .event, classCode: "0502", className: "流动摊贩", conditionId: "0502-01",
+                                    gridCode: "150102001001001", description: "d", address: nil, longitude: nil, latitude: nil, photos: [],
+                                    dispatchedAt: now, deadline: now.addingTimeInterval(14_400), handlingLimit: limit, redispatch: false,
+                                    dispatchedBy: "dispatcher-1", deadlineBasis: provisional)),
             envelope(VerificationRequested(caseId: caseId, caseNumber: "20261125-0001", gridCode: "150102001001001", description: "d",
                                            address: "新华广场", longitude: nil, latitude: nil, requestedAt: now, deadline: now)),
             envelope(TaskUpdated(updateId: UUID(), dispatchId: dispatch, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
                                  action: .extensionRequested, actorId: "wang", at: now, reason: "need parts", requestedDeadline: now)),
             envelope(TaskNotice(noticeId: UUID(), kind: .reworked, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
-                                dispatchId: UUID(), at: now, deadline: now, reason: "still dirty")),
+                                dispatchId: UUID(), at: now, deadline: now, reason: "still dirty", deadlineBasis: .naturalTime)),
+            envelope(TaskNotice(noticeId: UUID(), kind: .deadlineChanged, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
+                                dispatchId: dispatch, at: now, deadline: now.addingTimeInterval(86_400), reason: "calendar 2027 official",
+                                deadlineBasis: official, previousDeadline: now.addingTimeInterval(14_400))),
+            envelope(TaskNotice(noticeId: UUID(), kind: .extensionApproved, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
+                                dispatchId: dispatch, at: now, deadline: now.addingTimeInterval(172_800), deadlineBasis: .decision)),
             envelope(HotlineReport(channel: .police110, channelReference: "110-20261125-7", reporterId: nil, reporterContact: nil, kind: .event,
                                    classCode: "0509", conditionId: nil, componentCode: nil, location: ReportedLocation(address: "中山路"),
                                    description: "占道", photos: nil, reportedAt: now, selfHandled: nil, handledAtIntake: nil)),
@@ -55,6 +77,8 @@ struct ContractSchemaTests {
                                                         data: command))
                 return (command.routingKey(departmentCode: "SZGY"), data)
             }(),
+            envelope(ReferenceDataChanged(changeId: UUID(), table: .calendar, key: "2026", version: calendarYear.contentVersion,
+                                          content: calendarFile, source: calendarYear.notice, changedAt: now, changedBy: "ops-li")),
             envelope(CaseTransitioned(entry: entry, caseNumber: "20261125-0001", channel: .supervisor, kind: .event, classCode: "0502",
                                       gridCode: "150102001001001", reporterId: "sup-001")),
         ]
@@ -79,6 +103,7 @@ struct ContractSchemaTests {
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(text)")
-        #expect(text.contains("12 message(s) checked, 0 failing"))
+        #expect(text.contains("\(samples().count) message(s) checked, 0 failing"), "\(text)")
+        #expect(samples().count == 16)
     }
 }

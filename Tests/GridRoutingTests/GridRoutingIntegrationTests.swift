@@ -135,6 +135,20 @@ struct GridRoutingIntegrationTests {
         #expect(task.gridCode == located.gridCode)
         let expectedDeadline = try reference.calendar.deadline(from: task.dispatchedAt, limit: limit)
         #expect(abs(task.deadline.timeIntervalSince(expectedDeadline)) < 0.01)
+        // The deadline says what it was counted on, and the dispatch log keeps the same basis. (Only
+        // kind and years are compared with the files' calendar: the service's may hold a notice
+        // imported into the shared test schema, which changes a year's standing and version.)
+        let basis = try #require(task.deadlineBasis)
+        let expectedBasis = try reference.calendar.due(from: task.dispatchedAt, limit: limit).basis
+        #expect(basis.kind == expectedBasis.kind)
+        #expect(basis.years.map(\.year) == expectedBasis.years.map(\.year))
+        let pool = try env.adminPool()
+        let stored = try await pool.withConnection { connection in
+            try connection.query("SELECT deadline_basis::text AS basis FROM routing.dispatches WHERE dispatch_id = $1", [task.dispatchId])
+                .first?.optionalString("basis")
+        }
+        await pool.closeAll()
+        #expect(try stored.map { try MessageCoding.decoder().decode(DeadlineBasis.self, from: Data($0.utf8)) } == basis)
 
         // The street office returns it: the re-dispatch must go elsewhere.
         let (again, _) = try filing(for: reported, gridCode: located.gridCode, excluded: [task.departmentCode], redispatch: true)
@@ -273,13 +287,20 @@ struct GridRoutingIntegrationTests {
         let (returned, _) = try await service.http("POST", path, body: Data(#"{"departmentCode":"\#(everyone[0])"}"#.utf8), headers: token())
         #expect(returned == 422)
         let ownDistrict = AccessScope(level: .district, code: String(labelled.expectedGrid!.prefix(6)))
-        let (ok, _) = try await service.http("POST", path, body: Data(#"{"departmentCode":"SZGY"}"#.utf8), headers: token(scope: ownDistrict))
+        let (ok, answer) = try await service.http("POST", path, body: Data(#"{"departmentCode":"SZGY"}"#.utf8), headers: token(scope: ownDistrict))
         #expect(ok == 200)
         let task = try await listener.next(TaskDispatched.self, caseId: reported.caseId) { $0.via == "manual" }
         #expect(task.departmentCode == "SZGY")
         #expect(task.via == "manual")
         let expectedDeadline = try reference.calendar.deadline(from: task.dispatchedAt, limit: limit)
         #expect(abs(task.deadline.timeIntervalSince(expectedDeadline)) < 0.01)
+        // The dispatcher's answer shows the deadline and its basis, as the department receives them.
+        struct Answer: Decodable { var dispatchId: String; var deadline: Date; var deadlineBasis: DeadlineBasis }
+        let shown = try MessageCoding.decoder().decode(Answer.self, from: answer)
+        #expect(shown.dispatchId == task.dispatchId.uuidString.lowercased())
+        #expect(shown.deadline == task.deadline)
+        #expect(shown.deadlineBasis == task.deadlineBasis)
+        #expect(task.deadlineBasis?.years.map(\.year) == (try reference.calendar.due(from: task.dispatchedAt, limit: limit)).basis.years.map(\.year))
         let (again, _) = try await service.http("POST", path, body: Data(#"{"departmentCode":"SZGY"}"#.utf8), headers: token())
         #expect(again == 404)
     }

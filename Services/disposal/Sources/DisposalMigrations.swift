@@ -79,5 +79,15 @@ public enum DisposalMigrations {
             CREATE TRIGGER task_events_append_only BEFORE UPDATE OR DELETE ON disposal.task_events
                 FOR EACH ROW EXECUTE FUNCTION disposal.task_events_append_only();
             """),
+        Migration(101, "deadline bases of tasks and their log", """
+            -- What each task's deadline was counted on (DeadlineBasis as JSON: kind, and per
+            -- calendar year its standing, version and notice), from TaskDispatched and from the
+            -- notices that set a deadline. NULL where the message carried none.
+            ALTER TABLE disposal.tasks ADD COLUMN deadline_basis jsonb;
+            -- The log keeps the deadline's history: each entry that set a deadline says what it was
+            -- counted on and which deadline it replaced. (Adding columns does not touch existing
+            -- rows, so the append-only trigger is not involved.)
+            ALTER TABLE disposal.task_events ADD COLUMN deadline_basis jsonb, ADD COLUMN previous_deadline timestamptz;
+            """),
     ]
 }

@@ -252,8 +252,8 @@ enum DisposalOpenAPI {
                 The last four are final.
             Task:
               type: object
-              required: [dispatchId, caseId, caseNumber, departmentCode, departmentName, via, state, deadline, handlingLimit, kind,
-                         classCode, className, conditionId, gridCode, description, photos, redispatch, dispatchedAt, resultPhotos, urgeCount]
+              required: [dispatchId, caseId, caseNumber, departmentCode, departmentName, via, state, deadline, deadlineProvisional, handlingLimit,
+                         kind, classCode, className, conditionId, gridCode, description, photos, redispatch, dispatchedAt, resultPhotos, urgeCount]
               properties:
                 dispatchId: {type: string, format: uuid}
                 caseId: {type: string, format: uuid}
@@ -272,6 +272,15 @@ enum DisposalOpenAPI {
                     requestedDeadline: {type: string, format: date-time}
                     requestedAt: {type: string, format: date-time}
                 deadline: {type: string, format: date-time, description: current handling deadline (处置时限)}
+                deadlineBasis:
+                  $ref: "#/components/schemas/DeadlineBasis"
+                deadlineProvisional:
+                  type: boolean
+                  description: |
+                    true when the deadline was counted through a year whose working calendar is still
+                    provisional (no State Council notice yet): it may move, and a `notice.deadline_changed`
+                    entry will say so. false for official years, natural time, a decision, and tasks
+                    without a basis.
                 handlingLimit: {type: string, description: the class's handling time limit as text}
                 kind: {type: string, enum: [component, event]}
                 classCode: {type: string}
@@ -292,17 +301,41 @@ enum DisposalOpenAPI {
                 endedAt: {type: string, format: date-time}
                 result: {type: string}
                 resultPhotos: {type: array, items: {type: string}}
-                warningAt: {type: string, format: date-time, description: yellow light from the centre}
-                overdueAt: {type: string, format: date-time, description: red light from the centre}
+                warningAt: {type: string, format: date-time, description: "yellow light from the centre; cleared when the deadline moves later"}
+                overdueAt: {type: string, format: date-time, description: "red light from the centre; cleared when the deadline moves later"}
                 urgeCount: {type: integer, description: times urged (督办)}
                 lastNotice: {type: string, description: kind of the centre's latest notice}
                 lastNoticeAt: {type: string, format: date-time}
+            DeadlineBasis:
+              type: object
+              description: |
+                What a deadline was counted on, as the message that set it said (TaskDispatched or a
+                notice); absent when that message carried none. `working_calendar`: working time on the
+                city's calendar, listing every year from the count's start to its end; `natural_time`: an
+                urgent limit in clock hours; `decision`: a date someone decided (an approved extension).
+              required: [kind, years]
+              properties:
+                kind: {type: string, enum: [working_calendar, natural_time, decision]}
+                years:
+                  type: array
+                  description: empty unless kind is working_calendar
+                  items:
+                    type: object
+                    required: [year, standing, version]
+                    properties:
+                      year: {type: integer, example: 2027}
+                      standing:
+                        type: string
+                        enum: [official, provisional]
+                        description: official = the State Council's notice for the year is loaded; provisional = statutory holidays only
+                      version: {type: string, example: provisional-8b2d4e10, description: fingerprint of the year's calendar and office hours}
+                      notice: {type: string, example: 国办发明电〔2025〕7号, description: "the notice's reference; official years only"}
             TaskEvent:
               type: object
               required: [eventId, kind, actorId, channel, at, photos]
               properties:
                 eventId: {type: string, format: uuid, description: "updateId of the TaskUpdated it produced, or the notice's noticeId"}
-                kind: {type: string, description: "dispatched, a TaskUpdated action (accepted, progress_noted, …), or notice.<kind>"}
+                kind: {type: string, description: "dispatched, a TaskUpdated action (accepted, progress_noted, …), superseded, or notice.<kind> (e.g. notice.deadline_changed)"}
                 actorId: {type: string}
                 channel: {type: string, enum: [http, amqp, routing, supervision]}
                 at: {type: string, format: date-time}
@@ -310,7 +343,12 @@ enum DisposalOpenAPI {
                 result: {type: string}
                 reason: {type: string}
                 requestedDeadline: {type: string, format: date-time}
-                deadline: {type: string, format: date-time}
+                deadline: {type: string, format: date-time, description: the deadline the entry set or announced}
+                deadlineBasis: {$ref: "#/components/schemas/DeadlineBasis"}
+                previousDeadline:
+                  type: string
+                  format: date-time
+                  description: the task's deadline before this entry moved it (deadline_changed, extension_approved, resumed)
                 photos: {type: array, items: {type: string}}
 
         """#

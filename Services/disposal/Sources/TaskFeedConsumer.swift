@@ -38,7 +38,8 @@ enum TaskFeedConsumer {
         }
         try TaskStore.append(connection, dispatchId: d.dispatchId, caseId: d.caseId, TaskEventRecord(
             kind: "dispatched", actorId: "routing", channel: "routing", at: d.dispatchedAt,
-            note: d.redispatch ? "re-dispatch via \(d.via)" : "dispatch via \(d.via)", deadline: d.deadline, photos: d.photos))
+            note: d.redispatch ? "re-dispatch via \(d.via)" : "dispatch via \(d.via)", deadline: d.deadline, deadlineBasis: d.deadlineBasis,
+            photos: d.photos))
         if let successor {
             // Delivered late: a newer dispatch of the case is already here, so this one is over on arrival.
             try TaskStore.markSuperseded(connection, dispatchId: d.dispatchId, by: successor, at: d.dispatchedAt)
@@ -51,8 +52,9 @@ enum TaskFeedConsumer {
 
     static func notice(_ n: TaskNotice, context: HandlerContext) throws {
         let connection = context.connection
-        let entry = TaskEventRecord(eventId: n.noticeId, kind: "notice.\(n.kind.rawValue)", actorId: "supervision", channel: "supervision",
-                                    at: n.at, note: n.message, reason: n.reason, deadline: n.deadline)
+        var entry = TaskEventRecord(eventId: n.noticeId, kind: "notice.\(n.kind.rawValue)", actorId: "supervision", channel: "supervision",
+                                    at: n.at, note: n.message, reason: n.reason, deadline: n.deadline, deadlineBasis: n.deadlineBasis,
+                                    previousDeadline: n.previousDeadline)
         if n.kind == .reworked, try TaskStore.find(connection, dispatchId: n.dispatchId) == nil {
             try rework(n, entry: entry, context: context)
             return
@@ -63,11 +65,24 @@ enum TaskFeedConsumer {
         guard task.departmentCode == n.departmentCode else {
             throw HandlerError.invalid("notice for department \(n.departmentCode) names dispatch \(n.dispatchId) of \(task.departmentCode)")
         }
-        if n.kind != .reworked, case .update(let next) = TaskStateMachine.apply(n.kind, deadline: n.deadline, at: n.at, to: task.status) {
+        if n.kind != .reworked,
+           case .update(let next) = TaskStateMachine.apply(n.kind, deadline: n.deadline, basis: n.deadlineBasis, at: n.at, to: task.status) {
             try TaskStore.save(connection, dispatchId: task.dispatchId, old: task.status, new: next, at: n.at)
+            if next.deadline != task.deadline || next.deadlineBasis != task.deadlineBasis {
+                // The log is the deadline's history as the department saw it: what the task's
+                // deadline was before this notice, and what the new one was counted on.
+                entry.previousDeadline = task.deadline
+                entry.deadlineBasis = next.deadlineBasis
+            }
         }
         try TaskStore.mark(connection, dispatchId: task.dispatchId, notice: n)
         try TaskStore.append(connection, dispatchId: task.dispatchId, caseId: task.caseId, entry)
+        if n.kind == .deadlineChanged {
+            context.logger.info("task deadline changed", metadata: [
+                "dispatch_id": "\(n.dispatchId)", "deadline": "\(n.deadline.map(RFC3339.format) ?? "-")",
+                "deadline_basis": "\(n.deadlineBasis.map(String.init(describing:)) ?? "-")",
+            ])
+        }
     }
 
     /// 返工: the check failed; the department handles the case again under a new dispatch id and deadline.
@@ -77,7 +92,7 @@ enum TaskFeedConsumer {
         guard let old = try TaskStore.latest(connection, caseId: n.caseId, department: n.departmentCode) else {
             throw HandlerError.notYet("no earlier task of case \(n.caseNumber) at \(n.departmentCode) to rework")
         }
-        try TaskStore.insertRework(connection, of: old, dispatchId: n.dispatchId, deadline: deadline, at: n.at)
+        try TaskStore.insertRework(connection, of: old, dispatchId: n.dispatchId, deadline: deadline, basis: n.deadlineBasis, at: n.at)
         let replaced = try TaskStore.supersedeOpenTasks(connection, caseId: n.caseId, except: n.dispatchId, at: n.at)
         for id in replaced {
             try TaskStore.append(connection, dispatchId: id, caseId: n.caseId, TaskEventRecord(

@@ -57,14 +57,18 @@ public struct TaskStatus: Equatable, Sendable {
     public var pendingRequest: PendingRequestKind?
     /// Current handling deadline (处置时限).
     public var deadline: Date
+    /// What ``deadline`` was counted on, as the message that set it said; `nil` when that message
+    /// carried none (from a sender that predates bases).
+    public var deadlineBasis: DeadlineBasis?
     public var acceptedAt: Date?
     public var completedAt: Date?
 
-    public init(state: TaskState, pendingRequest: PendingRequestKind? = nil, deadline: Date, acceptedAt: Date? = nil,
-                completedAt: Date? = nil) {
+    public init(state: TaskState, pendingRequest: PendingRequestKind? = nil, deadline: Date, deadlineBasis: DeadlineBasis? = nil,
+                acceptedAt: Date? = nil, completedAt: Date? = nil) {
         self.state = state
         self.pendingRequest = pendingRequest
         self.deadline = deadline
+        self.deadlineBasis = deadlineBasis
         self.acceptedAt = acceptedAt
         self.completedAt = completedAt
     }

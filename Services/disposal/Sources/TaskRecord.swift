@@ -20,6 +20,11 @@ public struct TaskRecord: Codable, Sendable, Equatable {
     public var state: TaskState
     public var pendingRequest: PendingRequest?
     public var deadline: Date
+    /// What ``deadline`` was counted on; absent for tasks whose messages carried no basis.
+    public var deadlineBasis: DeadlineBasis?
+    /// `true` when the deadline was counted through a year whose calendar is still provisional
+    /// (no State Council notice yet): it may move, and a `deadline_changed` notice will say so.
+    public var deadlineProvisional: Bool
     public var handlingLimit: String
     public var kind: String
     public var classCode: String
@@ -48,7 +53,8 @@ public struct TaskRecord: Codable, Sendable, Equatable {
     public var lastNoticeAt: Date?
 
     public var status: TaskStatus {
-        TaskStatus(state: state, pendingRequest: pendingRequest?.kind, deadline: deadline, acceptedAt: acceptedAt, completedAt: completedAt)
+        TaskStatus(state: state, pendingRequest: pendingRequest?.kind, deadline: deadline, deadlineBasis: deadlineBasis, acceptedAt: acceptedAt,
+                   completedAt: completedAt)
     }
 
     init(row: PGRow) throws {
@@ -65,6 +71,8 @@ public struct TaskRecord: Codable, Sendable, Equatable {
                            requestedAt: row.optionalDate("pending_at"))
         }
         deadline = try row.date("deadline")
+        deadlineBasis = try DeadlineBasis.column(row, "deadline_basis")
+        deadlineProvisional = deadlineBasis?.isProvisional ?? false
         handlingLimit = try row.string("handling_limit")
         kind = try row.string("kind")
         classCode = try row.string("class_code")
@@ -106,11 +114,18 @@ public struct TaskEventRecord: Codable, Sendable, Equatable {
     public var result: String?
     public var reason: String?
     public var requestedDeadline: Date?
+    /// The deadline the entry set or announced (a dispatch, an approved extension, a resumption,
+    /// a rework, a moved deadline).
     public var deadline: Date?
+    /// What ``deadline`` was counted on, when known.
+    public var deadlineBasis: DeadlineBasis?
+    /// The task's deadline before this entry moved it, so the log reads as the deadline's history.
+    public var previousDeadline: Date?
     public var photos: [String]
 
     public init(eventId: UUID = UUID(), kind: String, actorId: String, channel: String, at: Date, note: String? = nil,
-                result: String? = nil, reason: String? = nil, requestedDeadline: Date? = nil, deadline: Date? = nil, photos: [String] = []) {
+                result: String? = nil, reason: String? = nil, requestedDeadline: Date? = nil, deadline: Date? = nil,
+                deadlineBasis: DeadlineBasis? = nil, previousDeadline: Date? = nil, photos: [String] = []) {
         self.eventId = eventId
         self.kind = kind
         self.actorId = actorId
@@ -121,6 +136,8 @@ public struct TaskEventRecord: Codable, Sendable, Equatable {
         self.reason = reason
         self.requestedDeadline = requestedDeadline
         self.deadline = deadline
+        self.deadlineBasis = deadlineBasis
+        self.previousDeadline = previousDeadline
         self.photos = photos
     }
 
@@ -135,6 +152,21 @@ public struct TaskEventRecord: Codable, Sendable, Equatable {
         reason = row.optionalString("reason")
         requestedDeadline = row.optionalDate("requested_deadline")
         deadline = row.optionalDate("deadline")
+        deadlineBasis = try DeadlineBasis.column(row, "deadline_basis")
+        previousDeadline = row.optionalDate("previous_deadline")
         photos = try row.textArray("photos")
+    }
+}
+
+extension DeadlineBasis {
+    /// A `deadline_basis` jsonb column: the basis as the messages encode it, or SQL NULL.
+    static func column(_ row: PGRow, _ name: String) throws -> DeadlineBasis? {
+        guard let text = row.optionalString(name) else { return nil }
+        return try MessageCoding.decoder().decode(DeadlineBasis.self, from: Data(text.utf8))
+    }
+
+    /// The basis as a `jsonb` parameter, encoded as the messages encode it.
+    var parameter: PGJSON {
+        get throws { try PGJSON(encoding: self, encoder: MessageCoding.encoder()) }
     }
 }

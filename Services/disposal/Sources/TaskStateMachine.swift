@@ -70,8 +70,19 @@ public enum TaskStateMachine {
 
     /// Applies a supervision notice (other than `reworked`, which opens a new task). The centre is
     /// the authority, so its decisions are taken as given; a task that is already final only logs them.
-    public static func apply(_ kind: TaskNoticeKind, deadline: Date?, at: Date, to status: TaskStatus) -> NoticeEffect {
+    /// - Parameters:
+    ///   - deadline: the notice's deadline, if it carries one.
+    ///   - basis: what that deadline was counted on, if the notice says.
+    public static func apply(_ kind: TaskNoticeKind, deadline: Date?, basis: DeadlineBasis? = nil, at: Date,
+                             to status: TaskStatus) -> NoticeEffect {
         var next = status
+        /// A deadline and its basis move together: a moved deadline takes the notice's basis, or
+        /// `fallback` when the notice names none (the old basis no longer describes it).
+        func move(to deadline: Date?, fallback: DeadlineBasis? = nil) {
+            guard let deadline else { return }
+            next.deadlineBasis = basis ?? (deadline == status.deadline ? status.deadlineBasis : fallback)
+            next.deadline = deadline
+        }
         switch kind {
         case .closed, .voided:
             if status.state.isFinal { return .recordOnly }
@@ -85,7 +96,8 @@ public enum TaskStateMachine {
         case .extensionApproved:
             if status.state.isFinal { return .recordOnly }
             if status.pendingRequest == .extension { next.pendingRequest = nil }
-            if let deadline { next.deadline = deadline }
+            // An approved extension's date is a decision, not a count.
+            move(to: deadline, fallback: .decision)
         case .extensionRefused, .suspensionRefused, .returnRefused:
             let answered: PendingRequestKind = kind == .extensionRefused ? .extension : kind == .suspensionRefused ? .suspension : .return
             guard status.pendingRequest == answered else { return .recordOnly }
@@ -97,15 +109,16 @@ public enum TaskStateMachine {
         case .resumed:
             guard status.state == .suspended else { return .recordOnly }
             next.state = status.acceptedAt == nil ? .dispatched : .accepted
-            if let deadline { next.deadline = deadline }
+            move(to: deadline)
         case .returnApproved:
             if status.state.isFinal { return .recordOnly }
             next.state = .returned
             next.pendingRequest = nil
         case .deadlineChanged:
-            // A replaced calendar moved the deadline: the task follows while it is still open.
+            // A replaced calendar moved the deadline (or only confirmed it on an official year):
+            // the task follows while it is still open.
             if status.state.isFinal { return .recordOnly }
-            if let deadline { next.deadline = deadline }
+            move(to: deadline)
         case .warning, .overdue, .urged:
             return .recordOnly
         }

@@ -21,24 +21,26 @@ enum TaskStore {
         try connection.query("""
             INSERT INTO disposal.tasks (dispatch_id, case_id, case_number, department_code, department_name, via, state, deadline,
                 handling_limit, kind, class_code, class_name, condition_id, grid_code, description, address, longitude, latitude,
-                photos, redispatch, rework_of, dispatched_at)
-            VALUES ($1, $2, $3, $4, $5, $6, 'dispatched', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::text[], $19, $20, $21)
+                photos, redispatch, rework_of, dispatched_at, deadline_basis)
+            VALUES ($1, $2, $3, $4, $5, $6, 'dispatched', $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18::text[], $19, $20, $21,
+                $22::jsonb)
             """, [d.dispatchId, d.caseId, d.caseNumber, d.departmentCode, d.departmentName, d.via, d.deadline, d.handlingLimit.description,
                   d.kind.rawValue, d.classCode, d.className, d.conditionId, d.gridCode, d.description, d.address, d.longitude, d.latitude,
-                  PGTextArray(d.photos), d.redispatch, reworkOf, d.dispatchedAt])
+                  PGTextArray(d.photos), d.redispatch, reworkOf, d.dispatchedAt, try d.deadlineBasis?.parameter])
     }
 
-    /// Copies `old` as a new dispatch (rework: same department, new dispatch id and deadline).
-    static func insertRework(_ connection: PGConnection, of old: TaskRecord, dispatchId: UUID, deadline: Date, at: Date) throws {
+    /// Copies `old` as a new dispatch (rework: same department, new dispatch id, deadline and basis).
+    static func insertRework(_ connection: PGConnection, of old: TaskRecord, dispatchId: UUID, deadline: Date, basis: DeadlineBasis?,
+                             at: Date) throws {
         try connection.query("""
             INSERT INTO disposal.tasks (dispatch_id, case_id, case_number, department_code, department_name, via, state, deadline,
                 handling_limit, kind, class_code, class_name, condition_id, grid_code, description, address, longitude, latitude,
-                photos, redispatch, rework_of, dispatched_at)
+                photos, redispatch, rework_of, dispatched_at, deadline_basis)
             SELECT $1, case_id, case_number, department_code, department_name, 'rework', 'dispatched', $2,
                 handling_limit, kind, class_code, class_name, condition_id, grid_code, description, address, longitude, latitude,
-                photos, false, dispatch_id, $3
+                photos, false, dispatch_id, $3, $5::jsonb
             FROM disposal.tasks WHERE dispatch_id = $4
-            """, [dispatchId, deadline, at, old.dispatchId])
+            """, [dispatchId, deadline, at, old.dispatchId, try basis?.parameter])
     }
 
     /// Marks the case's older unfinished tasks as replaced by `newDispatch` (dispatched at `at`).
@@ -64,14 +66,16 @@ enum TaskStore {
             """, [dispatchId, successor, at])
     }
 
-    /// Stores a new status; a pending request's details follow its kind.
+    /// Stores a new status; a pending request's details follow its kind. A later deadline puts out
+    /// the yellow and red lights, which were set against the old one (as the centre does for an
+    /// approved extension or a recounted deadline); an earlier one keeps them.
     static func save(_ connection: PGConnection, dispatchId: UUID, old: TaskStatus, new: TaskStatus,
                      pendingReason: String? = nil, pendingDeadline: Date? = nil, at: Date,
                      result: String? = nil, resultPhotos: [String]? = nil) throws {
         let requestOpened = new.pendingRequest != nil && old.pendingRequest == nil
         let ended = new.state.isFinal && !old.state.isFinal
         try connection.query("""
-            UPDATE disposal.tasks SET state = $2, deadline = $3, accepted_at = $4, completed_at = $5,
+            UPDATE disposal.tasks SET state = $2, deadline = $3, deadline_basis = $14::jsonb, accepted_at = $4, completed_at = $5,
                 pending_request = $6,
                 pending_reason   = CASE WHEN $6::text IS NULL THEN NULL WHEN $7 THEN $8 ELSE pending_reason END,
                 pending_deadline = CASE WHEN $6::text IS NULL THEN NULL WHEN $7 THEN $9::timestamptz ELSE pending_deadline END,
@@ -79,10 +83,13 @@ enum TaskStore {
                 ended_at = CASE WHEN $11 THEN $10::timestamptz ELSE ended_at END,
                 result = COALESCE($12, result),
                 result_photos = COALESCE($13::text[], result_photos),
+                warning_at = CASE WHEN $3::timestamptz > deadline THEN NULL ELSE warning_at END,
+                overdue_at = CASE WHEN $3::timestamptz > deadline THEN NULL ELSE overdue_at END,
                 updated_at = now()
             WHERE dispatch_id = $1
             """, [dispatchId, new.state.rawValue, new.deadline, new.acceptedAt, new.completedAt, new.pendingRequest?.rawValue,
-                  requestOpened, pendingReason, pendingDeadline, at, ended, result, resultPhotos.map(PGTextArray.init)])
+                  requestOpened, pendingReason, pendingDeadline, at, ended, result, resultPhotos.map(PGTextArray.init),
+                  try new.deadlineBasis?.parameter])
     }
 
     /// Updates the display marks a notice carries (yellow/red light, urging, last message).
@@ -101,11 +108,11 @@ enum TaskStore {
     static func append(_ connection: PGConnection, dispatchId: UUID, caseId: UUID, _ e: TaskEventRecord) throws {
         try connection.query("""
             INSERT INTO disposal.task_events (event_id, dispatch_id, case_id, kind, actor_id, channel, at, note, result, reason,
-                requested_deadline, deadline, photos)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text[])
+                requested_deadline, deadline, photos, deadline_basis, previous_deadline)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text[], $14::jsonb, $15)
             ON CONFLICT (event_id) DO NOTHING
             """, [e.eventId, dispatchId, caseId, e.kind, e.actorId, e.channel, e.at, e.note, e.result, e.reason, e.requestedDeadline,
-                  e.deadline, PGTextArray(e.photos)])
+                  e.deadline, PGTextArray(e.photos), try e.deadlineBasis?.parameter, e.previousDeadline])
     }
 
     static func events(_ connection: PGConnection, dispatchId: UUID) throws -> [TaskEventRecord] {

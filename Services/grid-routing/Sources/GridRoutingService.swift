@@ -36,6 +36,10 @@ public enum GridRoutingService {
                     do {
                         try core.handleFiled(filed, connection: context.connection, outbox: context.outbox, now: context.now, logger: context.logger)
                     } catch let failure as RoutingCore.DispatchFailure {
+                        // A year an imported notice can cover waits for it (parked filings are
+                        // retried periodically); one past the calendar's horizon never will be
+                        // covered, and neither will an unknown department: dead letters.
+                        if case .calendar(_, coverable: true) = failure { throw HandlerError.notYet(failure.description) }
                         throw HandlerError.invalid(failure.description)
                     }
                 },

@@ -99,14 +99,41 @@ struct ManualDispatchRoutes: Sendable {
                 guard !filed.excludedDepartments.contains(code) else {
                     throw APIError.validation([.init(field: "departmentCode", problem: "\(code) returned this case")])
                 }
-                let task = try core.dispatch(filed, to: code, via: "manual", by: token.sub, projection: projection,
-                                             gridCode: projection?.gridCode ?? filed.gridCode, connection: connection, outbox: outbox, now: now)
+                let task: TaskDispatched
+                do {
+                    task = try core.dispatch(filed, to: code, via: "manual", by: token.sub, projection: projection,
+                                             gridCode: projection?.gridCode ?? filed.gridCode, connection: connection, outbox: outbox,
+                                             now: now)
+                } catch let failure as RoutingCore.DispatchFailure {
+                    throw Self.apiError(failure)
+                }
                 try ManualQueue.resolve(caseId: caseId, by: token.sub, at: now, connection: connection)
                 return task
             }
             env.logger.info("case dispatched by hand", metadata: ["case_id": "\(caseId)", "department": "\(code)", "by": "\(token.sub)"])
-            return try json(["dispatchId": task.dispatchId.uuidString.lowercased(), "departmentCode": code,
-                             "deadline": RFC3339.format(task.deadline)])
+            return try json(Dispatched(dispatchId: task.dispatchId.uuidString.lowercased(), departmentCode: code, deadline: task.deadline,
+                                       deadlineBasis: task.deadlineBasis))
+        }
+    }
+
+    /// The answer to a manual dispatch: the new task's id and deadline, and what the deadline was
+    /// counted on.
+    struct Dispatched: Encodable {
+        var dispatchId: String
+        var departmentCode: String
+        var deadline: Date
+        var deadlineBasis: DeadlineBasis?
+    }
+
+    /// A dispatch that cannot be made, as the dispatcher's answer. Nothing was written: the item
+    /// stays in the queue.
+    static func apiError(_ failure: RoutingCore.DispatchFailure) -> APIError {
+        switch failure {
+        case .unknownDepartment(let code):
+            return APIError.validation([.init(field: "departmentCode", problem: "unknown department \(code)")])
+        case .calendar:
+            // The same code supervision answers when a staff command's deadline cannot be counted.
+            return APIError(status: .conflict, code: "calendar_not_covered", message: failure.description)
         }
     }
 

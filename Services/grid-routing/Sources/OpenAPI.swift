@@ -80,7 +80,10 @@ enum GridRoutingOpenAPI {
               description: |
                 Publishes `TaskDispatched` with `via: manual` and a deadline from the case's handling limit,
                 and resolves the item. The case must have been filed (409 `not_filed`: locate it first);
-                a department that already returned the case is refused (422).
+                a department that already returned the case is refused (422). When the deadline cannot be
+                counted because the count reaches a year the working calendar does not cover (only
+                possible outside 2025–2099), the answer is 409 `calendar_not_covered` and the item stays
+                queued.
               parameters: [{$ref: "#/components/parameters/caseId"}]
               requestBody:
                 required: true
@@ -98,11 +101,12 @@ enum GridRoutingOpenAPI {
                     application/json:
                       schema:
                         type: object
-                        required: [dispatchId, departmentCode, deadline]
+                        required: [dispatchId, departmentCode, deadline, deadlineBasis]
                         properties:
                           dispatchId: {type: string, format: uuid}
                           departmentCode: {type: string}
                           deadline: {type: string, format: date-time}
+                          deadlineBasis: {$ref: "#/components/schemas/DeadlineBasis"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
@@ -126,7 +130,7 @@ enum GridRoutingOpenAPI {
               description: the case id; anything that is not a UUID answers 422
           responses:
             Error:
-              description: "Error: 401 missing_token / invalid_token, 403 forbidden, 404 not_found, 409 not_unlocatable / not_filed, 422 validation_failed"
+              description: "Error: 401 missing_token / invalid_token, 403 forbidden, 404 not_found, 409 not_unlocatable / not_filed / calendar_not_covered, 422 validation_failed"
               content:
                 application/json:
                   schema: {$ref: "#/components/schemas/Error"}
@@ -149,6 +153,27 @@ enum GridRoutingOpenAPI {
                         properties:
                           field: {type: string, example: gridCode}
                           problem: {type: string, example: must be 15 digits}
+            DeadlineBasis:
+              type: object
+              description: |
+                What the deadline was counted on, as in `TaskDispatched.deadlineBasis`. A working-time
+                deadline lists every calendar year from the dispatch to the deadline; a year still
+                `provisional` (statutory holidays only, no State Council notice yet) may move the
+                deadline when its notice is imported.
+              required: [kind, years]
+              properties:
+                kind: {type: string, enum: [working_calendar, natural_time, decision]}
+                years:
+                  type: array
+                  description: empty unless kind is working_calendar
+                  items:
+                    type: object
+                    required: [year, standing, version]
+                    properties:
+                      year: {type: integer, example: 2026}
+                      standing: {type: string, enum: [official, provisional]}
+                      version: {type: string, example: official-3f9a1c2e, description: fingerprint of the year's calendar and office hours}
+                      notice: {type: string, example: 国办发明电〔2025〕7号, description: "the notice's reference; official years only"}
             QueueItem:
               type: object
               required: [caseId, caseNumber, reason, detail, openedAt]

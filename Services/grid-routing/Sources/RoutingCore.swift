@@ -70,7 +70,8 @@ public struct RoutingCore: Sendable {
         case .department(let code, let via):
             let task = try dispatch(filed, to: code, via: via.rawValue, projection: projection, gridCode: gridCode,
                                     connection: connection, outbox: outbox, now: now)
-            logger.info("task dispatched", metadata: ["department": "\(code)", "via": "\(via.rawValue)", "deadline": "\(task.deadline)"])
+            logger.info("task dispatched", metadata: ["department": "\(code)", "via": "\(via.rawValue)", "deadline": "\(task.deadline)",
+                                                      "deadline_basis": "\(task.deadlineBasis.map(String.init(describing:)) ?? "-")"])
         case .manual(let reason, let detail):
             try ManualQueue.open(caseId: filed.caseId, caseNumber: filed.caseNumber, reason: reason, detail: detail, filing: filed,
                                  at: now, connection: connection)
@@ -92,12 +93,36 @@ public struct RoutingCore: Sendable {
 
     enum DispatchFailure: Error, CustomStringConvertible {
         case unknownDepartment(String)
-        case calendar(String)
+        /// The handling deadline cannot be counted: the count starts or ends in `year`, which the
+        /// working calendar does not cover. `coverable` says whether importing the year's State
+        /// Council notice would cover it (a year before the 2024 rules) or nothing can (a year
+        /// past the calendar's horizon).
+        case calendar(year: Int, coverable: Bool)
+
         var description: String {
             switch self {
-            case .unknownDepartment(let code): "unknown department \(code)"
-            case .calendar(let why): "cannot compute the deadline: \(why)"
+            case .unknownDepartment(let code):
+                "unknown department \(code)"
+            case .calendar(let year, true):
+                "cannot count the handling deadline: the working calendar does not cover \(year) (years before "
+                    + "\(StatutoryHolidays.firstYear) are covered only by their State Council notice: import calendar/\(year).csv "
+                    + "with `citygrid calendar import`)"
+            case .calendar(let year, false):
+                "cannot count the handling deadline: \(year) lies beyond the working calendar's horizon "
+                    + "(\(WorkingCalendar.horizonYear)); no calendar covers it, so this deadline can never be counted"
             }
+        }
+    }
+
+    /// The handling deadline of `limit` counted from `start`, with its basis.
+    /// - Throws: ``DispatchFailure/calendar(year:coverable:)`` when the count needs a year the
+    ///   calendar does not cover (with every year from 2025 to the horizon covered, only a clock
+    ///   outside those years gets here).
+    func handlingDeadline(from start: Date, limit: TimeLimit) throws -> Deadline {
+        do {
+            return try reference.calendar.due(from: start, limit: limit)
+        } catch WorkingCalendarError.calendarYearMissing(let year) {
+            throw DispatchFailure.calendar(year: year, coverable: year <= WorkingCalendar.horizonYear)
         }
     }
 
@@ -106,12 +131,7 @@ public struct RoutingCore: Sendable {
     func dispatch(_ filed: CaseFiled, to departmentCode: String, via: String, by dispatcher: String? = nil, projection: CaseProjection?,
                   gridCode: String, connection: PGConnection, outbox: OutboxWriter, now: Date) throws -> TaskDispatched {
         guard let department = reference.department(departmentCode) else { throw DispatchFailure.unknownDepartment(departmentCode) }
-        let deadline: Date
-        do {
-            deadline = try reference.calendar.deadline(from: now, limit: filed.handlingLimit)
-        } catch {
-            throw DispatchFailure.calendar("\(error)")
-        }
+        let due = try handlingDeadline(from: now, limit: filed.handlingLimit)
         let task = TaskDispatched(
             dispatchId: UUID(), caseId: filed.caseId, caseNumber: filed.caseNumber, departmentCode: department.code,
             departmentName: department.name, via: via, kind: filed.kind, classCode: filed.classCode,
@@ -119,13 +139,14 @@ public struct RoutingCore: Sendable {
             conditionId: filed.conditionId, gridCode: gridCode, description: filed.description,
             address: filed.address ?? projection?.address, longitude: filed.longitude ?? projection?.lon,
             latitude: filed.latitude ?? projection?.lat, photos: filed.photos.isEmpty ? (projection?.photos ?? []) : filed.photos,
-            dispatchedAt: now, deadline: deadline, handlingLimit: filed.handlingLimit, redispatch: filed.redispatch ?? false,
-            dispatchedBy: dispatcher)
+            dispatchedAt: now, deadline: due.at, handlingLimit: filed.handlingLimit, redispatch: filed.redispatch ?? false,
+            dispatchedBy: dispatcher, deadlineBasis: due.basis)
         try connection.query("""
-            INSERT INTO routing.dispatches (dispatch_id, case_id, case_number, department_code, via, dispatched_at, deadline, redispatch, excluded)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            """, [task.dispatchId, task.caseId, task.caseNumber, task.departmentCode, via, now, deadline, task.redispatch,
-                  PGTextArray(filed.excludedDepartments)])
+            INSERT INTO routing.dispatches (dispatch_id, case_id, case_number, department_code, via, dispatched_at, deadline, redispatch, excluded,
+                deadline_basis)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            """, [task.dispatchId, task.caseId, task.caseNumber, task.departmentCode, via, now, due.at, task.redispatch,
+                  PGTextArray(filed.excludedDepartments), try PGJSON(encoding: due.basis, encoder: MessageCoding.encoder())])
         _ = try outbox.publish(task, subject: Self.subject(filed.caseId), at: now)
         return task
     }

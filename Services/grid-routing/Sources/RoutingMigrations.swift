@@ -69,5 +69,11 @@ enum RoutingMigrations {
             );
             CREATE INDEX dispatches_case ON routing.dispatches (case_id, dispatched_at);
             """),
+        Migration(102, "deadline basis of each dispatch", """
+            -- What the dispatch's deadline was counted on (DeadlineBasis as JSON: kind, and per
+            -- calendar year its standing, version and notice), as sent in TaskDispatched. NULL for
+            -- dispatches recorded before bases were.
+            ALTER TABLE routing.dispatches ADD COLUMN deadline_basis jsonb;
+            """),
     ]
 }
