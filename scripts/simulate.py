@@ -74,7 +74,7 @@ def main():
     dept_tokens = {}
     for code in departments:
         out = subprocess.run([os.path.join(args.bin, "citygrid"), "token", "issue", "--sub", "sim-" + code, "--role", "department",
-                              "--scope", "department:" + code, "--days", "7"], capture_output=True, text=True)
+                              "--scope", "department:" + code, "--days", "90"], capture_output=True, text=True)
         dept_tokens[code] = out.stdout.strip()
     log(f"simulating {len(grids)} grids, {len(classes)} filing conditions, {len(departments)} departments")
 

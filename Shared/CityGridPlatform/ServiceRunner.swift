@@ -139,7 +139,9 @@ public enum ServiceMain {
         exit(code)
     }
 
-    static func clockFromEnvironment(_ environment: EnvironmentReader) throws -> any CityClock {
+    /// The city clock the `CITYGRID_CLOCK_*` variables describe (the system clock when none is set).
+    /// Public so that tools acting for the city (tokens, reports) use the same time as its services.
+    public static func clockFromEnvironment(_ environment: EnvironmentReader = EnvironmentReader()) throws -> any CityClock {
         let file = environment.string("CITYGRID_CLOCK_FILE", default: "")
         if !file.isEmpty { return OffsetFileClock(path: file) }
         let start = environment.string("CITYGRID_CLOCK_START", default: "")

@@ -366,13 +366,15 @@ struct Token: AsyncParsableCommand {
         @Option(help: "User or system id.") var sub: String
         @Option(help: "supervisor, acceptor, shift_leader, dispatcher, department, auditor, admin") var role: String
         @Option(help: "city | district:<code> | street:<code> | department:<code>") var scope: String = "city"
-        @Option(help: "Validity in days.") var days: Int = 30
+        @Option(help: "Validity in days of the city's clock (CITYGRID_CLOCK_* as the services read them).") var days: Int = 30
 
         func run() async throws {
             guard let role = Role(rawValue: role) else { throw ValidationError("unknown role '\(role)'") }
             guard let scope = AccessScope(scope) else { throw ValidationError("scope must be city, district:<code>, street:<code> or department:<code>") }
             let secret = try ServiceConfiguration.tokenSecretFromEnvironment()
-            let now = Date()
+            // Services check validity on the city's clock; a city running at another time (a demo
+            // started on 30 December, a drill) must get tokens valid in its own time.
+            let now = try ServiceMain.clockFromEnvironment().now()
             print(TokenAuthority(secret: secret).issue(AccessToken(sub: sub, role: role, scope: scope, iat: now, exp: now.addingTimeInterval(Double(days) * 86_400))))
         }
     }
