@@ -299,6 +299,15 @@ struct CalendarYearsTests {
         #expect(unsure.first?.message.contains("span several years") == true)
     }
 
+    @Test("validation: a year past the calendar's horizon is refused (no deadline is ever counted there)")
+    func yearPastHorizon() {
+        let text = "date,type,name\n2099-11-01,notice,国办发明电〔2099〕1号\n2100-01-01,holiday,元旦\n"
+        guard case .failure(let errors) = OfficialYearFile.parse(text, file: "calendar/2100.csv", expectedYear: 2100, timeZone: beijing) else {
+            Issue.record("a 2100 file parsed"); return
+        }
+        #expect(errors.errors.contains { $0.message.contains("past the last year a working calendar covers (2099)") }, "\(errors)")
+    }
+
     @Test("validation: a make-up working day on a weekday")
     func weekdayMakeUpDay() {
         let line = lineOf("2027-02-20")

@@ -219,6 +219,9 @@ public enum OfficialYearFile {
         } else {
             fail(0, nil, "the rows span several years (\(years.sorted().map(String.init).joined(separator: ", "))); one file holds one year")
         }
+        if let year, year > WorkingCalendar.horizonYear {
+            fail(0, "date", "\(year) is past the last year a working calendar covers (\(WorkingCalendar.horizonYear))")
+        }
         if let year, let statutory = StatutoryHolidays.days(of: year, timeZone: timeZone) {
             let byDate = Dictionary(entries.map { ($0.entry.date, $0) }, uniquingKeysWith: { a, _ in a })
             for day in statutory {
