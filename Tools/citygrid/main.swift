@@ -4,6 +4,7 @@ import AMQPClient
 import ArgumentParser
 import CityGridModel
 import CityGridPlatform
+import Crypto
 import Foundation
 import PGClient
 #if canImport(FoundationNetworking)
@@ -480,6 +481,34 @@ struct Management {
         return data.isEmpty ? nil : try? JSONSerialization.jsonObject(with: data)
     }
 
+    /// A user as the management API describes it, or nil when there is no such user.
+    func user(_ name: String) async throws -> [String: Any]? {
+        var request = URLRequest(url: URL(string: base + "/api/users/" + Management.encode(name))!)
+        request.setValue("Basic " + Data("\(user):\(password)".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        if status == 404 { return nil }
+        guard status == 200 else {
+            throw ValidationError("RabbitMQ management GET users/\(name) answered \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
+        }
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+
+    /// Whether `candidate` is the password of `user` (from `user(_:)`). The broker stores
+    /// base64(salt ‖ hash(salt ‖ password)) with a 4-byte salt; an algorithm this tool does not
+    /// know answers false, so a caller never claims a password it could not check.
+    static func passwordMatches(_ user: [String: Any], _ candidate: String) -> Bool {
+        guard let stored = (user["password_hash"] as? String).flatMap({ Data(base64Encoded: $0) }), stored.count > 4 else { return false }
+        let salt = stored.prefix(4), input = salt + Data(candidate.utf8)
+        let digest: Data
+        switch user["hashing_algorithm"] as? String {
+        case "rabbit_password_hashing_sha256"?: digest = Data(SHA256.hash(data: input))
+        case "rabbit_password_hashing_sha512"?: digest = Data(SHA512.hash(data: input))
+        default: return false
+        }
+        return stored.dropFirst(4) == digest
+    }
+
     static func encode(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s }
 }
 
@@ -492,13 +521,13 @@ struct Departments: AsyncParsableCommand {
         @Option(help: "Virtual host.") var vhost: String = ProcessInfo.processInfo.environment["CITYGRID_AMQP_VHOST"] ?? "citygrid"
     }
 
-    /// Declares the department's queue and user. The queue is `dept.<code>.tasks`, bound to its
-    /// tasks and notices; the user may read that queue and write `<code>.*` commands only.
-    static func provision(_ code: String, vhost: String, password: String, management: Management) async throws {
+    /// Declares the department's queue and its user's rights (the user must exist). The queue is
+    /// `dept.<code>.tasks`, bound to its tasks and notices; the user may read that queue and
+    /// write `<code>.*` commands only. Declaring again changes nothing that is already so.
+    static func declareQueueAndRights(_ code: String, vhost: String, management: Management) async throws {
         let v = Management.encode(vhost)
         let user = "dept-\(code)"
         let queue = "dept.\(code).tasks"
-        try await management.call("PUT", "users/\(Management.encode(user))", ["password": password, "tags": ""])
         try await management.call("PUT", "queues/\(v)/\(Management.encode(queue))", [
             "durable": true, "arguments": ["x-queue-type": "quorum", "x-delivery-limit": 20,
                                            "x-dead-letter-exchange": MessagingNames.deadLetterExchange, "x-dead-letter-routing-key": queue]])
@@ -520,20 +549,46 @@ struct Departments: AsyncParsableCommand {
         (0..<24).map { _ in String("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789".randomElement()!) }.joined()
     }
 
+    static func devPassword(_ code: String) -> String { "\(code)-dev-password" }
+
     struct Provision: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create (or update) the queue and user of departments; prints their passwords.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create the queue and user of departments, or bring an existing one's queue and rights up to date.",
+            discussion: """
+                Prints one line per department: user, password, queue, and what happened to the login. A new user gets a \
+                password; an existing user keeps the one it has (its systems stay connected and keep logging in) unless \
+                --rotate-password is given. The broker keeps only a hash, so a kept password is printed only when it is the \
+                dev password of --dev-passwords; otherwise the line shows '-'.
+                """)
         @OptionGroup var options: Options
         @Option(help: "Department code; repeat, or omit to provision every department in the reference data.") var code: [String] = []
         @Option(help: referencePathHelp) var path: String?
         @ArgumentParser.Flag(help: "Use '<code>-dev-password' instead of random passwords (local demo only).") var devPasswords = false
+        @ArgumentParser.Flag(help: "Give departments that already have a user a new password too (their systems must log in with it).")
+        var rotatePassword = false
 
         func run() async throws {
             let codes = code.isEmpty ? try loadReference(path, progress: false).data.departments.map(\.code) : code
             let management = Management.fromEnvironment()
             for code in codes {
-                let password = devPasswords ? "\(code)-dev-password" : Departments.newPassword()
-                try await Departments.provision(code, vhost: options.vhost, password: password, management: management)
-                print("dept-\(code)\t\(password)\tqueue dept.\(code).tasks")
+                let user = "dept-\(code)", queue = "dept.\(code).tasks"
+                let existing = try await management.user(user)
+                let password: String, login: String
+                if existing == nil || rotatePassword {
+                    password = devPasswords ? Departments.devPassword(code) : Departments.newPassword()
+                    try await management.call("PUT", "users/\(Management.encode(user))", ["password": password, "tags": ""])
+                    login = existing == nil ? "created" : "password rotated (--rotate-password)"
+                } else if let existing, devPasswords, Management.passwordMatches(existing, Departments.devPassword(code)) {
+                    password = Departments.devPassword(code)
+                    login = "kept (existing user, already the dev password)"
+                } else {
+                    password = "-"
+                    login = devPasswords
+                        ? "kept (existing user whose password is not the dev password; --rotate-password sets the dev password)"
+                        : "kept (existing user, password unchanged; --rotate-password sets a new one)"
+                }
+                try await Departments.declareQueueAndRights(code, vhost: options.vhost, management: management)
+                print("\(user)\t\(password)\tqueue \(queue)\t\(login)")
             }
         }
     }
