@@ -82,7 +82,8 @@ let package = Package(
         + [
             .executableTarget(
                 name: "citygrid",
-                dependencies: ["CityGridModel", "CityGridPlatform", "PGClient", "AMQPClient", argumentParser, logging],
+                dependencies: ["CityGridModel", "CityGridPlatform", "PGClient", "AMQPClient", argumentParser, logging,
+                               .product(name: "Crypto", package: "swift-crypto")],
                 path: "Tools/citygrid",
                 swiftSettings: swiftSettings
             ),

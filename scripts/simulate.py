@@ -76,7 +76,14 @@ def main():
         out = subprocess.run([os.path.join(args.bin, "citygrid"), "token", "issue", "--sub", "sim-" + code, "--role", "department",
                               "--scope", "department:" + code, "--days", "90"], capture_output=True, text=True)
         dept_tokens[code] = out.stdout.strip()
-    log(f"simulating {len(grids)} grids, {len(classes)} filing conditions, {len(departments)} departments")
+    # Open311 apps may only send the service codes intake lists; ask it rather than build them
+    # from the reference data (it lists sub-classes only, not the third-level classes of some conditions).
+    st, services = intake.call("GET", "/open311/v2/services.json")
+    open311_codes = sorted(s["service_code"] for s in services) if st == 200 and isinstance(services, list) else []
+    if not open311_codes:
+        log(f"no Open311 services listed ({st}: {str(services)[:160]}); sending no Open311 reports")
+    log(f"simulating {len(grids)} grids, {len(classes)} filing conditions, {len(departments)} departments, "
+        f"{len(open311_codes)} Open311 services")
 
     # People take their time: a case is acted on only after it has waited a while in its state
     # (10-60 s of real time, i.e. 10-60 city minutes at 60x), so every resting state stays visible.
@@ -114,10 +121,16 @@ def main():
                         "location": {"address": address}, "description": f"市民来电反映 {code}",
                         "reporterContact": f"1390471{n % 10000:04d}", "photos": []}
                 st, r = intake.call("POST", "/api/v1/reports", body, token=tokens["ACCEPTOR_TOKEN"])
-            else:
+            elif open311_codes:
+                # A third-level class (050201) is reported as the sub-class it belongs to (event-0502).
+                service_code = f"{kind}-{code[:4]}"
+                if service_code not in open311_codes:
+                    service_code = rnd.choice(open311_codes)
                 st, r = intake.call("POST", "/open311/v2/requests.json", form={
-                    "api_key": "demo-open311-key", "service_code": f"{kind}-{code}", "lat": round(lat, 6), "long": round(lon, 6),
+                    "api_key": "demo-open311-key", "service_code": service_code, "lat": round(lat, 6), "long": round(lon, 6),
                     "description": "随手拍", "email": "citizen@example.org"})
+            else:
+                continue
             if st not in (200, 201):
                 log(f"report rejected {st}: {str(r)[:160]}")
         # 2. Departments work their inboxes.
@@ -143,8 +156,8 @@ def main():
                         disposal.call("POST", f"/api/v1/tasks/{tid}/complete", {"result": "已处置完毕",
                                       "photos": [f"https://photos.example/done-{tid}.jpg"]}, token=dept_tokens[code])
         # 3. The centre: verification, checks, closing, decisions.
-        def cases(status):
-            st, r = supervision.call("GET", f"/api/v1/cases?status={status}&limit=100", token=tokens["SHIFT_LEADER_TOKEN"])
+        def cases(state):
+            st, r = supervision.call("GET", f"/api/v1/cases?state={state}&limit=100", token=tokens["SHIFT_LEADER_TOKEN"])
             return (r.get("cases") or r.get("items") or []) if st == 200 and isinstance(r, dict) else []
         # Acceptors: reports no automation could place. Vague ones are not accepted (不予受理); the rest
         # are accepted and verified on site, and the dispatch desk places them by hand.
@@ -192,7 +205,7 @@ def main():
                 supervision.call("POST", f"/api/v1/cases/{c['id']}/suspension-decision", {"approve": rnd.random() < 0.8},
                                  token=tokens["SHIFT_LEADER_TOKEN"])
         # 督办: the dispatcher urges some overdue cases; the shift leader voids the odd duplicate.
-        st, overdue = supervision.call("GET", "/api/v1/cases?overdue=true&status=in_handling&limit=20", token=tokens["SHIFT_LEADER_TOKEN"])
+        st, overdue = supervision.call("GET", "/api/v1/cases?overdue=true&state=in_handling&limit=20", token=tokens["SHIFT_LEADER_TOKEN"])
         for c in (overdue.get("items") or []) if st == 200 and isinstance(overdue, dict) else []:
             if rnd.random() < 0.1:
                 supervision.call("POST", f"/api/v1/cases/{c['id']}/urge", {"message": "已超期，请加快处置"}, token=tokens["DISPATCHER_TOKEN"])

@@ -50,6 +50,44 @@ struct SupervisionQueryTests {
         #expect(try await service.http("GET", "/api/v1/cases").0 == 401)
     }
 
+    @Test("the list filters on state (status is its alias); an unknown query parameter answers 422 naming it")
+    func stateFilterAndUnknownParameters() async throws {
+        let service = try await h.start()
+        defer { service.terminate() }
+        let marker = "statefilter\(UInt32.random(in: 0...UInt32.max))"
+        let id = UUID()
+        try await h.publish(h.reported(id, description: "\(marker) 井盖"), subject: id)
+        try await h.publish(h.located(id), subject: id)
+        // Filed (a grid-routing on the shared vhost may dispatch it at once).
+        try await h.waitCase(service, id, "filed") { $0.timeline.contains { $0.action == "file" } }
+        let token = h.token(.auditor)
+        func ids(_ query: String) async throws -> [UUID] {
+            let (status, data) = try await get(service, "/api/v1/cases?q=\(marker)&\(query)", token: token)
+            #expect(status == 200, "\(query): \(String(decoding: data, as: UTF8.self))")
+            return try MessageCoding.decoder().decode(Page.self, from: data).items.map(\.id)
+        }
+        #expect(try await ids("state=awaiting_dispatch,in_handling") == [id])
+        #expect(try await ids("status=awaiting_dispatch,in_handling") == [id])
+        #expect(try await ids("state=closed").isEmpty)
+        #expect(try await ids("status=closed").isEmpty)
+
+        struct ErrorBody: Decodable {
+            struct Inner: Decodable { var code: String; var details: [APIError.FieldProblem] }
+            var error: Inner
+        }
+        func problems(_ query: String) async throws -> (Int, [String]) {
+            let (status, data) = try await get(service, "/api/v1/cases?\(query)", token: token)
+            let body = try JSONDecoder().decode(ErrorBody.self, from: data)
+            #expect(body.error.code == "validation_failed")
+            return (status, body.error.details.map(\.field))
+        }
+        #expect(try await problems("stat=in_handling") == (422, ["stat"]))
+        #expect(try await problems("state=in_handling&limt=5&distrct=150102") == (422, ["distrct", "limt"]))
+        #expect(try await problems("state=nonsense") == (422, ["state"]))
+        #expect(try await problems("status=nonsense") == (422, ["status"]))
+        #expect(try await problems("state=in_handling&status=closed") == (422, ["status"]))
+    }
+
     @Test("list pagination is stable; near, within and counts find the cases")
     func listNearWithinCounts() async throws {
         let service = try await h.start()

@@ -4,6 +4,7 @@ import AMQPClient
 import ArgumentParser
 import CityGridModel
 import CityGridPlatform
+import Crypto
 import Foundation
 import PGClient
 #if canImport(FoundationNetworking)
@@ -18,22 +19,83 @@ struct CityGrid: AsyncParsableCommand {
         subcommands: [Reference.self, Calendar.self, Token.self, Departments.self, DeadLetters.self, Case.self, Report.self])
 }
 
-/// Where the repository's reference data is when run from a checkout.
-func defaultReferencePath() -> String {
-    ProcessInfo.processInfo.environment["CITYGRID_REFERENCE_DATA"] ?? FileManager.default.currentDirectoryPath + "/Shared/reference-data"
+/// The reference-data folder a command reads, and how it was chosen (said on stderr, so a
+/// user who gets the wrong city's data sees why).
+struct ReferenceFolder {
+    let path: String
+    let origin: String
+
+    static let environmentVariable = "CITYGRID_REFERENCE_DATA"
+    static let checkoutSubpath = "Shared/reference-data"
+
+    /// `--path` if given, else `CITYGRID_REFERENCE_DATA`, else the checkout the binary was built
+    /// in (found by walking up from the executable, so `.build/debug/citygrid` works from any
+    /// directory), else `Shared/reference-data` under the current directory. An explicit choice
+    /// that does not exist is an error, not a reason to quietly read another folder.
+    static func resolve(_ explicit: String?) throws -> ReferenceFolder {
+        // A named folder only has to exist: the load says what is wrong inside it.
+        if let explicit {
+            guard isDirectory(explicit) else { throw CommandFailure("--path \(explicit): no such folder") }
+            return ReferenceFolder(path: explicit, origin: "--path")
+        }
+        if let fromEnvironment = ProcessInfo.processInfo.environment[environmentVariable], !fromEnvironment.isEmpty {
+            guard isDirectory(fromEnvironment) else {
+                throw CommandFailure("\(environmentVariable)=\(fromEnvironment): no such folder; fix or unset it, or pass --path")
+            }
+            return ReferenceFolder(path: fromEnvironment, origin: environmentVariable)
+        }
+        var looked: [String] = []
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            var directory = executable.deletingLastPathComponent()
+            while true {
+                let candidate = directory.appendingPathComponent(checkoutSubpath).path
+                if isReferenceFolder(candidate) { return ReferenceFolder(path: candidate, origin: "the checkout of \(executable.path)") }
+                let parent = directory.deletingLastPathComponent()
+                if parent.path == directory.path { break }
+                directory = parent
+            }
+            looked.append("above \(executable.path)")
+        }
+        let underCurrentDirectory = FileManager.default.currentDirectoryPath + "/" + checkoutSubpath
+        if isReferenceFolder(underCurrentDirectory) { return ReferenceFolder(path: underCurrentDirectory, origin: "the current directory") }
+        looked.append(underCurrentDirectory)
+        throw CommandFailure("no reference data found (looked for \(checkoutSubpath) \(looked.joined(separator: " and in "))): "
+                             + "pass --path <folder with VERSION and the CSV files> or set \(environmentVariable)")
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var directory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
+    }
+
+    /// Whether a folder found by searching is reference data (its VERSION file), not just any
+    /// folder of that name.
+    static func isReferenceFolder(_ path: String) -> Bool {
+        FileManager.default.fileExists(atPath: (path as NSString).appendingPathComponent("VERSION"))
+    }
 }
 
-func loadReference(_ path: String, progress: Bool) throws -> ReferenceData {
+/// Loads the reference data from `--path` or where `ReferenceFolder` finds it.
+func loadReference(_ explicitPath: String?, progress: Bool) throws -> (data: ReferenceData, folder: String) {
+    let folder = try ReferenceFolder.resolve(explicitPath)
+    // Said when the folder was not named on the command line: the user did not choose it.
+    if explicitPath == nil { printError("reference data: \(folder.path) (from \(folder.origin))") }
     do {
-        return try ReferenceData.load(from: URL(fileURLWithPath: path), progress: progress ? { file, done, total in
+        let data = try ReferenceData.load(from: URL(fileURLWithPath: folder.path), progress: progress ? { file, done, total in
             FileHandle.standardError.write(Data("\r  \(file): \(done)/\(total)".utf8))
             if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
         } : nil)
+        return (data, folder.path)
     } catch let errors as ReferenceDataErrors {
         for error in errors.errors { print(error) }
-        throw ValidationError("\(errors.errors.count) problem(s) in \(path)")
+        throw ValidationError("\(errors.errors.count) problem(s) in \(folder.path)")
     }
 }
+
+/// The help of every `--path` option: where the folder comes from when the option is left out.
+let referencePathHelp = ArgumentHelp(
+    "Reference-data folder (default: $\(ReferenceFolder.environmentVariable), else \(ReferenceFolder.checkoutSubpath) of the checkout this binary was built in).",
+    valueName: "folder")
 
 struct Reference: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Reference data (classes, conditions, departments, grids, calendars).",
@@ -41,10 +103,10 @@ struct Reference: AsyncParsableCommand {
 
     struct Validate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Load and check a reference-data folder; errors name file, line and field.")
-        @Option(help: "Folder with the CSV files.") var path: String = defaultReferencePath()
+        @Option(help: referencePathHelp) var path: String?
 
         func run() async throws {
-            let data = try loadReference(path, progress: true)
+            let data = try loadReference(path, progress: true).data
             print("reference data \(data.version) OK: \(data.classes.count) classes, \(data.filingConditions.count) filing conditions, "
                   + "\(data.departments.count) departments, \(data.grids.count) grids, \(data.components.count) components, "
                   + "\(data.gazetteer.count) gazetteer entries")
@@ -61,15 +123,15 @@ struct Calendar: AsyncParsableCommand {
     /// years imported into the running city as one service stored them, i.e. what that service
     /// counts deadlines with now.
     struct Source: ParsableArguments {
-        @Option(help: "Reference-data folder.") var path: String = defaultReferencePath()
+        @Option(help: referencePathHelp) var path: String?
         @Option(help: ArgumentHelp("A service's database URL (its CITYGRID_DB_URL): add the calendar years imported into the running city.",
                                    valueName: "url"))
         var dbURL: String?
 
         /// The reference data, the calendar as the source stands, and a few words saying which it is.
         func load() async throws -> (reference: ReferenceData, calendar: WorkingCalendar, origin: String) {
-            let reference = try loadReference(path, progress: false)
-            guard let dbURL else { return (reference, reference.calendar, path) }
+            let (reference, folder) = try loadReference(path, progress: false)
+            guard let dbURL else { return (reference, reference.calendar, folder) }
             let pool = PGPool(settings: PGSettings(url: dbURL, applicationName: "citygrid-cli", poolSize: 1))
             // The service's own table (its role's search_path is its schema), read the way the
             // service reads it: each year as last imported.
@@ -86,7 +148,7 @@ struct Calendar: AsyncParsableCommand {
             }
             await pool.closeAll()
             let calendar = ReferenceChanges.calendar(base: reference.calendar, stored: rows)
-            return (reference, calendar, "\(path) + \(rows.count) stored import(s)")
+            return (reference, calendar, "\(folder) + \(rows.count) stored import(s)")
         }
     }
 
@@ -165,10 +227,10 @@ struct Calendar: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print a year's statutory days as a calendar file to edit into the official one (citygrid calendar provisional --year 2027 > 2027.csv).")
         @Option var year: Int
-        @Option(help: "Reference-data folder (for the city's time zone).") var path: String = defaultReferencePath()
+        @Option(help: referencePathHelp) var path: String?
 
         func run() async throws {
-            let zone = try loadReference(path, progress: false).calendar.timeZone
+            let zone = try loadReference(path, progress: false).data.calendar.timeZone
             guard let days = StatutoryHolidays.days(of: year, timeZone: zone) else {
                 throw CommandFailure("\(year) is before \(StatutoryHolidays.firstYear): the statutory rules of 2024 (in force from 2025) do not apply to it")
             }
@@ -419,6 +481,34 @@ struct Management {
         return data.isEmpty ? nil : try? JSONSerialization.jsonObject(with: data)
     }
 
+    /// A user as the management API describes it, or nil when there is no such user.
+    func user(_ name: String) async throws -> [String: Any]? {
+        var request = URLRequest(url: URL(string: base + "/api/users/" + Management.encode(name))!)
+        request.setValue("Basic " + Data("\(user):\(password)".utf8).base64EncodedString(), forHTTPHeaderField: "Authorization")
+        let (data, response) = try await URLSession.shared.data(for: request)
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        if status == 404 { return nil }
+        guard status == 200 else {
+            throw ValidationError("RabbitMQ management GET users/\(name) answered \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
+        }
+        return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
+    }
+
+    /// Whether `candidate` is the password of `user` (from `user(_:)`). The broker stores
+    /// base64(salt ‖ hash(salt ‖ password)) with a 4-byte salt; an algorithm this tool does not
+    /// know answers false, so a caller never claims a password it could not check.
+    static func passwordMatches(_ user: [String: Any], _ candidate: String) -> Bool {
+        guard let stored = (user["password_hash"] as? String).flatMap({ Data(base64Encoded: $0) }), stored.count > 4 else { return false }
+        let salt = stored.prefix(4), input = salt + Data(candidate.utf8)
+        let digest: Data
+        switch user["hashing_algorithm"] as? String {
+        case "rabbit_password_hashing_sha256"?: digest = Data(SHA256.hash(data: input))
+        case "rabbit_password_hashing_sha512"?: digest = Data(SHA512.hash(data: input))
+        default: return false
+        }
+        return stored.dropFirst(4) == digest
+    }
+
     static func encode(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? s }
 }
 
@@ -431,13 +521,13 @@ struct Departments: AsyncParsableCommand {
         @Option(help: "Virtual host.") var vhost: String = ProcessInfo.processInfo.environment["CITYGRID_AMQP_VHOST"] ?? "citygrid"
     }
 
-    /// Declares the department's queue and user. The queue is `dept.<code>.tasks`, bound to its
-    /// tasks and notices; the user may read that queue and write `<code>.*` commands only.
-    static func provision(_ code: String, vhost: String, password: String, management: Management) async throws {
+    /// Declares the department's queue and its user's rights (the user must exist). The queue is
+    /// `dept.<code>.tasks`, bound to its tasks and notices; the user may read that queue and
+    /// write `<code>.*` commands only. Declaring again changes nothing that is already so.
+    static func declareQueueAndRights(_ code: String, vhost: String, management: Management) async throws {
         let v = Management.encode(vhost)
         let user = "dept-\(code)"
         let queue = "dept.\(code).tasks"
-        try await management.call("PUT", "users/\(Management.encode(user))", ["password": password, "tags": ""])
         try await management.call("PUT", "queues/\(v)/\(Management.encode(queue))", [
             "durable": true, "arguments": ["x-queue-type": "quorum", "x-delivery-limit": 20,
                                            "x-dead-letter-exchange": MessagingNames.deadLetterExchange, "x-dead-letter-routing-key": queue]])
@@ -459,20 +549,46 @@ struct Departments: AsyncParsableCommand {
         (0..<24).map { _ in String("abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789".randomElement()!) }.joined()
     }
 
+    static func devPassword(_ code: String) -> String { "\(code)-dev-password" }
+
     struct Provision: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create (or update) the queue and user of departments; prints their passwords.")
+        static let configuration = CommandConfiguration(
+            abstract: "Create the queue and user of departments, or bring an existing one's queue and rights up to date.",
+            discussion: """
+                Prints one line per department: user, password, queue, and what happened to the login. A new user gets a \
+                password; an existing user keeps the one it has (its systems stay connected and keep logging in) unless \
+                --rotate-password is given. The broker keeps only a hash, so a kept password is printed only when it is the \
+                dev password of --dev-passwords; otherwise the line shows '-'.
+                """)
         @OptionGroup var options: Options
         @Option(help: "Department code; repeat, or omit to provision every department in the reference data.") var code: [String] = []
-        @Option var path: String = defaultReferencePath()
+        @Option(help: referencePathHelp) var path: String?
         @ArgumentParser.Flag(help: "Use '<code>-dev-password' instead of random passwords (local demo only).") var devPasswords = false
+        @ArgumentParser.Flag(help: "Give departments that already have a user a new password too (their systems must log in with it).")
+        var rotatePassword = false
 
         func run() async throws {
-            let codes = code.isEmpty ? try loadReference(path, progress: false).departments.map(\.code) : code
+            let codes = code.isEmpty ? try loadReference(path, progress: false).data.departments.map(\.code) : code
             let management = Management.fromEnvironment()
             for code in codes {
-                let password = devPasswords ? "\(code)-dev-password" : Departments.newPassword()
-                try await Departments.provision(code, vhost: options.vhost, password: password, management: management)
-                print("dept-\(code)\t\(password)\tqueue dept.\(code).tasks")
+                let user = "dept-\(code)", queue = "dept.\(code).tasks"
+                let existing = try await management.user(user)
+                let password: String, login: String
+                if existing == nil || rotatePassword {
+                    password = devPasswords ? Departments.devPassword(code) : Departments.newPassword()
+                    try await management.call("PUT", "users/\(Management.encode(user))", ["password": password, "tags": ""])
+                    login = existing == nil ? "created" : "password rotated (--rotate-password)"
+                } else if let existing, devPasswords, Management.passwordMatches(existing, Departments.devPassword(code)) {
+                    password = Departments.devPassword(code)
+                    login = "kept (existing user, already the dev password)"
+                } else {
+                    password = "-"
+                    login = devPasswords
+                        ? "kept (existing user whose password is not the dev password; --rotate-password sets the dev password)"
+                        : "kept (existing user, password unchanged; --rotate-password sets a new one)"
+                }
+                try await Departments.declareQueueAndRights(code, vhost: options.vhost, management: management)
+                print("\(user)\t\(password)\tqueue \(queue)\t\(login)")
             }
         }
     }

@@ -25,8 +25,12 @@ enum SupervisionOpenAPI {
           /api/v1/cases:
             get:
               summary: List cases (newest first, keyset pagination)
+              description: >-
+                Every filter narrows the list. A query parameter not listed here answers 422 with the
+                parameter as the `field` of a detail, so a misspelt filter never returns every case.
               parameters:
-                - {name: status, in: query, schema: {type: string}, description: "state, or several comma-separated"}
+                - {name: state, in: query, schema: {type: string}, description: "a case state (the `state` of Case), or several comma-separated"}
+                - {name: status, in: query, schema: {type: string}, description: "older name of `state`, still accepted; give one of the two"}
                 - {name: district, in: query, schema: {type: string}}
                 - {name: street, in: query, schema: {type: string}}
                 - {name: community, in: query, schema: {type: string}}

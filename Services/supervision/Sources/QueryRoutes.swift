@@ -108,6 +108,12 @@ extension SupervisionAPI {
         }
     }
 
+    /// The query parameters of `GET /api/v1/cases`; any other answers 422 naming it.
+    static let caseListParameters: Set<String> = [
+        "state", "status", "district", "street", "community", "grid", "department", "class", "channel", "overdue", "from", "to", "q",
+        "limit", "cursor",
+    ]
+
     func list(_ request: Request, token: AccessToken) async throws -> CaseListPage {
         let q = request.uri.queryParameters
         func text(_ name: String) -> String? {
@@ -117,10 +123,18 @@ extension SupervisionAPI {
         var filter = SQLFilter()
         var problems: [APIError.FieldProblem] = []
         filter.scope(token)
-        if let status = text("status") {
-            let states = status.split(separator: ",").map(String.init)
+        // A misspelt filter must not quietly widen the list to every case.
+        for name in Set(q.map { String($0.key) }).subtracting(Self.caseListParameters).sorted() {
+            problems.append(.init(field: name, problem: "unknown query parameter; known: \(Self.caseListParameters.sorted().joined(separator: ", "))"))
+        }
+        // Cases carry `state`; `status` is the older name of the same filter, still accepted.
+        if text("state") != nil && text("status") != nil {
+            problems.append(.init(field: "status", problem: "is an alias of state; give one of them"))
+        }
+        if let (field, value) = text("state").map({ ("state", $0) }) ?? text("status").map({ ("status", $0) }) {
+            let states = value.split(separator: ",").map(String.init)
             if let bad = states.first(where: { CaseState(rawValue: $0) == nil }) {
-                problems.append(.init(field: "status", problem: "unknown state \(bad)"))
+                problems.append(.init(field: field, problem: "unknown state \(bad)"))
             }
             // One state as plain equality: the planner reads `state = ANY(array)` pages off the
             // (state, reported_at, id) index only when it is an equality.
