@@ -7,8 +7,8 @@ import Testing
 
 /// The State Council's notice for a provisional year arrives while the city runs: the five
 /// services as separate processes on an injected clock, open cases whose clocks run into 2027,
-/// then an official 2027 that differs from the provisional one (bridging days after 春节 and a
-/// make-up Saturday) imported as a reference-data change.
+/// then an official 2027 that differs from the provisional one (bridging days after 春节 and
+/// make-up days) imported as a reference-data change.
 ///
 /// What must follow, without restarting anything: each clock counted on the provisional year is
 /// counted again; the one that moves gets a `recompute_deadline` timeline entry (old → new, why),
@@ -20,30 +20,14 @@ final class CalendarImportTests {
     static let grid = "150105002005003"
     static let street = "STREET-150105002"
 
-    /// The notice of a made-up 2027 (the real one is not out yet): statutory days as the 2024
-    /// rules give them, plus 9–11 February bridged after 春节 and Saturday 13 February worked.
-    static let official2027 = """
-        date,type,name
-        2026-11-20,notice,国办发明电〔2026〕E2E号
-        2027-01-01,holiday,元旦
-        2027-02-05,holiday,春节
-        2027-02-06,holiday,春节
-        2027-02-07,holiday,春节
-        2027-02-08,holiday,春节
-        2027-02-09,holiday,春节
-        2027-02-10,holiday,春节
-        2027-02-11,holiday,春节
-        2027-02-13,workday,春节调休上班
-        2027-04-05,holiday,清明节
-        2027-05-01,holiday,劳动节
-        2027-05-02,holiday,劳动节
-        2027-06-09,holiday,端午节
-        2027-09-15,holiday,中秋节
-        2027-10-01,holiday,国庆节
-        2027-10-02,holiday,国庆节
-        2027-10-03,holiday,国庆节
-
-        """
+    /// The notice of a made-up 2027 (the real one is not out yet), shared with the calendar unit
+    /// tests: 春节 from 除夕 (Fri 5 Feb) to Fri 12 Feb, so 9–12 February bridge; make-up days on
+    /// Sun 31 Jan and Sat 20 Feb; more bridging around 劳动节 and 国庆.
+    static let official2027: String = {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/calendar/2027-example-notice.csv")
+        return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+    }()
 
     let base = TestEnvironment()
     let tokens = TokenAuthority(secret: "citygrid-dev-secret-not-for-production")
@@ -193,9 +177,9 @@ final class CalendarImportTests {
 
         try await importCalendar(Self.official2027, year: 2027)
 
-        // The moved deadline: 9–11 February are off now and Saturday the 13th is worked, so the
-        // same 40 hours end on Saturday 13 February at 09:00.
-        let expectedDue = Self.bj("2027-02-13T09:00:00")
+        // The moved deadline: 9–12 February are off now, so the same 40 hours end on Tuesday
+        // 16 February at 09:00.
+        let expectedDue = Self.bj("2027-02-16T09:00:00")
         do {
             try await eventually(timeout: .seconds(40), "the spring case's deadline recounted") {
                 try await actions(spring.caseId).last == "recompute_deadline"
@@ -216,7 +200,7 @@ final class CalendarImportTests {
         #expect(details["stage"] == "handle")
         #expect(RFC3339.parse(details["previous_deadline"] ?? "") .map { abs($0.timeIntervalSince(provisionalDue)) < 1 } == true)
         #expect(Self.same(RFC3339.parse(details["deadline"] ?? ""), expectedDue))
-        #expect((entry["reason"] as? String ?? "").contains("2027 provisional → official (国办发明电〔2026〕E2E号)"), "\(entry)")
+        #expect((entry["reason"] as? String ?? "").contains("2027 provisional → official (国办发明电〔2026〕9号)"), "\(entry)")
         #expect(try await actions(spring.caseId) == springBefore + ["recompute_deadline"])
         #expect(try await clockStandings(spring.caseId) == [2027: "official"])
 
@@ -225,7 +209,7 @@ final class CalendarImportTests {
                                                           routingKey: "supervision.notice.\(spring.task.departmentCode).deadline-changed")
         #expect(Self.same(notice.deadline, expectedDue))
         #expect(notice.previousDeadline.map { abs($0.timeIntervalSince(provisionalDue)) < 1 } == true)
-        #expect(notice.deadlineBasis?.years.first?.notice == "国办发明电〔2026〕E2E号")
+        #expect(notice.deadlineBasis?.years.first?.notice == "国办发明电〔2026〕9号")
         let dept = department(spring.task.departmentCode)
         try await eventually("the task's deadline in the department's inbox") {
             let (_, body) = try await get("disposal", taskPath(spring.task.dispatchId), token: dept)
@@ -268,8 +252,8 @@ final class CalendarImportTests {
                        ["result": "已处理", "photos": ["https://photos.example/calendar-after.jpg"]], token: department(spring.task.departmentCode))
         try await eventually("completed") { try await actions(spring.caseId).contains("complete") }
         // February is still running: a completed case awaiting its check counts once its deadline
-        // has passed (docs/assessment.md), so look from Tuesday the 16th.
-        try setClock(Self.bj("2027-02-16T10:00:00"))
+        // has passed (docs/assessment.md), so look from Wednesday the 17th.
+        try setClock(Self.bj("2027-02-17T10:00:00"))
         var row: [String: Any] = [:]
         try await eventually(timeout: .seconds(30), "assessment's February figures for \(spring.task.departmentCode)") {
             let (status, body) = try await get("assessment", "/api/v1/kpi/departments?period=2027-02", token: token(.auditor, sub: "auditor-e2e"))
