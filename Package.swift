@@ -104,12 +104,31 @@ let package = Package(
                 path: "Benchmarks/Pipeline",
                 swiftSettings: swiftSettings
             ),
+            // Tests that need no broker and no database (scripts/test-unit runs just these): pure logic,
+            // reference data and the committed documents. Keep anything that starts a service, opens a
+            // PGPool/AMQP connection or needs TestEnvironment/ScratchEnvironment out of them.
             .testTarget(name: "CityGridModelTests", dependencies: ["CityGridModel"], path: "Tests/CityGridModelTests"),
+            .testTarget(name: "IntakeUnitTests", dependencies: ["IntakeService", "CityGridPlatform", "CityGridModel"], path: "Tests/IntakeUnitTests"),
+            .testTarget(name: "GridRoutingUnitTests", dependencies: ["GridRoutingService", "CityGridPlatform", "CityGridModel"], path: "Tests/GridRoutingUnitTests"),
+            .testTarget(name: "SupervisionUnitTests", dependencies: ["SupervisionService"], path: "Tests/SupervisionUnitTests"),
+            .testTarget(name: "DisposalUnitTests", dependencies: ["DisposalService", "CityGridModel"], path: "Tests/DisposalUnitTests"),
+            .testTarget(name: "AssessmentUnitTests", dependencies: ["AssessmentService", "CityGridModel", "AssessmentFixtures"], path: "Tests/AssessmentUnitTests"),
+            .testTarget(name: "PlatformUnitTests", dependencies: ["CityGridPlatform", "CityGridModel"], path: "Tests/PlatformUnitTests"),
+            .testTarget(
+                name: "DocumentUnitTests",
+                dependencies: ["CityGridModel"],
+                path: "Tests/DocumentUnitTests",
+                exclude: ["compose_check.py", "validate_messages.py"]
+            ),
+            // Case scripts, the generated city and the hand-scripted month: shared by the assessment unit
+            // and integration tests (`@testable import AssessmentFixtures`).
+            .target(name: "AssessmentFixtures", dependencies: ["AssessmentService", "CityGridModel"], path: "Tests/AssessmentFixtures"),
+            // Tests with the real broker and database (scripts/test, which CI runs, runs them all).
             .testTarget(name: "IntakeTests", dependencies: ["IntakeService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/IntakeTests"),
             .testTarget(name: "GridRoutingTests", dependencies: ["GridRoutingService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/GridRoutingTests"),
             .testTarget(name: "SupervisionTests", dependencies: ["SupervisionService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/SupervisionTests"),
             .testTarget(name: "DisposalTests", dependencies: ["DisposalService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/DisposalTests"),
-            .testTarget(name: "AssessmentTests", dependencies: ["AssessmentService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/AssessmentTests"),
+            .testTarget(name: "AssessmentTests", dependencies: ["AssessmentService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport", "AssessmentFixtures"], path: "Tests/AssessmentTests"),
             .testTarget(name: "EndToEndTests", dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/EndToEndTests"),
             // Helpers shared by the integration tests: environment, service processes, polling.
             .target(name: "TestSupport", dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient"], path: "Tests/TestSupport"),

@@ -1,3 +1,4 @@
+@testable import AssessmentFixtures
 import AMQPClient
 import AssessmentService
 import CityGridModel

@@ -1,3 +1,4 @@
+@testable import AssessmentFixtures
 import CityGridModel
 import CityGridPlatform
 import Foundation

@@ -10,7 +10,7 @@ struct ComposeTests {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("Tests/EndToEndTests/compose_check.py").path, root.path]
+        process.arguments = ["python3", root.appendingPathComponent("Tests/DocumentUnitTests/compose_check.py").path, root.path]
         let output = Pipe()
         process.standardOutput = output
         process.standardInput = FileHandle.nullDevice

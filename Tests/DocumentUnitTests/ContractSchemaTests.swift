@@ -94,7 +94,7 @@ struct ContractSchemaTests {
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.root.appendingPathComponent("Tests/EndToEndTests/validate_messages.py").path,
+        process.arguments = ["python3", Self.root.appendingPathComponent("Tests/DocumentUnitTests/validate_messages.py").path,
                              Self.root.appendingPathComponent("docs/asyncapi.yaml").path, folder.path]
         let output = Pipe()
         process.standardOutput = output

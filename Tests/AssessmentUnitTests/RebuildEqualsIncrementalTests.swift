@@ -1,3 +1,4 @@
+@testable import AssessmentFixtures
 import AssessmentService
 import CityGridModel
 import Foundation

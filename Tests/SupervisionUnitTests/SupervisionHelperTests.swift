@@ -1,0 +1,33 @@
+import Foundation
+@testable import SupervisionService
+import Testing
+
+/// Pure helpers, no I/O.
+@Suite("Supervision helpers")
+struct SupervisionHelperTests {
+    @Test("cursor round-trips and rejects garbage")
+    func cursor() {
+        let id = UUID()
+        let text = SupervisionAPI.encodeCursor(at: "2026-11-25 10:00:00.123456+00", id: id)
+        let decoded = SupervisionAPI.decodeCursor(text)
+        #expect(decoded?.0 == "2026-11-25 10:00:00.123456+00")
+        #expect(decoded?.1 == id)
+        #expect(SupervisionAPI.decodeCursor("!!!") == nil)
+    }
+
+    @Test("the served OpenAPI document is docs/openapi-supervision.yaml")
+    func openAPIMatchesDocs() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/openapi-supervision.yaml")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        // Byte for byte: scripts/embed-openapi keeps even the final newline.
+        #expect(SupervisionOpenAPI.yaml == text, "run scripts/embed-openapi")
+    }
+
+    @Test("point in polygon")
+    func polygon() {
+        let square = [GeoPoint2(lon: 0, lat: 0), GeoPoint2(lon: 1, lat: 0), GeoPoint2(lon: 1, lat: 1), GeoPoint2(lon: 0, lat: 1)]
+        #expect(GeoPoint2.contains(square, GeoPoint2(lon: 0.5, lat: 0.5)))
+        #expect(!GeoPoint2.contains(square, GeoPoint2(lon: 1.5, lat: 0.5)))
+    }
+}
