@@ -16,44 +16,11 @@ private let shipped: Result<ReferenceData, any Error> = Result { try ReferenceDa
 
 /// A made-up notice for 2027 (bridging days at Spring Festival, Labour Day and National Day, with
 /// make-up Saturdays and Sundays), the file an operator would import.
-private let notice2027 = """
-    date,type,name
-    2026-11-10,notice,国办发明电〔2026〕9号
-    2027-01-01,holiday,元旦
-    2027-01-02,holiday,元旦
-    2027-01-03,holiday,元旦
-    2027-01-31,workday,春节调休上班
-    2027-02-05,holiday,春节
-    2027-02-06,holiday,春节
-    2027-02-07,holiday,春节
-    2027-02-08,holiday,春节
-    2027-02-09,holiday,春节
-    2027-02-10,holiday,春节
-    2027-02-11,holiday,春节
-    2027-02-12,holiday,春节
-    2027-02-20,workday,春节调休上班
-    2027-04-03,holiday,清明节
-    2027-04-04,holiday,清明节
-    2027-04-05,holiday,清明节
-    2027-05-01,holiday,劳动节
-    2027-05-02,holiday,劳动节
-    2027-05-03,holiday,劳动节
-    2027-05-04,holiday,劳动节
-    2027-05-05,holiday,劳动节
-    2027-05-08,workday,劳动节调休上班
-    2027-06-09,holiday,端午节
-    2027-09-15,holiday,中秋节
-    2027-09-26,workday,国庆节调休上班
-    2027-10-01,holiday,国庆节
-    2027-10-02,holiday,国庆节
-    2027-10-03,holiday,国庆节
-    2027-10-04,holiday,国庆节
-    2027-10-05,holiday,国庆节
-    2027-10-06,holiday,国庆节
-    2027-10-07,holiday,国庆节
-    2027-10-09,workday,国庆节调休上班
-
-    """
+private let notice2027: String = {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/calendar/2027-example-notice.csv")
+    return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
+}()
 
 @Suite("Calendar outlook")
 struct CalendarOutlookTests {
