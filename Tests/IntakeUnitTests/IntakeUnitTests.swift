@@ -27,21 +27,6 @@ struct IntakeUnitTests {
         #expect(numbering.format(date: early, sequence: 12_345) == "20261125-12345")
     }
 
-    @Test("haversine distance matches known values")
-    func distance() {
-        let a = GeoPoint(lon: 111.68, lat: 40.83)
-        #expect(GeoDistance.meters(a, a) == 0)
-        // One degree of latitude ≈ 111.195 km on the mean sphere.
-        let north = GeoPoint(lon: 111.68, lat: 41.83)
-        #expect(abs(GeoDistance.meters(a, north) - 111_195) < 5)
-        // 0.0005° of longitude at 40.83° N ≈ 42.1 m.
-        let east = GeoPoint(lon: 111.6805, lat: 40.83)
-        #expect(abs(GeoDistance.meters(a, east) - 42.1) < 0.5)
-        let box = GeoDistance.box(around: a, radiusMeters: 50)
-        #expect(box.min.lon < a.lon && box.max.lon > a.lon && box.min.lat < a.lat && box.max.lat > a.lat)
-        #expect(GeoDistance.meters(a, GeoPoint(lon: box.max.lon, lat: a.lat)) >= 49.9)
-    }
-
     @Test("duplicate policy picks the nearest candidate inside radius and window")
     func duplicateMatch() {
         let policy = DuplicatePolicy(radiusMeters: 50, window: 24 * 3600)

@@ -23,11 +23,4 @@ struct SupervisionHelperTests {
         // Byte for byte: scripts/embed-openapi keeps even the final newline.
         #expect(SupervisionOpenAPI.yaml == text, "run scripts/embed-openapi")
     }
-
-    @Test("point in polygon")
-    func polygon() {
-        let square = [GeoPoint2(lon: 0, lat: 0), GeoPoint2(lon: 1, lat: 0), GeoPoint2(lon: 1, lat: 1), GeoPoint2(lon: 0, lat: 1)]
-        #expect(GeoPoint2.contains(square, GeoPoint2(lon: 0.5, lat: 0.5)))
-        #expect(!GeoPoint2.contains(square, GeoPoint2(lon: 1.5, lat: 0.5)))
-    }
 }

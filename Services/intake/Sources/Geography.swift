@@ -1,30 +1,6 @@
 import CityGridModel
 import Foundation
 
-/// Great-circle distances on a sphere of mean earth radius; accurate to well under a metre at
-/// the 50 m scale duplicate detection works at.
-public enum GeoDistance {
-    public static let earthRadiusMeters = 6_371_008.8
-
-    /// Haversine distance in metres.
-    public static func meters(_ a: GeoPoint, _ b: GeoPoint) -> Double {
-        let rad = Double.pi / 180
-        let dLat = (b.lat - a.lat) * rad
-        let dLon = (b.lon - a.lon) * rad
-        let h = sin(dLat / 2) * sin(dLat / 2) + cos(a.lat * rad) * cos(b.lat * rad) * sin(dLon / 2) * sin(dLon / 2)
-        return 2 * earthRadiusMeters * asin(min(1, sqrt(h)))
-    }
-
-    /// A lon/lat box that certainly contains every point within `radius` metres of `center`
-    /// (used as the SQL prefilter before the exact distance).
-    public static func box(around center: GeoPoint, radiusMeters radius: Double) -> (min: GeoPoint, max: GeoPoint) {
-        let dLat = radius / (earthRadiusMeters * Double.pi / 180)
-        let cosLat = max(0.01, cos(center.lat * Double.pi / 180))
-        let dLon = dLat / cosLat
-        return (GeoPoint(lon: center.lon - dLon, lat: center.lat - dLat), GeoPoint(lon: center.lon + dLon, lat: center.lat + dLat))
-    }
-}
-
 /// Where reports may plausibly lie: the box around every unit grid, widened by a margin so a
 /// report just outside the grid net (a ring road, a suburb) is still accepted.
 public struct CityBounds: Sendable, Equatable {

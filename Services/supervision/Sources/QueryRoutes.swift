@@ -245,19 +245,21 @@ extension SupervisionAPI {
     func near(lon: Double, lat: Double, radius: Double, token: AccessToken) async throws -> [NearCase] {
         var filter = SQLFilter()
         filter.scope(token)
-        let dLat = radius / 111_320
-        let dLon = radius / (111_320 * max(cos(lat * .pi / 180), 0.01))
-        filter.add("longitude BETWEEN ?", lon - dLon)
-        filter.clauses[filter.clauses.count - 1] += " AND \(filter.bind(lon + dLon))"
-        filter.add("latitude BETWEEN ?", lat - dLat)
-        filter.clauses[filter.clauses.count - 1] += " AND \(filter.bind(lat + dLat))"
+        let box = GeoDistance.box(around: GeoPoint(lon: lon, lat: lat), radiusMeters: radius)
+        filter.add("longitude BETWEEN ?", box.min.lon)
+        filter.clauses[filter.clauses.count - 1] += " AND \(filter.bind(box.max.lon))"
+        filter.add("latitude BETWEEN ?", box.min.lat)
+        filter.clauses[filter.clauses.count - 1] += " AND \(filter.bind(box.max.lat))"
         let pLon = filter.bind(lon)
         let pLat = filter.bind(lat)
         let pRadius = filter.bind(radius)
+        // The haversine of GeoDistance.meters, on the same earth radius, so a distance here is the
+        // distance intake's duplicate detection measures.
+        let pEarthRadius = filter.bind(GeoDistance.earthRadiusMeters)
         let sql = """
             SELECT * FROM (
                 SELECT facts, record, duplicate_count,
-                       6371000 * 2 * asin(sqrt(power(sin(radians(latitude - \(pLat)::float8) / 2), 2)
+                       \(pEarthRadius)::float8 * 2 * asin(sqrt(power(sin(radians(latitude - \(pLat)::float8) / 2), 2)
                            + cos(radians(\(pLat)::float8)) * cos(radians(latitude))
                            * power(sin(radians(longitude - \(pLon)::float8) / 2), 2))) AS distance
                 FROM supervision.cases WHERE \(filter.sql)) c
@@ -273,7 +275,7 @@ extension SupervisionAPI {
 
     /// Cases inside a polygon: bounding box in SQL, then an even-odd point-in-polygon test.
     func within(_ polygon: [[Double]], token: AccessToken) async throws -> [CaseView] {
-        let ring = polygon.map { GeoPoint2(lon: $0[0], lat: $0[1]) }
+        let ring = polygon.map { GeoPoint(lon: $0[0], lat: $0[1]) }
         var filter = SQLFilter()
         filter.scope(token)
         filter.add("longitude >= ?", ring.map(\.lon).min()!)
@@ -287,28 +289,8 @@ extension SupervisionAPI {
         }
         return cases.filter { stored in
             guard let lon = stored.facts.longitude, let lat = stored.facts.latitude else { return false }
-            return GeoPoint2.contains(ring, GeoPoint2(lon: lon, lat: lat))
+            return GeoPolygon.ring(ring, contains: GeoPoint(lon: lon, lat: lat))
         }.map(CaseView.init)
-    }
-}
-
-/// A plain lon/lat pair for the polygon test.
-struct GeoPoint2 {
-    var lon: Double
-    var lat: Double
-
-    /// Even-odd ray casting.
-    static func contains(_ ring: [GeoPoint2], _ p: GeoPoint2) -> Bool {
-        var inside = false
-        var j = ring.count - 1
-        for i in 0..<ring.count {
-            let a = ring[i], b = ring[j]
-            if (a.lat > p.lat) != (b.lat > p.lat), p.lon < (b.lon - a.lon) * (p.lat - a.lat) / (b.lat - a.lat) + a.lon {
-                inside.toggle()
-            }
-            j = i
-        }
-        return inside
     }
 }
 

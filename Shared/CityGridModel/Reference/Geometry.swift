@@ -20,11 +20,37 @@ public struct GeoPoint: Hashable, Sendable, Codable, CustomStringConvertible {
     public var description: String { "\(lon) \(lat)" }
 }
 
+/// Great-circle distances on a sphere of mean earth radius; accurate to well under a metre at
+/// the 50 m scale duplicate detection works at. The one earth model of CityGrid: grid areas,
+/// duplicate radii and the supervision map queries all use ``earthRadiusMeters``.
+public enum GeoDistance {
+    /// The mean earth radius (IUGG), the same constant the demo generator uses for `area_m2`.
+    public static let earthRadiusMeters = 6_371_008.8
+
+    /// Haversine distance in metres.
+    public static func meters(_ a: GeoPoint, _ b: GeoPoint) -> Double {
+        let rad = Double.pi / 180
+        let dLat = (b.lat - a.lat) * rad
+        let dLon = (b.lon - a.lon) * rad
+        let h = sin(dLat / 2) * sin(dLat / 2) + cos(a.lat * rad) * cos(b.lat * rad) * sin(dLon / 2) * sin(dLon / 2)
+        return 2 * earthRadiusMeters * asin(Swift.min(1, sqrt(h)))
+    }
+
+    /// A lon/lat box that certainly contains every point within `radius` metres of `center`
+    /// (used as the SQL prefilter before the exact distance).
+    public static func box(around center: GeoPoint, radiusMeters radius: Double) -> (min: GeoPoint, max: GeoPoint) {
+        let dLat = radius / (earthRadiusMeters * Double.pi / 180)
+        let cosLat = Swift.max(0.01, cos(center.lat * Double.pi / 180))
+        let dLon = dLat / cosLat
+        return (GeoPoint(lon: center.lon - dLon, lat: center.lat - dLat), GeoPoint(lon: center.lon + dLon, lat: center.lat + dLat))
+    }
+}
+
 /// A simple polygon (one closed exterior ring, no holes) in WGS84, as stored for unit grids.
 public struct GeoPolygon: Hashable, Sendable, Codable {
     /// Metres per degree of latitude on a sphere of mean earth radius; the same constant the demo
     /// generator uses for `area_m2`.
-    public static let metresPerDegreeLatitude = 6_371_008.8 * Double.pi / 180
+    public static let metresPerDegreeLatitude = GeoDistance.earthRadiusMeters * Double.pi / 180
 
     /// The exterior ring; first and last points are equal.
     public let ring: [GeoPoint]
@@ -79,9 +105,17 @@ public struct GeoPolygon: Hashable, Sendable, Codable {
     /// `true` if the point lies inside (even–odd rule; points exactly on an edge may go either way).
     public func contains(_ p: GeoPoint) -> Bool {
         guard p.lon >= min.lon, p.lon <= max.lon, p.lat >= min.lat, p.lat <= max.lat else { return false }
+        return GeoPolygon.ring(ring, contains: p)
+    }
+
+    /// The even–odd point-in-polygon test on any ring, closed or not (a closing edge of zero
+    /// length never counts), valid or not: also for polygons drawn by API clients, which need not
+    /// make a ``GeoPolygon``. Points exactly on an edge may go either way.
+    public static func ring(_ ring: [GeoPoint], contains p: GeoPoint) -> Bool {
+        guard !ring.isEmpty else { return false }
         var inside = false
-        var j = ring.count - 2
-        for i in 0..<(ring.count - 1) {
+        var j = ring.count - 1
+        for i in 0..<ring.count {
             let a = ring[i], b = ring[j]
             if (a.lat > p.lat) != (b.lat > p.lat),
                p.lon < (b.lon - a.lon) * (p.lat - a.lat) / (b.lat - a.lat) + a.lon {
