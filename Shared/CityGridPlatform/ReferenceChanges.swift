@@ -45,7 +45,7 @@ public enum ReferenceChanges {
     public static func consumer(reference: ReferenceData, messagingName: String, stored: WakeSignal) -> ConsumerDefinition {
         ConsumerDefinition(
             queue: queueName(messagingName),
-            bindings: [.init(exchange: MessagingNames.eventsExchange, routingKey: ReferenceDataChanged.routingKeyPrefix + ".#")],
+            bindings: [.init(exchange: MessagingNames.eventsExchange, routingKey: ReferenceDataChanged.bindingPatternAll)],
             handlers: [
                 ReferenceDataChanged.eventType: { (message: InboundMessage, context: HandlerContext) throws in
                     let change = try message.payload(ReferenceDataChanged.self)

@@ -27,8 +27,8 @@ public enum AssessmentServiceDescriptor {
         ConsumerDefinition(
             queue: "assessment.events",
             bindings: [
-                .init(exchange: MessagingNames.eventsExchange, routingKey: "supervision.case.transitioned"),
-                .init(exchange: MessagingNames.eventsExchange, routingKey: "intake.case.duplicate-linked"),
+                .init(exchange: MessagingNames.eventsExchange, routingKey: CaseTransitioned.routingKey),
+                .init(exchange: MessagingNames.eventsExchange, routingKey: DuplicateLinked.routingKey),
             ],
             handlers: [
                 CaseTransitioned.eventType: { message, context in

@@ -9,7 +9,7 @@ enum CommandConsumer {
     static func definition() -> ConsumerDefinition {
         ConsumerDefinition(
             queue: "disposal.commands",
-            bindings: [.init(exchange: MessagingNames.departmentCommandsExchange, routingKey: "#")],
+            bindings: [.init(exchange: MessagingNames.departmentCommandsExchange, routingKey: TaskCommand.bindingPatternAll)],
             handlers: [TaskCommand.eventType: { message, context in try handle(message, context: context) }])
     }
 

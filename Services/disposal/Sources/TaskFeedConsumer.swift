@@ -10,8 +10,8 @@ enum TaskFeedConsumer {
         ConsumerDefinition(
             queue: "disposal.tasks",
             bindings: [
-                .init(exchange: MessagingNames.eventsExchange, routingKey: "routing.task.dispatched.*"),
-                .init(exchange: MessagingNames.eventsExchange, routingKey: "supervision.notice.#"),
+                .init(exchange: MessagingNames.eventsExchange, routingKey: TaskDispatched.bindingPatternAllDepartments),
+                .init(exchange: MessagingNames.eventsExchange, routingKey: TaskNotice.bindingPatternAll),
             ],
             handlers: [
                 TaskDispatched.eventType: { message, context in

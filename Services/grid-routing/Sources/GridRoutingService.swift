@@ -19,7 +19,7 @@ public enum GridRoutingService {
 
         let reports = ConsumerDefinition(
             queue: "routing.reports",
-            bindings: [.init(exchange: MessagingNames.eventsExchange, routingKey: "intake.case.reported")],
+            bindings: [.init(exchange: MessagingNames.eventsExchange, routingKey: CaseReported.routingKey)],
             handlers: [
                 CaseReported.eventType: { message, context in
                     let report = try message.payload(CaseReported.self)
@@ -28,8 +28,8 @@ public enum GridRoutingService {
             ])
         let filings = ConsumerDefinition(
             queue: "routing.filings",
-            bindings: [.init(exchange: MessagingNames.eventsExchange, routingKey: "supervision.case.filed"),
-                       .init(exchange: MessagingNames.eventsExchange, routingKey: "supervision.case.redispatch-requested")],
+            bindings: [.init(exchange: MessagingNames.eventsExchange, routingKey: CaseFiled.filedRoutingKey),
+                       .init(exchange: MessagingNames.eventsExchange, routingKey: CaseFiled.redispatchRoutingKey)],
             handlers: [
                 CaseFiled.eventType: { message, context in
                     let filed = try message.payload(CaseFiled.self)

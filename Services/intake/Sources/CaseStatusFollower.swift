@@ -9,7 +9,7 @@ enum CaseStatusFollower {
     static func consumer() -> ConsumerDefinition {
         ConsumerDefinition(
             queue: "intake.case-status",
-            bindings: [.init(exchange: MessagingNames.eventsExchange, routingKey: "supervision.case.transitioned")],
+            bindings: [.init(exchange: MessagingNames.eventsExchange, routingKey: CaseTransitioned.routingKey)],
             handlers: [
                 CaseTransitioned.eventType: { message, context in
                     let event = try message.payload(CaseTransitioned.self)

@@ -11,8 +11,8 @@ enum HotlineInbound {
     static func consumer(_ intake: Intake) -> ConsumerDefinition {
         ConsumerDefinition(
             queue: "intake.inbound",
-            bindings: [.init(exchange: MessagingNames.inboundExchange, routingKey: "hotline.#"),
-                       .init(exchange: MessagingNames.inboundExchange, routingKey: "police.#")],
+            bindings: [.init(exchange: MessagingNames.inboundExchange, routingKey: HotlineReport.bindingPatternHotlines),
+                       .init(exchange: MessagingNames.inboundExchange, routingKey: HotlineReport.bindingPatternPolice)],
             handlers: [
                 HotlineReport.eventType: { message, context in
                     let report = try message.payload(HotlineReport.self)

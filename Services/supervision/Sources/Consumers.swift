@@ -7,8 +7,8 @@ import PGClient
 /// `supervision.events`: reports, locations, dispatches and department updates driving cases.
 enum SupervisionConsumers {
     static func definition(engine: CaseEngine) -> ConsumerDefinition {
-        let bindings = ["intake.case.reported", "intake.case.duplicate-linked", "routing.case.located",
-                        "routing.case.manual-dispatch-required", "routing.task.dispatched.*", "disposal.task.#"]
+        let bindings = [CaseReported.routingKey, DuplicateLinked.routingKey, CaseLocated.routingKey,
+                        ManualDispatchRequired.routingKey, TaskDispatched.bindingPatternAllDepartments, TaskUpdated.bindingPatternAll]
         return ConsumerDefinition(
             queue: "supervision.events",
             bindings: bindings.map { .init(exchange: MessagingNames.eventsExchange, routingKey: $0) },

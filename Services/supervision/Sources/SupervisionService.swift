@@ -27,7 +27,7 @@ public enum SupervisionService {
                                 background: [watcher],
                                 // The feed the supervisors' handheld gateway (城管通) reads its verification tasks from.
                                 feeds: [QueueSpec(name: "supervision.field-tasks", quorum: true, deliveryLimit: 20, bindings: [
-                                    .init(exchange: MessagingNames.eventsExchange, routingKey: "supervision.case.verification-requested"),
+                                    .init(exchange: MessagingNames.eventsExchange, routingKey: VerificationRequested.routingKey),
                                 ])],
                                 reference: refs)
         })

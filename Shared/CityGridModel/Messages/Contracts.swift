@@ -42,7 +42,9 @@ public struct ReportedLocation: Codable, Sendable, Equatable {
 /// `intake.case.reported` — a new report became a case (受理前).
 public struct CaseReported: DomainEvent, Equatable {
     public static let eventType = "citygrid.case.reported.v1"
-    public var routingKey: String { "intake.case.reported" }
+    /// The routing key of every message of this type; consumers bind to it.
+    public static let routingKey = "intake.case.reported"
+    public var routingKey: String { Self.routingKey }
 
     public var caseId: UUID
     /// Readable number people quote on the phone, e.g. `20261125-0042`.
@@ -98,7 +100,9 @@ public struct CaseReported: DomainEvent, Equatable {
 /// of opening a new one (it is counted, not dispatched).
 public struct DuplicateLinked: DomainEvent, Equatable {
     public static let eventType = "citygrid.case.duplicate-linked.v1"
-    public var routingKey: String { "intake.case.duplicate-linked" }
+    /// The routing key of every message of this type; consumers bind to it.
+    public static let routingKey = "intake.case.duplicate-linked"
+    public var routingKey: String { Self.routingKey }
 
     public var reportId: UUID
     public var duplicateOf: UUID
@@ -130,7 +134,9 @@ public enum LocationMethod: String, Codable, Sendable {
 /// `routing.case.located` — the case has a unit grid and an area.
 public struct CaseLocated: DomainEvent, Equatable {
     public static let eventType = "citygrid.case.located.v1"
-    public var routingKey: String { "routing.case.located" }
+    /// The routing key of every message of this type; consumers bind to it.
+    public static let routingKey = "routing.case.located"
+    public var routingKey: String { Self.routingKey }
 
     public var caseId: UUID
     public var caseNumber: String
@@ -168,7 +174,9 @@ public struct CaseLocated: DomainEvent, Equatable {
 /// in the dispatchers' manual queue (人工派遣).
 public struct ManualDispatchRequired: DomainEvent, Equatable {
     public static let eventType = "citygrid.case.manual-dispatch-required.v1"
-    public var routingKey: String { "routing.case.manual-dispatch-required" }
+    /// The routing key of every message of this type; consumers bind to it.
+    public static let routingKey = "routing.case.manual-dispatch-required"
+    public var routingKey: String { Self.routingKey }
 
     public enum Reason: String, Codable, Sendable {
         /// The address could not be matched to a place (unlocatable).
@@ -196,7 +204,11 @@ public struct ManualDispatchRequired: DomainEvent, Equatable {
 /// Also sent (with `redispatch = true`) after a department's return (回退) was approved.
 public struct CaseFiled: DomainEvent, Equatable {
     public static let eventType = "citygrid.case.filed.v1"
-    public var routingKey: String { redispatch == true ? "supervision.case.redispatch-requested" : "supervision.case.filed" }
+    /// The routing key of a first filing.
+    public static let filedRoutingKey = "supervision.case.filed"
+    /// The routing key of a filing after an approved return (`redispatch == true`).
+    public static let redispatchRoutingKey = "supervision.case.redispatch-requested"
+    public var routingKey: String { redispatch == true ? Self.redispatchRoutingKey : Self.filedRoutingKey }
 
     public var caseId: UUID
     public var caseNumber: String
@@ -245,7 +257,11 @@ public struct CaseFiled: DomainEvent, Equatable {
 /// their own queue to their code; this is the message their systems consume.
 public struct TaskDispatched: DomainEvent, Equatable {
     public static let eventType = "citygrid.task.dispatched.v1"
-    public var routingKey: String { "routing.task.dispatched.\(departmentCode)" }
+    /// The routing key of a task for one department.
+    public static func routingKey(departmentCode: String) -> String { "routing.task.dispatched.\(departmentCode)" }
+    /// Binds the tasks of every department.
+    public static let bindingPatternAllDepartments = "routing.task.dispatched.*"
+    public var routingKey: String { Self.routingKey(departmentCode: departmentCode) }
 
     /// Unique per dispatch (a re-dispatch or rework has a new one).
     public var dispatchId: UUID
@@ -309,7 +325,9 @@ public struct TaskDispatched: DomainEvent, Equatable {
 /// `supervision.case.verification-requested` — 核实 task for the grid's supervisors.
 public struct VerificationRequested: DomainEvent, Equatable {
     public static let eventType = "citygrid.case.verification-requested.v1"
-    public var routingKey: String { "supervision.case.verification-requested" }
+    /// The routing key of every message of this type; consumers bind to it.
+    public static let routingKey = "supervision.case.verification-requested"
+    public var routingKey: String { Self.routingKey }
 
     public var caseId: UUID
     public var caseNumber: String
@@ -339,7 +357,9 @@ public struct VerificationRequested: DomainEvent, Equatable {
 /// anyone who keeps a projection. The entry is the workflow's own `TimelineEntry`.
 public struct CaseTransitioned: DomainEvent, Equatable {
     public static let eventType = "citygrid.case.transitioned.v1"
-    public var routingKey: String { "supervision.case.transitioned" }
+    /// The routing key of every message of this type; consumers bind to it.
+    public static let routingKey = "supervision.case.transitioned"
+    public var routingKey: String { Self.routingKey }
 
     public var entry: TimelineEntry
     public var caseNumber: String
@@ -377,7 +397,11 @@ public enum TaskAction: String, Codable, Sendable, CaseIterable {
 /// supervision centre. Departments never close cases: completion only asks for a check (核查).
 public struct TaskUpdated: DomainEvent, Equatable {
     public static let eventType = "citygrid.task.updated.v1"
-    public var routingKey: String { "disposal.task.\(action.rawValue.replacingOccurrences(of: "_", with: "-"))" }
+    /// The routing key of an update with this action (`_` in the action becomes `-`).
+    public static func routingKey(action: TaskAction) -> String { "disposal.task.\(action.rawValue.replacingOccurrences(of: "_", with: "-"))" }
+    /// Binds every update.
+    public static let bindingPatternAll = "disposal.task.#"
+    public var routingKey: String { Self.routingKey(action: action) }
 
     public var updateId: UUID
     public var dispatchId: UUID
@@ -443,7 +467,13 @@ public enum TaskNoticeKind: String, Codable, Sendable, CaseIterable {
 /// department's task. Departments bind `supervision.notice.<their code>.#`.
 public struct TaskNotice: DomainEvent, Equatable {
     public static let eventType = "citygrid.task.notice.v1"
-    public var routingKey: String { "supervision.notice.\(departmentCode).\(kind.rawValue.replacingOccurrences(of: "_", with: "-"))" }
+    /// The routing key of a notice of this kind to one department (`_` in the kind becomes `-`).
+    public static func routingKey(departmentCode: String, kind: TaskNoticeKind) -> String {
+        "supervision.notice.\(departmentCode).\(kind.rawValue.replacingOccurrences(of: "_", with: "-"))"
+    }
+    /// Binds every notice to every department.
+    public static let bindingPatternAll = "supervision.notice.#"
+    public var routingKey: String { Self.routingKey(departmentCode: departmentCode, kind: kind) }
 
     public var noticeId: UUID
     public var kind: TaskNoticeKind
@@ -487,13 +517,20 @@ public struct TaskNotice: DomainEvent, Equatable {
 /// `channelReference` (the platform's ticket number) makes redelivery idempotent.
 public struct HotlineReport: DomainEvent, Equatable {
     public static let eventType = "citygrid.hotline.report.v1"
-    public var routingKey: String {
+    /// The routing key a platform publishes a report of this channel under (anything but 12319
+    /// and 110 goes as 12345).
+    public static func routingKey(channel: ReportChannel) -> String {
         switch channel {
         case .police110: return "police.110.report"
         case .hotline12319: return "hotline.12319.report"
         default: return "hotline.12345.report"
         }
     }
+    /// Binds every hotline platform's reports.
+    public static let bindingPatternHotlines = "hotline.#"
+    /// Binds every 110 linkage report.
+    public static let bindingPatternPolice = "police.#"
+    public var routingKey: String { Self.routingKey(channel: channel) }
 
     public var channel: ReportChannel
     public var channelReference: String?
@@ -580,6 +617,8 @@ public struct TaskCommand: Codable, Sendable, Equatable {
 
     /// `<departmentCode>.<command>`.
     public func routingKey(departmentCode: String) -> String { "\(departmentCode).\(command.rawValue)" }
+    /// Binds every department's every command.
+    public static let bindingPatternAll = "#"
 }
 
 /// `admin.reference.changed` — an operator loaded a new version of one reference-data item into
@@ -589,6 +628,8 @@ public struct ReferenceDataChanged: DomainEvent, Equatable {
     public static let eventType = "citygrid.reference.changed.v1"
     public static let routingKeyPrefix = "admin.reference.changed"
     public var routingKey: String { "\(Self.routingKeyPrefix).\(table)" }
+    /// Binds every table's changes.
+    public static let bindingPatternAll = routingKeyPrefix + ".#"
 
     /// Tables that can be changed this way.
     public enum Table: String, Codable, Sendable, CaseIterable {

@@ -1,0 +1,91 @@
+import CityGridModel
+import Foundation
+import Testing
+
+// The services bind their queues with the contracts' static keys and patterns; these tests pin
+// those to the wire keys (docs/asyncapi.yaml) and check each pattern takes the messages it is for.
+
+/// AMQP topic matching: `*` is one word, `#` zero or more.
+private func topicMatches(_ pattern: String, _ key: String) -> Bool {
+    let p = pattern.split(separator: ".", omittingEmptySubsequences: false)
+    let k = key.split(separator: ".", omittingEmptySubsequences: false)
+    func match(_ i: Int, _ j: Int) -> Bool {
+        if i == p.count { return j == k.count }
+        if p[i] == "#" { return (j...k.count).contains { match(i + 1, $0) } }
+        guard j < k.count else { return false }
+        return (p[i] == "*" || p[i] == k[j]) && match(i + 1, j + 1)
+    }
+    return match(0, 0)
+}
+
+@Suite("Contract routing keys")
+struct ContractRoutingKeyTests {
+    @Test("the fixed routing keys are the wire keys")
+    func fixedKeys() {
+        #expect(CaseReported.routingKey == "intake.case.reported")
+        #expect(DuplicateLinked.routingKey == "intake.case.duplicate-linked")
+        #expect(CaseLocated.routingKey == "routing.case.located")
+        #expect(ManualDispatchRequired.routingKey == "routing.case.manual-dispatch-required")
+        #expect(CaseFiled.filedRoutingKey == "supervision.case.filed")
+        #expect(CaseFiled.redispatchRoutingKey == "supervision.case.redispatch-requested")
+        #expect(VerificationRequested.routingKey == "supervision.case.verification-requested")
+        #expect(CaseTransitioned.routingKey == "supervision.case.transitioned")
+    }
+
+    @Test("the binding patterns are the wire patterns")
+    func patterns() {
+        #expect(TaskDispatched.bindingPatternAllDepartments == "routing.task.dispatched.*")
+        #expect(TaskUpdated.bindingPatternAll == "disposal.task.#")
+        #expect(TaskNotice.bindingPatternAll == "supervision.notice.#")
+        #expect(HotlineReport.bindingPatternHotlines == "hotline.#")
+        #expect(HotlineReport.bindingPatternPolice == "police.#")
+        #expect(TaskCommand.bindingPatternAll == "#")
+        #expect(ReferenceDataChanged.bindingPatternAll == "admin.reference.changed.#")
+    }
+
+    @Test("keyed routing keys keep their wire form")
+    func keyedKeys() {
+        #expect(TaskDispatched.routingKey(departmentCode: "SZGY") == "routing.task.dispatched.SZGY")
+        #expect(TaskUpdated.routingKey(action: .extensionRequested) == "disposal.task.extension-requested")
+        #expect(TaskNotice.routingKey(departmentCode: "SRHW", kind: .deadlineChanged) == "supervision.notice.SRHW.deadline-changed")
+        #expect(HotlineReport.routingKey(channel: .police110) == "police.110.report")
+        #expect(HotlineReport.routingKey(channel: .hotline12319) == "hotline.12319.report")
+        #expect(HotlineReport.routingKey(channel: .hotline12345) == "hotline.12345.report")
+    }
+
+    @Test("each binding pattern takes every routing key of its message type and no other type's")
+    func patternsMatchSampleKeys() {
+        let dispatched = ["SZGY", "SRHW", "UTIL-POWER"].map { TaskDispatched.routingKey(departmentCode: $0) }
+        let updated = TaskAction.allCases.map { TaskUpdated.routingKey(action: $0) }
+        let notices = TaskNoticeKind.allCases.flatMap { kind in
+            ["SZGY", "UTIL-DRAIN"].map { TaskNotice.routingKey(departmentCode: $0, kind: kind) }
+        }
+        let hotline = [ReportChannel.hotline12345, .hotline12319].map { HotlineReport.routingKey(channel: $0) }
+        let police = [HotlineReport.routingKey(channel: .police110)]
+        let fixed = [CaseReported.routingKey, DuplicateLinked.routingKey, CaseLocated.routingKey, ManualDispatchRequired.routingKey,
+                     CaseFiled.filedRoutingKey, CaseFiled.redispatchRoutingKey, VerificationRequested.routingKey,
+                     CaseTransitioned.routingKey]
+        let groups: [(pattern: String, keys: [String])] = [
+            (TaskDispatched.bindingPatternAllDepartments, dispatched),
+            (TaskUpdated.bindingPatternAll, updated),
+            (TaskNotice.bindingPatternAll, notices),
+            (HotlineReport.bindingPatternHotlines, hotline),
+            (HotlineReport.bindingPatternPolice, police),
+        ]
+        let everyKey = dispatched + updated + notices + hotline + police + fixed
+        for group in groups {
+            for key in everyKey {
+                #expect(topicMatches(group.pattern, key) == group.keys.contains(key), "\(group.pattern) vs \(key)")
+            }
+        }
+        for key in fixed {
+            #expect(everyKey.filter { topicMatches(key, $0) } == [key], "fixed key \(key) binds only itself")
+        }
+        let commands = TaskCommandKind.allCases.map {
+            TaskCommand(dispatchId: UUID(), command: $0, actorId: "a").routingKey(departmentCode: "SZGY")
+        }
+        #expect(commands.allSatisfy { topicMatches(TaskCommand.bindingPatternAll, $0) })
+        let change = ReferenceDataChanged.Table.allCases.map { "\(ReferenceDataChanged.routingKeyPrefix).\($0)" }
+        #expect(change.allSatisfy { topicMatches(ReferenceDataChanged.bindingPatternAll, $0) })
+    }
+}
