@@ -15,6 +15,44 @@ private let system = CaseActor(id: "grid-routing", role: .system)
 private let deptA = CaseActor.department("SRHW", id: "srhw-clerk")  // 市容环卫
 private let deptB = CaseActor.department("SZGY", id: "szgy-clerk")  // 市政公用
 
+/// Every detail key the workflow writes is a ``TimelineDetail``, so readers can use the typed keys.
+private func expectTypedDetails(of entry: TimelineEntry, sourceLocation: SourceLocation = #_sourceLocation) {
+    for key in entry.details.keys {
+        #expect(TimelineDetail(rawValue: key) != nil, "\(entry.action) wrote the untyped detail '\(key)'", sourceLocation: sourceLocation)
+    }
+}
+
+/// The typed accessors read back what the command carried.
+private func expectDetails(of entry: TimelineEntry, carry command: CaseCommand, reworkCount: Int,
+                           sourceLocation: SourceLocation = #_sourceLocation) {
+    switch command {
+    case .locate(let gridCode):
+        #expect(entry.detail(.gridCode) == gridCode, sourceLocation: sourceLocation)
+    case .file(let conditionId, _):
+        #expect(entry.detail(.conditionId) == conditionId, sourceLocation: sourceLocation)
+    case .void(_, let duplicateOf):
+        #expect(entry.uuid(.duplicateOf) == duplicateOf, sourceLocation: sourceLocation)
+    case .dispatch(let dispatchId, _, _):
+        #expect(entry.uuid(.dispatchId) == dispatchId, sourceLocation: sourceLocation)
+    case .requestExtension(let until, _):
+        #expect(entry.date(.requestedDeadline) == until, sourceLocation: sourceLocation)
+    case .approveExtension(let until):
+        #expect(entry.date(.deadline) == until, sourceLocation: sourceLocation)
+    case .approveReturn:
+        #expect(entry.detail(.returnedBy) != nil, sourceLocation: sourceLocation)
+    case .checkFailed:
+        #expect(entry.detail(.reworkCount).flatMap { Int($0) } == reworkCount, sourceLocation: sourceLocation)
+    case .markWarning(let stage, let deadline), .markOverdue(let stage, let deadline):
+        #expect(entry.stageDetail == stage && entry.date(.deadline) == deadline, sourceLocation: sourceLocation)
+    case .recomputeDeadline(let stage, let previous, let deadline, let basis, _):
+        #expect(entry.stageDetail == stage && entry.date(.previousDeadline) == previous && entry.date(.deadline) == deadline,
+                sourceLocation: sourceLocation)
+        #expect(entry.list(.deadlineBasis) == basis.tokens, sourceLocation: sourceLocation)
+    default:
+        break
+    }
+}
+
 /// A case being walked through the workflow, keeping every entry it produced.
 private struct Walk {
     var record: CaseRecord
@@ -24,6 +62,10 @@ private struct Walk {
         let transition = try CaseWorkflow.report(report, actor: actor, at: t(0)).get()
         record = transition.record
         entries = [transition.entry]
+        expectTypedDetails(of: transition.entry)
+        #expect(transition.entry.detail(.gridCode) == report.gridCode)
+        #expect(transition.entry.list(.beforePhotos) == report.selfHandled?.beforePhotos ?? [])
+        #expect(transition.entry.list(.afterPhotos) == report.selfHandled?.afterPhotos ?? [])
     }
 
     /// Applies a command that must succeed and returns its entry.
@@ -38,6 +80,8 @@ private struct Walk {
         let transition = try #require(outcome.transition, "\(command.action) gave \(outcome)", sourceLocation: sourceLocation)
         #expect(transition.entry.sequence == entries.count + 1, sourceLocation: sourceLocation)
         #expect(transition.record.version == entries.count + 1, sourceLocation: sourceLocation)
+        expectTypedDetails(of: transition.entry, sourceLocation: sourceLocation)
+        expectDetails(of: transition.entry, carry: command, reworkCount: transition.record.reworkCount, sourceLocation: sourceLocation)
         record = transition.record
         entries.append(transition.entry)
         return transition.entry
@@ -646,5 +690,39 @@ struct TableTests {
         let json = try #require(String(data: encoder.encode(error), encoding: .utf8))
         #expect(json.contains("\"code\":\"forbidden_for_role\""))
         #expect(try decoder.decode(WorkflowError.self, from: encoder.encode(error)) == error)
+    }
+}
+
+@Suite("Timeline detail keys")
+struct TimelineDetailTests {
+    @Test("the typed keys are the documented wire keys")
+    func wireKeys() {
+        // docs/case-lifecycle.md lists the workflow's keys; supervision's duplicate annotation adds four.
+        #expect(Set(TimelineDetail.allCases.map(\.rawValue)) == [
+            "grid_code", "condition_id", "dispatch_id", "deadline", "requested_deadline", "previous_deadline", "deadline_basis",
+            "duplicate_of", "returned_by", "superseded_request", "stage", "before_photos", "after_photos", "rework_count",
+            "report_id", "channel", "duplicate_count", "distance_meters",
+        ])
+    }
+
+    @Test("typed keys write the same JSON as string keys")
+    func sameJSON() throws {
+        var typed: [String: String] = [:]
+        typed[.gridCode] = "150102001001001"
+        typed[.deadline] = "2026-11-25T10:00:00Z"
+        typed[.stage] = "handle"
+        typed[.returnedBy] = nil
+        #expect(typed == ["grid_code": "150102001001001", "deadline": "2026-11-25T10:00:00Z", "stage": "handle"])
+        typed[.stage] = nil
+        #expect(typed.keys.sorted() == ["deadline", "grid_code"])
+        let entry = TimelineEntry(caseId: UUID(), sequence: 1, action: .markWarning, from: .inHandling, to: .inHandling, actorId: "x",
+                                  actorRole: .system, actorDepartment: nil, at: t(0), department: nil, reason: nil,
+                                  details: ["stage": "handle", "deadline": "2026-11-25T10:00:00Z", "after_photos": "a.jpg b.jpg"],
+                                  stoppedClock: nil, startedClock: nil)
+        #expect(entry.stageDetail == .handle)
+        #expect(entry.date(.deadline) == RFC3339.parse("2026-11-25T10:00:00Z"))
+        #expect(entry.list(.afterPhotos) == ["a.jpg", "b.jpg"])
+        #expect(entry.list(.beforePhotos) == [])
+        #expect(entry.uuid(.dispatchId) == nil)
     }
 }

@@ -116,7 +116,7 @@ public struct CaseEngine: Sendable {
             // 返工 is a new task for the same department: it gets its own dispatch id.
             let rework = UUID()
             transition.record.dispatchIds.append(rework)
-            transition.entry.details["dispatch_id"] = rework.uuidString.lowercased()
+            transition.entry.details[.dispatchId] = rework.uuidString.lowercased()
         }
         stored.record = transition.record
         try CaseStore.update(stored, on: connection)
@@ -223,14 +223,14 @@ public struct CaseEngine: Sendable {
         case .void:
             try notice(.voided, department: previous.currentDepartment, dispatchId: previous.currentDispatchId, reason: entry.reason)
         case .markWarning, .markOverdue:
-            guard entry.details["stage"] == StageClock.Stage.handle.rawValue || previous.clock?.stage == .handle else { return }
+            guard entry.stageDetail == .handle || previous.clock?.stage == .handle else { return }
             try notice(entry.action == .markWarning ? .warning : .overdue, department: department, dispatchId: dispatchId,
                        deadline: record.handlingDeadline)
         case .urge:
             try notice(.urged, department: department, dispatchId: dispatchId, message: entry.reason)
         case .recomputeDeadline:
             // Only the handling deadline is the department's; the centre's own stage clocks move silently.
-            guard entry.details["stage"] == StageClock.Stage.handle.rawValue else { return }
+            guard entry.stageDetail == .handle else { return }
             try notice(.deadlineChanged, department: department, dispatchId: dispatchId, deadline: record.handlingDeadline,
                        reason: entry.reason, previousDeadline: previous.handlingDeadline)
         default:

@@ -24,9 +24,11 @@ enum SupervisionConsumers {
                     }
                     stored.duplicateCount += 1
                     try CaseStore.update(stored, on: context.connection)
-                    var details = ["report_id": link.reportId.uuidString.lowercased(), "channel": link.channel.rawValue,
-                                   "duplicate_count": String(stored.duplicateCount)]
-                    details["distance_meters"] = link.distanceMeters.map { String(format: "%.1f", $0) }
+                    var details: [String: String] = [:]
+                    details[.reportId] = link.reportId.uuidString.lowercased()
+                    details[.channel] = link.channel.rawValue
+                    details[.duplicateCount] = String(stored.duplicateCount)
+                    details[.distanceMeters] = link.distanceMeters.map { String(format: "%.1f", $0) }
                     try CaseStore.annotate(link.duplicateOf, record: stored.record, action: "duplicate_linked", actorId: "intake",
                                            at: link.reportedAt, reason: nil, details: details, on: context.connection)
                 },

@@ -66,7 +66,7 @@ public enum CaseWorkflow {
         }
 
         var details: [String: String] = [:]
-        details["grid_code"] = report.gridCode
+        details[.gridCode] = report.gridCode
         var record: CaseRecord
         if let evidence = report.selfHandled {
             guard !evidence.beforePhotos.isEmpty, !evidence.afterPhotos.isEmpty else {
@@ -74,8 +74,8 @@ public enum CaseWorkflow {
             }
             record = CaseRecord(id: report.id, caseNumber: report.caseNumber, state: .selfHandledPending, reportedAt: at)
             record.clock = StageClock(stage: .review, startedAt: at, deadline: report.deadline)
-            details["before_photos"] = evidence.beforePhotos.joined(separator: " ")
-            details["after_photos"] = evidence.afterPhotos.joined(separator: " ")
+            details[.beforePhotos] = evidence.beforePhotos.joined(separator: " ")
+            details[.afterPhotos] = evidence.afterPhotos.joined(separator: " ")
         } else {
             record = CaseRecord(
                 id: report.id,
@@ -362,7 +362,7 @@ extension CaseWorkflow {
         case .locate(let gridCode):
             r.state = .awaitingAccept
             r.gridCode = gridCode ?? r.gridCode
-            details["grid_code"] = gridCode
+            details[.gridCode] = gridCode
         case .accept(let deadline):
             r.state = .awaitingFile
             r.acceptedAt = at
@@ -387,7 +387,7 @@ extension CaseWorkflow {
             r.state = .awaitingDispatch
             r.filedAt = at
             r.conditionId = conditionId
-            details["condition_id"] = conditionId
+            details[.conditionId] = conditionId
             startClock(.dispatch, deadline)
         case .refuseFiling:
             end(.notFiled)
@@ -395,7 +395,7 @@ extension CaseWorkflow {
             end(.voided)
             r.voidedAt = at
             r.duplicateOf = duplicateOf
-            details["duplicate_of"] = duplicateOf?.uuidString.lowercased()
+            details[.duplicateOf] = duplicateOf?.uuidString.lowercased()
         case .dispatch(let dispatchId, let department, let deadline):
             r.state = .inHandling
             r.currentDepartment = department
@@ -404,7 +404,7 @@ extension CaseWorkflow {
             r.taskAcceptedAt = nil
             r.checkRequestedAt = nil
             r.handlingDeadline = deadline
-            details["dispatch_id"] = dispatchId.uuidString.lowercased()
+            details[.dispatchId] = dispatchId.uuidString.lowercased()
             startClock(.handle, deadline)
         case .requireManualDispatch:
             // Same dispatch clock: the command centre's time keeps counting.
@@ -415,7 +415,7 @@ extension CaseWorkflow {
             break
         case .complete(_, let deadline):
             // Finishing the work answers any open request; record which one it overtook.
-            details["superseded_request"] = r.pendingRequest?.kind.rawValue
+            details[.supersededRequest] = r.pendingRequest?.kind.rawValue
             r.pendingRequest = nil
             r.state = .awaitingCheck
             r.completedAt = at
@@ -426,7 +426,7 @@ extension CaseWorkflow {
             request(.return, reason)
         case .approveReturn(let deadline):
             let department = record.currentDepartment ?? ""
-            details["returned_by"] = department
+            details[.returnedBy] = department
             r.returnedBy.insert(department)
             r.returnCount += 1
             r.currentDepartment = nil
@@ -438,12 +438,12 @@ extension CaseWorkflow {
         case .refuseReturn, .refuseExtension, .refuseSuspension:
             r.pendingRequest = nil
         case .requestExtension(let until, let reason):
-            details["requested_deadline"] = until.iso
+            details[.requestedDeadline] = until.iso
             request(.extension, reason, until)
         case .approveExtension(let until):
-            details["previous_deadline"] = record.handlingDeadline?.iso
-            details["requested_deadline"] = record.pendingRequest?.requestedDeadline?.iso
-            details["deadline"] = until.iso
+            details[.previousDeadline] = record.handlingDeadline?.iso
+            details[.requestedDeadline] = record.pendingRequest?.requestedDeadline?.iso
+            details[.deadline] = until.iso
             r.handlingDeadline = until
             r.handlingDeadlineBasis = .decision
             // Same clock run, later deadline; the marks referred to the old deadline. A date set
@@ -480,24 +480,24 @@ extension CaseWorkflow {
             // 返工 goes out as a new task: the department signs for it again.
             r.taskAcceptedAt = nil
             r.handlingDeadline = deadline
-            details["rework_count"] = String(r.reworkCount)
+            details[.reworkCount] = String(r.reworkCount)
             startClock(.handle, deadline)
         case .close, .approveSelfHandled:
             end(.closed)
             r.closedAt = at
         case .markWarning(let stage, let deadline):
-            details["stage"] = stage.rawValue
-            details["deadline"] = deadline.iso
+            details[.stage] = stage.rawValue
+            details[.deadline] = deadline.iso
             r.clock?.warnedAt = at
         case .markOverdue(let stage, let deadline):
-            details["stage"] = stage.rawValue
-            details["deadline"] = deadline.iso
+            details[.stage] = stage.rawValue
+            details[.deadline] = deadline.iso
             r.clock?.overdueAt = at
         case .recomputeDeadline(let stage, let previous, let deadline, let basis, _):
-            details["stage"] = stage.rawValue
-            details["previous_deadline"] = previous?.iso
-            details["deadline"] = deadline.iso
-            details["deadline_basis"] = basis.tokens.joined(separator: " ")
+            details[.stage] = stage.rawValue
+            details[.previousDeadline] = previous?.iso
+            details[.deadline] = deadline.iso
+            details[.deadlineBasis] = basis.tokens.joined(separator: " ")
             // Same clock run, another deadline. A later deadline puts out the lights set against
             // the old one (as an extension does) and the watcher judges them again; an earlier
             // one keeps them, they are still true.

@@ -22,11 +22,9 @@ public struct TimelineEntry: Codable, Sendable, Hashable {
     public var department: String?
     /// The command's free text: reason, result or note.
     public var reason: String?
-    /// Payload values as strings, with stable snake_case keys (listed in `docs/case-lifecycle.md`):
-    /// `grid_code`, `condition_id`, `dispatch_id`, `deadline`, `requested_deadline`,
-    /// `previous_deadline`, `duplicate_of`, `returned_by`, `superseded_request`, `stage`,
-    /// `before_photos`, `after_photos`, `rework_count`. Dates are ISO 8601 (UTC), lists are
-    /// space-separated.
+    /// Payload values as strings, with the stable snake_case keys of ``TimelineDetail`` (listed in
+    /// `docs/case-lifecycle.md`). Dates are ISO 8601 (UTC), lists are space-separated. Read and
+    /// write them through the typed keys: `details[.deadline]`, ``date(_:)``, ``list(_:)``.
     public var details: [String: String]
     /// The stage clock this transition ended, with its deadline and marks.
     public var stoppedClock: StageClock?
@@ -65,6 +63,74 @@ public struct TimelineEntry: Codable, Sendable, Hashable {
         self.stoppedClock = stoppedClock
         self.startedClock = startedClock
     }
+}
+
+/// The keys of ``TimelineEntry/details``. The raw values are the JSON keys on the wire and in
+/// the stored timelines, so they never change; a new key is a new case.
+public enum TimelineDetail: String, Codable, Sendable, CaseIterable {
+    /// The unit grid the case was located in (report, locate).
+    case gridCode = "grid_code"
+    /// The filing condition (file).
+    case conditionId = "condition_id"
+    /// The department task's id, lowercase UUID (dispatch, and the new task of a rework).
+    case dispatchId = "dispatch_id"
+    /// The deadline set or marked: ISO 8601 (approve extension, warning, overdue, recompute).
+    case deadline
+    /// The deadline a department asked for: ISO 8601 (request/approve extension).
+    case requestedDeadline = "requested_deadline"
+    /// The deadline before the change: ISO 8601 (approve extension, recompute).
+    case previousDeadline = "previous_deadline"
+    /// The calendar basis of a recomputed deadline, space-separated tokens (recompute).
+    case deadlineBasis = "deadline_basis"
+    /// The case a voided case repeats, lowercase UUID (void).
+    case duplicateOf = "duplicate_of"
+    /// The department whose return was approved (approve return).
+    case returnedBy = "returned_by"
+    /// The kind of pending request a completion overtook (complete).
+    case supersededRequest = "superseded_request"
+    /// The stage clock a mark or recompute is about (warning, overdue, recompute).
+    case stage
+    /// Photo URLs before the work, space-separated (self-handled report).
+    case beforePhotos = "before_photos"
+    /// Photo URLs after the work, space-separated (self-handled report).
+    case afterPhotos = "after_photos"
+    /// How many reworks the task has had (check failed).
+    case reworkCount = "rework_count"
+    /// The repeating report, lowercase UUID (supervision's `duplicate_linked` annotation).
+    case reportId = "report_id"
+    /// The repeating report's channel (`duplicate_linked` annotation).
+    case channel
+    /// How many repeats the case has now (`duplicate_linked` annotation).
+    case duplicateCount = "duplicate_count"
+    /// Metres between the repeat and the case, one decimal (`duplicate_linked` annotation).
+    case distanceMeters = "distance_meters"
+}
+
+extension Dictionary where Key == String, Value == String {
+    /// A timeline detail by its typed key; setting `nil` removes it.
+    public subscript(detail: TimelineDetail) -> String? {
+        get { self[detail.rawValue] }
+        set { self[detail.rawValue] = newValue }
+    }
+}
+
+extension TimelineEntry {
+    /// The detail's text, if the entry has it.
+    public func detail(_ key: TimelineDetail) -> String? { details[key.rawValue] }
+
+    /// A date detail (``TimelineDetail/deadline`` and the other deadlines); `nil` if absent or not ISO 8601.
+    public func date(_ key: TimelineDetail) -> Date? { details[key.rawValue].flatMap(RFC3339.parse) }
+
+    /// A UUID detail (``TimelineDetail/dispatchId``, ``TimelineDetail/duplicateOf``, ``TimelineDetail/reportId``).
+    public func uuid(_ key: TimelineDetail) -> UUID? { details[key.rawValue].flatMap(UUID.init(uuidString:)) }
+
+    /// A list detail (the photos, the deadline basis); empty if absent.
+    public func list(_ key: TimelineDetail) -> [String] {
+        details[key.rawValue].map { $0.split(separator: " ").map(String.init) } ?? []
+    }
+
+    /// The stage clock a mark or recompute is about.
+    public var stageDetail: StageClock.Stage? { details[TimelineDetail.stage.rawValue].flatMap(StageClock.Stage.init(rawValue:)) }
 }
 
 /// What a successful transition produced: the record to store and the entry to append, in one

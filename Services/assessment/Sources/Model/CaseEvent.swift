@@ -49,8 +49,8 @@ public struct CaseEvent: Sendable, Hashable, Codable {
             actorId: entry.actorId, actorRole: entry.actorRole, department: entry.department,
             stoppedStage: entry.stoppedClock?.stage, stoppedDeadline: entry.stoppedClock?.deadline,
             startedStage: entry.startedClock?.stage, startedDeadline: entry.startedClock?.deadline,
-            detailDeadline: entry.details["deadline"].flatMap(RFC3339.parse),
-            returnedBy: entry.details["returned_by"])
+            detailDeadline: entry.date(.deadline),
+            returnedBy: entry.detail(.returnedBy))
     }
 
 

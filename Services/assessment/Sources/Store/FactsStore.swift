@@ -32,7 +32,7 @@ enum FactsStore {
         try insertEvent(entry, on: c)
         var meta = try current == nil ? CaseMeta() : loadMeta(entry.caseId, on: c)
         var incoming = CaseMeta(caseNumber: message.caseNumber, channel: message.channel, kind: message.kind, classCode: message.classCode,
-                                gridCode: message.gridCode ?? entry.details["grid_code"], reporterId: message.reporterId,
+                                gridCode: message.gridCode ?? entry.detail(.gridCode), reporterId: message.reporterId,
                                 componentCode: message.componentCode)
         if incoming.reporterId == nil, entry.action == .report || entry.action == .reportSelfHandled { incoming.reporterId = entry.actorId }
         meta.merge(incoming)
