@@ -6,6 +6,13 @@ import Testing
 /// The task rules without I/O.
 @Suite struct TaskStateMachineTests {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
+
+    @Test("the log kinds written by the feed keep their stored words")
+    func logKinds() {
+        #expect(TaskEventRecord.dispatchedKind == "dispatched")
+        #expect(TaskEventRecord.supersededKind == "superseded")
+        #expect(TaskEventRecord.noticeKind(.deadlineChanged) == "notice.deadline_changed")
+    }
     var deadline: Date { now.addingTimeInterval(86_400) }
 
     func status(_ state: TaskState, pending: PendingRequestKind? = nil, accepted: Bool = false) -> TaskStatus {

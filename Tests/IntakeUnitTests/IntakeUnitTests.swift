@@ -27,6 +27,12 @@ struct IntakeUnitTests {
         #expect(numbering.format(date: early, sequence: 12_345) == "20261125-12345")
     }
 
+    @Test("report and Open311 statuses are the words the SQL and the view use")
+    func statuses() {
+        #expect(ReportStatus.allCases.map(\.rawValue) == ["open", "linked", "closed"])
+        #expect(Open311Status.allCases.map(\.rawValue) == ["open", "closed"])
+    }
+
     @Test("duplicate policy picks the nearest candidate inside radius and window")
     func duplicateMatch() {
         let policy = DuplicatePolicy(radiusMeters: 50, window: 24 * 3600)

@@ -33,18 +33,18 @@ enum TaskFeedConsumer {
         let replaced = try TaskStore.supersedeOpenTasks(connection, caseId: d.caseId, except: d.dispatchId, at: d.dispatchedAt)
         for old in replaced {
             try TaskStore.append(connection, dispatchId: old, caseId: d.caseId, TaskEventRecord(
-                kind: "superseded", actorId: "routing", channel: "routing", at: d.dispatchedAt,
+                kind: TaskEventRecord.supersededKind, actorId: "routing", channel: "routing", at: d.dispatchedAt,
                 note: "replaced by dispatch \(d.dispatchId.uuidString.lowercased()) to \(d.departmentCode)"))
         }
         try TaskStore.append(connection, dispatchId: d.dispatchId, caseId: d.caseId, TaskEventRecord(
-            kind: "dispatched", actorId: "routing", channel: "routing", at: d.dispatchedAt,
+            kind: TaskEventRecord.dispatchedKind, actorId: "routing", channel: "routing", at: d.dispatchedAt,
             note: d.redispatch ? "re-dispatch via \(d.via)" : "dispatch via \(d.via)", deadline: d.deadline, deadlineBasis: d.deadlineBasis,
             photos: d.photos))
         if let successor {
             // Delivered late: a newer dispatch of the case is already here, so this one is over on arrival.
             try TaskStore.markSuperseded(connection, dispatchId: d.dispatchId, by: successor, at: d.dispatchedAt)
             try TaskStore.append(connection, dispatchId: d.dispatchId, caseId: d.caseId, TaskEventRecord(
-                kind: "superseded", actorId: "routing", channel: "routing", at: d.dispatchedAt,
+                kind: TaskEventRecord.supersededKind, actorId: "routing", channel: "routing", at: d.dispatchedAt,
                 note: "arrived after the newer dispatch \(successor.uuidString.lowercased())"))
         }
         context.logger.info("task dispatched", metadata: ["dispatch_id": "\(d.dispatchId)", "department": "\(d.departmentCode)"])
@@ -52,7 +52,7 @@ enum TaskFeedConsumer {
 
     static func notice(_ n: TaskNotice, context: HandlerContext) throws {
         let connection = context.connection
-        var entry = TaskEventRecord(eventId: n.noticeId, kind: "notice.\(n.kind.rawValue)", actorId: "supervision", channel: "supervision",
+        var entry = TaskEventRecord(eventId: n.noticeId, kind: TaskEventRecord.noticeKind(n.kind), actorId: "supervision", channel: "supervision",
                                     at: n.at, note: n.message, reason: n.reason, deadline: n.deadline, deadlineBasis: n.deadlineBasis,
                                     previousDeadline: n.previousDeadline)
         if n.kind == .reworked, try TaskStore.find(connection, dispatchId: n.dispatchId) == nil {
@@ -96,7 +96,7 @@ enum TaskFeedConsumer {
         let replaced = try TaskStore.supersedeOpenTasks(connection, caseId: n.caseId, except: n.dispatchId, at: n.at)
         for id in replaced {
             try TaskStore.append(connection, dispatchId: id, caseId: n.caseId, TaskEventRecord(
-                kind: "superseded", actorId: "supervision", channel: "supervision", at: n.at,
+                kind: TaskEventRecord.supersededKind, actorId: "supervision", channel: "supervision", at: n.at,
                 note: "reworked as dispatch \(n.dispatchId.uuidString.lowercased())", reason: n.reason))
         }
         try TaskStore.mark(connection, dispatchId: n.dispatchId, notice: n)

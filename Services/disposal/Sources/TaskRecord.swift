@@ -103,8 +103,15 @@ public struct TaskRecord: Codable, Sendable, Equatable {
 
 /// One entry of a task's append-only log.
 public struct TaskEventRecord: Codable, Sendable, Equatable {
+    /// The kind of the entry that opens a task's log.
+    public static let dispatchedKind = TaskState.dispatched.rawValue
+    /// The kind of the entry that ends a task a newer dispatch replaced.
+    public static let supersededKind = TaskState.superseded.rawValue
+    /// The kind of the entry recording a supervision notice.
+    public static func noticeKind(_ kind: TaskNoticeKind) -> String { "notice.\(kind.rawValue)" }
+
     public var eventId: UUID
-    /// `dispatched`, a `TaskAction` raw value, or `notice.<TaskNoticeKind>`.
+    /// ``dispatchedKind``, ``supersededKind``, a `TaskAction` raw value, or ``noticeKind(_:)``.
     public var kind: String
     public var actorId: String
     /// `http`, `amqp` (department command), `routing` or `supervision`.

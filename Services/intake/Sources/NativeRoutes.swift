@@ -49,7 +49,7 @@ enum NativeRoutes {
             photos = r.photos
             reportedAt = r.reportedAt
             receivedAt = r.receivedAt
-            status = r.status
+            status = r.status.rawValue
             duplicateOf = r.duplicateOf?.uuidString.lowercased()
             duplicateDistanceMeters = r.duplicateDistanceMeters
         }
@@ -80,7 +80,7 @@ enum NativeRoutes {
             }
             let outcome = try await intake.accept(report, idempotencyKey: key)
             let r = outcome.report
-            return try json(Receipt(caseId: r.caseId.uuidString.lowercased(), caseNumber: r.caseNumber, status: r.status,
+            return try json(Receipt(caseId: r.caseId.uuidString.lowercased(), caseNumber: r.caseNumber, status: r.status.rawValue,
                                     duplicateOf: r.duplicateOf?.uuidString.lowercased()),
                             status: outcome.created ? .created : .ok,
                             headers: [.location: "/api/v1/reports/\(r.caseId.uuidString.lowercased())"])

@@ -21,7 +21,7 @@ public struct StoredReport: Sendable, Equatable {
     public var photos: [String]
     public var reportedAt: Date
     public var receivedAt: Date
-    public var status: String
+    public var status: ReportStatus
     public var duplicateOf: UUID?
     public var duplicateDistanceMeters: Double?
 
@@ -47,10 +47,24 @@ public struct StoredReport: Sendable, Equatable {
         photos = try row.textArray("photos")
         reportedAt = try row.date("reported_at")
         receivedAt = try row.date("received_at")
-        status = try row.string("status")
+        let statusText = try row.string("status")
+        guard let status = ReportStatus(rawValue: statusText) else {
+            throw PGError(.decoding, "intake.reports holds an unknown status '\(statusText)'")
+        }
+        self.status = status
         duplicateOf = row.optionalUUID("duplicate_of")
         duplicateDistanceMeters = row.optionalDouble("duplicate_distance_m")
     }
+}
+
+/// Where a report stands in intake (`intake.reports.status`; the SQL keeps the same words).
+public enum ReportStatus: String, Codable, Sendable, CaseIterable {
+    /// A case of its own, still open: later reports of the same class nearby link to it.
+    case open
+    /// A repeat of an open case (`duplicate_of`); never a case of its own.
+    case linked
+    /// The case reached a terminal state.
+    case closed
 }
 
 /// The outcome of accepting a report.
@@ -106,7 +120,7 @@ public struct ReportStore: Sendable {
             """, [day]).first!.int("n")
         let caseId = UUID()
         let caseNumber = numbering.format(date: now, sequence: n)
-        let status = match == nil ? "open" : "linked"
+        let status: ReportStatus = match == nil ? .open : .linked
         try c.query("""
             INSERT INTO intake.reports (case_id, case_number, channel, channel_reference, idempotency_key, reporter_id, reporter_contact,
                 kind, class_code, condition_id, component_code, lon, lat, address, description, photos, reported_at, received_at,
@@ -115,7 +129,7 @@ public struct ReportStore: Sendable {
             """, [caseId, caseNumber, report.channel.rawValue, report.channelReference, idempotencyKey, report.reporterId, report.reporterContact,
                   report.kind.rawValue, report.classCode, report.conditionId, report.componentCode, report.location.longitude,
                   report.location.latitude, report.location.address, report.description, PGTextArray(report.photos), report.reportedAt, now,
-                  report.channel.requiresVerification, report.selfHandled, report.handledAtIntake, status, match?.0.caseId, match?.1])
+                  report.channel.requiresVerification, report.selfHandled, report.handledAtIntake, status.rawValue, match?.0.caseId, match?.1])
         if let (original, distance) = match {
             _ = try outbox.publish(DuplicateLinked(reportId: caseId, duplicateOf: original.caseId, duplicateOfNumber: original.caseNumber,
                                                channel: report.channel, kind: report.kind, classCode: report.classCode,

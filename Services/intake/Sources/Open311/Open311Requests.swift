@@ -3,6 +3,12 @@ import CityGridPlatform
 import Foundation
 import PGClient
 
+/// The GeoReport v2 `status` of a service request (the `intake.open311_requests` view writes the same words).
+enum Open311Status: String, Sendable, CaseIterable {
+    case open
+    case closed
+}
+
 /// GeoReport v2 service requests over intake's reports (`intake.open311_requests`).
 enum Open311Requests {
     /// One row of the view, as the spec's `request`.
@@ -113,7 +119,7 @@ enum Open311Requests {
             if e.timeIntervalSince(s) > maxSpan { problems.append((400, "start_date and end_date may not span more than 90 days")) }
         }
         let statuses = list(q["status"])
-        for s in statuses where s != "open" && s != "closed" { problems.append((400, "status must be open or closed, got '\(s)'")) }
+        for s in statuses where Open311Status(rawValue: s) == nil { problems.append((400, "status must be open or closed, got '\(s)'")) }
         let page = q["page"].map { Int($0) } ?? 1
         let pageSize = q["page_size"].map { Int($0) } ?? 1_000
         guard let page, page >= 1 else { throw Open311Error(.badRequest, "page must be a positive integer") }
