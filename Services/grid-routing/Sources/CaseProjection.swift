@@ -3,6 +3,7 @@ import Foundation
 import PGClient
 
 /// The local projection of a case: what dispatch needs (class, component, grid, text, photos).
+/// Read and written by ``CaseProjectionStore``.
 struct CaseProjection: Sendable {
     var caseId: UUID
     var caseNumber: String
@@ -15,51 +16,4 @@ struct CaseProjection: Sendable {
     var gridCode: String?
     var lon: Double?
     var lat: Double?
-
-    static func load(_ caseId: UUID, connection: PGConnection) throws -> CaseProjection? {
-        guard let row = try connection.query("SELECT * FROM routing.cases WHERE case_id = $1", [caseId]).first else { return nil }
-        return CaseProjection(
-            caseId: caseId, caseNumber: try row.string("case_number"), kind: ClassKind(rawValue: try row.string("kind")) ?? .event,
-            classCode: try row.string("class_code"), componentCode: row.optionalString("component_code"),
-            description: try row.string("description"), address: row.optionalString("address"), photos: try row.textArray("photos"),
-            gridCode: row.optionalString("grid_code"), lon: row.optionalDouble("lon"), lat: row.optionalDouble("lat"))
-    }
-
-    /// Stores a new report (a redelivery keeps the first copy).
-    static func insert(_ report: CaseReported, connection: PGConnection) throws {
-        try connection.query("""
-            INSERT INTO routing.cases (case_id, case_number, kind, class_code, component_code, description, address, photos, reported_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (case_id) DO NOTHING
-            """, [report.caseId, report.caseNumber, report.kind.rawValue, report.classCode, report.componentCode, report.description,
-                  report.location.address, PGTextArray(report.photos), report.reportedAt])
-    }
-
-    static func setLocation(_ caseId: UUID, _ location: CaseLocation, at now: Date, connection: PGConnection) throws {
-        try connection.query("""
-            UPDATE routing.cases SET grid_code = $2, community_code = $3, street_code = $4, district_code = $5, area_class = $6,
-                   lon = $7, lat = $8, method = $9, matched_name = $10, located_at = $11
-            WHERE case_id = $1
-            """, [caseId, location.grid.gridCode, location.grid.communityCode, location.grid.streetCode, location.grid.districtCode,
-                  location.grid.areaClass.rawValue, location.point.lon, location.point.lat, location.method.rawValue,
-                  location.matchedName, now])
-    }
-}
-
-/// The manual-dispatch queue (人工派遣).
-enum ManualQueue {
-    /// Opens (or re-opens) the case's item.
-    static func open(caseId: UUID, caseNumber: String, reason: ManualDispatchRequired.Reason, detail: String, filing: CaseFiled?,
-                     at now: Date, connection: PGConnection) throws {
-        let filingJSON = try filing.map { PGJSON(String(decoding: try MessageCoding.encoder().encode($0), as: UTF8.self)) }
-        try connection.query("""
-            INSERT INTO routing.manual_queue (case_id, case_number, reason, detail, filing, opened_at) VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (case_id) DO UPDATE SET reason = EXCLUDED.reason, detail = EXCLUDED.detail, filing = EXCLUDED.filing,
-                opened_at = EXCLUDED.opened_at, resolved_at = NULL, resolved_by = NULL
-            """, [caseId, caseNumber, reason.rawValue, detail, filingJSON, now])
-    }
-
-    static func resolve(caseId: UUID, by actor: String, at now: Date, connection: PGConnection) throws {
-        try connection.query("UPDATE routing.manual_queue SET resolved_at = $2, resolved_by = $3 WHERE case_id = $1 AND resolved_at IS NULL",
-                             [caseId, now, actor])
-    }
 }

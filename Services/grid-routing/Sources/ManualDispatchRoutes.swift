@@ -26,14 +26,7 @@ struct ManualDispatchRoutes: Sendable {
         router.get("/api/v1/manual-dispatch") { request, _ -> Response in
             let token = try authorise(request)
             let items = try await env.pool.withConnection { connection in
-                try connection.query("""
-                    SELECT q.case_id, q.case_number, q.reason, q.detail, q.opened_at, c.grid_code
-                    FROM routing.manual_queue q LEFT JOIN routing.cases c USING (case_id)
-                    WHERE q.resolved_at IS NULL ORDER BY q.opened_at, q.case_id
-                    """).rows.map { row in
-                    Item(caseId: try row.uuid("case_id").uuidString.lowercased(), caseNumber: try row.string("case_number"), reason: try row.string("reason"),
-                         detail: try row.string("detail"), gridCode: row.optionalString("grid_code"), openedAt: try row.date("opened_at"))
-                }
+                try ManualQueueStore.openItems(connection: connection)
             }
             return try json(["items": items.filter { token.scope.covers(gridCode: $0.gridCode) || token.scope.level == .city }])
         }
@@ -56,17 +49,16 @@ struct ManualDispatchRoutes: Sendable {
             guard token.scope.covers(gridCode: gridCode) else { throw APIError.notFound("case \(caseId)") }
             let core = core
             try await env.transaction { connection, outbox in
-                guard let item = try connection.query(
-                    "SELECT reason FROM routing.manual_queue WHERE case_id = $1 AND resolved_at IS NULL FOR UPDATE", [caseId]).first,
-                    let projection = try CaseProjection.load(caseId, connection: connection)
+                guard let reason = try ManualQueueStore.lockOpenReason(caseId: caseId, connection: connection),
+                    let projection = try CaseProjectionStore.load(caseId, connection: connection)
                 else { throw APIError.notFound("open manual-dispatch item for case \(caseId)") }
-                guard try item.string("reason") == ManualDispatchRequired.Reason.unlocatable.rawValue else {
+                guard reason == ManualDispatchRequired.Reason.unlocatable.rawValue else {
                     throw APIError(status: .conflict, code: "not_unlocatable", message: "case \(caseId) is queued for a department, not a location")
                 }
                 let location = CaseLocation(point: grid.polygon.centroid, grid: GridHit(grid), method: .manual, matchedName: nil)
                 try core.publishLocated(caseId: caseId, caseNumber: projection.caseNumber, kind: projection.kind, classCode: projection.classCode,
                                         address: projection.address, location: location, connection: connection, outbox: outbox, now: now)
-                try ManualQueue.resolve(caseId: caseId, by: token.sub, at: now, connection: connection)
+                try ManualQueueStore.resolve(caseId: caseId, by: token.sub, at: now, connection: connection)
             }
             env.logger.info("case located by hand", metadata: ["case_id": "\(caseId)", "grid": "\(gridCode)", "by": "\(token.sub)"])
             return try json(["caseId": caseId.uuidString.lowercased(), "gridCode": gridCode])
@@ -85,14 +77,13 @@ struct ManualDispatchRoutes: Sendable {
             let now = env.clock.now()
             let core = core
             let task = try await env.transaction { connection, outbox -> TaskDispatched in
-                guard let item = try connection.query(
-                    "SELECT filing::text AS filing FROM routing.manual_queue WHERE case_id = $1 AND resolved_at IS NULL FOR UPDATE", [caseId]).first
+                guard let item = try ManualQueueStore.lockOpenItem(caseId: caseId, connection: connection)
                 else { throw APIError.notFound("open manual-dispatch item for case \(caseId)") }
-                let projection = try CaseProjection.load(caseId, connection: connection)
+                let projection = try CaseProjectionStore.load(caseId, connection: connection)
                 guard token.scope.level == .city || token.scope.covers(gridCode: projection?.gridCode) else {
                     throw APIError.notFound("open manual-dispatch item for case \(caseId)")
                 }
-                guard let text = item.optionalString("filing") else {
+                guard let text = item.filingJSON else {
                     throw APIError(status: .conflict, code: "not_filed", message: "case \(caseId) must be located first (POST …/locate)")
                 }
                 let filed = try MessageCoding.decoder().decode(CaseFiled.self, from: Data(text.utf8))
@@ -107,7 +98,7 @@ struct ManualDispatchRoutes: Sendable {
                 } catch let failure as RoutingCore.DispatchFailure {
                     throw Self.apiError(failure)
                 }
-                try ManualQueue.resolve(caseId: caseId, by: token.sub, at: now, connection: connection)
+                try ManualQueueStore.resolve(caseId: caseId, by: token.sub, at: now, connection: connection)
                 return task
             }
             env.logger.info("case dispatched by hand", metadata: ["case_id": "\(caseId)", "department": "\(code)", "by": "\(token.sub)"])

@@ -22,7 +22,7 @@ public struct RoutingCore: Sendable {
     // MARK: Reported → located or manual
 
     func handleReported(_ report: CaseReported, connection: PGConnection, outbox: OutboxWriter, now: Date, logger: Logger) throws {
-        try CaseProjection.insert(report, connection: connection)
+        try CaseProjectionStore.insert(report, connection: connection)
         let date = reference.calendar.civilDate(of: report.reportedAt)
         let point: GeoPoint? = report.location.longitude.flatMap { lon in report.location.latitude.map { GeoPoint(lon: lon, lat: $0) } }
         let place = ReportPlace(componentCode: report.componentCode, point: point, address: report.location.address)
@@ -34,7 +34,7 @@ public struct RoutingCore: Sendable {
         } else {
             let detail = "no grid for " + [report.componentCode.map { "component \($0)" }, point.map { "point \($0)" },
                                            report.location.address.map { "address '\($0)'" }].compactMap { $0 }.joined(separator: ", ")
-            try ManualQueue.open(caseId: report.caseId, caseNumber: report.caseNumber, reason: .unlocatable, detail: detail, filing: nil,
+            try ManualQueueStore.open(caseId: report.caseId, caseNumber: report.caseNumber, reason: .unlocatable, detail: detail, filing: nil,
                                  at: now, connection: connection)
             _ = try outbox.publish(ManualDispatchRequired(caseId: report.caseId, caseNumber: report.caseNumber, reason: .unlocatable, detail: detail),
                                    subject: Self.subject(report.caseId), at: now)
@@ -44,7 +44,7 @@ public struct RoutingCore: Sendable {
 
     func publishLocated(caseId: UUID, caseNumber: String, kind: ClassKind, classCode: String, address: String?, location: CaseLocation,
                         connection: PGConnection, outbox: OutboxWriter, now: Date) throws {
-        try CaseProjection.setLocation(caseId, location, at: now, connection: connection)
+        try CaseProjectionStore.setLocation(caseId, location, at: now, connection: connection)
         let event = CaseLocated(
             caseId: caseId, caseNumber: caseNumber, gridCode: location.grid.gridCode, communityCode: location.grid.communityCode,
             streetCode: location.grid.streetCode, districtCode: location.grid.districtCode, areaClass: location.grid.areaClass,
@@ -56,7 +56,7 @@ public struct RoutingCore: Sendable {
     // MARK: Filed → dispatched or manual
 
     func handleFiled(_ filed: CaseFiled, connection: PGConnection, outbox: OutboxWriter, now: Date, logger: Logger) throws {
-        guard let projection = try CaseProjection.load(filed.caseId, connection: connection), let localGrid = projection.gridCode else {
+        guard let projection = try CaseProjectionStore.load(filed.caseId, connection: connection), let localGrid = projection.gridCode else {
             throw HandlerError.notYet("case \(filed.caseNumber) is not located yet")
         }
         if try alreadyDispatched(filed, connection: connection) {
@@ -73,7 +73,7 @@ public struct RoutingCore: Sendable {
             logger.info("task dispatched", metadata: ["department": "\(code)", "via": "\(via.rawValue)", "deadline": "\(task.deadline)",
                                                       "deadline_basis": "\(task.deadlineBasis.map(String.init(describing:)) ?? "-")"])
         case .manual(let reason, let detail):
-            try ManualQueue.open(caseId: filed.caseId, caseNumber: filed.caseNumber, reason: reason, detail: detail, filing: filed,
+            try ManualQueueStore.open(caseId: filed.caseId, caseNumber: filed.caseNumber, reason: reason, detail: detail, filing: filed,
                                  at: now, connection: connection)
             _ = try outbox.publish(ManualDispatchRequired(caseId: filed.caseId, caseNumber: filed.caseNumber, reason: reason, detail: detail),
                                    subject: Self.subject(filed.caseId), at: now)
@@ -84,11 +84,9 @@ public struct RoutingCore: Sendable {
     /// A case is filed (立案) once; a second first-time filing, or a re-dispatch request with the
     /// same returned departments as the latest re-dispatch, is a duplicate of one already served.
     func alreadyDispatched(_ filed: CaseFiled, connection: PGConnection) throws -> Bool {
-        guard let latest = try connection.query("""
-            SELECT redispatch, excluded FROM routing.dispatches WHERE case_id = $1 ORDER BY dispatched_at DESC, dispatch_id LIMIT 1
-            """, [filed.caseId]).first else { return false }
+        guard let latest = try DispatchStore.latest(caseId: filed.caseId, connection: connection) else { return false }
         guard filed.redispatch == true else { return true }
-        return try latest.bool("redispatch") && Set(try latest.textArray("excluded")) == Set(filed.excludedDepartments)
+        return latest.redispatch && Set(latest.excluded) == Set(filed.excludedDepartments)
     }
 
     enum DispatchFailure: Error, CustomStringConvertible {
@@ -141,12 +139,7 @@ public struct RoutingCore: Sendable {
             latitude: filed.latitude ?? projection?.lat, photos: filed.photos.isEmpty ? (projection?.photos ?? []) : filed.photos,
             dispatchedAt: now, deadline: due.at, handlingLimit: filed.handlingLimit, redispatch: filed.redispatch ?? false,
             dispatchedBy: dispatcher, deadlineBasis: due.basis)
-        try connection.query("""
-            INSERT INTO routing.dispatches (dispatch_id, case_id, case_number, department_code, via, dispatched_at, deadline, redispatch, excluded,
-                deadline_basis)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-            """, [task.dispatchId, task.caseId, task.caseNumber, task.departmentCode, via, now, due.at, task.redispatch,
-                  PGTextArray(filed.excludedDepartments), try PGJSON(encoding: due.basis, encoder: MessageCoding.encoder())])
+        try DispatchStore.record(task, via: via, at: now, due: due, excluded: filed.excludedDepartments, connection: connection)
         _ = try outbox.publish(task, subject: Self.subject(filed.caseId), at: now)
         return task
     }

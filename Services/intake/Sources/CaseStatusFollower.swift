@@ -14,15 +14,7 @@ enum CaseStatusFollower {
                 CaseTransitioned.eventType: { message, context in
                     let event = try message.payload(CaseTransitioned.self)
                     let entry = event.entry
-                    // A terminal state closes the report; anything else only moves updated_at.
-                    // Older entries (a redelivery after a later one) never move it backwards.
-                    let updated = try context.connection.query("""
-                        UPDATE intake.reports
-                        SET status = CASE WHEN $2 THEN 'closed' ELSE status END,
-                            final_state = CASE WHEN $2 THEN $3 ELSE final_state END,
-                            updated_at = GREATEST(updated_at, $4)
-                        WHERE case_id = $1 AND status = 'open'
-                        """, [entry.caseId, entry.to.isTerminal, entry.to.rawValue, entry.at]).affectedRows
+                    let updated = try ReportStore.followStatus(of: entry, connection: context.connection)
                     context.logger.debug("case status followed", metadata: ["case_id": "\(entry.caseId)", "to": "\(entry.to.rawValue)",
                                                                             "rows": "\(updated)"])
                 },

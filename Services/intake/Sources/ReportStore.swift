@@ -165,4 +165,17 @@ public struct ReportStore: Sendable {
         }
         return duplicates.match(point: point, at: report.reportedAt, among: candidates)
     }
+
+    /// Copies a supervision timeline entry onto the report: a terminal state closes it; anything
+    /// else only moves `updated_at`. Older entries (a redelivery after a later one) never move it
+    /// backwards. Returns the number of rows changed.
+    static func followStatus(of entry: TimelineEntry, connection: PGConnection) throws -> Int {
+        try connection.query("""
+            UPDATE intake.reports
+            SET status = CASE WHEN $2 THEN 'closed' ELSE status END,
+                final_state = CASE WHEN $2 THEN $3 ELSE final_state END,
+                updated_at = GREATEST(updated_at, $4)
+            WHERE case_id = $1 AND status = 'open'
+            """, [entry.caseId, entry.to.isTerminal, entry.to.rawValue, entry.at]).affectedRows
+    }
 }

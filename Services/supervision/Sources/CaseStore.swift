@@ -85,4 +85,43 @@ enum CaseStore {
             """, [caseId, record.version, action, record.state.rawValue, actorId, at, reason,
                   try PGJSON(encoding: details, encoder: encoder)])
     }
+
+    /// The cases whose running clock is due a mark at `now`: overdue, or past `warningFraction`
+    /// of its span and not yet warned; soonest deadline first, at most 500.
+    static func clocksDue(at now: Date, warningFraction fraction: Double, on connection: PGConnection) throws -> [UUID] {
+        try connection.query("""
+            SELECT id FROM supervision.cases
+            WHERE clock_deadline IS NOT NULL AND (
+                (clock_overdue_at IS NULL AND clock_deadline <= $1)
+                OR (clock_warned_at IS NULL AND clock_started_at + (clock_deadline - clock_started_at) * $2::float8 <= $1))
+            ORDER BY clock_deadline LIMIT 500
+            """, [now, fraction]).rows.map { try $0.uuid("id") }
+    }
+
+    /// The cases after `after` (by id) whose running clock was counted on a calendar basis other
+    /// than `current` (the live calendar's year tokens), at most 200.
+    static func clocksOffBasis(_ current: PGTextArray, after from: UUID, on connection: PGConnection) throws -> [UUID] {
+        try connection.query("""
+            SELECT id FROM supervision.cases
+            WHERE clock_deadline IS NOT NULL AND (clock_basis IS NULL OR NOT (clock_basis <@ $1::text[])) AND id > $2
+            ORDER BY id LIMIT 200
+            """, [current, from]).rows.map { try $0.uuid("id") }
+    }
+
+    /// The case's timeline, in the order it was written.
+    static func timeline(_ caseId: UUID, on connection: PGConnection) throws -> [TimelineRow] {
+        try connection.query("""
+            SELECT sequence, kind, action, from_state, to_state, actor_id, actor_role, actor_department, department, at, reason,
+                   details, entry
+            FROM supervision.timeline WHERE case_id = $1 ORDER BY id
+            """, [caseId]).rows.map { row in
+            let entry = row.optionalString("entry").flatMap { try? decoder.decode(TimelineEntry.self, from: Data($0.utf8)) }
+            return TimelineRow(sequence: try row.int("sequence"), kind: try row.string("kind"), action: try row.string("action"),
+                               from: row.optionalString("from_state"), to: try row.string("to_state"), actorId: try row.string("actor_id"),
+                               actorRole: try row.string("actor_role"), actorDepartment: row.optionalString("actor_department"),
+                               department: row.optionalString("department"), at: try row.date("at"), reason: row.optionalString("reason"),
+                               details: (try? row.json("details", as: [String: String].self)) ?? [:],
+                               stoppedClock: entry?.stoppedClock, startedClock: entry?.startedClock)
+        }
+    }
 }

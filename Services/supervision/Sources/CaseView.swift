@@ -77,20 +77,4 @@ public struct TimelineRow: Codable, Sendable {
     public var details: [String: String]
     public var stoppedClock: StageClock?
     public var startedClock: StageClock?
-
-    static func load(_ caseId: UUID, on connection: PGConnection) throws -> [TimelineRow] {
-        try connection.query("""
-            SELECT sequence, kind, action, from_state, to_state, actor_id, actor_role, actor_department, department, at, reason,
-                   details, entry
-            FROM supervision.timeline WHERE case_id = $1 ORDER BY id
-            """, [caseId]).rows.map { row in
-            let entry = row.optionalString("entry").flatMap { try? CaseStore.decoder.decode(TimelineEntry.self, from: Data($0.utf8)) }
-            return TimelineRow(sequence: try row.int("sequence"), kind: try row.string("kind"), action: try row.string("action"),
-                               from: row.optionalString("from_state"), to: try row.string("to_state"), actorId: try row.string("actor_id"),
-                               actorRole: try row.string("actor_role"), actorDepartment: row.optionalString("actor_department"),
-                               department: row.optionalString("department"), at: try row.date("at"), reason: row.optionalString("reason"),
-                               details: (try? row.json("details", as: [String: String].self)) ?? [:],
-                               stoppedClock: entry?.stoppedClock, startedClock: entry?.startedClock)
-        }
-    }
 }

@@ -110,11 +110,7 @@ extension DeadlineWatcher {
         while true {
             let from = after
             let stale: [UUID] = try await env.pool.withConnection { connection in
-                try connection.query("""
-                    SELECT id FROM supervision.cases
-                    WHERE clock_deadline IS NOT NULL AND (clock_basis IS NULL OR NOT (clock_basis <@ $1::text[])) AND id > $2
-                    ORDER BY id LIMIT 200
-                    """, [current, from]).rows.map { try $0.uuid("id") }
+                try CaseStore.clocksOffBasis(current, after: from, on: connection)
             }
             guard let last = stale.last else { break }
             after = last

@@ -59,13 +59,7 @@ public struct DeadlineWatcher: Service {
         let now = env.clock.now()
         let fraction = warningFraction
         let due: [UUID] = try await env.pool.withConnection { connection in
-            try connection.query("""
-                SELECT id FROM supervision.cases
-                WHERE clock_deadline IS NOT NULL AND (
-                    (clock_overdue_at IS NULL AND clock_deadline <= $1)
-                    OR (clock_warned_at IS NULL AND clock_started_at + (clock_deadline - clock_started_at) * $2::float8 <= $1))
-                ORDER BY clock_deadline LIMIT 500
-                """, [now, fraction]).rows.map { try $0.uuid("id") }
+            try CaseStore.clocksDue(at: now, warningFraction: fraction, on: connection)
         }
         var marked = 0
         for id in due {

@@ -4,35 +4,6 @@ import Foundation
 import Hummingbird
 import PGClient
 
-/// A parameterised WHERE clause built up filter by filter.
-struct SQLFilter {
-    var clauses: [String] = []
-    var parameters: [any PGEncodable] = []
-
-    /// Adds `template` with `?` replaced by the next placeholder bound to `value`.
-    mutating func add(_ template: String, _ value: any PGEncodable) {
-        parameters.append(value)
-        clauses.append(template.replacingOccurrences(of: "?", with: "$\(parameters.count)"))
-    }
-
-    mutating func bind(_ value: any PGEncodable) -> String {
-        parameters.append(value)
-        return "$\(parameters.count)"
-    }
-
-    var sql: String { clauses.isEmpty ? "TRUE" : clauses.joined(separator: " AND ") }
-
-    /// Restricts to what the token may see.
-    mutating func scope(_ token: AccessToken) {
-        switch token.scope.level {
-        case .city: break
-        case .district: add("district_code = ?", token.scope.code ?? "-")
-        case .street: add("street_code = ?", token.scope.code ?? "-")
-        case .department: add("current_department = ?", token.scope.code ?? "-")
-        }
-    }
-}
-
 struct CaseListPage: Encodable {
     var items: [CaseView]
     var nextCursor: String?
@@ -70,12 +41,11 @@ extension SupervisionAPI {
             }
             var filter = SQLFilter()
             filter.scope(token)
-            let sql = "SELECT \(column) AS key, count(*) AS n FROM supervision.cases WHERE \(filter.sql) GROUP BY \(column) ORDER BY 1"
-            let parameters = filter.parameters
+            let scoped = filter
             let key = "\(by)|\(token.scope.level.rawValue):\(token.scope.code ?? "")"
             let counted = try await counts.rows(for: key) {
                 try await env.pool.withConnection { connection in
-                    try connection.query(sql, parameters).rows.map { CountRow(key: $0.optionalString("key"), count: try $0.int("n")) }
+                    try CaseQueryStore.counts(by: column, filter: scoped, on: connection)
                 }
             }
             return try Self.json(["by": AnyEncodable(by), "counts": AnyEncodable(counted.rows), "asOf": AnyEncodable(RFC3339.format(counted.asOf))])
@@ -173,57 +143,21 @@ extension SupervisionAPI {
             }
         }
         guard problems.isEmpty else { throw APIError.validation(problems) }
-        let columns = "facts, record, duplicate_count, reported_at::text AS cursor_at, id"
-        let order = "ORDER BY reported_at DESC, id DESC"
-        let parameters = filter.parameters
         let rows: [(StoredCase, String, UUID)]
         if let search {
-            // A common search text is found among the newest cases: read a bounded window of the
-            // other filters' newest cases in order. A rare one (a case number, an exact address) is
-            // not: the rest of the page comes from the n-gram index, strictly older than the window,
-            // when the index finds few enough candidates there; otherwise (a moderately common text)
-            // from reading on in order. One snapshot, so every query sees the same window; together
-            // they give the same rows as the plain filtered query.
-            let window = "FROM supervision.cases WHERE \(filter.sql) \(order) LIMIT \(searchTuning.window)"
-            let first = "SELECT \(columns) FROM (SELECT * \(window)) w WHERE \(search.match) \(order) LIMIT \(limit + 1)"
-            let older = "(reported_at, id) < (SELECT reported_at, id FROM (SELECT reported_at, id \(window)) w ORDER BY reported_at, id LIMIT 1)"
-            let inOrder = "SELECT \(columns) FROM supervision.cases WHERE \(filter.sql) AND \(search.match) AND \(older) \(order) LIMIT"
-            // The n-gram pre-filter (migration 101) only where it cannot drop a match: two characters
-            // or more, and no backslash (which the LIKE pattern reads as an escape).
-            var indexed = filter
-            let fromIndex: String? = search.text.unicodeScalars.count >= 2 && !search.text.contains("\\") ? """
-                SELECT \(columns), count(*) OVER () AS candidates FROM (
-                    SELECT * FROM supervision.cases
-                    WHERE \(filter.sql) AND \(search.match) AND \(older)
-                      AND supervision.case_search_grams(number, description, address) @> supervision.query_grams(\(indexed.bind(search.text)))
-                    LIMIT \(searchTuning.indexLimit)) c
-                \(order) LIMIT
-                """ : nil
-            let indexedParameters = indexed.parameters
-            let indexLimit = searchTuning.indexLimit
+            let tuning = searchTuning
+            let scoped = filter
             rows = try await env.pool.transaction(isolation: .repeatableRead) { connection in
-                let found = try Self.pageRows(try connection.query(first, parameters))
-                guard found.count <= limit else { return found }
-                let wanted = limit + 1 - found.count
-                if let fromIndex {
-                    let result = try connection.query("\(fromIndex) \(wanted)", indexedParameters)
-                    if try (result.rows.first?.int("candidates") ?? 0) < indexLimit { return found + (try Self.pageRows(result)) }
-                }
-                return found + (try Self.pageRows(try connection.query("\(inOrder) \(wanted)", parameters)))
+                try CaseQueryStore.searchPage(filter: scoped, search: search, limit: limit, tuning: tuning, on: connection)
             }
         } else {
-            let sql = "SELECT \(columns) FROM supervision.cases WHERE \(filter.sql) \(order) LIMIT \(limit + 1)"
-            rows = try await env.pool.withConnection { connection in try Self.pageRows(try connection.query(sql, parameters)) }
+            let scoped = filter
+            rows = try await env.pool.withConnection { connection in try CaseQueryStore.page(filter: scoped, limit: limit, on: connection) }
         }
         let page = Array(rows.prefix(limit))
         let next = rows.count > limit ? page.last.map { Self.encodeCursor(at: $0.1, id: $0.2) } : nil
         return CaseListPage(items: page.map { CaseView($0.0) }, nextCursor: next)
     }
-
-    static func pageRows(_ result: PGResult) throws -> [(StoredCase, String, UUID)] {
-        try result.rows.map { row in (try CaseStore.decode(row), try row.string("cursor_at"), try row.uuid("id")) }
-    }
-
 
     static func encodeCursor(at: String, id: UUID) -> String {
         Data("\(at)|\(id.uuidString.lowercased())".utf8).base64EncodedString()
@@ -245,31 +179,9 @@ extension SupervisionAPI {
     func near(lon: Double, lat: Double, radius: Double, token: AccessToken) async throws -> [NearCase] {
         var filter = SQLFilter()
         filter.scope(token)
-        let box = GeoDistance.box(around: GeoPoint(lon: lon, lat: lat), radiusMeters: radius)
-        filter.add("longitude BETWEEN ?", box.min.lon)
-        filter.clauses[filter.clauses.count - 1] += " AND \(filter.bind(box.max.lon))"
-        filter.add("latitude BETWEEN ?", box.min.lat)
-        filter.clauses[filter.clauses.count - 1] += " AND \(filter.bind(box.max.lat))"
-        let pLon = filter.bind(lon)
-        let pLat = filter.bind(lat)
-        let pRadius = filter.bind(radius)
-        // The haversine of GeoDistance.meters, on the same earth radius, so a distance here is the
-        // distance intake's duplicate detection measures.
-        let pEarthRadius = filter.bind(GeoDistance.earthRadiusMeters)
-        let sql = """
-            SELECT * FROM (
-                SELECT facts, record, duplicate_count,
-                       \(pEarthRadius)::float8 * 2 * asin(sqrt(power(sin(radians(latitude - \(pLat)::float8) / 2), 2)
-                           + cos(radians(\(pLat)::float8)) * cos(radians(latitude))
-                           * power(sin(radians(longitude - \(pLon)::float8) / 2), 2))) AS distance
-                FROM supervision.cases WHERE \(filter.sql)) c
-            WHERE distance <= \(pRadius)::float8 ORDER BY distance LIMIT 500
-            """
-        let parameters = filter.parameters
+        let scoped = filter
         return try await env.pool.withConnection { connection in
-            try connection.query(sql, parameters).rows.map { row in
-                NearCase(distanceMeters: (try row.double("distance") * 10).rounded() / 10, case: CaseView(try CaseStore.decode(row)))
-            }
+            try CaseQueryStore.near(lon: lon, lat: lat, radius: radius, filter: scoped, on: connection)
         }
     }
 
@@ -278,14 +190,11 @@ extension SupervisionAPI {
         let ring = polygon.map { GeoPoint(lon: $0[0], lat: $0[1]) }
         var filter = SQLFilter()
         filter.scope(token)
-        filter.add("longitude >= ?", ring.map(\.lon).min()!)
-        filter.add("longitude <= ?", ring.map(\.lon).max()!)
-        filter.add("latitude >= ?", ring.map(\.lat).min()!)
-        filter.add("latitude <= ?", ring.map(\.lat).max()!)
-        let sql = "SELECT facts, record, duplicate_count FROM supervision.cases WHERE \(filter.sql) ORDER BY reported_at DESC LIMIT 2000"
-        let parameters = filter.parameters
+        let scoped = filter
+        let (west, east) = (ring.map(\.lon).min()!, ring.map(\.lon).max()!)
+        let (south, north) = (ring.map(\.lat).min()!, ring.map(\.lat).max()!)
         let cases = try await env.pool.withConnection { connection in
-            try connection.query(sql, parameters).rows.map { try CaseStore.decode($0) }
+            try CaseQueryStore.inBox(west: west, east: east, south: south, north: north, filter: scoped, on: connection)
         }
         return cases.filter { stored in
             guard let lon = stored.facts.longitude, let lat = stored.facts.latitude else { return false }

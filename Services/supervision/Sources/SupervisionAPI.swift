@@ -81,7 +81,7 @@ struct SupervisionAPI: Sendable {
             guard let id = try CaseStore.resolveId(idOrNumber, on: connection),
                   let stored = try CaseStore.load(id, forUpdate: false, on: connection),
                   Self.visible(stored, to: token) else { throw APIError.notFound("case \(idOrNumber)") }
-            return (CaseView(stored), try TimelineRow.load(id, on: connection))
+            return (CaseView(stored), try CaseStore.timeline(id, on: connection))
         }
     }
 

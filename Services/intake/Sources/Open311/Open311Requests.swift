@@ -46,11 +46,6 @@ enum Open311Requests {
         }
     }
 
-    static let columns = """
-        service_request_id, status, service_code, kind, class_code, duplicate_of_number, description, address, lat, lon, photos,
-        requested_datetime, updated_datetime, final_state
-        """
-
     /// W3C date-time with an explicit zone, as the spec requires.
     static func w3c(_ date: Date) -> String { date.formatted(Date.ISO8601FormatStyle()) }
 
@@ -83,10 +78,7 @@ enum Open311Requests {
     }
 
     static func fetch(intake: Intake, catalogue: Open311Catalogue, ids: [String]) async throws -> [Open311Value] {
-        let rows = try await intake.env.pool.withConnection { c in
-            try c.query("SELECT \(columns) FROM intake.open311_requests WHERE service_request_id = ANY($1::text[]) ORDER BY requested_datetime",
-                        [PGTextArray(ids)]).rows.map(Row.init(row:))
-        }
+        let rows = try await intake.env.pool.withConnection { c in try Open311Store.requests(ids: ids, connection: c) }
         return rows.map { value($0, catalogue: catalogue) }
     }
 
@@ -126,25 +118,10 @@ enum Open311Requests {
         guard let pageSize, (1...1_000).contains(pageSize) else { throw Open311Error(.badRequest, "page_size must be between 1 and 1000") }
         guard problems.isEmpty else { throw Open311Error(.badRequest, errors: problems) }
 
-        var conditions = ["requested_datetime >= $1", "requested_datetime <= $2"]
-        var parameters: [any PGEncodable] = [start!, end!]
-        let codes = list(q["service_code"])
-        if !codes.isEmpty {
-            parameters.append(PGTextArray(codes))
-            conditions.append("service_code = ANY($\(parameters.count)::text[])")
+        let (from, to, codes) = (start!, end!, list(q["service_code"]))
+        let rows = try await intake.env.pool.withConnection { c in
+            try Open311Store.requests(from: from, to: to, serviceCodes: codes, statuses: statuses, page: page, pageSize: pageSize, connection: c)
         }
-        if !statuses.isEmpty {
-            parameters.append(PGTextArray(statuses))
-            conditions.append("status = ANY($\(parameters.count)::text[])")
-        }
-        parameters.append(pageSize)
-        parameters.append((page - 1) * pageSize)
-        let sql = """
-            SELECT \(columns) FROM intake.open311_requests WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY requested_datetime DESC, service_request_id DESC LIMIT $\(parameters.count - 1) OFFSET $\(parameters.count)
-            """
-        let bound = parameters
-        let rows = try await intake.env.pool.withConnection { c in try c.query(sql, bound).rows.map(Row.init(row:)) }
         return document(rows.map { value($0, catalogue: catalogue) })
     }
 
@@ -152,9 +129,7 @@ enum Open311Requests {
     /// report through the same validation and transaction as the native API (channel `open311`).
     static func create(intake: Intake, catalogue: Open311Catalogue, form: Open311Form) async throws -> Open311Document {
         guard let key = form["api_key"] else { throw Open311Error(.forbidden, "api_key is required") }
-        let known = try await intake.env.pool.withConnection { c in
-            try c.query("SELECT 1 FROM intake.open311_keys WHERE api_key = $1 AND revoked_at IS NULL", [key]).first != nil
-        }
+        let known = try await intake.env.pool.withConnection { c in try Open311Store.isKnownKey(key, connection: c) }
         guard known else { throw Open311Error(.forbidden, "invalid api_key") }
         guard let code = form["service_code"] else { throw Open311Error(.badRequest, "service_code is required") }
         guard let service = catalogue.service(code) else { throw Open311Error(.notFound, "service_code '\(code)' not found") }
@@ -193,9 +168,7 @@ enum Open311Requests {
         }
         let outcome = try await intake.accept(report, idempotencyKey: nil)
         let token = UUID().uuidString.lowercased()
-        try await intake.env.pool.withConnection { c in
-            _ = try c.query("INSERT INTO intake.open311_tokens (token, case_id) VALUES ($1, $2)", [token, outcome.report.caseId])
-        }
+        try await intake.env.pool.withConnection { c in try Open311Store.recordToken(token, caseId: outcome.report.caseId, connection: c) }
         let notice = outcome.report.duplicateOf == nil
             ? "受理编号 \(outcome.report.caseNumber): received; a supervisor will verify it on site."
             : "Already reported: linked to an open request nearby."

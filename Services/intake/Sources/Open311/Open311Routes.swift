@@ -53,11 +53,7 @@ enum Open311Routes {
         }
         router.get("\(base)/tokens/{file}") { _, context -> Response in
             try await respond(file: context.parameters.get("file")) { token, _ in
-                let number = try await intake.env.pool.withConnection { c in
-                    try c.query("""
-                        SELECT r.case_number FROM intake.open311_tokens t JOIN intake.reports r ON r.case_id = t.case_id WHERE t.token = $1
-                        """, [token]).first?.string("case_number")
-                }
+                let number = try await intake.env.pool.withConnection { c in try Open311Store.caseNumber(token: token, connection: c) }
                 guard let number else { throw Open311Error(.notFound, "token '\(token)' not found") }
                 return (.ok, Open311Document(root: "service_requests", value: .list(element: "request", [
                     .object([("service_request_id", .text(number)), ("token", .text(token))]),

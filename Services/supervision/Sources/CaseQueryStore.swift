@@ -1,0 +1,143 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import PGClient
+
+/// A parameterised WHERE clause built up filter by filter.
+struct SQLFilter {
+    var clauses: [String] = []
+    var parameters: [any PGEncodable] = []
+
+    /// Adds `template` with `?` replaced by the next placeholder bound to `value`.
+    mutating func add(_ template: String, _ value: any PGEncodable) {
+        parameters.append(value)
+        clauses.append(template.replacingOccurrences(of: "?", with: "$\(parameters.count)"))
+    }
+
+    mutating func bind(_ value: any PGEncodable) -> String {
+        parameters.append(value)
+        return "$\(parameters.count)"
+    }
+
+    var sql: String { clauses.isEmpty ? "TRUE" : clauses.joined(separator: " AND ") }
+
+    /// Restricts to what the token may see.
+    mutating func scope(_ token: AccessToken) {
+        switch token.scope.level {
+        case .city: break
+        case .district: add("district_code = ?", token.scope.code ?? "-")
+        case .street: add("street_code = ?", token.scope.code ?? "-")
+        case .department: add("current_department = ?", token.scope.code ?? "-")
+        }
+    }
+}
+
+/// The staff queries over `supervision.cases`: counts, the paged list (with its text search),
+/// cases near a point and inside a box. Every function runs on the caller's connection; the
+/// routes build the filter from the request and the token's scope. Rows decode with
+/// ``CaseStore/decode(_:)``, as every read of a case does.
+enum CaseQueryStore {
+    /// Case counts per value of `column` (a column name the route chose from a fixed list).
+    static func counts(by column: String, filter: SQLFilter, on connection: PGConnection) throws -> [CountRow] {
+        let sql = "SELECT \(column) AS key, count(*) AS n FROM supervision.cases WHERE \(filter.sql) GROUP BY \(column) ORDER BY 1"
+        return try connection.query(sql, filter.parameters).rows.map { CountRow(key: $0.optionalString("key"), count: try $0.int("n")) }
+    }
+
+    static let pageColumns = "facts, record, duplicate_count, reported_at::text AS cursor_at, id"
+    static let pageOrder = "ORDER BY reported_at DESC, id DESC"
+
+    /// Up to `limit + 1` cases of the filter, newest first, each with its cursor parts (one more
+    /// than the page says whether there is a next page).
+    static func page(filter: SQLFilter, limit: Int, on connection: PGConnection) throws -> [(StoredCase, String, UUID)] {
+        let columns = pageColumns
+        let order = pageOrder
+        let parameters = filter.parameters
+        let sql = "SELECT \(columns) FROM supervision.cases WHERE \(filter.sql) \(order) LIMIT \(limit + 1)"
+        return try pageRows(try connection.query(sql, parameters))
+    }
+
+    /// ``page(filter:limit:on:)`` narrowed by a text search (`search.match` binds its pattern in
+    /// `filter`). Runs several queries: the caller gives a repeatable-read transaction.
+    static func searchPage(filter: SQLFilter, search: (match: String, text: String), limit: Int, tuning: SearchTuning,
+                           on connection: PGConnection) throws -> [(StoredCase, String, UUID)] {
+        let columns = pageColumns
+        let order = pageOrder
+        let parameters = filter.parameters
+        // A common search text is found among the newest cases: read a bounded window of the
+        // other filters' newest cases in order. A rare one (a case number, an exact address) is
+        // not: the rest of the page comes from the n-gram index, strictly older than the window,
+        // when the index finds few enough candidates there; otherwise (a moderately common text)
+        // from reading on in order. One snapshot, so every query sees the same window; together
+        // they give the same rows as the plain filtered query.
+        let window = "FROM supervision.cases WHERE \(filter.sql) \(order) LIMIT \(tuning.window)"
+        let first = "SELECT \(columns) FROM (SELECT * \(window)) w WHERE \(search.match) \(order) LIMIT \(limit + 1)"
+        let older = "(reported_at, id) < (SELECT reported_at, id FROM (SELECT reported_at, id \(window)) w ORDER BY reported_at, id LIMIT 1)"
+        let inOrder = "SELECT \(columns) FROM supervision.cases WHERE \(filter.sql) AND \(search.match) AND \(older) \(order) LIMIT"
+        // The n-gram pre-filter (migration 101) only where it cannot drop a match: two characters
+        // or more, and no backslash (which the LIKE pattern reads as an escape).
+        var indexed = filter
+        let fromIndex: String? = search.text.unicodeScalars.count >= 2 && !search.text.contains("\\") ? """
+            SELECT \(columns), count(*) OVER () AS candidates FROM (
+                SELECT * FROM supervision.cases
+                WHERE \(filter.sql) AND \(search.match) AND \(older)
+                  AND supervision.case_search_grams(number, description, address) @> supervision.query_grams(\(indexed.bind(search.text)))
+                LIMIT \(tuning.indexLimit)) c
+            \(order) LIMIT
+            """ : nil
+        let indexedParameters = indexed.parameters
+        let indexLimit = tuning.indexLimit
+        let found = try pageRows(try connection.query(first, parameters))
+        guard found.count <= limit else { return found }
+        let wanted = limit + 1 - found.count
+        if let fromIndex {
+            let result = try connection.query("\(fromIndex) \(wanted)", indexedParameters)
+            if try (result.rows.first?.int("candidates") ?? 0) < indexLimit { return found + (try pageRows(result)) }
+        }
+        return found + (try pageRows(try connection.query("\(inOrder) \(wanted)", parameters)))
+    }
+
+    static func pageRows(_ result: PGResult) throws -> [(StoredCase, String, UUID)] {
+        try result.rows.map { row in (try CaseStore.decode(row), try row.string("cursor_at"), try row.uuid("id")) }
+    }
+
+    /// Cases within `radius` metres (bounding box on the index, then haversine distance), nearest
+    /// first, at most 500.
+    static func near(lon: Double, lat: Double, radius: Double, filter: SQLFilter, on connection: PGConnection) throws -> [NearCase] {
+        var filter = filter
+        let box = GeoDistance.box(around: GeoPoint(lon: lon, lat: lat), radiusMeters: radius)
+        filter.add("longitude BETWEEN ?", box.min.lon)
+        filter.clauses[filter.clauses.count - 1] += " AND \(filter.bind(box.max.lon))"
+        filter.add("latitude BETWEEN ?", box.min.lat)
+        filter.clauses[filter.clauses.count - 1] += " AND \(filter.bind(box.max.lat))"
+        let pLon = filter.bind(lon)
+        let pLat = filter.bind(lat)
+        let pRadius = filter.bind(radius)
+        // The haversine of GeoDistance.meters, on the same earth radius, so a distance here is the
+        // distance intake's duplicate detection measures.
+        let pEarthRadius = filter.bind(GeoDistance.earthRadiusMeters)
+        let sql = """
+            SELECT * FROM (
+                SELECT facts, record, duplicate_count,
+                       \(pEarthRadius)::float8 * 2 * asin(sqrt(power(sin(radians(latitude - \(pLat)::float8) / 2), 2)
+                           + cos(radians(\(pLat)::float8)) * cos(radians(latitude))
+                           * power(sin(radians(longitude - \(pLon)::float8) / 2), 2))) AS distance
+                FROM supervision.cases WHERE \(filter.sql)) c
+            WHERE distance <= \(pRadius)::float8 ORDER BY distance LIMIT 500
+            """
+        return try connection.query(sql, filter.parameters).rows.map { row in
+            NearCase(distanceMeters: (try row.double("distance") * 10).rounded() / 10, case: CaseView(try CaseStore.decode(row)))
+        }
+    }
+
+    /// Cases inside a lon/lat box (edges included), newest first, at most 2000.
+    static func inBox(west: Double, east: Double, south: Double, north: Double, filter: SQLFilter,
+                      on connection: PGConnection) throws -> [StoredCase] {
+        var filter = filter
+        filter.add("longitude >= ?", west)
+        filter.add("longitude <= ?", east)
+        filter.add("latitude >= ?", south)
+        filter.add("latitude <= ?", north)
+        let sql = "SELECT facts, record, duplicate_count FROM supervision.cases WHERE \(filter.sql) ORDER BY reported_at DESC LIMIT 2000"
+        return try connection.query(sql, filter.parameters).rows.map { try CaseStore.decode($0) }
+    }
+}
