@@ -29,74 +29,39 @@ final class CalendarImportTests {
         return (try? String(contentsOf: url, encoding: .utf8)) ?? ""
     }()
 
-    let base = TestEnvironment()
-    let tokens = TokenAuthority(secret: "citygrid-dev-secret-not-for-production")
-    let clockFile = FileManager.default.temporaryDirectory.appendingPathComponent("citygrid-calendar-clock-\(UUID().uuidString)").path
     let zone = TimeZone(identifier: "Asia/Shanghai")!
-    var scratch: ScratchEnvironment?
-    var services: [String: ServiceProcess] = [:]
-    var tap: AMQPConsumer?
+    var city: InjectedCity?
 
-    deinit {
-        services.values.forEach { $0.terminate() }
-        try? FileManager.default.removeItem(atPath: clockFile)
-    }
+    deinit { city?.stop() }
 
-    var now: Date { OffsetFileClock(path: clockFile).now() }
-    func setClock(_ instant: Date) throws { try OffsetFileClock.write(clockFile, makingNow: instant) }
+    var services: [String: ServiceProcess] { city?.services ?? [:] }
+    var scratch: ScratchEnvironment? { city?.scratch }
+    var tap: AMQPConsumer? { city?.tap }
+    var now: Date { city?.now ?? Date() }
+    func setClock(_ instant: Date) throws { try #require(city).setClock(instant) }
     static func bj(_ text: String) -> Date { RFC3339.parse(text + "+08:00")! }
     /// Clocks start at the millisecond of the transition; a deadline counted from it keeps them.
     static func same(_ a: Date?, _ b: Date) -> Bool { a.map { abs($0.timeIntervalSince(b)) < 1 } ?? false }
 
     func startCity(at start: Date) async throws {
-        let scratch = try await ScratchEnvironment.recreate("calendar")
-        self.scratch = scratch
-        try setClock(start)
-        for (product, user) in [("intake", "INTAKE"), ("grid-routing", "ROUTING"), ("disposal", "DISPOSAL"),
-                                ("supervision", "SUPERVISION"), ("assessment", "ASSESSMENT")] {
-            services[product] = try ServiceProcess(executable: base.binDirectory + "/" + product, port: testPort(), environment: [
-                "CITYGRID_DB_URL": try scratch.databaseURL(user),
-                "CITYGRID_AMQP_URL": try scratch.amqpURL(user),
-                "CITYGRID_CLOCK_FILE": clockFile,
-                "CITYGRID_SUPERVISION_SCAN_SECONDS": "0.5",
-                "CITYGRID_DUPLICATE_RADIUS_M": "0",
-            ])
-        }
-        for process in services.values { try await process.waitUntilReady(timeout: .seconds(90)) }
-        let name = "test.calendar.\(UUID().uuidString.prefix(8))"
-        let admin = try scratch.adminPublisher()
-        try await admin.withConnection { connection in
-            try connection.declare(Topology(queues: [QueueSpec(name: name, quorum: false, bindings: [
-                .init(exchange: MessagingNames.eventsExchange, routingKey: "routing.task.dispatched.#"),
-                .init(exchange: MessagingNames.eventsExchange, routingKey: "supervision.notice.#"),
-            ])]))
-        }
-        let consumer = AMQPConsumer(endpoint: try AMQPEndpoint(url: try scratch.amqpURL("ADMIN")), topology: Topology(), queue: name, prefetch: 100)
-        try await consumer.connect()
-        tap = consumer
+        city = try await InjectedCity.start("calendar", at: start)
     }
 
-    func token(_ role: Role, _ scope: AccessScope = .city, sub: String) -> String {
-        let at = now
-        return tokens.issue(AccessToken(sub: sub, role: role, scope: scope, iat: at.addingTimeInterval(-60), exp: at.addingTimeInterval(3600)))
-    }
+    func token(_ role: Role, _ scope: AccessScope = .city, sub: String) -> String { city!.token(role, scope, sub: sub) }
 
-    func department(_ code: String) -> String { token(.department, AccessScope(level: .department, code: code), sub: "\(code.lowercased())-staff") }
-
-    func json(_ data: Data) -> [String: Any] { (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:] }
+    func department(_ code: String) -> String { city!.department(code) }
 
     @discardableResult
     func post(_ service: String, _ path: String, _ body: [String: Any] = [:], token: String, expect: Int = 200,
               sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
-        let (status, data) = try await services[service]!.http("POST", path, body: try JSONSerialization.data(withJSONObject: body),
-                                                               headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"])
-        #expect(status == expect, "POST \(path): \(String(decoding: data, as: UTF8.self))", sourceLocation: sourceLocation)
-        return json(data)
+        let answer = try await try #require(city).request("POST", service, path, body: body, token: token)
+        #expect(answer.status == expect, "POST \(path): \(answer.text)", sourceLocation: sourceLocation)
+        return answer.json
     }
 
     func get(_ service: String, _ path: String, token: String) async throws -> (Int, [String: Any]) {
-        let (status, data) = try await services[service]!.http("GET", path, headers: ["Authorization": "Bearer \(token)"])
-        return (status, json(data))
+        let answer = try await try #require(city).request("GET", service, path, token: token)
+        return (answer.status, answer.json)
     }
 
     /// The case as supervision's query API shows it: the case fields and the timeline rows.

@@ -22,88 +22,50 @@ final class SidePathTests {
     static let grid = "150105002005003"
     static let street = "STREET-150105002"
 
-    let base = TestEnvironment()
-    let tokens = TokenAuthority(secret: "citygrid-dev-secret-not-for-production")
-    let clockFile = FileManager.default.temporaryDirectory.appendingPathComponent("citygrid-e2e-clock-\(UUID().uuidString)").path
     let refs: ReferenceData
-    var scratch: ScratchEnvironment?
-    var services: [String: ServiceProcess] = [:]
-    var tap: AMQPConsumer?
+    var city: InjectedCity?
 
     init() throws {
         refs = try ReferenceData.load(from: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Shared/reference-data"))
     }
 
-    deinit {
-        services.values.forEach { $0.terminate() }
-        try? FileManager.default.removeItem(atPath: clockFile)
-    }
+    deinit { city?.stop() }
 
     // MARK: The city under test
 
-    var now: Date { OffsetFileClock(path: clockFile).now() }
+    var services: [String: ServiceProcess] { city?.services ?? [:] }
+    var tap: AMQPConsumer? { city?.tap }
+    var now: Date { city?.now ?? Self.cityStart }
 
     /// Moves every service's clock to `instant` (within the 50 ms the clocks cache the offset).
-    func setClock(_ instant: Date) throws { try OffsetFileClock.write(clockFile, makingNow: instant) }
+    func setClock(_ instant: Date) throws { try #require(city).setClock(instant) }
 
     func startCity() async throws {
-        let scratch = try await ScratchEnvironment.recreate("e2e")
-        self.scratch = scratch
-        try setClock(Self.cityStart)
-        for (product, user) in [("intake", "INTAKE"), ("grid-routing", "ROUTING"), ("disposal", "DISPOSAL"),
-                                ("supervision", "SUPERVISION"), ("assessment", "ASSESSMENT")] {
-            services[product] = try ServiceProcess(executable: base.binDirectory + "/" + product, port: testPort(), environment: [
-                "CITYGRID_DB_URL": try scratch.databaseURL(user),
-                "CITYGRID_AMQP_URL": try scratch.amqpURL(user),
-                "CITYGRID_CLOCK_FILE": clockFile,
-                "CITYGRID_SUPERVISION_SCAN_SECONDS": "0.5",
-                "CITYGRID_DUPLICATE_RADIUS_M": "0",
-            ])
-        }
-        for process in services.values { try await process.waitUntilReady(timeout: .seconds(90)) }
-        // A tap bound like the departments' queues: tasks and the centre's notices.
-        let name = "test.sidepaths.\(UUID().uuidString.prefix(8))"
-        let admin = try scratch.adminPublisher()
-        try await admin.withConnection { connection in
-            try connection.declare(Topology(queues: [QueueSpec(name: name, quorum: false, bindings: [
-                .init(exchange: MessagingNames.eventsExchange, routingKey: "routing.task.dispatched.#"),
-                .init(exchange: MessagingNames.eventsExchange, routingKey: "supervision.notice.#"),
-            ])]))
-        }
-        let consumer = AMQPConsumer(endpoint: try AMQPEndpoint(url: try scratch.amqpURL("ADMIN")), topology: Topology(), queue: name, prefetch: 100)
-        try await consumer.connect()
-        tap = consumer
+        city = try await InjectedCity.start("e2e", at: Self.cityStart)
     }
 
-    func token(_ role: Role, _ scope: AccessScope = .city, sub: String) -> String {
-        // Issued on the city's clock: after the clock jumps a day, yesterday's token has expired.
-        let at = now
-        return tokens.issue(AccessToken(sub: sub, role: role, scope: scope, iat: at.addingTimeInterval(-60), exp: at.addingTimeInterval(3600)))
-    }
+    func token(_ role: Role, _ scope: AccessScope = .city, sub: String) -> String { city!.token(role, scope, sub: sub) }
 
     var supervisor: String { token(.supervisor, sub: "sup-e2e") }
     var shiftLeader: String { token(.shiftLeader, sub: "leader-e2e") }
     var dispatcher: String { token(.dispatcher, sub: "dispatcher-e2e") }
     var acceptor: String { token(.acceptor, sub: "acceptor-e2e") }
-    func department(_ code: String) -> String { token(.department, AccessScope(level: .department, code: code), sub: "\(code.lowercased())-staff") }
+    func department(_ code: String) -> String { city!.department(code) }
 
     static func date(_ value: Any?) -> Date? { (value as? String).flatMap { RFC3339.parse($0) } }
-
-    func json(_ data: Data) -> [String: Any] { (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:] }
 
     @discardableResult
     func post(_ service: String, _ path: String, _ body: [String: Any] = [:], token: String, expect: Int = 200,
               sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
-        let (status, data) = try await services[service]!.http("POST", path, body: try JSONSerialization.data(withJSONObject: body),
-                                                               headers: ["Authorization": "Bearer \(token)", "Content-Type": "application/json"])
-        #expect(status == expect, "POST \(path): \(String(decoding: data, as: UTF8.self))", sourceLocation: sourceLocation)
-        return json(data)
+        let answer = try await try #require(city).request("POST", service, path, body: body, token: token)
+        #expect(answer.status == expect, "POST \(path): \(answer.text)", sourceLocation: sourceLocation)
+        return answer.json
     }
 
     func get(_ service: String, _ path: String, token: String) async throws -> (Int, [String: Any]) {
-        let (status, data) = try await services[service]!.http("GET", path, headers: ["Authorization": "Bearer \(token)"])
-        return (status, json(data))
+        let answer = try await try #require(city).request("GET", service, path, token: token)
+        return (answer.status, answer.json)
     }
 
     /// One timeline entry as supervision's query API shows it.
