@@ -116,7 +116,7 @@ let package = Package(
             .testTarget(name: "PlatformUnitTests", dependencies: ["CityGridPlatform", "CityGridModel"], path: "Tests/PlatformUnitTests"),
             .testTarget(
                 name: "DocumentUnitTests",
-                dependencies: ["CityGridModel"],
+                dependencies: ["CityGridModel", "TestSupport"],
                 path: "Tests/DocumentUnitTests",
                 exclude: ["compose_check.py", "validate_messages.py"]
             ),

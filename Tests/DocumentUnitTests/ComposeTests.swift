@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// No container engine runs on the CI machines, so the compose file is checked structurally:
@@ -8,15 +9,7 @@ struct ComposeTests {
     @Test("docker-compose.yml gives each service its own credentials, health check and dependencies")
     func composeStructure() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("Tests/DocumentUnitTests/compose_check.py").path, root.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "compose check failed:\n\(text)")
+        let (status, text) = try runTool(["python3", root.appendingPathComponent("Tests/DocumentUnitTests/compose_check.py").path, root.path])
+        #expect(status == 0, "compose check failed:\n\(text)")
     }
 }

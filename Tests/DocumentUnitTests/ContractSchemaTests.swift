@@ -1,5 +1,6 @@
 import CityGridModel
 import Foundation
+import TestSupport
 import Testing
 
 /// The AsyncAPI document outsiders code against must describe the bytes our Swift contracts
@@ -92,17 +93,9 @@ struct ContractSchemaTests {
         for (index, (key, data)) in samples().enumerated() {
             try data.write(to: folder.appendingPathComponent("\(index)-\(key).json"))
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.root.appendingPathComponent("Tests/DocumentUnitTests/validate_messages.py").path,
-                             Self.root.appendingPathComponent("docs/asyncapi.yaml").path, folder.path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(text)")
+        let (status, text) = try runTool(["python3", Self.root.appendingPathComponent("Tests/DocumentUnitTests/validate_messages.py").path,
+                                          Self.root.appendingPathComponent("docs/asyncapi.yaml").path, folder.path])
+        #expect(status == 0, "\(text)")
         #expect(text.contains("\(samples().count) message(s) checked, 0 failing"), "\(text)")
         #expect(samples().count == 16)
     }

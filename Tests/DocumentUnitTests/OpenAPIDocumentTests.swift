@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The OpenAPI documents in docs/ are what clients code against: each must be valid OpenAPI 3 and
@@ -16,17 +17,7 @@ struct OpenAPIDocumentTests {
 
     /// Runs `Tests/EndToEndTests/openapi_check.py` and returns its exit status and output.
     static func check(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("Tests/EndToEndTests/openapi_check.py").path] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try runTool(["python3", root.appendingPathComponent("Tests/EndToEndTests/openapi_check.py").path] + arguments)
     }
 
     @Test("every document is valid OpenAPI 3 and the embedded copies are current")
@@ -36,16 +27,7 @@ struct OpenAPIDocumentTests {
         #expect(text.contains("5 document(s) checked"), "\(text)")
         #expect(text.contains(", 0 failing"), "\(text)")
 
-        let embed = Process()
-        embed.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        embed.arguments = ["python3", Self.root.appendingPathComponent("scripts/embed-openapi").path, "--check"]
-        let output = Pipe()
-        embed.standardError = output
-        embed.standardOutput = output
-        embed.standardInput = FileHandle.nullDevice
-        try embed.run()
-        let stale = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        embed.waitUntilExit()
-        #expect(embed.terminationStatus == 0, "\(stale)")
+        let (embedStatus, stale) = try runTool(["python3", Self.root.appendingPathComponent("scripts/embed-openapi").path, "--check"])
+        #expect(embedStatus == 0, "\(stale)")
     }
 }

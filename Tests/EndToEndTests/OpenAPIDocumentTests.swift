@@ -21,17 +21,7 @@ struct OpenAPIDocumentTests {
 
     /// Runs `Tests/EndToEndTests/openapi_check.py` and returns its exit status and output.
     static func check(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("Tests/EndToEndTests/openapi_check.py").path] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try runTool(["python3", root.appendingPathComponent("Tests/EndToEndTests/openapi_check.py").path] + arguments)
     }
 
     /// The routes a service logged at start-up (`"message":"http routes"`, JSON log format).

@@ -164,6 +164,22 @@ public func eventually(timeout: Duration = .seconds(30), _ what: String, _ condi
 }
 
 /// A random free-ish TCP port for a test's service.
+/// Runs a tool (through `/usr/bin/env`, no input) and returns its exit status with its standard
+/// output and error together: the document checks' Python scripts, scripts/embed-openapi.
+public func runTool(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    process.standardError = output
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, text)
+}
+
 public func testPort() -> Int { Int.random(in: 20_000...29_999) }
 
 /// A suite's own database and vhost (`scripts/infra scratch NAME`: citygrid_NAME and
