@@ -93,7 +93,7 @@ struct InProcessBus: Sendable {
                 tally.published += 1
                 tally.delivered.append((row.type, row.body))
                 guard row.exchange == MessagingNames.eventsExchange else { continue }
-                for queue in queues where queue.bindings.contains(where: { topicMatches($0, row.routingKey) }) {
+                for queue in queues where queue.bindings.contains(where: { MessagingNames.topicMatches($0, row.routingKey) }) {
                     let outcome = try await queue.runner.applyInProcess([InProcessMessage(body: row.body, routingKey: row.routingKey, headers: row.headers)])
                     tally.deliveries += 1
                     tally.parked += outcome.parked
@@ -109,19 +109,6 @@ struct InProcessBus: Sendable {
         }
         return tally
     }
-}
-
-/// AMQP topic matching: `*` is one word, `#` zero or more.
-func topicMatches(_ pattern: String, _ key: String) -> Bool {
-    let p = pattern.split(separator: ".", omittingEmptySubsequences: false)
-    let k = key.split(separator: ".", omittingEmptySubsequences: false)
-    func match(_ i: Int, _ j: Int) -> Bool {
-        if i == p.count { return j == k.count }
-        if p[i] == "#" { return (j...k.count).contains { match(i + 1, $0) } }
-        guard j < k.count else { return false }
-        return (p[i] == "*" || p[i] == k[j]) && match(i + 1, j + 1)
-    }
-    return match(0, 0)
 }
 
 struct Monolith {

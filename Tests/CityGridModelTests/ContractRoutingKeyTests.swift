@@ -5,19 +5,6 @@ import Testing
 // The services bind their queues with the contracts' static keys and patterns; these tests pin
 // those to the wire keys (docs/asyncapi.yaml) and check each pattern takes the messages it is for.
 
-/// AMQP topic matching: `*` is one word, `#` zero or more.
-private func topicMatches(_ pattern: String, _ key: String) -> Bool {
-    let p = pattern.split(separator: ".", omittingEmptySubsequences: false)
-    let k = key.split(separator: ".", omittingEmptySubsequences: false)
-    func match(_ i: Int, _ j: Int) -> Bool {
-        if i == p.count { return j == k.count }
-        if p[i] == "#" { return (j...k.count).contains { match(i + 1, $0) } }
-        guard j < k.count else { return false }
-        return (p[i] == "*" || p[i] == k[j]) && match(i + 1, j + 1)
-    }
-    return match(0, 0)
-}
-
 @Suite("Contract routing keys")
 struct ContractRoutingKeyTests {
     @Test("the fixed routing keys are the wire keys")
@@ -75,17 +62,17 @@ struct ContractRoutingKeyTests {
         let everyKey = dispatched + updated + notices + hotline + police + fixed
         for group in groups {
             for key in everyKey {
-                #expect(topicMatches(group.pattern, key) == group.keys.contains(key), "\(group.pattern) vs \(key)")
+                #expect(MessagingNames.topicMatches(group.pattern, key) == group.keys.contains(key), "\(group.pattern) vs \(key)")
             }
         }
         for key in fixed {
-            #expect(everyKey.filter { topicMatches(key, $0) } == [key], "fixed key \(key) binds only itself")
+            #expect(everyKey.filter { MessagingNames.topicMatches(key, $0) } == [key], "fixed key \(key) binds only itself")
         }
         let commands = TaskCommandKind.allCases.map {
             TaskCommand(dispatchId: UUID(), command: $0, actorId: "a").routingKey(departmentCode: "SZGY")
         }
-        #expect(commands.allSatisfy { topicMatches(TaskCommand.bindingPatternAll, $0) })
+        #expect(commands.allSatisfy { MessagingNames.topicMatches(TaskCommand.bindingPatternAll, $0) })
         let change = ReferenceDataChanged.Table.allCases.map { "\(ReferenceDataChanged.routingKeyPrefix).\($0)" }
-        #expect(change.allSatisfy { topicMatches(ReferenceDataChanged.bindingPatternAll, $0) })
+        #expect(change.allSatisfy { MessagingNames.topicMatches(ReferenceDataChanged.bindingPatternAll, $0) })
     }
 }

@@ -19,4 +19,19 @@ public enum MessagingNames {
     public static let traceparentHeader = "traceparent"
 
     public static func deadLetterQueue(for queue: String) -> String { queue + ".dlq" }
+
+    /// Whether a topic binding `pattern` takes `key`, as RabbitMQ decides it: `*` is one word,
+    /// `#` zero or more. For checking bindings (tests) and for in-process hand-over (the monolith
+    /// benchmark) without a broker.
+    public static func topicMatches(_ pattern: String, _ key: String) -> Bool {
+        let p = pattern.split(separator: ".", omittingEmptySubsequences: false)
+        let k = key.split(separator: ".", omittingEmptySubsequences: false)
+        func match(_ i: Int, _ j: Int) -> Bool {
+            if i == p.count { return j == k.count }
+            if p[i] == "#" { return (j...k.count).contains { match(i + 1, $0) } }
+            guard j < k.count else { return false }
+            return (p[i] == "*" || p[i] == k[j]) && match(i + 1, j + 1)
+        }
+        return match(0, 0)
+    }
 }
