@@ -8,6 +8,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let hummingbirdTesting: Target.Dependency = .product(name: "HummingbirdTesting", package: "hummingbird")
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 
 /// Each service is a library (domain + handlers + routes, testable and linkable into the
@@ -105,14 +106,15 @@ let package = Package(
                 swiftSettings: swiftSettings
             ),
             // Tests that need no broker and no database (scripts/test-unit runs just these): pure logic,
-            // reference data and the committed documents. Keep anything that starts a service, opens a
+            // reference data, the committed documents, and each service's routes in process
+            // (TestSupport's InProcessRoutes: the real HTTP shell over a pool that points nowhere). Keep anything that starts a service, opens a
             // PGPool/AMQP connection or needs TestEnvironment/ScratchEnvironment out of them.
             .testTarget(name: "CityGridModelTests", dependencies: ["CityGridModel"], path: "Tests/CityGridModelTests"),
-            .testTarget(name: "IntakeUnitTests", dependencies: ["IntakeService", "CityGridPlatform", "CityGridModel"], path: "Tests/IntakeUnitTests"),
-            .testTarget(name: "GridRoutingUnitTests", dependencies: ["GridRoutingService", "CityGridPlatform", "CityGridModel"], path: "Tests/GridRoutingUnitTests"),
-            .testTarget(name: "SupervisionUnitTests", dependencies: ["SupervisionService"], path: "Tests/SupervisionUnitTests"),
-            .testTarget(name: "DisposalUnitTests", dependencies: ["DisposalService", "CityGridModel"], path: "Tests/DisposalUnitTests"),
-            .testTarget(name: "AssessmentUnitTests", dependencies: ["AssessmentService", "CityGridModel", "AssessmentFixtures"], path: "Tests/AssessmentUnitTests"),
+            .testTarget(name: "IntakeUnitTests", dependencies: ["IntakeService", "CityGridPlatform", "CityGridModel", "TestSupport", hummingbirdTesting], path: "Tests/IntakeUnitTests"),
+            .testTarget(name: "GridRoutingUnitTests", dependencies: ["GridRoutingService", "CityGridPlatform", "CityGridModel", "TestSupport", hummingbirdTesting], path: "Tests/GridRoutingUnitTests"),
+            .testTarget(name: "SupervisionUnitTests", dependencies: ["SupervisionService", "CityGridPlatform", "CityGridModel", "TestSupport", hummingbirdTesting], path: "Tests/SupervisionUnitTests"),
+            .testTarget(name: "DisposalUnitTests", dependencies: ["DisposalService", "CityGridPlatform", "CityGridModel", "TestSupport", hummingbirdTesting], path: "Tests/DisposalUnitTests"),
+            .testTarget(name: "AssessmentUnitTests", dependencies: ["AssessmentService", "CityGridPlatform", "CityGridModel", "AssessmentFixtures", "TestSupport", hummingbirdTesting], path: "Tests/AssessmentUnitTests"),
             .testTarget(name: "PlatformUnitTests", dependencies: ["CityGridPlatform", "CityGridModel"], path: "Tests/PlatformUnitTests"),
             .testTarget(
                 name: "DocumentUnitTests",
@@ -131,7 +133,7 @@ let package = Package(
             .testTarget(name: "AssessmentTests", dependencies: ["AssessmentService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport", "AssessmentFixtures"], path: "Tests/AssessmentTests"),
             .testTarget(name: "EndToEndTests", dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/EndToEndTests"),
             // Helpers shared by the integration tests: environment, service processes, polling.
-            .target(name: "TestSupport", dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient"], path: "Tests/TestSupport"),
+            .target(name: "TestSupport", dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", hummingbird, hummingbirdTesting], path: "Tests/TestSupport"),
             .testTarget(
                 name: "PlatformIntegrationTests",
                 dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"],

@@ -153,7 +153,7 @@ struct Monolith {
                                                           relayWake: wake, prefetch: 1, batchSize: 1, clock: SystemClock()))
             }
             parts.append(MonolithPart(name: descriptor.name, schema: descriptor.schema, pool: pool, port: port, runners: runners))
-            let router = Router()
+            let router = HTTPShell.router(tokens: env.tokens, clock: env.clock, maxBodyBytes: configuration.httpMaxBodyBytes)
             built.routes(router)
             let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port),
                                                                         serverName: "citygrid-monolith-\(descriptor.name)"), logger: logger)

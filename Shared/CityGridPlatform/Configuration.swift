@@ -31,6 +31,13 @@ public struct EnvironmentReader: Sendable {
         return value
     }
 
+    public func double(_ name: String, default fallback: Double, range: ClosedRange<Double>) throws(ConfigurationError) -> Double {
+        guard let text = values[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return fallback }
+        guard let value = Double(text), value.isFinite else { throw ConfigurationError(variable: name, problem: "must be a number, got '\(text)'") }
+        guard range.contains(value) else { throw ConfigurationError(variable: name, problem: "must be between \(range.lowerBound) and \(range.upperBound), got \(value)") }
+        return value
+    }
+
     public func int(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
         guard let text = values[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return fallback }
         guard let value = Int(text) else { throw ConfigurationError(variable: name, problem: "must be an integer, got '\(text)'") }
@@ -61,6 +68,9 @@ public struct ServiceConfiguration: Sendable {
     public var referenceDataPath: String
     /// Shared secret that signs bearer tokens (`CITYGRID_TOKEN_SECRET`).
     public var tokenSecret: String
+    /// The largest HTTP request body the service reads (`CITYGRID_HTTP_MAX_BODY_BYTES`); larger
+    /// ones answer 413 `body_too_large`.
+    public var httpMaxBodyBytes: Int = HTTPSettings.defaultMaxBodyBytes
 
     /// Reads and validates the configuration.
     /// - Parameters:
@@ -99,7 +109,9 @@ public struct ServiceConfiguration: Sendable {
             startupTimeoutSeconds: try environment.int("CITYGRID_STARTUP_TIMEOUT", default: 15, range: 0...600),
             statementTimeoutMilliseconds: try environment.int("CITYGRID_STATEMENT_TIMEOUT_MS", default: 15_000, range: 100...600_000),
             referenceDataPath: environment.string("CITYGRID_REFERENCE_DATA", default: defaultReferenceDataPath()),
-            tokenSecret: try tokenSecret(environment)
+            tokenSecret: try tokenSecret(environment),
+            httpMaxBodyBytes: try environment.int("CITYGRID_HTTP_MAX_BODY_BYTES", default: HTTPSettings.defaultMaxBodyBytes,
+                                                  range: 1_024...67_108_864)
         )
     }
 

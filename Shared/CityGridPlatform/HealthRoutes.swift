@@ -4,7 +4,7 @@ import PGClient
 
 /// `/health/live`, `/health/ready` and `/metrics`, the same on every service.
 enum HealthRoutes {
-    static func add(to router: Router<BasicRequestContext>, pool: PGPool, health: HealthState, metrics: PlatformMetrics, service: String) {
+    static func add(to router: ServiceRouter, pool: PGPool, health: HealthState, metrics: PlatformMetrics, service: String) {
         router.get("/health/live") { _, _ in
             json(["status": "live", "service": service])
         }
@@ -46,8 +46,7 @@ enum HealthRoutes {
 }
 
 /// Counts requests and error responses.
-struct MetricsMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: PlatformMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

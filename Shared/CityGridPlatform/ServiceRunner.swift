@@ -75,7 +75,7 @@ public struct ServiceEnvironment: Sendable {
 /// The parts a service contributes on top of the platform.
 public struct ServiceParts: Sendable {
     public var consumers: [ConsumerDefinition]
-    public var routes: @Sendable (Router<BasicRequestContext>) -> Void
+    public var routes: @Sendable (ServiceRouter) -> Void
     public var background: [any Service]
     /// Queues the service provides for readers outside CityGrid (e.g. the supervisors' handheld
     /// gateway). Declared at start-up so events meant for them are kept, not returned as unroutable.
@@ -85,7 +85,7 @@ public struct ServiceParts: Sendable {
     /// ahead (``CalendarWatch``).
     public var reference: ReferenceData?
 
-    public init(consumers: [ConsumerDefinition] = [], routes: @escaping @Sendable (Router<BasicRequestContext>) -> Void = { _ in },
+    public init(consumers: [ConsumerDefinition] = [], routes: @escaping @Sendable (ServiceRouter) -> Void = { _ in },
                 background: [any Service] = [], feeds: [QueueSpec] = [], reference: ReferenceData? = nil) {
         self.reference = reference
         self.consumers = consumers
@@ -248,8 +248,7 @@ public enum ServiceMain {
         }
         let relay = OutboxRelay(pool: pool, publisher: publisher, schema: descriptor.schema, metrics: metrics, health: health,
                                 logger: logger, wake: wake)
-        let router = Router()
-        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        let router = HTTPShell.router(tokens: environment.tokens, clock: clock, maxBodyBytes: configuration.httpMaxBodyBytes, metrics: metrics)
         HealthRoutes.add(to: router, pool: pool, health: health, metrics: metrics, service: descriptor.name)
         parts.routes(router)
         // What this binary serves, in one line: for operators, and checked against the service's

@@ -34,7 +34,7 @@ struct IntakeUnitTests {
     }
 
     @Test("duplicate policy picks the nearest candidate inside radius and window")
-    func duplicateMatch() {
+    func duplicateMatch() throws {
         let policy = DuplicatePolicy(radiusMeters: 50, window: 24 * 3600)
         let here = GeoPoint(lon: 111.68, lat: 40.83)
         let t = Fixtures.now
@@ -44,9 +44,12 @@ struct IntakeUnitTests {
         let old = DuplicatePolicy.Candidate(caseId: UUID(), caseNumber: "D", point: here, reportedAt: t.addingTimeInterval(-25 * 3600))
         #expect(policy.match(point: here, at: t, among: [near, nearer, far, old])?.0.caseNumber == "B")
         #expect(policy.match(point: here, at: t, among: [far, old]) == nil)
-        let env = DuplicatePolicy.fromEnvironment(["CITYGRID_DUPLICATE_RADIUS_M": "100", "CITYGRID_DUPLICATE_WINDOW_H": "2"])
+        let env = try DuplicatePolicy.fromEnvironment(["CITYGRID_DUPLICATE_RADIUS_M": "100", "CITYGRID_DUPLICATE_WINDOW_H": "2"])
         #expect(env == DuplicatePolicy(radiusMeters: 100, window: 7200))
-        #expect(DuplicatePolicy.fromEnvironment([:]) == DuplicatePolicy())
+        #expect(try DuplicatePolicy.fromEnvironment([:]) == DuplicatePolicy())
+        // A value that is not a number in range is an error, not the default.
+        #expect(throws: ConfigurationError.self) { try DuplicatePolicy.fromEnvironment(["CITYGRID_DUPLICATE_RADIUS_M": "fifty"]) }
+        #expect(throws: ConfigurationError.self) { try DuplicatePolicy.fromEnvironment(["CITYGRID_DUPLICATE_WINDOW_H": "-1"]) }
     }
 
     @Test("a valid supervisor report passes validation")

@@ -22,19 +22,24 @@ struct ManualDispatchRoutes: Sendable {
     struct LocateBody: Decodable { var gridCode: String? }
     struct DispatchBody: Decodable { var departmentCode: String? }
 
-    func add(to router: Router<BasicRequestContext>) {
-        router.get("/api/v1/manual-dispatch") { request, _ -> Response in
-            let token = try authorise(request)
+    /// The open items a dispatcher's scope covers.
+    struct Queue: ResponseEncodable, Sendable { var items: [Item] }
+    /// The answer to placing a case by hand.
+    struct Located: ResponseEncodable, Sendable { var caseId: String; var gridCode: String }
+
+    func add(to router: ServiceRouter) {
+        router.get("/api/v1/manual-dispatch") { _, context -> Queue in
+            let token = try authorise(context)
             let items = try await env.pool.withConnection { connection in
                 try ManualQueueStore.openItems(connection: connection)
             }
-            return try json(["items": items.filter { token.scope.covers(gridCode: $0.gridCode) || token.scope.level == .city }])
+            return Queue(items: items.filter { token.scope.covers(gridCode: $0.gridCode) || token.scope.level == .city })
         }
 
-        router.post("/api/v1/manual-dispatch/{caseId}/locate") { request, context -> Response in
-            let token = try authorise(request)
+        router.post("/api/v1/manual-dispatch/{caseId}/locate") { request, context -> Located in
+            let token = try authorise(context)
             let caseId = try caseIdParameter(context)
-            let body = try await decode(LocateBody.self, request, context)
+            let body = try await request.decodeJSON(as: LocateBody.self, context: context)
             let now = env.clock.now()
             guard let gridCode = body.gridCode, !gridCode.isEmpty else {
                 throw APIError.validation([.init(field: "gridCode", problem: "required")])
@@ -61,13 +66,13 @@ struct ManualDispatchRoutes: Sendable {
                 try ManualQueueStore.resolve(caseId: caseId, by: token.sub, at: now, connection: connection)
             }
             env.logger.info("case located by hand", metadata: ["case_id": "\(caseId)", "grid": "\(gridCode)", "by": "\(token.sub)"])
-            return try json(["caseId": caseId.uuidString.lowercased(), "gridCode": gridCode])
+            return Located(caseId: caseId.uuidString.lowercased(), gridCode: gridCode)
         }
 
-        router.post("/api/v1/manual-dispatch/{caseId}/dispatch") { request, context -> Response in
-            let token = try authorise(request)
+        router.post("/api/v1/manual-dispatch/{caseId}/dispatch") { request, context -> Dispatched in
+            let token = try authorise(context)
             let caseId = try caseIdParameter(context)
-            let body = try await decode(DispatchBody.self, request, context)
+            let body = try await request.decodeJSON(as: DispatchBody.self, context: context)
             guard let code = body.departmentCode, !code.isEmpty else {
                 throw APIError.validation([.init(field: "departmentCode", problem: "required")])
             }
@@ -102,14 +107,14 @@ struct ManualDispatchRoutes: Sendable {
                 return task
             }
             env.logger.info("case dispatched by hand", metadata: ["case_id": "\(caseId)", "department": "\(code)", "by": "\(token.sub)"])
-            return try json(Dispatched(dispatchId: task.dispatchId.uuidString.lowercased(), departmentCode: code, deadline: task.deadline,
-                                       deadlineBasis: task.deadlineBasis))
+            return Dispatched(dispatchId: task.dispatchId.uuidString.lowercased(), departmentCode: code, deadline: task.deadline,
+                              deadlineBasis: task.deadlineBasis)
         }
     }
 
     /// The answer to a manual dispatch: the new task's id and deadline, and what the deadline was
     /// counted on.
-    struct Dispatched: Encodable {
+    struct Dispatched: ResponseEncodable, Sendable {
         var dispatchId: String
         var departmentCode: String
         var deadline: Date
@@ -130,35 +135,18 @@ struct ManualDispatchRoutes: Sendable {
 
     // MARK: Helpers
 
-    private func authorise(_ request: Request) throws -> AccessToken {
-        let token = try env.tokens.authenticate(request, now: env.clock.now())
-        guard token.role == .dispatcher || token.role == .admin else {
-            throw AccessError.forbidden("the manual-dispatch queue is for dispatchers")
-        }
+    private func authorise(_ context: CityGridRequestContext) throws -> AccessToken {
+        let token = try context.requireToken(roles: [.dispatcher, .admin], "the manual-dispatch queue is for dispatchers")
         guard token.scope.level == .city || token.scope.level == .district else {
             throw AccessError.forbidden("needs a city or district scope")
         }
         return token
     }
 
-    private func caseIdParameter(_ context: BasicRequestContext) throws -> UUID {
+    private func caseIdParameter(_ context: CityGridRequestContext) throws -> UUID {
         guard let text = context.parameters.get("caseId"), let id = UUID(uuidString: text) else {
             throw APIError.validation([.init(field: "caseId", problem: "must be a UUID")])
         }
         return id
-    }
-
-    private func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BasicRequestContext) async throws -> T {
-        let buffer = try await request.body.collect(upTo: 100_000)
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
-        } catch {
-            throw APIError.validation([.init(field: "body", problem: "must be a JSON object: \(error)")])
-        }
-    }
-
-    private func json(_ value: some Encodable) throws -> Response {
-        let data = try MessageCoding.encoder().encode(value)
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

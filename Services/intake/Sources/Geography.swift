@@ -1,4 +1,5 @@
 import CityGridModel
+import CityGridPlatform
 import Foundation
 
 /// Where reports may plausibly lie: the box around every unit grid, widened by a margin so a
@@ -35,10 +36,12 @@ public struct DuplicatePolicy: Sendable, Equatable {
         self.window = window
     }
 
-    /// Reads `CITYGRID_DUPLICATE_RADIUS_M` (metres) and `CITYGRID_DUPLICATE_WINDOW_H` (hours).
-    public static func fromEnvironment(_ values: [String: String] = ProcessInfo.processInfo.environment) -> DuplicatePolicy {
-        let radius = values["CITYGRID_DUPLICATE_RADIUS_M"].flatMap(Double.init).flatMap { $0 >= 0 ? $0 : nil } ?? 50
-        let hours = values["CITYGRID_DUPLICATE_WINDOW_H"].flatMap(Double.init).flatMap { $0 >= 0 ? $0 : nil } ?? 24
+    /// Reads `CITYGRID_DUPLICATE_RADIUS_M` (metres) and `CITYGRID_DUPLICATE_WINDOW_H` (hours); a
+    /// value that is not a number in range stops the service instead of quietly using the default.
+    public static func fromEnvironment(_ values: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> DuplicatePolicy {
+        let reader = EnvironmentReader(values)
+        let radius = try reader.double("CITYGRID_DUPLICATE_RADIUS_M", default: 50, range: 0...10_000)
+        let hours = try reader.double("CITYGRID_DUPLICATE_WINDOW_H", default: 24, range: 0...24 * 365)
         return DuplicatePolicy(radiusMeters: radius, window: hours * 3600)
     }
 

@@ -21,7 +21,7 @@ public enum IntakeService {
         let intake = Intake(
             env: env, reference: reference,
             validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids)),
-            store: ReportStore(numbering: CaseNumbering(timeZone: zone), duplicates: DuplicatePolicy.fromEnvironment()))
+            store: ReportStore(numbering: CaseNumbering(timeZone: zone), duplicates: try DuplicatePolicy.fromEnvironment()))
         env.logger.info("intake ready", metadata: ["duplicate_radius_m": "\(intake.store.duplicates.radiusMeters)",
                                                    "duplicate_window_s": "\(intake.store.duplicates.window)",
                                                    "reference_version": "\(reference.version)"])

@@ -7,7 +7,7 @@ import Hummingbird
 enum NativeRoutes {
 
     /// The answer to a submission.
-    struct Receipt: Encodable {
+    struct Receipt: Encodable, Sendable {
         var caseId: String
         var caseNumber: String
         var status: String
@@ -15,7 +15,7 @@ enum NativeRoutes {
     }
 
     /// A stored report as the native API shows it.
-    struct ReportView: Encodable {
+    struct ReportView: ResponseEncodable, Sendable {
         var caseId: String
         var caseNumber: String
         var channel: String
@@ -55,23 +55,15 @@ enum NativeRoutes {
         }
     }
 
-    static func add(to router: Router<BasicRequestContext>, intake: Intake) {
-        router.post("/api/v1/reports") { request, context -> Response in
-            let token = try intake.env.tokens.authenticate(request, now: intake.env.clock.now())
-            let body = try await request.body.collect(upTo: 1_000_000)
-            var submission: ReportSubmission
-            do {
-                submission = try MessageCoding.decoder().decode(ReportSubmission.self, from: Data(buffer: body))
-            } catch let error as DecodingError {
-                throw APIError.validation([FieldProblem(field: "(body)", problem: DecodingErrorText.describe(error))])
-            } catch {
-                throw APIError.validation([FieldProblem(field: "(body)", problem: "not a JSON object")])
-            }
+    static func add(to router: ServiceRouter, intake: Intake) {
+        router.post("/api/v1/reports") { request, context -> Reply<Receipt> in
+            let token = try context.requireToken()
+            var submission = try await request.decodeJSON(as: ReportSubmission.self, context: context)
             // A supervisor's own app need not repeat who is reporting.
             if submission.reporterId == nil && token.role == .supervisor { submission.reporterId = token.sub }
             let key = request.headers.first { $0.name.canonicalName == "idempotency-key" && !$0.value.isEmpty }?.value
             if let key, key.count > 200 {
-                throw APIError.validation([FieldProblem(field: "Idempotency-Key", problem: "must be at most 200 characters")])
+                throw APIError.validation(field: "Idempotency-Key", "must be at most 200 characters")
             }
             let report: ValidReport
             switch intake.validator.validate(submission, now: intake.env.clock.now()) {
@@ -80,25 +72,19 @@ enum NativeRoutes {
             }
             let outcome = try await intake.accept(report, idempotencyKey: key)
             let r = outcome.report
-            return try json(Receipt(caseId: r.caseId.uuidString.lowercased(), caseNumber: r.caseNumber, status: r.status.rawValue,
-                                    duplicateOf: r.duplicateOf?.uuidString.lowercased()),
-                            status: outcome.created ? .created : .ok,
-                            headers: [.location: "/api/v1/reports/\(r.caseId.uuidString.lowercased())"])
+            return Reply(Receipt(caseId: r.caseId.uuidString.lowercased(), caseNumber: r.caseNumber, status: r.status.rawValue,
+                                 duplicateOf: r.duplicateOf?.uuidString.lowercased()),
+                         status: outcome.created ? .created : .ok,
+                         headers: [.location: "/api/v1/reports/\(r.caseId.uuidString.lowercased())"])
         }
 
-        router.get("/api/v1/reports/{caseId}") { request, context -> Response in
-            let token = try intake.env.tokens.authenticate(request, now: intake.env.clock.now())
-            guard let id = context.parameters.get("caseId").flatMap(UUID.init(uuidString:)) else { throw APIError.notFound("case") }
+        router.get("/api/v1/reports/{caseId}") { request, context -> ReportView in
+            let token = try context.requireToken()
+            let id = try context.uuidParameter("caseId", what: "case")
             let found = try await intake.env.pool.withConnection { c in try intake.store.find(c, caseId: id) }
             // Intake does not know the grid yet, so only city-wide tokens and the reporter see a report.
             guard let found, token.scope.level == .city || found.reporterId == token.sub else { throw APIError.notFound("case") }
-            return try json(ReportView(found))
+            return ReportView(found)
         }
-    }
-
-    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
-        var fields = headers
-        fields[.contentType] = "application/json; charset=utf-8"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: try MessageCoding.encoder().encode(value))))
     }
 }

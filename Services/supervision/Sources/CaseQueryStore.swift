@@ -21,13 +21,83 @@ struct SQLFilter {
 
     var sql: String { clauses.isEmpty ? "TRUE" : clauses.joined(separator: " AND ") }
 
-    /// Restricts to what the token may see.
-    mutating func scope(_ token: AccessToken) {
-        switch token.scope.level {
+}
+
+/// What a staff member asked of the case list, already validated; the store turns it into SQL.
+struct CaseListQuery: Sendable {
+    var scope: AccessScope
+    var states: [CaseState] = []
+    var districtCode: String?
+    var streetCode: String?
+    var communityCode: String?
+    var gridCode: String?
+    var departmentCode: String?
+    var channel: String?
+    /// A class code or a prefix of one (`01` for every 市容环境 event).
+    var classPrefix: String?
+    /// Only cases overdue at this instant (an overdue mark, or a deadline already past).
+    var overdueAt: Date?
+    var reportedFrom: Date?
+    var reportedBefore: Date?
+    /// Free text in the number, description or address.
+    var text: String?
+    /// Where the previous page ended: PostgreSQL's text of its `reported_at`, and its id.
+    var after: (reportedAt: String, id: UUID)?
+    var limit = 50
+
+    init(scope: AccessScope) {
+        self.scope = scope
+    }
+}
+
+/// What a dashboard count groups by; each is one column.
+enum CaseCountDimension: String, CaseIterable, Sendable {
+    case status, district, street, department
+
+    var column: String {
+        switch self {
+        case .status: return "state"
+        case .district: return "district_code"
+        case .street: return "street_code"
+        case .department: return "current_department"
+        }
+    }
+}
+
+extension SQLFilter {
+    init(_ scope: AccessScope) {
+        self.init()
+        switch scope.level {
         case .city: break
-        case .district: add("district_code = ?", token.scope.code ?? "-")
-        case .street: add("street_code = ?", token.scope.code ?? "-")
-        case .department: add("current_department = ?", token.scope.code ?? "-")
+        case .district: add("district_code = ?", scope.code ?? "-")
+        case .street: add("street_code = ?", scope.code ?? "-")
+        case .department: add("current_department = ?", scope.code ?? "-")
+        }
+    }
+
+    /// The list's filters (but not its text search or cursor).
+    init(_ query: CaseListQuery) {
+        self.init(query.scope)
+        // One state as plain equality: the planner reads `state = ANY(array)` pages off the
+        // (state, reported_at, id) index only when it is an equality.
+        if query.states.count == 1 {
+            add("state = ?", query.states[0].rawValue)
+        } else if !query.states.isEmpty {
+            add("state = ANY(?::text[])", PGTextArray(query.states.map(\.rawValue)))
+        }
+        for (column, value) in [("district_code", query.districtCode), ("street_code", query.streetCode),
+                                ("community_code", query.communityCode), ("grid_code", query.gridCode),
+                                ("current_department", query.departmentCode), ("channel", query.channel)] {
+            if let value { add("\(column) = ?", value) }
+        }
+        if let prefix = query.classPrefix { add("class_code LIKE ? || '%'", prefix) }
+        if let now = query.overdueAt { add("(clock_overdue_at IS NOT NULL OR clock_deadline < ?)", now) }
+        if let from = query.reportedFrom { add("reported_at >= ?", from) }
+        if let before = query.reportedBefore { add("reported_at < ?", before) }
+        if let (at, id) = query.after {
+            let a = bind(at)
+            let b = bind(id)
+            clauses.append("(reported_at, id) < (\(a)::timestamptz, \(b)::uuid)")
         }
     }
 }
@@ -37,8 +107,10 @@ struct SQLFilter {
 /// routes build the filter from the request and the token's scope. Rows decode with
 /// ``CaseStore/decode(_:)``, as every read of a case does.
 enum CaseQueryStore {
-    /// Case counts per value of `column` (a column name the route chose from a fixed list).
-    static func counts(by column: String, filter: SQLFilter, on connection: PGConnection) throws -> [CountRow] {
+    /// Case counts per value of `dimension` within `scope`.
+    static func counts(by dimension: CaseCountDimension, scope: AccessScope, on connection: PGConnection) throws -> [CountRow] {
+        let filter = SQLFilter(scope)
+        let column = dimension.column
         let sql = "SELECT \(column) AS key, count(*) AS n FROM supervision.cases WHERE \(filter.sql) GROUP BY \(column) ORDER BY 1"
         return try connection.query(sql, filter.parameters).rows.map { CountRow(key: $0.optionalString("key"), count: try $0.int("n")) }
     }
@@ -46,8 +118,18 @@ enum CaseQueryStore {
     static let pageColumns = "facts, record, duplicate_count, reported_at::text AS cursor_at, id"
     static let pageOrder = "ORDER BY reported_at DESC, id DESC"
 
-    /// Up to `limit + 1` cases of the filter, newest first, each with its cursor parts (one more
-    /// than the page says whether there is a next page).
+    /// Up to `limit + 1` cases of the query, newest first, each with its cursor parts (one more
+    /// than the page says whether there is a next page). A text search runs several queries: the
+    /// caller gives a repeatable-read transaction then.
+    static func list(_ query: CaseListQuery, tuning: SearchTuning, on connection: PGConnection) throws -> [(StoredCase, String, UUID)] {
+        var filter = SQLFilter(query)
+        guard let text = query.text else { return try page(filter: filter, limit: query.limit, on: connection) }
+        let like = "%" + text.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
+        let p = filter.bind(like)
+        let match = "(number ILIKE \(p) OR description ILIKE \(p) OR coalesce(address, '') ILIKE \(p))"
+        return try searchPage(filter: filter, search: (match, text), limit: query.limit, tuning: tuning, on: connection)
+    }
+
     static func page(filter: SQLFilter, limit: Int, on connection: PGConnection) throws -> [(StoredCase, String, UUID)] {
         let columns = pageColumns
         let order = pageOrder
@@ -102,8 +184,8 @@ enum CaseQueryStore {
 
     /// Cases within `radius` metres (bounding box on the index, then haversine distance), nearest
     /// first, at most 500.
-    static func near(lon: Double, lat: Double, radius: Double, filter: SQLFilter, on connection: PGConnection) throws -> [NearCase] {
-        var filter = filter
+    static func near(lon: Double, lat: Double, radius: Double, scope: AccessScope, on connection: PGConnection) throws -> [NearCase] {
+        var filter = SQLFilter(scope)
         let box = GeoDistance.box(around: GeoPoint(lon: lon, lat: lat), radiusMeters: radius)
         filter.add("longitude BETWEEN ?", box.min.lon)
         filter.clauses[filter.clauses.count - 1] += " AND \(filter.bind(box.max.lon))"
@@ -130,9 +212,9 @@ enum CaseQueryStore {
     }
 
     /// Cases inside a lon/lat box (edges included), newest first, at most 2000.
-    static func inBox(west: Double, east: Double, south: Double, north: Double, filter: SQLFilter,
+    static func inBox(west: Double, east: Double, south: Double, north: Double, scope: AccessScope,
                       on connection: PGConnection) throws -> [StoredCase] {
-        var filter = filter
+        var filter = SQLFilter(scope)
         filter.add("longitude >= ?", west)
         filter.add("longitude <= ?", east)
         filter.add("latitude >= ?", south)

@@ -16,16 +16,17 @@ struct EmptyBody: Decodable {}
 struct ResultBody: Decodable { var result: String }
 
 extension SupervisionAPI {
-    func registerCommands(_ router: Router<BasicRequestContext>) {
+    func registerCommands(_ router: ServiceRouter) {
         let engine = self.engine
         let base = "/api/v1/cases/{id}"
 
-        router.post("\(base)/verification") { request, context -> Response in
-            let body = try await Self.decode(VerificationBody.self, request)
+        router.post("\(base)/verification") { request, context -> CaseView in
+            _ = try context.requireToken()
+            let body = try await request.decodeJSON(as: VerificationBody.self, context: context)
             guard body.result == "confirmed" || body.result == "refuted" else {
                 throw APIError.validation([.init(field: "result", problem: "must be confirmed or refuted")])
             }
-            return try await mutate(request, context) { stored, token, now, connection, outbox in
+            return try await mutate(context) { stored, token, now, connection, outbox in
                 if body.result == "refuted" {
                     try Self.settle(engine.apply(.verificationRefuted(reason: body.note ?? "现场核实不属实"), to: &stored,
                                                  actor: token.actor, at: now, connection: connection, outbox: outbox))
@@ -42,9 +43,10 @@ extension SupervisionAPI {
             }
         }
 
-        router.post("\(base)/file") { request, context -> Response in
-            let body = try await Self.decode(FileBody.self, request)
-            return try await mutate(request, context) { stored, token, now, connection, outbox in
+        router.post("\(base)/file") { request, context -> CaseView in
+            _ = try context.requireToken()
+            let body = try await request.decodeJSON(as: FileBody.self, context: context)
+            return try await mutate(context) { stored, token, now, connection, outbox in
                 guard engine.refs.filingCondition(stored.facts.kind, id: body.conditionId) != nil else {
                     throw APIError.validation([.init(field: "conditionId", problem: "unknown filing condition for \(stored.facts.kind.rawValue)")])
                 }
@@ -90,12 +92,13 @@ extension SupervisionAPI {
     }
 
     /// A command that is one workflow command built from the body, applied as the token's actor.
-    func simple<Body: Decodable & Sendable>(_ router: Router<BasicRequestContext>, _ name: String, _ type: Body.Type,
+    func simple<Body: Decodable & Sendable>(_ router: ServiceRouter, _ name: String, _ type: Body.Type,
                                             _ make: @escaping @Sendable (Body, StoredCase, Date) throws -> CaseCommand) {
         let engine = self.engine
-        router.post("/api/v1/cases/{id}/\(name)") { request, context -> Response in
-            let body = try await Self.decode(Body.self, request)
-            return try await mutate(request, context) { stored, token, now, connection, outbox in
+        router.post("/api/v1/cases/{id}/\(name)") { request, context -> CaseView in
+            _ = try context.requireToken()
+            let body = try await request.decodeJSON(as: Body.self, context: context)
+            return try await mutate(context) { stored, token, now, connection, outbox in
                 let command = try make(body, stored, now)
                 try Self.settle(engine.apply(command, to: &stored, actor: token.actor, at: now, connection: connection, outbox: outbox))
             }

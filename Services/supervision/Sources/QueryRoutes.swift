@@ -4,22 +4,29 @@ import Foundation
 import Hummingbird
 import PGClient
 
-struct CaseListPage: Encodable {
+struct CaseListPage: ResponseEncodable, Sendable {
     var items: [CaseView]
     var nextCursor: String?
 }
 
-struct CaseDetail: Encodable {
+struct CaseDetail: ResponseEncodable, Sendable {
     var `case`: CaseView
     var timeline: [TimelineRow]
 }
 
-struct CountRow: Encodable {
+struct CountRow: Encodable, Sendable {
     var key: String?
     var count: Int
 }
 
-struct NearCase: Encodable {
+struct CountsAnswer: ResponseEncodable, Sendable {
+    var by: String
+    var counts: [CountRow]
+    /// The counts may be this old (see CountsCache).
+    var asOf: Date
+}
+
+struct NearCase: Encodable, Sendable {
     var distanceMeters: Double
     var `case`: CaseView
 }
@@ -27,54 +34,48 @@ struct NearCase: Encodable {
 struct PolygonBody: Decodable { var polygon: [[Double]] }
 
 extension SupervisionAPI {
-    func registerQueries(_ router: Router<BasicRequestContext>) {
-        router.get("/api/v1/cases") { request, _ -> Response in
-            let token = try authenticate(request)
-            return try Self.json(try await list(request, token: token))
+    func registerQueries(_ router: ServiceRouter) {
+        router.get("/api/v1/cases") { request, context -> CaseListPage in
+            let token = try context.requireToken()
+            return try await list(try Self.listQuery(request, token: token, now: env.clock.now()))
         }
-        router.get("/api/v1/cases/counts") { request, _ -> Response in
-            let token = try authenticate(request)
-            let columns = ["status": "state", "district": "district_code", "street": "street_code", "department": "current_department"]
-            let by = request.uri.queryParameters["by"].map(String.init) ?? "status"
-            guard let column = columns[by] else {
-                throw APIError.validation([.init(field: "by", problem: "must be one of status, district, street, department")])
-            }
-            var filter = SQLFilter()
-            filter.scope(token)
-            let scoped = filter
-            let key = "\(by)|\(token.scope.level.rawValue):\(token.scope.code ?? "")"
+        router.get("/api/v1/cases/counts") { request, context -> CountsAnswer in
+            let token = try context.requireToken()
+            var query = QueryParameters(request)
+            let dimension = query.choice("by", as: CaseCountDimension.self) ?? .status
+            try query.finish()
+            let key = "\(dimension.rawValue)|\(token.scope)"
             let counted = try await counts.rows(for: key) {
                 try await env.pool.withConnection { connection in
-                    try CaseQueryStore.counts(by: column, filter: scoped, on: connection)
+                    try CaseQueryStore.counts(by: dimension, scope: token.scope, on: connection)
                 }
             }
-            return try Self.json(["by": AnyEncodable(by), "counts": AnyEncodable(counted.rows), "asOf": AnyEncodable(RFC3339.format(counted.asOf))])
+            return CountsAnswer(by: dimension.rawValue, counts: counted.rows, asOf: counted.asOf)
         }
-        router.get("/api/v1/cases/near") { request, _ -> Response in
-            let token = try authenticate(request)
-            let q = request.uri.queryParameters
-            var problems: [APIError.FieldProblem] = []
-            let lon = q["lon"].flatMap { Double(String($0)) }
-            let lat = q["lat"].flatMap { Double(String($0)) }
-            let radius = q["radius"].flatMap { Double(String($0)) } ?? 500
-            if lon == nil || !(-180...180).contains(lon!) { problems.append(.init(field: "lon", problem: "a longitude is required")) }
-            if lat == nil || !(-90...90).contains(lat!) { problems.append(.init(field: "lat", problem: "a latitude is required")) }
-            if !(1...50_000).contains(radius) { problems.append(.init(field: "radius", problem: "must be 1…50000 metres")) }
-            guard problems.isEmpty, let lon, let lat else { throw APIError.validation(problems) }
-            return try Self.json(try await near(lon: lon, lat: lat, radius: radius, token: token))
-        }
-        router.post("/api/v1/cases/within") { request, _ -> Response in
-            let token = try authenticate(request)
-            let body = try await Self.decode(PolygonBody.self, request)
-            guard body.polygon.count >= 3, body.polygon.allSatisfy({ $0.count == 2 }) else {
-                throw APIError.validation([.init(field: "polygon", problem: "needs at least 3 [lon, lat] points")])
+        router.get("/api/v1/cases/near") { request, context -> [NearCase] in
+            let token = try context.requireToken()
+            var query = QueryParameters(request)
+            let lon = query.number("lon", range: -180...180, required: true, what: "a longitude")
+            let lat = query.number("lat", range: -90...90, required: true, what: "a latitude")
+            let radius = query.number("radius", range: 1...50_000, required: false, what: "a radius in metres") ?? 500
+            try query.finish()
+            guard let lon, let lat else { throw APIError.validation(query.problems) }
+            return try await env.pool.withConnection { connection in
+                try CaseQueryStore.near(lon: lon, lat: lat, radius: radius, scope: token.scope, on: connection)
             }
-            return try Self.json(try await within(body.polygon, token: token))
         }
-        router.get("/api/v1/cases/{id}") { request, context -> Response in
-            let token = try authenticate(request)
+        router.post("/api/v1/cases/within") { request, context -> [CaseView] in
+            let token = try context.requireToken()
+            let body = try await request.decodeJSON(as: PolygonBody.self, context: context)
+            guard body.polygon.count >= 3, body.polygon.allSatisfy({ $0.count == 2 }) else {
+                throw APIError.validation(field: "polygon", "needs at least 3 [lon, lat] points")
+            }
+            return try await within(body.polygon, token: token)
+        }
+        router.get("/api/v1/cases/{id}") { _, context -> CaseDetail in
+            let token = try context.requireToken()
             let (view, timeline) = try await read(context.parameters.get("id") ?? "", token: token)
-            return try Self.json(CaseDetail(case: view, timeline: timeline))
+            return CaseDetail(case: view, timeline: timeline)
         }
     }
 
@@ -84,78 +85,48 @@ extension SupervisionAPI {
         "limit", "cursor",
     ]
 
-    func list(_ request: Request, token: AccessToken) async throws -> CaseListPage {
-        let q = request.uri.queryParameters
-        func text(_ name: String) -> String? {
-            guard let value = q[Substring(name)], !value.isEmpty else { return nil }
-            return String(value)
-        }
-        var filter = SQLFilter()
-        var problems: [APIError.FieldProblem] = []
-        filter.scope(token)
-        // A misspelt filter must not quietly widen the list to every case.
-        for name in Set(q.map { String($0.key) }).subtracting(Self.caseListParameters).sorted() {
-            problems.append(.init(field: name, problem: "unknown query parameter; known: \(Self.caseListParameters.sorted().joined(separator: ", "))"))
-        }
+    /// Reads the list's parameters into a query limited to the token's scope; every problem at once.
+    static func listQuery(_ request: Request, token: AccessToken, now: Date) throws -> CaseListQuery {
+        var parameters = QueryParameters(request, known: caseListParameters)
+        var query = CaseListQuery(scope: token.scope)
         // Cases carry `state`; `status` is the older name of the same filter, still accepted.
-        if text("state") != nil && text("status") != nil {
-            problems.append(.init(field: "status", problem: "is an alias of state; give one of them"))
+        if parameters.has("state") && parameters.has("status") {
+            parameters.problem("status", "is an alias of state; give one of them")
         }
-        if let (field, value) = text("state").map({ ("state", $0) }) ?? text("status").map({ ("status", $0) }) {
-            let states = value.split(separator: ",").map(String.init)
-            if let bad = states.first(where: { CaseState(rawValue: $0) == nil }) {
-                problems.append(.init(field: field, problem: "unknown state \(bad)"))
-            }
-            // One state as plain equality: the planner reads `state = ANY(array)` pages off the
-            // (state, reported_at, id) index only when it is an equality.
-            if states.count == 1 { filter.add("state = ?", states[0]) } else { filter.add("state = ANY(?::text[])", PGTextArray(states)) }
-        }
-        for (name, column) in [("district", "district_code"), ("street", "street_code"), ("community", "community_code"),
-                               ("grid", "grid_code"), ("department", "current_department"), ("channel", "channel")] {
-            if let value = text(name) { filter.add("\(column) = ?", value) }
-        }
-        if let value = text("class") { filter.add("class_code LIKE ? || '%'", value) }
-        if text("overdue") == "true" {
-            filter.add("(clock_overdue_at IS NOT NULL OR clock_deadline < ?)", env.clock.now())
-        }
-        for (name, op) in [("from", ">="), ("to", "<")] {
-            if let value = text(name) {
-                if let date = RFC3339.parse(value) { filter.add("reported_at \(op) ?", date) } else {
-                    problems.append(.init(field: name, problem: "must be an RFC 3339 date-time"))
-                }
+        if let (field, value) = parameters.text("state").map({ ("state", $0) }) ?? parameters.text("status").map({ ("status", $0) }) {
+            for name in value.split(separator: ",").map(String.init) {
+                if let state = CaseState(rawValue: name) { query.states.append(state) } else { parameters.problem(field, "unknown state \(name)") }
             }
         }
-        var search: (match: String, text: String)?
-        if let value = text("q") {
-            let like = "%" + value.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
-            let p = filter.bind(like)
-            search = ("(number ILIKE \(p) OR description ILIKE \(p) OR coalesce(address, '') ILIKE \(p))", value)
+        query.districtCode = parameters.text("district")
+        query.streetCode = parameters.text("street")
+        query.communityCode = parameters.text("community")
+        query.gridCode = parameters.text("grid")
+        query.departmentCode = parameters.text("department")
+        query.channel = parameters.text("channel")
+        query.classPrefix = parameters.text("class")
+        if parameters.boolean("overdue") == true { query.overdueAt = now }
+        query.reportedFrom = parameters.dateTime("from")
+        query.reportedBefore = parameters.dateTime("to")
+        query.text = parameters.text("q")
+        query.limit = parameters.integer("limit", default: 50, range: 1...200)
+        if let cursor = parameters.text("cursor") {
+            if let after = decodeCursor(cursor) { query.after = after } else { parameters.problem("cursor", "is not a cursor from this API") }
         }
-        let limit = text("limit").flatMap(Int.init) ?? 50
-        if !(1...200).contains(limit) { problems.append(.init(field: "limit", problem: "must be 1…200")) }
-        if let cursor = text("cursor") {
-            if let (at, id) = Self.decodeCursor(cursor) {
-                let a = filter.bind(at)
-                let b = filter.bind(id)
-                filter.clauses.append("(reported_at, id) < (\(a)::timestamptz, \(b)::uuid)")
-            } else {
-                problems.append(.init(field: "cursor", problem: "is not a cursor from this API"))
+        try parameters.finish()
+        return query
+    }
+
+    func list(_ query: CaseListQuery) async throws -> CaseListPage {
+        let tuning = searchTuning
+        // A text search reads several times: one snapshot keeps its pages consistent.
+        let rows = query.text == nil
+            ? try await env.pool.withConnection { connection in try CaseQueryStore.list(query, tuning: tuning, on: connection) }
+            : try await env.pool.transaction(isolation: .repeatableRead) { connection in
+                try CaseQueryStore.list(query, tuning: tuning, on: connection)
             }
-        }
-        guard problems.isEmpty else { throw APIError.validation(problems) }
-        let rows: [(StoredCase, String, UUID)]
-        if let search {
-            let tuning = searchTuning
-            let scoped = filter
-            rows = try await env.pool.transaction(isolation: .repeatableRead) { connection in
-                try CaseQueryStore.searchPage(filter: scoped, search: search, limit: limit, tuning: tuning, on: connection)
-            }
-        } else {
-            let scoped = filter
-            rows = try await env.pool.withConnection { connection in try CaseQueryStore.page(filter: scoped, limit: limit, on: connection) }
-        }
-        let page = Array(rows.prefix(limit))
-        let next = rows.count > limit ? page.last.map { Self.encodeCursor(at: $0.1, id: $0.2) } : nil
+        let page = Array(rows.prefix(query.limit))
+        let next = rows.count > query.limit ? page.last.map { Self.encodeCursor(at: $0.1, id: $0.2) } : nil
         return CaseListPage(items: page.map { CaseView($0.0) }, nextCursor: next)
     }
 
@@ -175,37 +146,17 @@ extension SupervisionAPI {
         return (parts[0], id)
     }
 
-    /// Cases within `radius` metres (bounding box on the index, then haversine distance).
-    func near(lon: Double, lat: Double, radius: Double, token: AccessToken) async throws -> [NearCase] {
-        var filter = SQLFilter()
-        filter.scope(token)
-        let scoped = filter
-        return try await env.pool.withConnection { connection in
-            try CaseQueryStore.near(lon: lon, lat: lat, radius: radius, filter: scoped, on: connection)
-        }
-    }
-
     /// Cases inside a polygon: bounding box in SQL, then an even-odd point-in-polygon test.
     func within(_ polygon: [[Double]], token: AccessToken) async throws -> [CaseView] {
         let ring = polygon.map { GeoPoint(lon: $0[0], lat: $0[1]) }
-        var filter = SQLFilter()
-        filter.scope(token)
-        let scoped = filter
         let (west, east) = (ring.map(\.lon).min()!, ring.map(\.lon).max()!)
         let (south, north) = (ring.map(\.lat).min()!, ring.map(\.lat).max()!)
         let cases = try await env.pool.withConnection { connection in
-            try CaseQueryStore.inBox(west: west, east: east, south: south, north: north, filter: scoped, on: connection)
+            try CaseQueryStore.inBox(west: west, east: east, south: south, north: north, scope: token.scope, on: connection)
         }
         return cases.filter { stored in
             guard let lon = stored.facts.longitude, let lat = stored.facts.latitude else { return false }
             return GeoPolygon.ring(ring, contains: GeoPoint(lon: lon, lat: lat))
         }.map(CaseView.init)
     }
-}
-
-/// Type-erased encodable for small ad-hoc bodies.
-struct AnyEncodable: Encodable {
-    let encodeValue: (any Encoder) throws -> Void
-    init<T: Encodable>(_ value: T) { encodeValue = value.encode }
-    func encode(to encoder: any Encoder) throws { try encodeValue(encoder) }
 }

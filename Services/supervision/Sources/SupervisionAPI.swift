@@ -13,17 +13,13 @@ struct SupervisionAPI: Sendable {
     let counts: CountsCache
     let searchTuning: SearchTuning
 
-    func register(_ router: Router<BasicRequestContext>) {
+    func register(_ router: ServiceRouter) {
         SupervisionOpenAPI.add(to: router)
         registerQueries(router)
         registerCommands(router)
     }
 
     // MARK: Shared helpers
-
-    func authenticate(_ request: Request) throws -> AccessToken {
-        try env.tokens.authenticate(request, now: env.clock.now())
-    }
 
     /// Whether the token may see the case: its area for district/street tokens, its current task
     /// for department tokens.
@@ -32,32 +28,6 @@ struct SupervisionAPI: Sendable {
         case .city: return true
         case .district, .street: return token.scope.covers(gridCode: stored.record.gridCode ?? stored.facts.gridCode)
         case .department: return stored.record.currentDepartment == token.scope.code
-        }
-    }
-
-    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try MessageCoding.encoder().encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    /// Decodes a JSON body; malformed input is a 422 naming the field.
-    static func decode<T: Decodable>(_ type: T.Type, _ request: Request) async throws -> T {
-        var buffer = try await request.body.collect(upTo: 1_000_000)
-        let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
-        let data = bytes.isEmpty ? Data("{}".utf8) : Data(bytes)
-        do {
-            return try MessageCoding.decoder().decode(T.self, from: data)
-        } catch let error as DecodingError {
-            let (field, problem): (String, String)
-            switch error {
-            case .keyNotFound(let key, let ctx): (field, problem) = ((ctx.codingPath + [key]).map(\.stringValue).joined(separator: "."), "is required")
-            case .typeMismatch(_, let ctx), .valueNotFound(_, let ctx):
-                (field, problem) = (ctx.codingPath.map(\.stringValue).joined(separator: "."), "has the wrong type")
-            case .dataCorrupted(let ctx):
-                (field, problem) = (ctx.codingPath.map(\.stringValue).joined(separator: "."), ctx.debugDescription)
-            @unknown default: (field, problem) = ("", "invalid")
-            }
-            throw APIError.validation([.init(field: field.isEmpty ? "body" : field, problem: problem)])
         }
     }
 
@@ -89,18 +59,17 @@ struct SupervisionAPI: Sendable {
     typealias Mutation = @Sendable (inout StoredCase, AccessToken, Date, PGConnection, OutboxWriter) throws -> Void
 
     /// Runs a command on a case: authenticate, lock, scope-check, mutate, answer with the case.
-    func mutate(_ request: Request, _ context: BasicRequestContext, _ body: @escaping Mutation) async throws -> Response {
-        let token = try authenticate(request)
+    func mutate(_ context: CityGridRequestContext, _ body: @escaping Mutation) async throws -> CaseView {
+        let token = try context.requireToken()
         let idText = context.parameters.get("id") ?? ""
         let now = env.clock.now()
-        let view = try await env.transaction { connection, outbox in
+        return try await env.transaction { connection, outbox in
             guard let id = try CaseStore.resolveId(idText, on: connection),
                   var stored = try CaseStore.load(id, forUpdate: true, on: connection),
                   Self.visible(stored, to: token) else { throw APIError.notFound("case \(idText)") }
             try body(&stored, token, now, connection, outbox)
             return CaseView(stored)
         }
-        return try Self.json(view)
     }
 }
 
@@ -113,3 +82,5 @@ struct SearchTuning: Sendable {
     /// on in time order (`CITYGRID_SUPERVISION_SEARCH_INDEX_LIMIT`).
     var indexLimit = 2000
 }
+
+extension CaseView: ResponseEncodable {}

@@ -12,16 +12,17 @@ public enum SupervisionService {
         build: { env in
             let refs = try ReferenceData.load(from: URL(fileURLWithPath: env.configuration.referenceDataPath))
             let engine = CaseEngine(refs: refs)
-            let variables = ProcessInfo.processInfo.environment
-            let scanSeconds = variables["CITYGRID_SUPERVISION_SCAN_SECONDS"].flatMap(Double.init) ?? 5
-            let fraction = variables["CITYGRID_SUPERVISION_WARNING_FRACTION"].flatMap(Double.init) ?? 0.8
-            let watcher = DeadlineWatcher(env: env, engine: engine, interval: .milliseconds(Int(max(scanSeconds, 0.2) * 1000)),
-                                          warningFraction: min(max(fraction, 0), 1))
-            let countsTTL = variables["CITYGRID_SUPERVISION_COUNTS_TTL_SECONDS"].flatMap(Double.init) ?? 5
+            // Bad values stop the service at start, as the platform's own settings do.
+            let variables = EnvironmentReader()
+            let scanSeconds = try variables.double("CITYGRID_SUPERVISION_SCAN_SECONDS", default: 5, range: 0.2...3600)
+            let fraction = try variables.double("CITYGRID_SUPERVISION_WARNING_FRACTION", default: 0.8, range: 0...1)
+            let watcher = DeadlineWatcher(env: env, engine: engine, interval: .milliseconds(Int(scanSeconds * 1000)),
+                                          warningFraction: fraction)
+            let countsTTL = try variables.double("CITYGRID_SUPERVISION_COUNTS_TTL_SECONDS", default: 5, range: 0...3600)
             var search = SearchTuning()
-            if let window = variables["CITYGRID_SUPERVISION_SEARCH_WINDOW"].flatMap(Int.init), window > 0 { search.window = window }
-            if let limit = variables["CITYGRID_SUPERVISION_SEARCH_INDEX_LIMIT"].flatMap(Int.init), limit > 0 { search.indexLimit = limit }
-            let api = SupervisionAPI(env: env, engine: engine, counts: CountsCache(ttl: max(countsTTL, 0)), searchTuning: search)
+            search.window = try variables.int("CITYGRID_SUPERVISION_SEARCH_WINDOW", default: search.window, range: 1...1_000_000)
+            search.indexLimit = try variables.int("CITYGRID_SUPERVISION_SEARCH_INDEX_LIMIT", default: search.indexLimit, range: 1...1_000_000)
+            let api = SupervisionAPI(env: env, engine: engine, counts: CountsCache(ttl: countsTTL), searchTuning: search)
             return ServiceParts(consumers: [SupervisionConsumers.definition(engine: engine)],
                                 routes: { router in api.register(router) },
                                 background: [watcher],

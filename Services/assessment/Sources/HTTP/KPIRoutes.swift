@@ -13,24 +13,24 @@ struct KPIRoutes: Sendable {
     /// Roles that may read the figures: the centre's posts, auditors and admins.
     static let readers: Set<Role> = [.supervisor, .acceptor, .shiftLeader, .dispatcher, .auditor, .admin]
 
-    func register(on router: Router<BasicRequestContext>) {
-        router.get("/api/v1/kpi/departments") { request, _ in try await self.answer(request, family: "departments") }
-        router.get("/api/v1/kpi/areas") { request, _ in try await self.answer(request, family: "areas") }
-        router.get("/api/v1/kpi/posts") { request, _ in try await self.answer(request, family: "posts") }
-        router.get("/api/v1/kpi/facilities") { request, _ in try await self.answer(request, family: "facilities") }
-        router.get("/api/v1/rankings") { request, _ in
-            let q = request.uri.queryParameters
-            guard let family = q["family"].map(String.init), ["departments", "areas", "posts"].contains(family) else {
-                throw APIError.validation([.init(field: "family", problem: "must be departments, areas or posts")])
+    func register(on router: ServiceRouter) {
+        router.get("/api/v1/kpi/departments") { request, context in try await self.answer(request, context, family: "departments") }
+        router.get("/api/v1/kpi/areas") { request, context in try await self.answer(request, context, family: "areas") }
+        router.get("/api/v1/kpi/posts") { request, context in try await self.answer(request, context, family: "posts") }
+        router.get("/api/v1/kpi/facilities") { request, context in try await self.answer(request, context, family: "facilities") }
+        router.get("/api/v1/rankings") { request, context in
+            _ = try authorise(context)
+            guard let family = request.uri.queryParameters["family"].map(String.init), ["departments", "areas", "posts"].contains(family) else {
+                throw APIError.validation(field: "family", "must be departments, areas or posts")
             }
-            return try await self.answer(request, family: "rankings:" + family)
+            return try await self.answer(request, context, family: "rankings:" + family)
         }
-        router.post("/api/v1/rebuild") { request, _ in try await self.rebuild(request) }
+        router.post("/api/v1/rebuild") { request, context in try await self.rebuild(request, context) }
     }
 
     /// Who may read, and the area prefix a district (or street) token is limited to.
-    func authorise(_ request: Request) throws -> String? {
-        let token = try env.tokens.authenticate(request, now: env.clock.now())
+    func authorise(_ context: CityGridRequestContext) throws -> String? {
+        let token = try context.requireToken()
         guard Self.readers.contains(token.role) else { throw AccessError.forbidden("role \(token.role.rawValue) may not read assessments") }
         switch token.scope.level {
         case .city: return nil
@@ -61,8 +61,8 @@ struct KPIRoutes: Sendable {
         return request.headers[.accept]?.contains("text/csv") ?? false
     }
 
-    func answer(_ request: Request, family: String) async throws -> Response {
-        let prefix = try authorise(request)
+    func answer(_ request: Request, _ context: CityGridRequestContext, family: String) async throws -> Response {
+        let prefix = try authorise(context)
         let period = try Self.period(request)
         let q = request.uri.queryParameters
         let level: AreaLevel
@@ -131,9 +131,8 @@ struct KPIRoutes: Sendable {
 
     /// `POST /api/v1/rebuild?period=` (admin): re-folds the facts of the period's cases from the
     /// stored events and answers with the recomputed department figures.
-    func rebuild(_ request: Request) async throws -> Response {
-        let token = try env.tokens.authenticate(request, now: env.clock.now())
-        guard token.role == .admin else { throw AccessError.forbidden("only admin may rebuild") }
+    func rebuild(_ request: Request, _ context: CityGridRequestContext) async throws -> Response {
+        _ = try context.requireToken(roles: [.admin], "only admin may rebuild")
         let period = try Self.period(request)
         let now = env.clock.now()
         let started = ContinuousClock.now

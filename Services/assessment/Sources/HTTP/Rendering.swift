@@ -4,14 +4,11 @@ import Hummingbird
 
 /// JSON and CSV renderings of figure rows.
 enum Rendering {
+    /// The message coding with snake_case keys: the figures' documented names follow the KPI
+    /// formulas' spreadsheet columns (`on_time_rate`), which CSV exports use as headers too.
     static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
+        let e = MessageCoding.encoder()
         e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        e.dateEncodingStrategy = .custom { date, encoder in
-            var c = encoder.singleValueContainer()
-            try c.encode(RFC3339.format(date))
-        }
         return e
     }()
 

@@ -26,7 +26,7 @@ struct Open311Error: Error {
 enum Open311Routes {
     static let base = "/open311/v2"
 
-    static func add(to router: Router<BasicRequestContext>, intake: Intake) {
+    static func add(to router: ServiceRouter, intake: Intake) {
         let catalogue = Open311Catalogue(reference: intake.reference)
         router.get("\(base)/{file}") { request, context -> Response in
             try await respond(file: context.parameters.get("file")) { name, format in
@@ -63,8 +63,8 @@ enum Open311Routes {
         router.post("\(base)/{file}") { request, context -> Response in
             try await respond(file: context.parameters.get("file")) { name, _ in
                 guard name == "requests" else { throw Open311Error(.notFound, "no such resource '\(name)'") }
-                let body = try await request.body.collect(upTo: 1_000_000)
-                return (.created, try await Open311Requests.create(intake: intake, catalogue: catalogue, form: Open311Form(String(buffer: body))))
+                let body = try await request.bodyText(context: context)
+                return (.created, try await Open311Requests.create(intake: intake, catalogue: catalogue, form: Open311Form(body)))
             }
         }
     }

@@ -1,0 +1,103 @@
+import CityGridModel
+import CityGridPlatform
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+@testable import IntakeService
+import TestSupport
+import Testing
+
+/// Intake's native routes in process: authentication, how a body that does not decode or does not
+/// validate is answered, and who may read a report, before the report store is touched.
+@Suite("intake routes (in process)")
+struct IntakeRouteTests {
+    let routes: InProcessRoutes
+    let intake: Intake
+
+    init() throws {
+        routes = try InProcessRoutes(service: "intake")
+        let reference = try InProcessRoutes.reference()
+        intake = Intake(env: routes.env, reference: reference,
+                        validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids)),
+                        store: ReportStore(numbering: CaseNumbering(timeZone: TimeZone(identifier: reference.city.timeZoneIdentifier)!),
+                                           duplicates: DuplicatePolicy()))
+    }
+
+    func add(_ router: ServiceRouter) {
+        IntakeOpenAPI.add(to: router)
+        NativeRoutes.add(to: router, intake: intake)
+        Open311Routes.add(to: router, intake: intake)
+    }
+
+    @Test("reporting needs a token: 401 before the body is looked at")
+    func reportNeedsToken() async throws {
+        try await routes.test(add) { client in
+            let response = try await client.send(.post, "/api/v1/reports", json: "not json")
+            #expect(response.status == .unauthorized)
+            #expect(try ErrorBody(response).code == "missing_token")
+        }
+    }
+
+    @Test("a body that is not JSON, or has a field of the wrong type, is 422 naming the field")
+    func undecodableBodies() async throws {
+        try await routes.test(add) { client in
+            let headers = routes.bearer(.supervisor, "district:150102")
+            let broken = try await client.send(.post, "/api/v1/reports", headers: headers, json: "{")
+            #expect(broken.status == .unprocessableContent)
+            #expect(try ErrorBody(broken).fields == ["body"])
+            let typed = try await client.send(.post, "/api/v1/reports", headers: headers,
+                                              json: #"{"location": {"longitude": "east", "latitude": 40.8}}"#)
+            #expect(typed.status == .unprocessableContent)
+            #expect(try ErrorBody(typed).fields == ["location.longitude"])
+            let photos = try await client.send(.post, "/api/v1/reports", headers: headers, json: #"{"photos": [1]}"#)
+            #expect(try ErrorBody(photos).fields == ["photos[0]"])
+        }
+    }
+
+    @Test("a report that decodes but does not validate lists every problem at once")
+    func invalidReport() async throws {
+        try await routes.test(add) { client in
+            let response = try await client.send(.post, "/api/v1/reports", headers: routes.bearer(.supervisor, "district:150102"),
+                                                 json: #"{"channel": "carrier-pigeon", "kind": "event", "classCode": "9999"}"#)
+            #expect(response.status == .unprocessableContent)
+            let fields = Set(try ErrorBody(response).fields)
+            #expect(fields.isSuperset(of: ["channel", "classCode", "location", "description"]), "\(fields)")
+        }
+    }
+
+    @Test("an Idempotency-Key longer than 200 characters is refused")
+    func longIdempotencyKey() async throws {
+        try await routes.test(add) { client in
+            var headers = routes.bearer(.supervisor, "district:150102")
+            headers[HTTPFields.Element.Name("Idempotency-Key")!] = String(repeating: "k", count: 201)
+            let response = try await client.send(.post, "/api/v1/reports", headers: headers, json: "{}")
+            #expect(response.status == .unprocessableContent)
+            #expect(try ErrorBody(response).fields.contains("Idempotency-Key"))
+        }
+    }
+
+    @Test("reading a report: no token is 401; an id that is not a UUID is 404")
+    func readReport() async throws {
+        try await routes.test(add) { client in
+            let anonymous = try await client.send(.get, "/api/v1/reports/6f1c2a52-8d7e-4a1b-9a3e-2b1f0c9d8e7a")
+            #expect(anonymous.status == .unauthorized)
+            let malformed = try await client.send(.get, "/api/v1/reports/1%27%20OR%201=1", headers: routes.bearer(.admin))
+            #expect(malformed.status == .notFound)
+            #expect(try ErrorBody(malformed).code == "not_found")
+        }
+    }
+
+    @Test("public documents need no token: the OpenAPI document and the Open311 service list")
+    func publicDocuments() async throws {
+        try await routes.test(add) { client in
+            let document = try await client.send(.get, "/openapi.yaml")
+            #expect(document.status == .ok)
+            #expect(String(buffer: document.body).hasPrefix("openapi:"))
+            let services = try await client.send(.get, "/open311/v2/services.json")
+            #expect(services.status == .ok)
+            #expect(String(buffer: services.body).contains("service_code"))
+            let unknownFormat = try await client.send(.get, "/open311/v2/services.csv")
+            #expect(unknownFormat.status == .notFound)
+        }
+    }
+}
