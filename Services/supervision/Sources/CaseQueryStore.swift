@@ -182,44 +182,45 @@ enum CaseQueryStore {
         try result.rows.map { row in (try CaseStore.decode(row), try row.string("cursor_at"), try row.uuid("id")) }
     }
 
-    /// Cases within `radius` metres (bounding box on the index, then haversine distance), nearest
-    /// first, at most 500.
+    /// The point (lon, lat) as a PostGIS geography, its two parameters bound in `filter`.
+    static func geography(lon: Double, lat: Double, in filter: inout SQLFilter) -> String {
+        "gis.ST_SetSRID(gis.ST_MakePoint(\(filter.bind(lon))::float8, \(filter.bind(lat))::float8), 4326)::gis.geography"
+    }
+
+    /// Cases within `radius` metres, nearest first, at most 500. Distances are on the sphere of
+    /// the mean earth radius (`use_spheroid` false), the sphere of ``GeoDistance``, so a distance
+    /// here is the distance intake's duplicate detection measures.
     static func near(lon: Double, lat: Double, radius: Double, scope: AccessScope, on connection: PGConnection) throws -> [NearCase] {
         var filter = SQLFilter(scope)
-        let box = GeoDistance.box(around: GeoPoint(lon: lon, lat: lat), radiusMeters: radius)
-        filter.add("longitude BETWEEN ?", box.min.lon)
-        filter.clauses[filter.clauses.count - 1] += " AND \(filter.bind(box.max.lon))"
-        filter.add("latitude BETWEEN ?", box.min.lat)
-        filter.clauses[filter.clauses.count - 1] += " AND \(filter.bind(box.max.lat))"
-        let pLon = filter.bind(lon)
-        let pLat = filter.bind(lat)
+        let point = geography(lon: lon, lat: lat, in: &filter)
         let pRadius = filter.bind(radius)
-        // The haversine of GeoDistance.meters, on the same earth radius, so a distance here is the
-        // distance intake's duplicate detection measures.
-        let pEarthRadius = filter.bind(GeoDistance.earthRadiusMeters)
         let sql = """
-            SELECT * FROM (
-                SELECT facts, record, duplicate_count,
-                       \(pEarthRadius)::float8 * 2 * asin(sqrt(power(sin(radians(latitude - \(pLat)::float8) / 2), 2)
-                           + cos(radians(\(pLat)::float8)) * cos(radians(latitude))
-                           * power(sin(radians(longitude - \(pLon)::float8) / 2), 2))) AS distance
-                FROM supervision.cases WHERE \(filter.sql)) c
-            WHERE distance <= \(pRadius)::float8 ORDER BY distance LIMIT 500
+            SELECT facts, record, duplicate_count, gis.ST_Distance(location, \(point), false) AS distance
+            FROM supervision.cases
+            WHERE \(filter.sql) AND gis.ST_DWithin(location, \(point), \(pRadius)::float8, false)
+            ORDER BY distance LIMIT 500
             """
         return try connection.query(sql, filter.parameters).rows.map { row in
             NearCase(distanceMeters: (try row.double("distance") * 10).rounded() / 10, case: CaseView(try CaseStore.decode(row)))
         }
     }
 
-    /// Cases inside a lon/lat box (edges included), newest first, at most 2000.
-    static func inBox(west: Double, east: Double, south: Double, north: Double, scope: AccessScope,
-                      on connection: PGConnection) throws -> [StoredCase] {
+    /// Cases inside a polygon of (lon, lat) points, edges included, newest first, at most 2000.
+    /// The ring is closed if open and made valid (a self-crossing ring counts the parts it
+    /// encloses, as an even-odd test would); the index narrows by the polygon's box, then the
+    /// planar test decides, as the unit grids themselves are drawn.
+    static func within(_ ring: [GeoPoint], scope: AccessScope, on connection: PGConnection) throws -> [StoredCase] {
+        var closed = ring
+        if let first = ring.first, first != ring.last { closed.append(first) }
+        let wkt = "POLYGON((" + closed.map { "\($0.lon) \($0.lat)" }.joined(separator: ", ") + "))"
         var filter = SQLFilter(scope)
-        filter.add("longitude >= ?", west)
-        filter.add("longitude <= ?", east)
-        filter.add("latitude >= ?", south)
-        filter.add("latitude <= ?", north)
-        let sql = "SELECT facts, record, duplicate_count FROM supervision.cases WHERE \(filter.sql) ORDER BY reported_at DESC LIMIT 2000"
+        let pArea = filter.bind(wkt)
+        let sql = """
+            WITH area AS (SELECT gis.ST_MakeValid(gis.ST_GeomFromText(\(pArea), 4326)) AS g)
+            SELECT facts, record, duplicate_count FROM supervision.cases, area
+            WHERE \(filter.sql) AND location OPERATOR(gis.&&) area.g::gis.geography AND gis.ST_Covers(area.g, location::gis.geometry)
+            ORDER BY reported_at DESC LIMIT 2000
+            """
         return try connection.query(sql, filter.parameters).rows.map { try CaseStore.decode($0) }
     }
 }

@@ -144,5 +144,16 @@ enum SupervisionMigrations {
         Migration(102, "deadline basis of the running clock", """
             ALTER TABLE supervision.cases ADD COLUMN clock_basis text[];
             """),
+        // The map queries (`near`, `within`) in PostGIS: the point as a geography, kept by the
+        // database from the coordinates (so no writer can forget it), with a GiST index; the
+        // plain (longitude, latitude) index served only the old bounding-box filter.
+        Migration(103, "case location as a PostGIS geography", """
+            ALTER TABLE supervision.cases ADD COLUMN location gis.geography(Point, 4326) GENERATED ALWAYS AS (
+                CASE WHEN longitude IS NOT NULL AND latitude IS NOT NULL
+                     THEN gis.ST_SetSRID(gis.ST_MakePoint(longitude, latitude), 4326)::gis.geography END) STORED;
+            CREATE INDEX cases_location ON supervision.cases USING gist (location);
+            DROP INDEX supervision.cases_point;
+            ANALYZE supervision.cases;
+            """),
     ]
 }

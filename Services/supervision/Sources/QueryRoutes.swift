@@ -70,7 +70,14 @@ extension SupervisionAPI {
             guard body.polygon.count >= 3, body.polygon.allSatisfy({ $0.count == 2 }) else {
                 throw APIError.validation(field: "polygon", "needs at least 3 [lon, lat] points")
             }
-            return try await within(body.polygon, token: token)
+            let ring = body.polygon.map { GeoPoint(lon: $0[0], lat: $0[1]) }
+            if let index = ring.firstIndex(where: { !(-180...180).contains($0.lon) || !(-90...90).contains($0.lat) }) {
+                throw APIError.validation(field: "polygon[\(index)]", "must be [longitude, latitude] within -180…180 and -90…90")
+            }
+            let cases = try await env.pool.withConnection { connection in
+                try CaseQueryStore.within(ring, scope: token.scope, on: connection)
+            }
+            return cases.map(CaseView.init)
         }
         router.get("/api/v1/cases/{id}") { _, context -> CaseDetail in
             let token = try context.requireToken()
@@ -144,19 +151,5 @@ extension SupervisionAPI {
         guard parts.count == 2, let id = UUID(uuidString: parts[1]), parts[0].count >= 19,
               parts[0].allSatisfy({ $0.isNumber || "-:. +".contains($0) }) else { return nil }
         return (parts[0], id)
-    }
-
-    /// Cases inside a polygon: bounding box in SQL, then an even-odd point-in-polygon test.
-    func within(_ polygon: [[Double]], token: AccessToken) async throws -> [CaseView] {
-        let ring = polygon.map { GeoPoint(lon: $0[0], lat: $0[1]) }
-        let (west, east) = (ring.map(\.lon).min()!, ring.map(\.lon).max()!)
-        let (south, north) = (ring.map(\.lat).min()!, ring.map(\.lat).max()!)
-        let cases = try await env.pool.withConnection { connection in
-            try CaseQueryStore.inBox(west: west, east: east, south: south, north: north, scope: token.scope, on: connection)
-        }
-        return cases.filter { stored in
-            guard let lon = stored.facts.longitude, let lat = stored.facts.latitude else { return false }
-            return GeoPolygon.ring(ring, contains: GeoPoint(lon: lon, lat: lat))
-        }.map(CaseView.init)
     }
 }
