@@ -183,6 +183,22 @@ enum FactsStore {
             var started_deadline: String?, detail_deadline: String?, returned_by: String?
         }
         let plain = JSONEncoder()
+        // Times are stored as the messages carry them (RFC 3339, milliseconds). Fold what will be
+        // stored, not the caller's finer times: a stop a fraction of a millisecond after its
+        // deadline must be judged the same here and by a later rebuild from the stored events.
+        func stored(_ date: Date) -> Date { RFC3339.parse(RFC3339.format(date)) ?? date }
+        let histories = histories.map { history in
+            var history = history
+            history.events = history.events.map { event in
+                var event = event
+                event.at = stored(event.at)
+                event.stoppedDeadline = event.stoppedDeadline.map(stored)
+                event.startedDeadline = event.startedDeadline.map(stored)
+                event.detailDeadline = event.detailDeadline.map(stored)
+                return event
+            }
+            return history
+        }
         for batch in stride(from: 0, to: histories.count, by: 2_000) {
             let slice = histories[batch..<min(batch + 2_000, histories.count)]
             let rows = slice.flatMap(\.events).map { e in
