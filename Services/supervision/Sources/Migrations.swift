@@ -147,7 +147,7 @@ enum SupervisionMigrations {
         // The map queries (`near`, `within`) in PostGIS: the point as a geography, kept by the
         // database from the coordinates (so no writer can forget it), with a GiST index; the
         // plain (longitude, latitude) index served only the old bounding-box filter.
-        Migration(103, "case location as a PostGIS geography", """
+        Migration(104, "case location as a PostGIS geography", """
             ALTER TABLE supervision.cases ADD COLUMN location gis.geography(Point, 4326) GENERATED ALWAYS AS (
                 CASE WHEN longitude IS NOT NULL AND latitude IS NOT NULL
                      THEN gis.ST_SetSRID(gis.ST_MakePoint(longitude, latitude), 4326)::gis.geography END) STORED;
