@@ -110,8 +110,10 @@ def main():
                         "conditionId": cond, "location": {"longitude": round(lon, 6), "latitude": round(lat, 6)},
                         "description": f"巡查发现 {code}", "photos": [f"https://photos.example/{n}.jpg"]}
                 if rnd.random() < 0.03:
+                    # 自行处置: the app declares the before and after photos (intake refuses one without both).
                     body["selfHandled"] = True
-                    body["photos"].append(f"https://photos.example/{n}-after.jpg")
+                    body["photos"] = [{"url": f"https://photos.example/{n}.jpg", "purpose": "before"},
+                                      {"url": f"https://photos.example/{n}-after.jpg", "purpose": "after"}]
                 st, r = intake.call("POST", "/api/v1/reports", body)
             elif roll < 0.97:
                 channel = rnd.choice(["hotline_12345", "hotline_12345", "hotline_12319", "police_110"])

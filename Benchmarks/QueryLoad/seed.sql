@@ -217,7 +217,7 @@ SELECT id, number, state,
            'channelReference', CASE channel WHEN 'hotline_12345' THEN 'RX' || replace(number, '-', '') WHEN 'hotline_12319' THEN 'JS' || replace(number, '-', '') END,
            'reporterId', reporter_id, 'kind', kind, 'classCode', class_code,
            'longitude', longitude, 'latitude', latitude, 'address', address, 'description', description,
-           'photos', to_jsonb(photos), 'reportedAt', loadref.ts(reported_at),
+           'photos', photos, 'reportedAt', loadref.ts(reported_at),
            'gridCode', grid_code, 'communityCode', community_code, 'streetCode', street_code, 'districtCode', district_code,
            'areaClass', area_class)),
        jsonb_strip_nulls(jsonb_build_object(
@@ -240,7 +240,8 @@ SELECT id, number, state,
 FROM (
     SELECT x.*,
            CASE WHEN channel = 'supervisor' THEN 'SUP-' || street_code || '-' || lpad((g % 12)::text, 2, '0') END AS reporter_id,
-           ARRAY['photos/' || replace(id::text, '-', '') || '-1.jpg'] AS photos
+           -- Typed photos (Photo: {url, purpose}), as the service stores them.
+           jsonb_build_array(jsonb_build_object('url', 'photos/' || replace(id::text, '-', '') || '-1.jpg', 'purpose', 'report')) AS photos
     FROM loadref.cases x
 ) y
 -- In report order, as the service inserts them: the heap is clustered by time like a real one.

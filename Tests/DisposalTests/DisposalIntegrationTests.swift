@@ -55,7 +55,7 @@ import Testing
         let updates = try await tap.updates(for: d.dispatchId, count: 3)
         #expect(updates.map(\.routingKey) == ["disposal.task.accepted", "disposal.task.progress-noted", "disposal.task.completed"])
         #expect(updates.last?.update.result == "cleaned up")
-        #expect(updates.last?.update.photos == ["https://img.example/after.jpg"])
+        #expect(updates.last?.update.photos == [Photo(url: "https://img.example/after.jpg", purpose: .completion)])
         #expect(updates.first?.update.actorId == "staff-\(h.department)")
         // The log keeps every step, notes and photo URLs included.
         let (_, detail) = try await h.http("GET", base)

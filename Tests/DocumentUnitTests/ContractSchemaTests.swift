@@ -38,20 +38,28 @@ struct ContractSchemaTests {
         return [
             envelope(CaseReported(caseId: caseId, caseNumber: "20261125-0001", channel: .hotline12345, channelReference: "T-1", reporterId: nil,
                                   reporterContact: "13900000000", kind: .event, classCode: "0502", conditionId: nil, componentCode: nil,
-                                  location: ReportedLocation(address: "新华广场"), description: "流动摊贩", photos: [], reportedAt: now,
-                                  requiresVerification: true)),
+                                  location: ReportedLocation(address: "新华广场"), description: "流动摊贩",
+                                  photos: [.report("https://img.example/1.jpg")], reportedAt: now, requiresVerification: true)),
+            envelope(CaseReported(caseId: caseId, caseNumber: "20261125-0002", channel: .supervisor, channelReference: nil, reporterId: "sup-001",
+                                  reporterContact: nil, kind: .event, classCode: "0502", conditionId: nil, componentCode: nil,
+                                  location: ReportedLocation(longitude: 111.68, latitude: 40.83), description: "流动摊贩已劝离",
+                                  photos: [Photo(url: "https://img.example/b.jpg", purpose: .before),
+                                           Photo(url: "https://img.example/a.jpg", purpose: .after)],
+                                  reportedAt: now, requiresVerification: false, selfHandled: true)),
             envelope(DuplicateLinked(reportId: UUID(), duplicateOf: caseId, duplicateOfNumber: "20261125-0001", channel: .supervisor, kind: .event,
                                      classCode: "0502", distanceMeters: 12.5, reportedAt: now)),
             envelope(CaseLocated(caseId: caseId, caseNumber: "20261125-0001", gridCode: "150102001001001", communityCode: "150102001001",
                                  streetCode: "150102001", districtCode: "150102", areaClass: .a, longitude: 111.68, latitude: 40.83,
                                  method: .poi, matchedName: "新华广场", recurrenceKey: "150102001001001:event0502:新华广场")),
             envelope(ManualDispatchRequired(caseId: caseId, caseNumber: "20261125-0001", reason: .unlocatable, detail: "no match")),
-            envelope(CaseFiled(caseId: caseId, caseNumber: "20261125-0001", kind: .event, classCode: "0502", conditionId: "0502-01",
-                               handlingLimit: limit, areaClass: .a, gridCode: "150102001001001", componentCode: nil, description: "d",
-                               address: nil, longitude: 111.68, latitude: 40.83, photos: [], filedAt: now, excludedDepartments: ["CGZF"], redispatch: true)),
+            envelope(CaseFiled(caseId: caseId, caseNumber: "20261125-0001", conditionId: "0502-01", handlingLimit: limit, filedAt: now,
+                               excludedDepartments: [], redispatch: nil)),
+            envelope(CaseFiled(caseId: caseId, caseNumber: "20261125-0001", conditionId: "0502-01", handlingLimit: limit, filedAt: now,
+                               excludedDepartments: ["CGZF"], redispatch: true)),
             envelope(TaskDispatched(dispatchId: dispatch, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF", departmentName: "执法局",
                                     via: "sector", kind: .event, classCode: "0502", className: "流动摊贩", conditionId: "0502-01",
-                                    gridCode: "150102001001001", description: "d", address: nil, longitude: nil, latitude: nil, photos: [],
+                                    gridCode: "150102001001001", description: "d", address: nil, longitude: nil, latitude: nil,
+                                    photos: [.report("https://img.example/1.jpg")],
                                     dispatchedAt: now, deadline: now.addingTimeInterval(14_400), handlingLimit: limit, redispatch: false)),
             envelope(TaskDispatched(dispatchId: dispatch, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF", departmentName: "执法局",
                                     via: "manual", kind: .event, classCode: "0502", className: "流动摊贩", conditionId: "0502-01",
@@ -62,6 +70,9 @@ struct ContractSchemaTests {
                                            address: "新华广场", longitude: nil, latitude: nil, requestedAt: now, deadline: now)),
             envelope(TaskUpdated(updateId: UUID(), dispatchId: dispatch, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
                                  action: .extensionRequested, actorId: "wang", at: now, reason: "need parts", requestedDeadline: now)),
+            envelope(TaskUpdated(updateId: UUID(), dispatchId: dispatch, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
+                                 action: .completed, actorId: "wang", at: now, result: "cleared",
+                                 photos: [Photo(url: "https://img.example/done.jpg", purpose: .completion)])),
             envelope(TaskNotice(noticeId: UUID(), kind: .reworked, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
                                 dispatchId: UUID(), at: now, deadline: now, reason: "still dirty", deadlineBasis: .naturalTime)),
             envelope(TaskNotice(noticeId: UUID(), kind: .deadlineChanged, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
@@ -71,7 +82,8 @@ struct ContractSchemaTests {
                                 dispatchId: dispatch, at: now, deadline: now.addingTimeInterval(172_800), deadlineBasis: .decision)),
             envelope(HotlineReport(channel: .police110, channelReference: "110-20261125-7", reporterId: nil, reporterContact: nil, kind: .event,
                                    classCode: "0509", conditionId: nil, componentCode: nil, location: ReportedLocation(address: "中山路"),
-                                   description: "占道", photos: nil, reportedAt: now, selfHandled: nil, handledAtIntake: nil)),
+                                   description: "占道", photos: [.report("https://img.example/110.jpg")], reportedAt: now, selfHandled: nil,
+                                   handledAtIntake: nil)),
             { () -> (String, Data) in
                 let command = TaskCommand(dispatchId: dispatch, command: .complete, actorId: "szgy-1", result: "done")
                 let data = try! encoder.encode(Envelope(type: TaskCommand.eventType, source: "/szgy", time: now, subject: caseId.uuidString,
@@ -97,6 +109,6 @@ struct ContractSchemaTests {
                                           Self.root.appendingPathComponent("docs/asyncapi.yaml").path, folder.path])
         #expect(status == 0, "\(text)")
         #expect(text.contains("\(samples().count) message(s) checked, 0 failing"), "\(text)")
-        #expect(samples().count == 16)
+        #expect(samples().count == 19)
     }
 }

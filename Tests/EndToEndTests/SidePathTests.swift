@@ -454,8 +454,13 @@ final class SidePathTests {
     @Test("self-handled (自行处置): before/after photos, the review clock, the shift leader approves → closed; a rejected one is voided")
     func selfHandled() async throws {
         try await startCity()
-        let (approvedId, _) = try await reportGarbage(extra: ["selfHandled": true,
-                                                            "photos": ["https://photos.example/before.jpg", "https://photos.example/after.jpg"]])
+        // The supervisor's app declares which photo is which; intake refuses a self-handled report without an after photo.
+        try await post("intake", "/api/v1/reports", ["channel": "supervisor", "kind": "event", "classCode": "0102", "selfHandled": true,
+                                                     "location": ["longitude": 111.6983394, "latitude": 40.8169077], "description": "垃圾已清",
+                                                     "photos": [["url": "https://photos.example/before.jpg", "purpose": "before"]]],
+                       token: supervisor, expect: 422)
+        let (approvedId, _) = try await reportGarbage(extra: ["selfHandled": true, "photos": [
+            ["url": "https://photos.example/before.jpg", "purpose": "before"], ["url": "https://photos.example/after.jpg", "purpose": "after"]]])
         let pending = try await waitFor(approvedId, "awaiting review") { $0.state == "self_handled_pending" }
         #expect((pending.fields["clock"] as? [String: Any])?["stage"] as? String == "review")
         try await post("supervision", "/api/v1/cases/\(approvedId)/approve-self-handled", token: supervisor, expect: 403)
@@ -466,8 +471,8 @@ final class SidePathTests {
             Entry(action: "approve_self_handled", from: "self_handled_pending", to: "closed", role: "shift_leader", actor: "leader-e2e"),
         ])
         // A second one is left unreviewed past its review limit: red light; then rejected → voided.
-        let (rejectedId, _) = try await reportGarbage(extra: ["selfHandled": true,
-                                                            "photos": ["https://photos.example/b2.jpg", "https://photos.example/a2.jpg"]])
+        let (rejectedId, _) = try await reportGarbage(extra: ["selfHandled": true, "photos": [
+            ["url": "https://photos.example/a2.jpg", "purpose": "after"], ["url": "https://photos.example/b2.jpg", "purpose": "before"]]])
         let review = try await waitFor(rejectedId, "awaiting review") { $0.state == "self_handled_pending" }
         let reviewDeadline = try #require(Self.date((review.fields["clock"] as? [String: Any])?["deadline"]))
         try setClock(reviewDeadline.addingTimeInterval(60))

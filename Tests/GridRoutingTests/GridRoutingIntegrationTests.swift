@@ -88,18 +88,16 @@ struct GridRoutingIntegrationTests {
                      conditionId: nil, componentCode: labelled.componentCode,
                      location: ReportedLocation(longitude: useCoordinates ? labelled.location?.lon : nil,
                                                 latitude: useCoordinates ? labelled.location?.lat : nil, address: labelled.address),
-                     description: labelled.description, photos: ["photo-1.jpg"], reportedAt: labelled.reportedAt, requiresVerification: true)
+                     description: labelled.description, photos: [.report("https://img.example/photo-1.jpg")], reportedAt: labelled.reportedAt, requiresVerification: true)
     }
 
+    /// Supervision's filing: its decisions only (condition, limit for the grid's area class, excluded departments).
     func filing(for reported: CaseReported, gridCode: String, excluded: [String] = [], redispatch: Bool = false) throws -> (CaseFiled, TimeLimit) {
         let key = ClassKey(reported.kind, reported.classCode)
         let condition = try #require(reference.filingConditions(for: key).first)
         let area = try #require(reference.grid(gridCode)).areaClass
         let limit = condition.limit(for: area)
-        return (CaseFiled(caseId: reported.caseId, caseNumber: reported.caseNumber, kind: reported.kind, classCode: reported.classCode,
-                          conditionId: condition.id, handlingLimit: limit, areaClass: area, gridCode: gridCode,
-                          componentCode: reported.componentCode, description: reported.description, address: reported.location.address,
-                          longitude: reported.location.longitude, latitude: reported.location.latitude, photos: reported.photos,
+        return (CaseFiled(caseId: reported.caseId, caseNumber: reported.caseNumber, conditionId: condition.id, handlingLimit: limit,
                           filedAt: Date(), excludedDepartments: excluded, redispatch: redispatch ? true : nil), limit)
     }
 
@@ -133,6 +131,12 @@ struct GridRoutingIntegrationTests {
         #expect(task.via == "street")
         #expect(task.redispatch == false)
         #expect(task.gridCode == located.gridCode)
+        // The task is made from what routing kept of the report and its own location.
+        #expect(task.kind == reported.kind && task.classCode == reported.classCode)
+        #expect(task.description == reported.description)
+        #expect(task.address == reported.location.address)
+        #expect(task.longitude == located.longitude && task.latitude == located.latitude)
+        #expect(task.photos == reported.photos)
         let expectedDeadline = try reference.calendar.deadline(from: task.dispatchedAt, limit: limit)
         #expect(abs(task.deadline.timeIntervalSince(expectedDeadline)) < 0.01)
         // The deadline says what it was counted on, and the dispatch log keeps the same basis. (Only

@@ -125,10 +125,13 @@ struct IntakeIntegrationTests {
         #expect(event.data.channel == .supervisor)
         #expect(event.data.requiresVerification == false)
         #expect(event.data.reporterId == "sup-test")
+        // A bare URL is a report photo; the message carries it typed.
+        #expect(event.data.photos == [.report("https://img.example.org/a.jpg")])
         // The scoped read returns the case; an unknown id is 404.
         let (getStatus, getBody) = try await intake.http("GET", "/api/v1/reports/\(caseId)", headers: ["Authorization": "Bearer \(token())"])
         #expect(getStatus == 200)
         #expect(String(decoding: getBody, as: UTF8.self).contains(number))
+        #expect(String(decoding: getBody, as: UTF8.self).contains(#""purpose":"report""#))
         let (missing, _) = try await intake.http("GET", "/api/v1/reports/\(UUID())", headers: ["Authorization": "Bearer \(token())"])
         #expect(missing == 404)
         let (unauthenticated, _) = try await intake.http("POST", "/api/v1/reports", body: report(lon: spot.lon, lat: spot.lat))

@@ -153,4 +153,43 @@ struct IntakeUnitTests {
         #expect(json.contains(#""code":"component_code""#))
         #expect(catalogue.service("event-9999") == nil)
     }
+
+    @Test("photos: a bare URL is a report photo; objects declare report, before or after")
+    func photoPurposes() throws {
+        func submission(_ photos: [ReportSubmission.PhotoInput], selfHandled: Bool? = nil, channel: String = "supervisor") -> ReportSubmission {
+            ReportSubmission(channel: channel, kind: "event", classCode: "0502", conditionId: "0502-01",
+                             location: .init(longitude: 111.68, latitude: 40.82), description: "流浪乞讨", photos: photos,
+                             reportedAt: "2026-11-25T09:55:00+08:00", selfHandled: selfHandled)
+        }
+        func fields(_ s: ReportSubmission) -> [String] {
+            if case .failure(let f) = Fixtures.validator.validate(s, now: Fixtures.now) { return f.problems.map(\.field) }
+            return []
+        }
+        let plain = try Fixtures.validator.validate(submission(["https://img.example.org/1.jpg"]), now: Fixtures.now).get()
+        #expect(plain.photos == [.report("https://img.example.org/1.jpg")])
+
+        // A self-handled report declares its evidence; the order of the list means nothing.
+        let evidence = submission([.init(url: "https://img.example.org/after.jpg", purpose: "after"),
+                                   .init(url: "https://img.example.org/before.jpg", purpose: "before"),
+                                   "https://img.example.org/scene.jpg"], selfHandled: true)
+        let selfHandled = try Fixtures.validator.validate(evidence, now: Fixtures.now).get()
+        #expect(selfHandled.photos == [Photo(url: "https://img.example.org/after.jpg", purpose: .after),
+                                       Photo(url: "https://img.example.org/before.jpg", purpose: .before),
+                                       .report("https://img.example.org/scene.jpg")])
+
+        // Without an after (or before) photo a self-handled report is refused, whatever the order.
+        #expect(fields(submission(["https://img.example.org/b.jpg", "https://img.example.org/a.jpg"], selfHandled: true)) == ["photos"])
+        #expect(fields(submission([.init(url: "https://img.example.org/b.jpg", purpose: "before")], selfHandled: true)) == ["photos"])
+        // before / after belong to a supervisor's self-handled report; other purposes are not a reporter's.
+        #expect(fields(submission([.init(url: "https://img.example.org/b.jpg", purpose: "before")])) == ["photos[0].purpose"])
+        #expect(fields(submission([.init(url: "https://img.example.org/c.jpg", purpose: "check")])) == ["photos[0].purpose"])
+        #expect(fields(submission([.init(url: "https://img.example.org/c.jpg", purpose: "selfie")])) == ["photos[0].purpose"])
+        #expect(fields(submission([.init(url: "ftp://img.example.org/c.jpg", purpose: "report")])) == ["photos[0].url"])
+
+        // Both shapes decode from JSON; anything else is named, not a body error.
+        let json = #"{"photos": ["https://img.example.org/1.jpg", {"url": "https://img.example.org/2.jpg", "purpose": "report"}, 7]}"#
+        let decoded = try MessageCoding.decoder().decode(ReportSubmission.self, from: Data(json.utf8))
+        #expect(decoded.photos?.map(\.url) == ["https://img.example.org/1.jpg", "https://img.example.org/2.jpg", nil])
+        #expect(decoded.photos?.map(\.wellFormed) == [true, true, false])
+    }
 }

@@ -21,6 +21,7 @@ struct CaseDTO: Decodable {
     var reworkCount: Int
     var duplicateCount: Int
     var clock: StageClock?
+    var photos: [Photo]
 }
 
 struct RowDTO: Decodable {
@@ -51,6 +52,12 @@ struct Tapped: Sendable {
 
     func payload<T: Decodable & Sendable & Encodable>(_ type: T.Type) throws -> T {
         try MessageCoding.decoder().decode(Envelope<T>.self, from: Data(body)).data
+    }
+
+    /// The names of the payload's fields as sent.
+    func payloadKeys() throws -> Set<String> {
+        let object = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
+        return Set(((object?["data"] as? [String: Any]) ?? [:]).keys)
     }
 }
 
@@ -167,7 +174,7 @@ struct SupervisionHarness {
 
     func reported(_ id: UUID, channel: ReportChannel = .supervisor, description: String = "井盖缺失", at: Date = Date(),
                   lon: Double = point.lon, lat: Double = point.lat, selfHandled: Bool? = nil, handledAtIntake: Bool? = nil,
-                  photos: [String] = ["p1.jpg"]) -> CaseReported {
+                  photos: [Photo] = [.report("https://img.example/p1.jpg")]) -> CaseReported {
         CaseReported(caseId: id, caseNumber: "T\(id.uuidString.prefix(8))", channel: channel, channelReference: nil,
                      reporterId: channel == .supervisor ? "sup-7" : nil, reporterContact: nil, kind: .component, classCode: "0101",
                      conditionId: "0101-01", componentCode: nil, location: ReportedLocation(longitude: lon, latitude: lat, address: "测试路1号"),

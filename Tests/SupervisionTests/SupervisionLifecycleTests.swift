@@ -28,9 +28,9 @@ struct SupervisionLifecycleTests {
         #expect(filed.routingKey == "supervision.case.filed")
         #expect(filing.conditionId == "0101-01")
         #expect(filing.handlingLimit == .naturalHours(2))
-        #expect(filing.areaClass == .b)
-        #expect(filing.gridCode == SupervisionHarness.grid.grid)
         #expect(filing.excludedDepartments.isEmpty)
+        // Decisions only: grid-routing has the report and the place already.
+        #expect(try filed.payloadKeys() == ["caseId", "caseNumber", "conditionId", "handlingLimit", "filedAt", "excludedDepartments"])
 
         try await h.publish(h.update(id, dispatchId: dispatchId, .accepted, department: dept), subject: id)
         try await h.publish(h.update(id, dispatchId: dispatchId, .completed, department: dept), subject: id)
@@ -263,7 +263,9 @@ struct SupervisionLifecycleTests {
         defer { service.terminate() }
         let id = UUID()
         // Reported three days ago: the one-working-hour review limit has long passed.
-        try await h.publish(h.reported(id, at: Date().addingTimeInterval(-3 * 86_400), selfHandled: true, photos: ["b.jpg", "a.jpg"]),
+        try await h.publish(h.reported(id, at: Date().addingTimeInterval(-3 * 86_400), selfHandled: true,
+                                       photos: [Photo(url: "https://img.example/b.jpg", purpose: .before),
+                                                Photo(url: "https://img.example/a.jpg", purpose: .after)]),
                             subject: id)
         let marked = try await h.waitCase(service, id, "review overdue") { $0.timeline.contains { $0.action == "mark_overdue" } }
         #expect(marked.case.state == "self_handled_pending")

@@ -172,13 +172,17 @@ struct SupervisionQueryTests {
         #expect(linked.case.state == "awaiting_dispatch" || linked.case.state == "in_handling")
 
         let selfHandled = UUID()
-        try await h.publish(h.reported(selfHandled, selfHandled: true, photos: ["before.jpg", "after.jpg"]), subject: selfHandled)
+        // The purposes are declared, not read from the order: the after photo comes first here.
+        let evidence = [Photo(url: "https://img.example/after.jpg", purpose: .after), Photo(url: "https://img.example/before.jpg", purpose: .before)]
+        try await h.publish(h.reported(selfHandled, selfHandled: true, photos: evidence), subject: selfHandled)
         try await h.waitCase(service, selfHandled, "self_handled_pending") { $0.case.state == "self_handled_pending" }
         #expect(try await h.post(service, selfHandled, "approve-self-handled", token: h.token(.supervisor)).0 == 403)
         #expect(try await h.post(service, selfHandled, "approve-self-handled", token: h.token(.shiftLeader)).0 == 200)
         let closed = try await h.waitCase(service, selfHandled, "closed") { $0.case.state == "closed" }
         #expect(closed.timeline.map(\.action) == ["report_self_handled", "approve_self_handled"])
-        #expect(closed.timeline[0].details["before_photos"] == "before.jpg")
+        #expect(closed.timeline[0].details["before_photos"] == "https://img.example/before.jpg")
+        #expect(closed.timeline[0].details["after_photos"] == "https://img.example/after.jpg")
+        #expect(closed.case.photos == evidence)
 
         let atIntake = UUID()
         try await h.publish(h.reported(atIntake, channel: .hotline12345, handledAtIntake: true), subject: atIntake)

@@ -51,8 +51,11 @@ enum TaskOperations {
         var resultPhotos: [String]?
         switch operation {
         case .accept(let note): update.note = note
-        case .progress(let note, let photos): update.note = note; update.photos = photos
-        case .complete(let text, let photos): update.result = text; update.photos = photos; result = text; resultPhotos = photos
+        // A department's photos are typed by the operation they came with.
+        case .progress(let note, let photos):
+            update.note = note; update.photos = photos.map { Photo(url: $0, purpose: .progress) }
+        case .complete(let text, let photos):
+            update.result = text; update.photos = photos.map { Photo(url: $0, purpose: .completion) }; result = text; resultPhotos = photos
         case .requestReturn(let reason), .requestSuspension(let reason): update.reason = reason
         case .requestExtension(let deadline, let reason): update.reason = reason; update.requestedDeadline = deadline
         }
@@ -61,7 +64,7 @@ enum TaskOperations {
         try TaskStore.append(connection, dispatchId: task.dispatchId, caseId: task.caseId, TaskEventRecord(
             eventId: update.updateId, kind: operation.action.rawValue, actorId: actor.id, channel: actor.channel, at: now,
             note: update.note, result: update.result, reason: update.reason, requestedDeadline: update.requestedDeadline,
-            photos: update.photos))
+            photos: update.photos.map(\.url)))
         try outbox.publish(update, subject: task.caseId.uuidString.lowercased(), at: now)
         guard let stored = try TaskStore.find(connection, dispatchId: task.dispatchId) else { throw TaskOperationError.notFound(dispatchId) }
         return stored

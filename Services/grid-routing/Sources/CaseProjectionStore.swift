@@ -10,7 +10,7 @@ enum CaseProjectionStore {
         return CaseProjection(
             caseId: caseId, caseNumber: try row.string("case_number"), kind: ClassKind(rawValue: try row.string("kind")) ?? .event,
             classCode: try row.string("class_code"), componentCode: row.optionalString("component_code"),
-            description: try row.string("description"), address: row.optionalString("address"), photos: try row.textArray("photos"),
+            description: try row.string("description"), address: row.optionalString("address"), photos: try row.json("photos", as: [Photo].self),
             gridCode: row.optionalString("grid_code"), lon: row.optionalDouble("lon"), lat: row.optionalDouble("lat"))
     }
 
@@ -18,9 +18,9 @@ enum CaseProjectionStore {
     static func insert(_ report: CaseReported, connection: PGConnection) throws {
         try connection.query("""
             INSERT INTO routing.cases (case_id, case_number, kind, class_code, component_code, description, address, photos, reported_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (case_id) DO NOTHING
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9) ON CONFLICT (case_id) DO NOTHING
             """, [report.caseId, report.caseNumber, report.kind.rawValue, report.classCode, report.componentCode, report.description,
-                  report.location.address, PGTextArray(report.photos), report.reportedAt])
+                  report.location.address, try PGJSON(encoding: report.photos), report.reportedAt])
     }
 
     static func setLocation(_ caseId: UUID, _ location: CaseLocation, at now: Date, connection: PGConnection) throws {

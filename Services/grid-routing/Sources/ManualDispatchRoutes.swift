@@ -84,11 +84,11 @@ struct ManualDispatchRoutes: Sendable {
             let task = try await env.transaction { connection, outbox -> TaskDispatched in
                 guard let item = try ManualQueueStore.lockOpenItem(caseId: caseId, connection: connection)
                 else { throw APIError.notFound("open manual-dispatch item for case \(caseId)") }
-                let projection = try CaseProjectionStore.load(caseId, connection: connection)
-                guard token.scope.level == .city || token.scope.covers(gridCode: projection?.gridCode) else {
+                guard let projection = try CaseProjectionStore.load(caseId, connection: connection),
+                      token.scope.level == .city || token.scope.covers(gridCode: projection.gridCode) else {
                     throw APIError.notFound("open manual-dispatch item for case \(caseId)")
                 }
-                guard let text = item.filingJSON else {
+                guard let text = item.filingJSON, let gridCode = projection.gridCode else {
                     throw APIError(status: .conflict, code: "not_filed", message: "case \(caseId) must be located first (POST …/locate)")
                 }
                 let filed = try MessageCoding.decoder().decode(CaseFiled.self, from: Data(text.utf8))
@@ -98,7 +98,7 @@ struct ManualDispatchRoutes: Sendable {
                 let task: TaskDispatched
                 do {
                     task = try core.dispatch(filed, to: code, via: "manual", by: token.sub, projection: projection,
-                                             gridCode: projection?.gridCode ?? filed.gridCode, connection: connection, outbox: outbox,
+                                             gridCode: gridCode, connection: connection, outbox: outbox,
                                              now: now)
                 } catch let failure as RoutingCore.DispatchFailure {
                     throw Self.apiError(failure)

@@ -55,16 +55,18 @@ public struct RoutingCore: Sendable {
 
     // MARK: Filed → dispatched or manual
 
+    /// The filing brings supervision's decisions (condition, handling limit, excluded
+    /// departments); what the case is and where it is come from the projection, so a filing for
+    /// a case routing has not located yet waits for the location.
     func handleFiled(_ filed: CaseFiled, connection: PGConnection, outbox: OutboxWriter, now: Date, logger: Logger) throws {
-        guard let projection = try CaseProjectionStore.load(filed.caseId, connection: connection), let localGrid = projection.gridCode else {
+        guard let projection = try CaseProjectionStore.load(filed.caseId, connection: connection), let gridCode = projection.gridCode else {
             throw HandlerError.notYet("case \(filed.caseNumber) is not located yet")
         }
         if try alreadyDispatched(filed, connection: connection) {
             logger.notice("filing already dispatched; ignored", metadata: ["redispatch": "\(filed.redispatch ?? false)"])
             return
         }
-        let gridCode = reference.grid(filed.gridCode) != nil ? filed.gridCode : localGrid
-        let decision = planner.decide(kind: filed.kind, classCode: filed.classCode, componentCode: filed.componentCode ?? projection.componentCode,
+        let decision = planner.decide(kind: projection.kind, classCode: projection.classCode, componentCode: projection.componentCode,
                                       gridCode: gridCode, excluding: filed.excludedDepartments)
         switch decision {
         case .department(let code, let via):
@@ -124,19 +126,19 @@ public struct RoutingCore: Sendable {
         }
     }
 
-    /// Publishes the department's task and records the dispatch.
+    /// Publishes the department's task and records the dispatch: the case as routing keeps it
+    /// (``CaseProjection``) under supervision's filing decisions (condition, handling limit).
     @discardableResult
-    func dispatch(_ filed: CaseFiled, to departmentCode: String, via: String, by dispatcher: String? = nil, projection: CaseProjection?,
+    func dispatch(_ filed: CaseFiled, to departmentCode: String, via: String, by dispatcher: String? = nil, projection: CaseProjection,
                   gridCode: String, connection: PGConnection, outbox: OutboxWriter, now: Date) throws -> TaskDispatched {
         guard let department = reference.department(departmentCode) else { throw DispatchFailure.unknownDepartment(departmentCode) }
         let due = try handlingDeadline(from: now, limit: filed.handlingLimit)
         let task = TaskDispatched(
             dispatchId: UUID(), caseId: filed.caseId, caseNumber: filed.caseNumber, departmentCode: department.code,
-            departmentName: department.name, via: via, kind: filed.kind, classCode: filed.classCode,
-            className: reference.caseClass(ClassKey(filed.kind, filed.classCode))?.nameZh ?? filed.classCode,
-            conditionId: filed.conditionId, gridCode: gridCode, description: filed.description,
-            address: filed.address ?? projection?.address, longitude: filed.longitude ?? projection?.lon,
-            latitude: filed.latitude ?? projection?.lat, photos: filed.photos.isEmpty ? (projection?.photos ?? []) : filed.photos,
+            departmentName: department.name, via: via, kind: projection.kind, classCode: projection.classCode,
+            className: reference.caseClass(ClassKey(projection.kind, projection.classCode))?.nameZh ?? projection.classCode,
+            conditionId: filed.conditionId, gridCode: gridCode, description: projection.description,
+            address: projection.address, longitude: projection.lon, latitude: projection.lat, photos: projection.photos,
             dispatchedAt: now, deadline: due.at, handlingLimit: filed.handlingLimit, redispatch: filed.redispatch ?? false,
             dispatchedBy: dispatcher, deadlineBasis: due.basis)
         try DispatchStore.record(task, via: via, at: now, due: due, excluded: filed.excludedDepartments, connection: connection)

@@ -75,5 +75,15 @@ enum RoutingMigrations {
             -- dispatches recorded before bases were.
             ALTER TABLE routing.dispatches ADD COLUMN deadline_basis jsonb;
             """),
+        Migration(103, "photos typed by purpose", """
+            -- A case's photos as intake sent them, each {url, purpose} (Photo as JSON). Rows stored
+            -- while photos were plain URLs held report photos only.
+            ALTER TABLE routing.cases ALTER COLUMN photos DROP DEFAULT;
+            ALTER TABLE routing.cases ALTER COLUMN photos TYPE jsonb USING to_jsonb(photos);
+            UPDATE routing.cases SET photos = (
+                SELECT coalesce(jsonb_agg(jsonb_build_object('url', u, 'purpose', 'report') ORDER BY n), '[]'::jsonb)
+                FROM jsonb_array_elements_text(photos) WITH ORDINALITY AS t(u, n));
+            ALTER TABLE routing.cases ALTER COLUMN photos SET DEFAULT '[]'::jsonb;
+            """),
     ]
 }

@@ -96,5 +96,30 @@ enum IntakeMigrations {
             FROM intake.reports r
             LEFT JOIN intake.reports d ON d.case_id = r.duplicate_of;
             """),
+        // Photos carry their purpose (`Photo`: {url, purpose}). Reports stored while photos were
+        // plain URLs get `report` for each. The Open311 view selects the column, so it is
+        // dropped and created again around the change.
+        Migration(103, "photos typed by purpose", """
+            DROP VIEW intake.open311_requests;
+            ALTER TABLE intake.reports ALTER COLUMN photos DROP DEFAULT;
+            ALTER TABLE intake.reports ALTER COLUMN photos TYPE jsonb USING to_jsonb(photos);
+            UPDATE intake.reports SET photos = (
+                SELECT coalesce(jsonb_agg(jsonb_build_object('url', u, 'purpose', 'report') ORDER BY n), '[]'::jsonb)
+                FROM jsonb_array_elements_text(photos) WITH ORDINALITY AS t(u, n));
+            ALTER TABLE intake.reports ALTER COLUMN photos SET DEFAULT '[]'::jsonb;
+            CREATE VIEW intake.open311_requests AS
+            SELECT r.case_id,
+                   r.case_number                                 AS service_request_id,
+                   CASE WHEN r.status = 'closed' OR d.status = 'closed' THEN 'closed' ELSE 'open' END AS status,
+                   r.kind || '-' || left(r.class_code, 4)        AS service_code,
+                   r.kind, r.class_code, r.status AS intake_status, r.duplicate_of,
+                   d.case_number                                 AS duplicate_of_number,
+                   r.description, r.address, r.lon, r.lat, r.photos,
+                   r.received_at                                 AS requested_datetime,
+                   GREATEST(r.updated_at, d.updated_at)          AS updated_datetime,
+                   coalesce(r.final_state, d.final_state)        AS final_state
+            FROM intake.reports r
+            LEFT JOIN intake.reports d ON d.case_id = r.duplicate_of;
+            """),
     ]
 }

@@ -27,7 +27,7 @@ enum NativeRoutes {
         var componentCode: String?
         var location: ReportedLocation
         var description: String
-        var photos: [String]
+        var photos: [Photo]
         var reportedAt: Date
         var receivedAt: Date
         var status: String

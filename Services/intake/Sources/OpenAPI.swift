@@ -212,10 +212,25 @@ enum IntakeOpenAPI {
                     latitude: {type: number}
                     address: {type: string}
                 description: {type: string, maxLength: 4000}
-                photos: {type: array, items: {type: string, format: uri}}
+                photos:
+                  type: array
+                  description: >-
+                    Each photo is a bare http(s) URL (a `report` photo, as before photos were typed) or an object with its purpose.
+                    `before` and `after` belong to a supervisor's self-handled report (`selfHandled: true`), which needs at least one
+                    of each: without them the report is refused with 422 (field `photos`). Stored reports show the object form.
+                  items:
+                    oneOf:
+                      - {type: string, format: uri}
+                      - $ref: "#/components/schemas/Photo"
                 reportedAt: {type: string, format: date-time}
-                selfHandled: {type: boolean}
+                selfHandled: {type: boolean, description: "自行处置: the supervisor fixed it on the spot; declare before and after photos"}
                 handledAtIntake: {type: boolean}
+            Photo:
+              type: object
+              required: [url, purpose]
+              properties:
+                url: {type: string, format: uri}
+                purpose: {type: string, enum: [report, before, after], description: why the photo was taken (a report may declare these three)}
             Receipt:
               type: object
               required: [caseId, caseNumber, status]

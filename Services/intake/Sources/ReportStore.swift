@@ -18,7 +18,7 @@ public struct StoredReport: Sendable, Equatable {
     public var latitude: Double?
     public var address: String?
     public var description: String
-    public var photos: [String]
+    public var photos: [Photo]
     public var reportedAt: Date
     public var receivedAt: Date
     public var status: ReportStatus
@@ -44,7 +44,7 @@ public struct StoredReport: Sendable, Equatable {
         latitude = row.optionalDouble("lat")
         address = row.optionalString("address")
         description = try row.string("description")
-        photos = try row.textArray("photos")
+        photos = try row.json("photos", as: [Photo].self)
         reportedAt = try row.date("reported_at")
         receivedAt = try row.date("received_at")
         let statusText = try row.string("status")
@@ -125,10 +125,10 @@ public struct ReportStore: Sendable {
             INSERT INTO intake.reports (case_id, case_number, channel, channel_reference, idempotency_key, reporter_id, reporter_contact,
                 kind, class_code, condition_id, component_code, lon, lat, address, description, photos, reported_at, received_at,
                 requires_verification, self_handled, handled_at_intake, status, duplicate_of, duplicate_distance_m, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::text[], $17, $18, $19, $20, $21, $22, $23, $24, $18)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18, $19, $20, $21, $22, $23, $24, $18)
             """, [caseId, caseNumber, report.channel.rawValue, report.channelReference, idempotencyKey, report.reporterId, report.reporterContact,
                   report.kind.rawValue, report.classCode, report.conditionId, report.componentCode, report.location.longitude,
-                  report.location.latitude, report.location.address, report.description, PGTextArray(report.photos), report.reportedAt, now,
+                  report.location.latitude, report.location.address, report.description, try PGJSON(encoding: report.photos), report.reportedAt, now,
                   report.channel.requiresVerification, report.selfHandled, report.handledAtIntake, status.rawValue, match?.0.caseId, match?.1])
         if let (original, distance) = match {
             _ = try outbox.publish(DuplicateLinked(reportId: caseId, duplicateOf: original.caseId, duplicateOfNumber: original.caseNumber,

@@ -16,6 +16,56 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
         }
     }
 
+    /// One entry of `photos` as sent: a bare URL string (a `report` photo, as clients sent
+    /// before photos were typed and as Open311's `media_url` is), or `{"url", "purpose"}`.
+    /// Loosely typed like the rest, so the validator names a bad entry instead of decoding failing.
+    public struct PhotoInput: Codable, Sendable, Equatable, ExpressibleByStringLiteral {
+        public var url: String?
+        /// nil for a bare string (meaning `report`); otherwise as sent.
+        public var purpose: String?
+        /// false when the entry was neither a string nor an object.
+        public var wellFormed: Bool
+        /// true for a bare URL string.
+        public var bare: Bool
+
+        public init(url: String?, purpose: String? = nil) {
+            self.url = url
+            self.purpose = purpose
+            wellFormed = true
+            bare = purpose == nil
+        }
+
+        public init(stringLiteral value: String) { self.init(url: value) }
+
+        public init(_ photo: Photo) { self.init(url: photo.url, purpose: photo.purpose.rawValue) }
+
+        private enum CodingKeys: String, CodingKey { case url, purpose }
+
+        public init(from decoder: any Decoder) throws {
+            if let single = try? decoder.singleValueContainer(), let url = try? single.decode(String.self) {
+                self.init(url: url)
+            } else if let object = try? decoder.container(keyedBy: CodingKeys.self) {
+                self.init(url: (try? object.decodeIfPresent(String.self, forKey: .url)) ?? nil,
+                          purpose: (try? object.decodeIfPresent(String.self, forKey: .purpose)) ?? nil)
+                bare = false
+            } else {
+                self.init(url: nil)
+                wellFormed = false
+            }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            if bare, let url {
+                var single = encoder.singleValueContainer()
+                try single.encode(url)
+            } else {
+                var object = encoder.container(keyedBy: CodingKeys.self)
+                try object.encodeIfPresent(url, forKey: .url)
+                try object.encodeIfPresent(purpose, forKey: .purpose)
+            }
+        }
+    }
+
     public var channel: String?
     public var channelReference: String?
     public var reporterId: String?
@@ -26,7 +76,7 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
     public var componentCode: String?
     public var location: Location?
     public var description: String?
-    public var photos: [String]?
+    public var photos: [PhotoInput]?
     /// RFC 3339; defaults to the time of receipt.
     public var reportedAt: String?
     public var selfHandled: Bool?
@@ -34,7 +84,7 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
 
     public init(channel: String? = nil, channelReference: String? = nil, reporterId: String? = nil, reporterContact: String? = nil,
                 kind: String? = nil, classCode: String? = nil, conditionId: String? = nil, componentCode: String? = nil,
-                location: Location? = nil, description: String? = nil, photos: [String]? = nil, reportedAt: String? = nil,
+                location: Location? = nil, description: String? = nil, photos: [PhotoInput]? = nil, reportedAt: String? = nil,
                 selfHandled: Bool? = nil, handledAtIntake: Bool? = nil) {
         self.channel = channel
         self.channelReference = channelReference
@@ -58,7 +108,7 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
                   reporterContact: report.reporterContact, kind: report.kind.rawValue, classCode: report.classCode,
                   conditionId: report.conditionId, componentCode: report.componentCode,
                   location: Location(longitude: report.location.longitude, latitude: report.location.latitude, address: report.location.address),
-                  description: report.description, photos: report.photos ?? [], reportedAt: report.reportedAt.map(RFC3339.format),
+                  description: report.description, photos: (report.photos ?? []).map(PhotoInput.init), reportedAt: report.reportedAt.map(RFC3339.format),
                   selfHandled: report.selfHandled, handledAtIntake: report.handledAtIntake)
     }
 }
@@ -75,7 +125,7 @@ public struct ValidReport: Sendable, Equatable {
     public var componentCode: String?
     public var location: ReportedLocation
     public var description: String
-    public var photos: [String]
+    public var photos: [Photo]
     public var reportedAt: Date
     public var selfHandled: Bool?
     public var handledAtIntake: Bool?

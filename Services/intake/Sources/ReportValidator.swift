@@ -100,13 +100,7 @@ public struct ReportValidator: Sendable {
         if description.isEmpty { problem("description", "must not be empty") }
         if description.count > Self.maxDescriptionLength { problem("description", "must be at most \(Self.maxDescriptionLength) characters") }
 
-        for (i, photo) in (s.photos ?? []).enumerated() {
-            let url = URL(string: photo)
-            let scheme = url?.scheme?.lowercased()
-            if url == nil || !(scheme == "http" || scheme == "https") || (url?.host ?? "").isEmpty {
-                problem("photos[\(i)]", "must be an http(s) URL")
-            }
-        }
+        let photos = validatePhotos(s, problem: problem)
 
         var reportedAt = now
         if let text = s.reportedAt {
@@ -135,8 +129,57 @@ public struct ReportValidator: Sendable {
         return .success(ValidReport(
             channel: channel, channelReference: s.channelReference, reporterId: s.reporterId, reporterContact: s.reporterContact,
             kind: kind, classCode: classCode, conditionId: s.conditionId, componentCode: s.componentCode, location: location,
-            description: description, photos: s.photos ?? [], reportedAt: reportedAt, selfHandled: s.selfHandled,
+            description: description, photos: photos, reportedAt: reportedAt, selfHandled: s.selfHandled,
             handledAtIntake: s.handledAtIntake))
+    }
+}
+
+extension ReportValidator {
+    /// The photos with their purposes. A bare string is a `report` photo. `before` and `after`
+    /// belong to a supervisor's self-handled report (自行处置), which needs at least one of each:
+    /// they are its evidence, and supervision would refuse the report without them, so it is
+    /// refused here, where the reporter can still fix it.
+    func validatePhotos(_ s: ReportSubmission, problem: (String, String) -> Void) -> [Photo] {
+        let selfHandled = s.selfHandled == true && s.channel == ReportChannel.supervisor.rawValue
+        var photos: [Photo] = []
+        for (i, input) in (s.photos ?? []).enumerated() {
+            let field = input.bare ? "photos[\(i)]" : "photos[\(i)].url"
+            guard input.wellFormed else {
+                problem("photos[\(i)]", "must be a URL or an object with url and purpose")
+                continue
+            }
+            let url = input.url.flatMap { URL(string: $0) }
+            let scheme = url?.scheme?.lowercased()
+            var valid = true
+            if url == nil || !(scheme == "http" || scheme == "https") || (url?.host ?? "").isEmpty {
+                problem(field, "must be an http(s) URL")
+                valid = false
+            }
+            let purpose: PhotoPurpose? = input.purpose.map { PhotoPurpose(rawValue: $0) } ?? PhotoPurpose.report
+            switch purpose {
+            case nil:
+                problem("photos[\(i)].purpose", "must be one of \(PhotoPurpose.reportPurposes.map(\.rawValue).joined(separator: ", "))")
+                valid = false
+            case .some(let p) where !PhotoPurpose.reportPurposes.contains(p):
+                problem("photos[\(i)].purpose", "must be one of \(PhotoPurpose.reportPurposes.map(\.rawValue).joined(separator: ", ")) in a report")
+                valid = false
+            case .some(let p) where (p == .before || p == .after) && !selfHandled:
+                problem("photos[\(i)].purpose", "before and after photos belong to a supervisor's self-handled report (selfHandled: true)")
+                valid = false
+            default:
+                break
+            }
+            if valid, let url = input.url, let purpose { photos.append(Photo(url: url, purpose: purpose)) }
+        }
+        if selfHandled {
+            let given = Set((s.photos ?? []).compactMap { $0.purpose.flatMap(PhotoPurpose.init(rawValue:)) })
+            let missing = [PhotoPurpose.before, .after].filter { !given.contains($0) }
+            if !missing.isEmpty {
+                problem("photos", "a self-handled report needs at least one before and one after photo; missing: "
+                            + missing.map(\.rawValue).joined(separator: ", "))
+            }
+        }
+        return photos
     }
 }
 

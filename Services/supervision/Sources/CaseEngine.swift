@@ -133,10 +133,10 @@ public struct CaseEngine: Sendable {
         let actor = bySupervisor ? CaseActor(id: reported.reporterId ?? "supervisor", role: .supervisor) : Actors.intake
         var evidence: SelfHandledEvidence?
         if reported.selfHandled == true, bySupervisor {
-            let photos = reported.photos
-            evidence = photos.count >= 2
-                ? SelfHandledEvidence(beforePhotos: [photos[0]], afterPhotos: Array(photos.dropFirst()))
-                : SelfHandledEvidence(beforePhotos: photos, afterPhotos: photos)
+            // The reporter declares which photo shows what; intake refuses a self-handled report
+            // without a before and an after photo. A report that still lacks one (sent before
+            // photos were typed: plain URLs read as `report`) is refused by the workflow.
+            evidence = SelfHandledEvidence(beforePhotos: reported.photos.urls(.before), afterPhotos: reported.photos.urls(.after))
         }
         let at = reported.reportedAt
         let report = CaseReport(id: reported.caseId, caseNumber: reported.caseNumber, requiresVerification: reported.requiresVerification,
@@ -243,11 +243,10 @@ public struct CaseEngine: Sendable {
         let facts = stored.facts
         guard let condition = filingCondition(facts, preferred: record.conditionId) else { return }
         let area = areaClass(stored)
-        try outbox.publish(CaseFiled(caseId: record.id, caseNumber: record.caseNumber, kind: facts.kind, classCode: facts.classCode,
-                                     conditionId: condition.id, handlingLimit: condition.limit(for: area), areaClass: area,
-                                     gridCode: record.gridCode ?? facts.gridCode ?? "", componentCode: facts.componentCode,
-                                     description: facts.description, address: facts.address, longitude: facts.longitude,
-                                     latitude: facts.latitude, photos: facts.photos, filedAt: at,
+        // Only the centre's decisions: grid-routing dispatches the case as it stored it from the
+        // report and its own location.
+        try outbox.publish(CaseFiled(caseId: record.id, caseNumber: record.caseNumber, conditionId: condition.id,
+                                     handlingLimit: condition.limit(for: area), filedAt: at,
                                      excludedDepartments: record.returnedBy.sorted(), redispatch: redispatch ? true : nil),
                            subject: subject(record.id), at: at)
     }

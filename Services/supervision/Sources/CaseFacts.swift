@@ -16,7 +16,9 @@ public struct CaseFacts: Codable, Sendable, Hashable {
     public var latitude: Double?
     public var address: String?
     public var description: String
-    public var photos: [String]
+    /// The report's photos with the purposes the reporter declared (`facts` stored before
+    /// photos were typed hold plain URLs, which decode as `report` photos).
+    public var photos: [Photo]
     public var reportedAt: Date
     public var gridCode: String?
     public var communityCode: String?

@@ -35,9 +35,9 @@ enum CaseStore {
         try connection.query("""
             INSERT INTO supervision.cases (id, number, state, version, channel, reporter_id, kind, class_code, condition_id,
                 component_code, longitude, latitude, address, description, photos, reported_at, facts, record)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15::jsonb, $16, $17, $18)
             """, [r.id, r.caseNumber, r.state.rawValue, r.version, f.channel.rawValue, f.reporterId, f.kind.rawValue, f.classCode,
-                  f.conditionId, f.componentCode, f.longitude, f.latitude, f.address, f.description, PGTextArray(f.photos),
+                  f.conditionId, f.componentCode, f.longitude, f.latitude, f.address, f.description, try PGJSON(encoding: f.photos, encoder: encoder),
                   f.reportedAt, try PGJSON(encoding: f, encoder: encoder), try PGJSON(encoding: r, encoder: encoder)])
         try update(stored, on: connection)
         try append(entry, on: connection)

@@ -24,7 +24,7 @@ public struct CaseView: Codable, Sendable {
     public var latitude: Double?
     public var address: String?
     public var description: String
-    public var photos: [String]
+    public var photos: [Photo]
     public var currentDepartment: String?
     public var currentDispatchId: UUID?
     public var handlingDeadline: Date?

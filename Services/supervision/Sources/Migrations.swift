@@ -144,6 +144,19 @@ enum SupervisionMigrations {
         Migration(102, "deadline basis of the running clock", """
             ALTER TABLE supervision.cases ADD COLUMN clock_basis text[];
             """),
+        // Photos carry their purpose (`Photo`: {url, purpose}) in the column and in `facts`.
+        // Cases stored while photos were plain URLs get `report` for each: the order those lists
+        // were read in is not a purpose. For a self-handled case of that time, the timeline's
+        // `report_self_handled` entry still names its before and after photos.
+        Migration(103, "photos typed by purpose", """
+            ALTER TABLE supervision.cases ALTER COLUMN photos DROP DEFAULT;
+            ALTER TABLE supervision.cases ALTER COLUMN photos TYPE jsonb USING to_jsonb(photos);
+            UPDATE supervision.cases SET photos = (
+                SELECT coalesce(jsonb_agg(jsonb_build_object('url', u, 'purpose', 'report') ORDER BY n), '[]'::jsonb)
+                FROM jsonb_array_elements_text(photos) WITH ORDINALITY AS t(u, n));
+            UPDATE supervision.cases SET facts = jsonb_set(facts, '{photos}', photos);
+            ALTER TABLE supervision.cases ALTER COLUMN photos SET DEFAULT '[]'::jsonb;
+            """),
         // The map queries (`near`, `within`) in PostGIS: the point as a geography, kept by the
         // database from the coordinates (so no writer can forget it), with a GiST index; the
         // plain (longitude, latitude) index served only the old bounding-box filter.

@@ -381,6 +381,12 @@ enum SupervisionOpenAPI {
               description: The case after the command (unchanged when the effect was already recorded)
               content: {application/json: {schema: {$ref: "#/components/schemas/Case"}}}
           schemas:
+            Photo:
+              type: object
+              required: [url, purpose]
+              properties:
+                url: {type: string}
+                purpose: {type: string, enum: [report, before, after, verification, check, progress, completion]}
             Error:
               type: object
               properties:
@@ -447,7 +453,10 @@ enum SupervisionOpenAPI {
                 latitude: {type: number, nullable: true}
                 address: {type: string, nullable: true}
                 description: {type: string}
-                photos: {type: array, items: {type: string}}
+                photos:
+                  type: array
+                  description: the report's photos with the purposes the reporter declared (cases stored before photos were typed show report)
+                  items: {$ref: "#/components/schemas/Photo"}
                 currentDepartment: {type: string, nullable: true}
                 currentDispatchId: {type: string, format: uuid, nullable: true}
                 handlingDeadline: {type: string, format: date-time, nullable: true}

@@ -4,6 +4,12 @@ import Foundation
 // (or the inbound / department-command exchanges) with the routing key it names. Changes are
 // additive only (new optional fields); anything else is a new `.v2` type. `docs/asyncapi.yaml`
 // publishes the same contracts for outsiders.
+//
+// Two changes were made inside v1 (issue 12), with readers that accept the earlier shape so
+// that messages already queued, in an outbox or parked during an upgrade still decode:
+// `photos` lists became typed ``Photo`` objects (a bare URL string still reads as a `report`
+// photo), and `CaseFiled` lost the copies of the report and the place that grid-routing keeps
+// itself (old filings carry them as extra keys, which decoding ignores).
 
 /// Where a report came from (信息来源). Public channels need an on-site verification (核实).
 public enum ReportChannel: String, Codable, Sendable, CaseIterable {
@@ -64,17 +70,19 @@ public struct CaseReported: DomainEvent, Equatable {
     public var componentCode: String?
     public var location: ReportedLocation
     public var description: String
-    public var photos: [String]
+    /// The reporter's photos, each with its declared purpose: `report`, or for a self-handled
+    /// report `before` and `after` (intake refuses a self-handled report without both).
+    public var photos: [Photo]
     public var reportedAt: Date
     public var requiresVerification: Bool
-    /// 自行处置: the supervisor fixed it on the spot (before/after photos in `photos`).
+    /// 自行处置: the supervisor fixed it on the spot (its `before` and `after` photos in `photos`).
     public var selfHandled: Bool?
     /// 当即办理: the hotline agent resolved it during the call.
     public var handledAtIntake: Bool?
 
     public init(caseId: UUID, caseNumber: String, channel: ReportChannel, channelReference: String?, reporterId: String?,
                 reporterContact: String?, kind: ClassKind, classCode: String, conditionId: String?, componentCode: String?,
-                location: ReportedLocation, description: String, photos: [String], reportedAt: Date,
+                location: ReportedLocation, description: String, photos: [Photo], reportedAt: Date,
                 requiresVerification: Bool, selfHandled: Bool? = nil, handledAtIntake: Bool? = nil) {
         self.caseId = caseId
         self.caseNumber = caseNumber
@@ -202,6 +210,10 @@ public struct ManualDispatchRequired: DomainEvent, Equatable {
 
 /// `supervision.case.filed` — 立案: the case is filed under a filing condition and must be dispatched.
 /// Also sent (with `redispatch = true`) after a department's return (回退) was approved.
+///
+/// It carries supervision's decisions only. What the case is and where it is, grid-routing knows
+/// from the `CaseReported` it stored and from its own location (`CaseLocated`); supervision
+/// never changes a case's class, report text, photos or place, so it does not send them again.
 public struct CaseFiled: DomainEvent, Equatable {
     public static let eventType = "citygrid.case.filed.v1"
     /// The routing key of a first filing.
@@ -212,41 +224,21 @@ public struct CaseFiled: DomainEvent, Equatable {
 
     public var caseId: UUID
     public var caseNumber: String
-    public var kind: ClassKind
-    public var classCode: String
+    /// The filing condition the case was filed under.
     public var conditionId: String
-    /// The handling limit for the case's area class (from the filing condition).
+    /// The handling limit supervision chose: the condition's limit for the case's area class.
     public var handlingLimit: TimeLimit
-    public var areaClass: AreaClass
-    public var gridCode: String
-    public var componentCode: String?
-    public var description: String
-    public var address: String?
-    public var longitude: Double?
-    public var latitude: Double?
-    public var photos: [String]
     public var filedAt: Date
     /// Departments that returned the case; never dispatch to them again.
     public var excludedDepartments: [String]
     public var redispatch: Bool?
 
-    public init(caseId: UUID, caseNumber: String, kind: ClassKind, classCode: String, conditionId: String, handlingLimit: TimeLimit,
-                areaClass: AreaClass, gridCode: String, componentCode: String?, description: String, address: String?,
-                longitude: Double?, latitude: Double?, photos: [String], filedAt: Date, excludedDepartments: [String], redispatch: Bool?) {
+    public init(caseId: UUID, caseNumber: String, conditionId: String, handlingLimit: TimeLimit, filedAt: Date,
+                excludedDepartments: [String], redispatch: Bool?) {
         self.caseId = caseId
         self.caseNumber = caseNumber
-        self.kind = kind
-        self.classCode = classCode
         self.conditionId = conditionId
         self.handlingLimit = handlingLimit
-        self.areaClass = areaClass
-        self.gridCode = gridCode
-        self.componentCode = componentCode
-        self.description = description
-        self.address = address
-        self.longitude = longitude
-        self.latitude = latitude
-        self.photos = photos
         self.filedAt = filedAt
         self.excludedDepartments = excludedDepartments
         self.redispatch = redispatch
@@ -280,7 +272,8 @@ public struct TaskDispatched: DomainEvent, Equatable {
     public var address: String?
     public var longitude: Double?
     public var latitude: Double?
-    public var photos: [String]
+    /// The report's photos (purpose `report`), as intake received them.
+    public var photos: [Photo]
     public var dispatchedAt: Date
     /// The handling deadline (处置时限) on the city's working calendar.
     public var deadline: Date
@@ -295,7 +288,7 @@ public struct TaskDispatched: DomainEvent, Equatable {
 
     public init(dispatchId: UUID, caseId: UUID, caseNumber: String, departmentCode: String, departmentName: String, via: String,
                 kind: ClassKind, classCode: String, className: String, conditionId: String, gridCode: String, description: String,
-                address: String?, longitude: Double?, latitude: Double?, photos: [String], dispatchedAt: Date, deadline: Date,
+                address: String?, longitude: Double?, latitude: Double?, photos: [Photo], dispatchedAt: Date, deadline: Date,
                 handlingLimit: TimeLimit, redispatch: Bool, dispatchedBy: String? = nil, deadlineBasis: DeadlineBasis? = nil) {
         self.dispatchedBy = dispatchedBy
         self.deadlineBasis = deadlineBasis
@@ -418,11 +411,12 @@ public struct TaskUpdated: DomainEvent, Equatable {
     /// Reason for a return, extension or suspension.
     public var reason: String?
     public var requestedDeadline: Date?
-    public var photos: [String]
+    /// The department's photos: `progress` with a progress note, `completion` with a completion.
+    public var photos: [Photo]
 
     public init(updateId: UUID, dispatchId: UUID, caseId: UUID, caseNumber: String, departmentCode: String, action: TaskAction,
                 actorId: String, at: Date, note: String? = nil, result: String? = nil, reason: String? = nil,
-                requestedDeadline: Date? = nil, photos: [String] = []) {
+                requestedDeadline: Date? = nil, photos: [Photo] = []) {
         self.updateId = updateId
         self.dispatchId = dispatchId
         self.caseId = caseId
@@ -542,14 +536,15 @@ public struct HotlineReport: DomainEvent, Equatable {
     public var componentCode: String?
     public var location: ReportedLocation
     public var description: String
-    public var photos: [String]?
+    /// Plain URL strings (read as `report` photos) or ``Photo`` objects.
+    public var photos: [Photo]?
     public var reportedAt: Date?
     public var selfHandled: Bool?
     public var handledAtIntake: Bool?
 
     public init(channel: ReportChannel, channelReference: String?, reporterId: String? = nil, reporterContact: String? = nil,
                 kind: ClassKind, classCode: String, conditionId: String? = nil, componentCode: String? = nil,
-                location: ReportedLocation, description: String, photos: [String]? = nil, reportedAt: Date? = nil,
+                location: ReportedLocation, description: String, photos: [Photo]? = nil, reportedAt: Date? = nil,
                 selfHandled: Bool? = nil, handledAtIntake: Bool? = nil) {
         self.channel = channel
         self.channelReference = channelReference
@@ -601,6 +596,7 @@ public struct TaskCommand: Codable, Sendable, Equatable {
     public var result: String?
     public var reason: String?
     public var requestedDeadline: Date?
+    /// Photo URLs; their purpose follows from the command (`progress` or `completion`).
     public var photos: [String]?
 
     public init(dispatchId: UUID, command: TaskCommandKind, actorId: String, note: String? = nil, result: String? = nil,

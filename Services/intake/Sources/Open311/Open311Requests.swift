@@ -23,7 +23,7 @@ enum Open311Requests {
         var address: String?
         var lat: Double?
         var lon: Double?
-        var photos: [String]
+        var photos: [Photo]
         var requested: Date
         var updated: Date
         var finalState: String?
@@ -39,7 +39,7 @@ enum Open311Requests {
             address = row.optionalString("address")
             lat = row.optionalDouble("lat")
             lon = row.optionalDouble("lon")
-            photos = try row.textArray("photos")
+            photos = try row.json("photos", as: [Photo].self)
             requested = try row.date("requested_datetime")
             updated = try row.date("updated_datetime")
             finalState = row.optionalString("final_state")
@@ -63,7 +63,8 @@ enum Open311Requests {
             ("address", r.address.map { .text($0) }),
             ("lat", r.lat.map { .double($0) }),
             ("long", r.lon.map { .double($0) }),
-            ("media_url", r.photos.first.map { .text($0) }),
+            // GeoReport has one media_url: the first photo of the problem as reported.
+            ("media_url", (r.photos.urls(.report).first ?? r.photos.first?.url).map { .text($0) }),
         ])
     }
 
@@ -159,7 +160,8 @@ enum Open311Requests {
             location: .init(longitude: lon ?? nil, latitude: lat ?? nil, address: address),
             // Open311 makes the description optional; a case needs one, so the service name stands in.
             description: form["description"] ?? service.nameZh,
-            photos: form["media_url"].map { [$0] } ?? [])
+            // media_url is a plain URL: a `report` photo.
+            photos: form["media_url"].map { [ReportSubmission.PhotoInput(url: $0)] } ?? [])
         let report: ValidReport
         switch intake.validator.validate(submission, now: intake.env.clock.now()) {
         case .success(let valid): report = valid
