@@ -46,7 +46,7 @@ final class DisposalHarness: @unchecked Sendable {
                        departmentCode: department ?? self.department, departmentName: "测试部门", via: "sector", kind: .event,
                        classCode: "0102", className: "暴露垃圾", conditionId: "0102-01", gridCode: "150102001001001",
                        description: "垃圾堆放", address: "测试路 1 号", longitude: 111.7, latitude: 40.8,
-                       photos: [.report("https://img.example/before.jpg")], dispatchedAt: Date(), deadline: deadline,
+                       photos: ["https://img.example/before.jpg"], dispatchedAt: Date(), deadline: deadline,
                        handlingLimit: .workingHours(8), redispatch: false)
     }
 

@@ -59,7 +59,7 @@ struct ContractSchemaTests {
             envelope(TaskDispatched(dispatchId: dispatch, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF", departmentName: "执法局",
                                     via: "sector", kind: .event, classCode: "0502", className: "流动摊贩", conditionId: "0502-01",
                                     gridCode: "150102001001001", description: "d", address: nil, longitude: nil, latitude: nil,
-                                    photos: [.report("https://img.example/1.jpg")],
+                                    photos: ["https://img.example/1.jpg"],
                                     dispatchedAt: now, deadline: now.addingTimeInterval(14_400), handlingLimit: limit, redispatch: false)),
             envelope(TaskDispatched(dispatchId: dispatch, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF", departmentName: "执法局",
                                     via: "manual", kind: .event, classCode: "0502", className: "流动摊贩", conditionId: "0502-01",

@@ -50,7 +50,8 @@ struct IntakeRouteTests {
             #expect(typed.status == .unprocessableContent)
             #expect(try ErrorBody(typed).fields == ["location.longitude"])
             let photos = try await client.send(.post, "/api/v1/reports", headers: headers, json: #"{"photos": [1]}"#)
-            #expect(try ErrorBody(photos).fields == ["photos[0]"])
+            // Photos are read loosely so that validation can name them with every other problem.
+            #expect(try ErrorBody(photos).fields.contains("photos[0]"))
         }
     }
 

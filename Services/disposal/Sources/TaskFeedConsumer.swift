@@ -39,7 +39,7 @@ enum TaskFeedConsumer {
         try TaskStore.append(connection, dispatchId: d.dispatchId, caseId: d.caseId, TaskEventRecord(
             kind: TaskEventRecord.dispatchedKind, actorId: "routing", channel: "routing", at: d.dispatchedAt,
             note: d.redispatch ? "re-dispatch via \(d.via)" : "dispatch via \(d.via)", deadline: d.deadline, deadlineBasis: d.deadlineBasis,
-            photos: d.photos.map(\.url)))
+            photos: d.photos))
         if let successor {
             // Delivered late: a newer dispatch of the case is already here, so this one is over on arrival.
             try TaskStore.markSuperseded(connection, dispatchId: d.dispatchId, by: successor, at: d.dispatchedAt)

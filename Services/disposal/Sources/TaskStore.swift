@@ -26,7 +26,7 @@ enum TaskStore {
                 $22::jsonb)
             """, [d.dispatchId, d.caseId, d.caseNumber, d.departmentCode, d.departmentName, d.via, d.deadline, d.handlingLimit.description,
                   d.kind.rawValue, d.classCode, d.className, d.conditionId, d.gridCode, d.description, d.address, d.longitude, d.latitude,
-                  PGTextArray(d.photos.map(\.url)), d.redispatch, reworkOf, d.dispatchedAt, try d.deadlineBasis?.parameter])
+                  PGTextArray(d.photos), d.redispatch, reworkOf, d.dispatchedAt, try d.deadlineBasis?.parameter])
     }
 
     /// Copies `old` as a new dispatch (rework: same department, new dispatch id, deadline and basis).

@@ -138,7 +138,7 @@ public struct RoutingCore: Sendable {
             departmentName: department.name, via: via, kind: projection.kind, classCode: projection.classCode,
             className: reference.caseClass(ClassKey(projection.kind, projection.classCode))?.nameZh ?? projection.classCode,
             conditionId: filed.conditionId, gridCode: gridCode, description: projection.description,
-            address: projection.address, longitude: projection.lon, latitude: projection.lat, photos: projection.photos,
+            address: projection.address, longitude: projection.lon, latitude: projection.lat, photos: projection.photos.map(\.url),
             dispatchedAt: now, deadline: due.at, handlingLimit: filed.handlingLimit, redispatch: filed.redispatch ?? false,
             dispatchedBy: dispatcher, deadlineBasis: due.basis)
         try DispatchStore.record(task, via: via, at: now, due: due, excluded: filed.excludedDepartments, connection: connection)

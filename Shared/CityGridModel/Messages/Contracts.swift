@@ -5,11 +5,14 @@ import Foundation
 // additive only (new optional fields); anything else is a new `.v2` type. `docs/asyncapi.yaml`
 // publishes the same contracts for outsiders.
 //
-// Two changes were made inside v1 (issue 12), with readers that accept the earlier shape so
-// that messages already queued, in an outbox or parked during an upgrade still decode:
-// `photos` lists became typed ``Photo`` objects (a bare URL string still reads as a `report`
-// photo), and `CaseFiled` lost the copies of the report and the place that grid-routing keeps
-// itself (old filings carry them as extra keys, which decoding ignores).
+// Two changes were made inside v1 (issue 12), only to messages that pass between CityGrid's own
+// services, with readers that accept the earlier shape so that messages already queued, in an
+// outbox or parked during an upgrade still decode: `photos` lists became typed ``Photo``
+// objects (a bare URL string still reads as a `report` photo), and `CaseFiled` lost the copies
+// of the report and the place that grid-routing keeps itself (old filings carry them as extra
+// keys, which decoding ignores). Upgrade the readers first: grid-routing and supervision, then
+// disposal, then intake (docs/runbook.md). What departments and hotlines read (`TaskDispatched`,
+// `TaskNotice`) did not change shape.
 
 /// Where a report came from (信息来源). Public channels need an on-site verification (核实).
 public enum ReportChannel: String, Codable, Sendable, CaseIterable {
@@ -272,8 +275,9 @@ public struct TaskDispatched: DomainEvent, Equatable {
     public var address: String?
     public var longitude: Double?
     public var latitude: Double?
-    /// The report's photos (purpose `report`), as intake received them.
-    public var photos: [Photo]
+    /// The URLs of the report's photos (purpose `report`). Departments' own systems read this
+    /// message, so it keeps its first shape: plain URL strings.
+    public var photos: [String]
     public var dispatchedAt: Date
     /// The handling deadline (处置时限) on the city's working calendar.
     public var deadline: Date
@@ -288,7 +292,7 @@ public struct TaskDispatched: DomainEvent, Equatable {
 
     public init(dispatchId: UUID, caseId: UUID, caseNumber: String, departmentCode: String, departmentName: String, via: String,
                 kind: ClassKind, classCode: String, className: String, conditionId: String, gridCode: String, description: String,
-                address: String?, longitude: Double?, latitude: Double?, photos: [Photo], dispatchedAt: Date, deadline: Date,
+                address: String?, longitude: Double?, latitude: Double?, photos: [String], dispatchedAt: Date, deadline: Date,
                 handlingLimit: TimeLimit, redispatch: Bool, dispatchedBy: String? = nil, deadlineBasis: DeadlineBasis? = nil) {
         self.dispatchedBy = dispatchedBy
         self.deadlineBasis = deadlineBasis
