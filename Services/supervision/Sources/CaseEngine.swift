@@ -161,8 +161,11 @@ public struct CaseEngine: Sendable {
         details[.updateId] = update.updateId.uuidString.lowercased()
         details[.refusedAction] = update.action.rawValue
         details[.errorCode] = error.code.rawValue
-        try CaseStore.annotate(record.id, record: record, action: TaskNoticeKind.updateRefused.rawValue, actorId: "supervision", at: at,
-                               reason: error.message, details: details, on: connection)
+        // An ended case's history ends with its end: the late update is only answered.
+        if !record.state.isTerminal {
+            try CaseStore.annotate(record.id, record: record, action: TaskNoticeKind.updateRefused.rawValue, actorId: "supervision", at: at,
+                                   reason: error.message, details: details, on: connection)
+        }
         var notice = TaskNotice(noticeId: UUID(), kind: .updateRefused, caseId: record.id, caseNumber: record.caseNumber,
                                 departmentCode: update.departmentCode, dispatchId: update.dispatchId, at: at, reason: error.message,
                                 message: "\(update.action.rawValue) refused: \(error.code)")
