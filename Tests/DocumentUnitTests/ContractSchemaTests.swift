@@ -106,6 +106,6 @@ struct ContractSchemaTests {
                                           Self.root.appendingPathComponent("docs/asyncapi.yaml").path, folder.path])
         #expect(status == 0, "\(text)")
         #expect(text.contains("\(samples().count) message(s) checked, 0 failing"), "\(text)")
-        #expect(samples().count == 16)
+        #expect(samples().count == 17)
     }
 }
