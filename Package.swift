@@ -50,6 +50,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // Test-only: property-based checks (the department rules' agreement test).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // C libraries, wrapped once; nothing but AMQPClient / PGClient imports them.
@@ -113,7 +115,9 @@ let package = Package(
             .testTarget(name: "IntakeUnitTests", dependencies: ["IntakeService", "CityGridPlatform", "CityGridModel", "TestSupport", hummingbirdTesting], path: "Tests/IntakeUnitTests"),
             .testTarget(name: "GridRoutingUnitTests", dependencies: ["GridRoutingService", "CityGridPlatform", "CityGridModel", "TestSupport", hummingbirdTesting], path: "Tests/GridRoutingUnitTests"),
             .testTarget(name: "SupervisionUnitTests", dependencies: ["SupervisionService", "CityGridPlatform", "CityGridModel", "TestSupport", hummingbirdTesting], path: "Tests/SupervisionUnitTests"),
-            .testTarget(name: "DisposalUnitTests", dependencies: ["DisposalService", "CityGridPlatform", "CityGridModel", "TestSupport", hummingbirdTesting], path: "Tests/DisposalUnitTests"),
+            .testTarget(name: "DisposalUnitTests", dependencies: ["DisposalService", "CityGridPlatform", "CityGridModel", "TestSupport", hummingbirdTesting,
+                                                                  .product(name: "PropertyBased", package: "swift-property-based")],
+                        path: "Tests/DisposalUnitTests"),
             .testTarget(name: "AssessmentUnitTests", dependencies: ["AssessmentService", "CityGridPlatform", "CityGridModel", "AssessmentFixtures", "TestSupport", hummingbirdTesting], path: "Tests/AssessmentUnitTests"),
             .testTarget(name: "PlatformUnitTests", dependencies: ["CityGridPlatform", "CityGridModel"], path: "Tests/PlatformUnitTests"),
             .testTarget(

@@ -80,6 +80,15 @@ struct ContractSchemaTests {
                                 deadlineBasis: official, previousDeadline: now.addingTimeInterval(14_400))),
             envelope(TaskNotice(noticeId: UUID(), kind: .extensionApproved, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
                                 dispatchId: dispatch, at: now, deadline: now.addingTimeInterval(172_800), deadlineBasis: .decision)),
+            envelope({ () -> TaskNotice in
+                var notice = TaskNotice(noticeId: UUID(), kind: .updateRefused, caseId: caseId, caseNumber: "20261125-0001",
+                                        departmentCode: "CGZF", dispatchId: dispatch, at: now,
+                                        reason: "complete in state suspended (挂账): allowed only in in_handling",
+                                        message: "completed refused: illegal_transition")
+                notice.refusal = TaskNotice.UpdateRefusal(updateId: UUID(), action: .completed, code: "illegal_transition",
+                                                          taskState: .suspended, pendingRequest: nil)
+                return notice
+            }()),
             envelope(HotlineReport(channel: .police110, channelReference: "110-20261125-7", reporterId: nil, reporterContact: nil, kind: .event,
                                    classCode: "0509", conditionId: nil, componentCode: nil, location: ReportedLocation(address: "中山路"),
                                    description: "占道", photos: [.report("https://img.example/110.jpg")], reportedAt: now, selfHandled: nil,
@@ -109,6 +118,6 @@ struct ContractSchemaTests {
                                           Self.root.appendingPathComponent("docs/asyncapi.yaml").path, folder.path])
         #expect(status == 0, "\(text)")
         #expect(text.contains("\(samples().count) message(s) checked, 0 failing"), "\(text)")
-        #expect(samples().count == 19)
+        #expect(samples().count == 20)
     }
 }

@@ -65,8 +65,22 @@ enum TaskFeedConsumer {
         guard task.departmentCode == n.departmentCode else {
             throw HandlerError.invalid("notice for department \(n.departmentCode) names dispatch \(n.dispatchId) of \(task.departmentCode)")
         }
-        if n.kind != .reworked,
-           case .update(let next) = TaskStateMachine.apply(n.kind, deadline: n.deadline, basis: n.deadlineBasis, at: n.at, to: task.status) {
+        let effect: NoticeEffect
+        switch (n.kind, n.refusal) {
+        case (.reworked, _):
+            effect = .recordOnly
+        case (.updateRefused, let refusal?):
+            // The centre refused one of this task's updates: the log says so, and the task goes
+            // back to where the centre holds it (with what the department did since on top).
+            effect = TaskStateMachine.settle(refusal, log: try TaskStore.operations(connection, dispatchId: task.dispatchId), on: task.status)
+            context.logger.warning("the centre refused a task update", metadata: [
+                "dispatch_id": "\(n.dispatchId)", "update_id": "\(refusal.updateId)", "action": "\(refusal.action.rawValue)",
+                "code": "\(refusal.code)", "held_state": "\(refusal.taskState?.rawValue ?? "-")",
+            ])
+        default:
+            effect = TaskStateMachine.apply(n.kind, deadline: n.deadline, basis: n.deadlineBasis, at: n.at, to: task.status)
+        }
+        if case .update(let next) = effect {
             try TaskStore.save(connection, dispatchId: task.dispatchId, old: task.status, new: next, at: n.at)
             if next.deadline != task.deadline || next.deadlineBasis != task.deadlineBasis {
                 // The log is the deadline's history as the department saw it: what the task's

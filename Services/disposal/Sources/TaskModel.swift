@@ -1,55 +1,13 @@
 import CityGridModel
 import Foundation
 
-/// Where a department's task stands in disposal's inbox. This is the department's view of one
-/// dispatch; the case's own lifecycle is supervision's (`CaseWorkflow`).
-public enum TaskState: String, Codable, Sendable, CaseIterable {
-    /// 派遣: in the inbox, not yet signed for.
-    case dispatched
-    /// 签收: the department is handling it.
-    case accepted
-    /// 挂账 approved by the centre: waiting, no clock, until `resumed`.
-    case suspended
-    /// 处理反馈 sent: the centre checks (核查); rework comes back as a new task.
-    case completed
-    /// The centre approved the department's return (回退): the case goes to someone else.
-    case returned
-    /// The case was closed (结案) by the centre.
-    case closed
-    /// The case was voided (作废) by the centre.
-    case voided
-    /// A newer dispatch of the same case (rework 返工 or re-dispatch) replaced this task.
-    case superseded
-
-    /// Final for this dispatch: nothing a department or a notice does changes it any more.
-    public var isFinal: Bool {
-        switch self {
-        case .returned, .closed, .voided, .superseded: return true
-        case .dispatched, .accepted, .suspended, .completed: return false
-        }
-    }
-
-    /// 中文 label for messages.
-    public var label: String {
-        switch self {
-        case .dispatched: return "待签收"
-        case .accepted: return "处置中"
-        case .suspended: return "挂账"
-        case .completed: return "已反馈"
-        case .returned: return "已回退"
-        case .closed: return "已结案"
-        case .voided: return "已作废"
-        case .superseded: return "已被新派遣替代"
-        }
-    }
-}
-
+/// Where a department's task stands in disposal's inbox is ``TaskState`` (CityGridModel), the
+/// state the department rules (``DepartmentTaskRules``) read, shared with supervision.
+///
 /// The one request a department may have open at a time; the centre answers it with a notice.
 /// Requests are not states (as in `CaseWorkflow`): while one is pending the department still
 /// owns the task and its clock keeps running.
-public enum PendingRequestKind: String, Codable, Sendable, CaseIterable {
-    case `return`, `extension`, suspension
-}
+public typealias PendingRequestKind = PendingRequest.Kind
 
 /// The state-relevant part of a task: what ``TaskStateMachine`` reads and writes.
 public struct TaskStatus: Equatable, Sendable {
@@ -71,6 +29,11 @@ public struct TaskStatus: Equatable, Sendable {
         self.deadlineBasis = deadlineBasis
         self.acceptedAt = acceptedAt
         self.completedAt = completedAt
+    }
+
+    /// What the department rules read.
+    public var departmentTask: DepartmentTask {
+        DepartmentTask(state: state, pendingRequest: pendingRequest, deadline: deadline)
     }
 }
 

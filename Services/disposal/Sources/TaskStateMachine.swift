@@ -18,54 +18,72 @@ public enum NoticeEffect: Equatable, Sendable {
     case recordOnly
 }
 
-/// The task rules, pure: no I/O, no clock. Mirrors `CaseWorkflow`'s department rows — sign-off,
-/// progress, completion and one pending request at a time — seen from one dispatch.
+/// The task's side of the department rules, pure: no I/O, no clock. Whether an operation is
+/// allowed, and what it does to the state and the pending request, is ``DepartmentTaskRules``'
+/// (CityGridModel), which supervision's `CaseWorkflow` asks too; this adds the task's own
+/// timestamps and how the centre's notices move the task.
 public enum TaskStateMachine {
     /// Decides a department operation on a task with `status`, at `now`.
     public static func decide(_ operation: DepartmentOperation, on status: TaskStatus, at now: Date) -> TaskDecision {
-        let name = operation.kind.rawValue
-        if status.state.isFinal {
-            return .illegal("\(name) in state \(status.state.rawValue) (\(status.state.label)): the task is over; a department can no longer act on it")
+        let task = status.departmentTask
+        if let refusal = DepartmentTaskRules.refusal(operation.kind, on: task) {
+            return .illegal(refusal.message(for: operation.kind, in: status.state))
         }
-        switch status.state {
-        case .suspended:
-            return .illegal("\(name) in state suspended (挂账): wait until the centre resumes the task")
-        case .completed:
-            return .illegal("\(name) in state completed (已反馈): the centre is checking the result; rework comes as a new task")
-        default: break
+        if case .requestExtension(let deadline, _) = operation,
+           let refusal = DepartmentTaskRules.refusal(requestedDeadline: deadline, on: task, at: now) {
+            return .invalid([FieldIssue("requestedDeadline", refusal.message(for: operation.kind, in: status.state))])
         }
+        let after = DepartmentTaskRules.next(after: operation.kind, from: task)
         var next = status
+        next.state = after.state
+        next.pendingRequest = after.pendingRequest
         switch operation {
         case .accept:
-            guard status.state == .dispatched else {
-                return .illegal("accept in state \(status.state.rawValue) (\(status.state.label)): the task is already accepted")
-            }
-            next.state = .accepted
             next.acceptedAt = now
-        case .progress:
-            break  // a note changes nothing but the log
         case .complete:
-            // Completing answers a pending request (as in CaseWorkflow) and proves the sign-off.
-            next.state = .completed
-            next.pendingRequest = nil
+            // Completing proves the sign-off.
             next.completedAt = now
             if next.acceptedAt == nil { next.acceptedAt = now }
-        case .requestReturn, .requestExtension, .requestSuspension:
-            if let pending = status.pendingRequest {
-                return .illegal("\(name) in state \(status.state.rawValue): a \(pending.rawValue) request is already pending; wait for the centre's answer")
-            }
-            if case .requestExtension(let deadline, _) = operation {
-                var issues: [FieldIssue] = []
-                if deadline <= status.deadline {
-                    issues.append(FieldIssue("requestedDeadline", "must be later than the current deadline \(RFC3339.format(status.deadline))"))
-                } else if deadline <= now {
-                    issues.append(FieldIssue("requestedDeadline", "must be in the future"))
-                }
-                if !issues.isEmpty { return .invalid(issues) }
-            }
-            next.pendingRequest = operation.pendingKind
+        case .progress, .requestReturn, .requestExtension, .requestSuspension:
+            break
         }
         return .applied(next)
+    }
+
+    /// Puts a task back where the centre holds it after the centre refused one of its updates
+    /// (`update_refused`). The notice shows the task as the centre held it when it refused; the
+    /// department's later operations reached the centre after that one, in order, and the centre
+    /// judged them by the same rules, so they are replayed on top of it. If one of them does not
+    /// replay, a centre decision came between them at the centre and the notice is only logged.
+    /// - Parameters:
+    ///   - refusal: what the notice says.
+    ///   - log: the task's department operations (update id and action), oldest first.
+    public static func settle(_ refusal: TaskNotice.UpdateRefusal, log: [(id: UUID, action: TaskAction)], on status: TaskStatus) -> NoticeEffect {
+        guard let heldState = refusal.taskState, let index = log.firstIndex(where: { $0.id == refusal.updateId }),
+              !status.state.isFinal else { return .recordOnly }
+        let later = log[(index + 1)...].map(\.action)
+        var next = status
+        // A sign-off goes with the update that made it (an accept, or a completion that implied it):
+        // the centre never saw it, so a later resumption must go back to "not signed for".
+        let signedBefore = log[..<index].contains { $0.action == .accepted }
+        let signedByRefused = refusal.action == .accepted || (refusal.action == .completed && !signedBefore)
+        let signedLater = later.contains(.accepted) || later.contains(.completed)
+        if signedByRefused, !signedLater, status.state != .accepted, status.state != .completed { next.acceptedAt = nil }
+        var held = DepartmentTask(state: heldState, pendingRequest: heldState.isFinal ? nil : refusal.pendingRequest, deadline: status.deadline)
+        for action in later {
+            let operation = action.operation
+            // A later operation the rules refuse on the held task either reached the centre after a
+            // decision that allowed it, or is refused there too and answered by its own notice:
+            // either way this notice no longer describes the task's state.
+            guard DepartmentTaskRules.refusal(operation, on: held) == nil else { return next == status ? .recordOnly : .update(next) }
+            held = DepartmentTaskRules.next(after: operation, from: held)
+        }
+        next.state = held.state
+        next.pendingRequest = held.pendingRequest
+        if signedByRefused || held.state == .dispatched { next.acceptedAt = nil }
+        if held.state != .completed { next.completedAt = nil }
+        if held.state == .accepted || held.state == .completed, next.acceptedAt == nil { next.acceptedAt = status.acceptedAt }
+        return next == status ? .recordOnly : .update(next)
     }
 
     /// Applies a supervision notice (other than `reworked`, which opens a new task). The centre is
@@ -107,8 +125,10 @@ public enum TaskStateMachine {
             next.state = .suspended
             next.pendingRequest = nil
         case .resumed:
-            guard status.state == .suspended else { return .recordOnly }
-            next.state = status.acceptedAt == nil ? .dispatched : .accepted
+            if status.state.isFinal { return .recordOnly }
+            // A task the department completed while the resumption was in flight stays completed,
+            // but takes the new deadline, as the case did.
+            if status.state == .suspended { next.state = status.acceptedAt == nil ? .dispatched : .accepted }
             move(to: deadline)
         case .returnApproved:
             if status.state.isFinal { return .recordOnly }
@@ -119,20 +139,24 @@ public enum TaskStateMachine {
             // the task follows while it is still open.
             if status.state.isFinal { return .recordOnly }
             move(to: deadline)
-        case .warning, .overdue, .urged:
+        case .warning, .overdue, .urged, .updateRefused:
+            // An update_refused settles through ``settle(_:later:on:)``, which needs the log.
             return .recordOnly
         }
         return next == status ? .recordOnly : .update(next)
     }
 }
 
-extension DepartmentOperation {
-    var pendingKind: PendingRequestKind? {
+extension TaskAction {
+    /// The department operation an update reports.
+    var operation: DepartmentTaskRules.Operation {
         switch self {
-        case .requestReturn: return .return
-        case .requestExtension: return .extension
-        case .requestSuspension: return .suspension
-        default: return nil
+        case .accepted: return .accept
+        case .progressNoted: return .progress
+        case .completed: return .complete
+        case .returnRequested: return .return
+        case .extensionRequested: return .extension
+        case .suspensionRequested: return .suspension
         }
     }
 }

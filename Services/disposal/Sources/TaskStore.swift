@@ -115,6 +115,16 @@ enum TaskStore {
                   e.deadline, PGTextArray(e.photos), try e.deadlineBasis?.parameter, e.previousDeadline])
     }
 
+    /// The task's department operations (update id and action) from its log, oldest first.
+    static func operations(_ connection: PGConnection, dispatchId: UUID) throws -> [(id: UUID, action: TaskAction)] {
+        try connection.query("""
+            SELECT event_id, kind FROM disposal.task_events WHERE dispatch_id = $1 AND kind = ANY($2::text[]) ORDER BY seq
+            """, [dispatchId, PGTextArray(TaskAction.allCases.map(\.rawValue))]).rows.compactMap { row in
+            let id = try row.uuid("event_id")
+            return TaskAction(rawValue: try row.string("kind")).map { (id, $0) }
+        }
+    }
+
     static func events(_ connection: PGConnection, dispatchId: UUID) throws -> [TaskEventRecord] {
         try connection.query("SELECT * FROM disposal.task_events WHERE dispatch_id = $1 ORDER BY seq", [dispatchId])
             .rows.map(TaskEventRecord.init(row:))

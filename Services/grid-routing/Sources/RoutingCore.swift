@@ -120,7 +120,7 @@ public struct RoutingCore: Sendable {
     ///   outside those years gets here).
     func handlingDeadline(from start: Date, limit: TimeLimit) throws -> Deadline {
         do {
-            return try reference.calendar.due(from: start, limit: limit)
+            return try DeadlineCounting.count(limit, from: start, on: reference.calendar)
         } catch WorkingCalendarError.calendarYearMissing(let year) {
             throw DispatchFailure.calendar(year: year, coverable: year <= WorkingCalendar.horizonYear)
         }

@@ -30,7 +30,7 @@ public struct CaseEngine: Sendable {
     ///   the calendar covers (intake refuses such reports, so this does not happen in practice).
     public func deadline(_ stage: TimedStage, from start: Date) throws -> Date? {
         guard let limit = refs.stageLimit(stage)?.limit else { return nil }
-        return try counted { try refs.calendar.deadline(from: start, limit: limit) }
+        return try counted { try DeadlineCounting.count(limit, from: start, on: refs.calendar).at }
     }
 
     /// Counts a deadline, turning a calendar gap into a specific error rather than a missing deadline.
@@ -48,25 +48,28 @@ public struct CaseEngine: Sendable {
         return TimedStage(rawValue: stage.rawValue).flatMap { refs.stageLimit($0)?.limit }
     }
 
+    /// How a deadline carried by a command was counted, when the service that counted it said so
+    /// (grid-routing's dispatch deadline): the basis it sent and the limit it counted.
+    public struct CountedBy: Sendable, Hashable {
+        public var basis: DeadlineBasis
+        public var limit: TimeLimit
+    }
+
     /// Records on a clock the transition started what its deadline was counted on, and the limit,
     /// so that a later calendar can count it again. The workflow takes deadlines as plain dates;
-    /// this is the one place that ties them to the calendar.
-    func stamp(_ transition: inout Transition, _ stored: StoredCase) {
+    /// this is the one place that ties them to the calendar: the counter's own word when it gave
+    /// one (`counted`), otherwise ``DeadlineCounting/basis(of:from:limit:on:)``, which also
+    /// tells a date set some other way (an override over the API) from a count.
+    func stamp(_ transition: inout Transition, _ stored: StoredCase, counted: CountedBy? = nil) {
         guard transition.entry.startedClock != nil, var clock = transition.record.clock, let deadline = clock.deadline,
               clock.basis == nil else { return }
-        let limit = limit(of: clock.stage, stored)
-        clock.limit = limit
-        if limit?.isUrgent == true {
-            clock.basis = .naturalTime
+        if let counted {
+            clock.basis = counted.basis
+            clock.limit = counted.limit
         } else {
-            clock.basis = refs.calendar.basis(from: clock.startedAt, to: deadline)
-            // A deadline that is not this limit counted from the clock's start was set some other
-            // way (an override over the API); leave it alone when the calendar changes.
-            // Times travel in messages with millisecond precision, so "the same" is within a second.
-            if let limit, let recounted = try? refs.calendar.deadline(from: clock.startedAt, limit: limit),
-               abs(recounted.timeIntervalSince(deadline)) >= 1 {
-                clock.limit = nil
-            }
+            let found = DeadlineCounting.basis(of: deadline, from: clock.startedAt, limit: limit(of: clock.stage, stored), on: refs.calendar)
+            clock.basis = found.basis
+            clock.limit = found.limit
         }
         transition.record.clock = clock
         transition.entry.startedClock = clock
@@ -99,18 +102,18 @@ public struct CaseEngine: Sendable {
         guard let limit = handlingLimit(stored) else {
             throw APIError(status: .conflict, code: "no_handling_limit", message: "the case has no filing condition with a handling limit")
         }
-        return try counted { try refs.calendar.deadline(from: start, limit: limit) }
+        return try counted { try DeadlineCounting.count(limit, from: start, on: refs.calendar).at }
     }
 
     // MARK: Applying
 
     /// Applies `command`; on success persists and publishes. Returns the workflow's outcome.
     @discardableResult
-    public func apply(_ command: CaseCommand, to stored: inout StoredCase, actor: CaseActor, at: Date,
+    public func apply(_ command: CaseCommand, to stored: inout StoredCase, actor: CaseActor, at: Date, counted: CountedBy? = nil,
                       connection: PGConnection, outbox: OutboxWriter) throws -> CaseWorkflow.Outcome {
         let outcome = CaseWorkflow.apply(command, to: stored.record, actor: actor, at: at)
         guard case .applied(var transition) = outcome else { return outcome }
-        stamp(&transition, stored)
+        stamp(&transition, stored, counted: counted)
         let previous = stored.record
         if transition.entry.action == .checkFailed {
             // 返工 is a new task for the same department: it gets its own dispatch id.
@@ -123,6 +126,52 @@ public struct CaseEngine: Sendable {
         try CaseStore.append(transition.entry, on: connection)
         try publish(transition.entry, previous: previous, stored: stored, outbox: outbox)
         return .applied(transition)
+    }
+
+    /// Puts the case in the department's hands with the handling deadline grid-routing counted at
+    /// dispatch: the deadline is adopted with the basis and limit the dispatcher sent, never counted
+    /// a second time here. If that basis names other calendar versions than supervision holds, the
+    /// clock is counted again at once through the rebase path (a `recompute_deadline` entry and a
+    /// `deadline_changed` notice when it moves), so the two services never silently disagree.
+    @discardableResult
+    public func dispatch(_ task: TaskDispatched, actor: CaseActor, to stored: inout StoredCase, at now: Date,
+                         connection: PGConnection, outbox: OutboxWriter) throws -> CaseWorkflow.Outcome {
+        let judgement = DeadlineCounting.judge(task.deadline, basis: task.deadlineBasis, on: refs.calendar)
+        let counted = task.deadlineBasis.map { CountedBy(basis: $0, limit: task.handlingLimit) }
+        let outcome = try apply(.dispatch(dispatchId: task.dispatchId, department: task.departmentCode, deadline: task.deadline),
+                                to: &stored, actor: actor, at: task.dispatchedAt, counted: counted, connection: connection, outbox: outbox)
+        if case .applied = outcome, judgement == .stale {
+            _ = try rebase(&stored, at: max(now, task.dispatchedAt), connection: connection, outbox: outbox)
+        }
+        return outcome
+    }
+
+    /// Tells the department that the centre refused one of its updates, and records it on the case.
+    ///
+    /// Disposal committed the update before the centre saw it; a decision or a void that crossed
+    /// it in flight makes the workflow refuse it. A dead letter alone would leave task and case
+    /// apart with nobody told, so the refusal goes back as an `update_refused` notice carrying the
+    /// task as the case shows it, and disposal settles the task there.
+    func refuse(_ update: TaskUpdated, because error: WorkflowError, stored: StoredCase, at: Date,
+                connection: PGConnection, outbox: OutboxWriter) throws {
+        let record = stored.record
+        let held = record.departmentTask(dispatchId: update.dispatchId, department: update.departmentCode)
+        var details: [String: String] = [:]
+        details[.dispatchId] = update.dispatchId.uuidString.lowercased()
+        details[.updateId] = update.updateId.uuidString.lowercased()
+        details[.refusedAction] = update.action.rawValue
+        details[.errorCode] = error.code.rawValue
+        // An ended case's history ends with its end: the late update is only answered.
+        if !record.state.isTerminal {
+            try CaseStore.annotate(record.id, record: record, action: TaskNoticeKind.updateRefused.rawValue, actorId: "supervision", at: at,
+                                   reason: error.message, details: details, on: connection)
+        }
+        var notice = TaskNotice(noticeId: UUID(), kind: .updateRefused, caseId: record.id, caseNumber: record.caseNumber,
+                                departmentCode: update.departmentCode, dispatchId: update.dispatchId, at: at, reason: error.message,
+                                message: "\(update.action.rawValue) refused: \(error.code)")
+        notice.refusal = TaskNotice.UpdateRefusal(updateId: update.updateId, action: update.action, code: error.code.rawValue,
+                                                  taskState: held?.state, pendingRequest: held?.pendingRequest)
+        try outbox.publish(notice, subject: subject(record.id), at: at)
     }
 
     /// Creates a case from a report (and closes it at once when handled at intake).

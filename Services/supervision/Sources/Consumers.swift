@@ -51,9 +51,8 @@ enum SupervisionConsumers {
                     var stored = try loadOrWait(task.caseId, context)
                     // A dispatch made by hand on grid-routing's desk is the dispatcher's act, not the system's.
                     let actor = task.dispatchedBy.map { CaseActor(id: $0, role: .dispatcher) } ?? CaseEngine.Actors.routing
-                    try settle(engine.apply(.dispatch(dispatchId: task.dispatchId, department: task.departmentCode, deadline: task.deadline),
-                                            to: &stored, actor: actor, at: task.dispatchedAt,
-                                            connection: context.connection, outbox: context.outbox), context)
+                    try settle(engine.dispatch(task, actor: actor, to: &stored, at: context.now,
+                                               connection: context.connection, outbox: context.outbox), context)
                 },
                 TaskUpdated.eventType: { message, context in
                     let update = try message.payload(TaskUpdated.self)
@@ -131,8 +130,18 @@ enum SupervisionConsumers {
             command = .requestExtension(until: until, reason: update.reason ?? "")
         case .suspensionRequested: command = .requestSuspension(reason: update.reason ?? "")
         }
-        let applied = try settle(engine.apply(command, to: &stored, actor: actor, at: update.at, connection: context.connection,
-                                              outbox: context.outbox), context)
+        let outcome = try engine.apply(command, to: &stored, actor: actor, at: update.at, connection: context.connection,
+                                       outbox: context.outbox)
+        if case .rejected(let error) = outcome {
+            // Disposal has already committed this update: answer it rather than only dead-letter
+            // it, so that the department and its task follow the case.
+            try engine.refuse(update, because: error, stored: stored, at: context.now, connection: context.connection, outbox: context.outbox)
+            context.logger.warning("department update refused; the department is told", metadata: [
+                "case_id": "\(update.caseId)", "dispatch_id": "\(update.dispatchId)", "error": "\(error)",
+            ])
+            return
+        }
+        let applied = try settle(outcome, context)
         if applied != nil, update.action == .completed {
             // The acceptor's 发核查 is automatic: the check task goes out with the completion.
             try settle(engine.apply(.requestCheck(deadline: try engine.deadline(.check, from: update.at)), to: &stored,

@@ -49,7 +49,7 @@ extension CaseEngine {
                 clock.basis = .decision
                 return try restamp(&stored, clock, connection: connection)
             }
-            let recounted = try counted { try calendar.due(from: clock.startedAt, limit: stageLimit) }
+            let recounted = try counted { try DeadlineCounting.count(stageLimit, from: clock.startedAt, on: calendar) }
             if Self.sameInstant(recounted.at, deadline) {
                 clock.limit = stageLimit
                 clock.basis = recounted.basis
@@ -59,7 +59,7 @@ extension CaseEngine {
             }
             return try restamp(&stored, clock, connection: connection)
         }
-        let recounted = try counted { try calendar.due(from: clock.startedAt, limit: limit) }
+        let recounted = try counted { try DeadlineCounting.count(limit, from: clock.startedAt, on: calendar) }
         if Self.sameInstant(recounted.at, deadline) {
             clock.basis = recounted.basis
             return try restamp(&stored, clock, connection: connection)
@@ -72,9 +72,8 @@ extension CaseEngine {
         return .moved(from: deadline, to: recounted.at)
     }
 
-    /// Deadlines travel in messages with millisecond precision; a recount that differs by less
-    /// than a second is the same deadline.
-    static func sameInstant(_ a: Date, _ b: Date) -> Bool { abs(a.timeIntervalSince(b)) < 1 }
+    /// A recount that differs by less than a second is the same deadline.
+    static func sameInstant(_ a: Date, _ b: Date) -> Bool { DeadlineCounting.sameInstant(a, b) }
 
     /// Writes a clock whose deadline did not move; no transition, so no timeline entry.
     private func restamp(_ stored: inout StoredCase, _ clock: StageClock, connection: PGConnection) throws -> RebaseOutcome {

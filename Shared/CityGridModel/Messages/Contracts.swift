@@ -459,6 +459,10 @@ public enum TaskNoticeKind: String, Codable, Sendable, CaseIterable {
     /// The handling deadline moved because the calendar it was counted on was replaced (the State
     /// Council's notice for a provisional year was imported, or office hours changed).
     case deadlineChanged = "deadline_changed"
+    /// The centre could not apply one of the department's updates (the case was voided, a decision
+    /// crossed the update in flight): ``TaskNotice/refusal`` says which, why, and where the task
+    /// stands at the centre, so that disposal can put it back there.
+    case updateRefused = "update_refused"
 }
 
 /// `supervision.notice.<departmentCode>.<kind>` — decisions, rework, closure and urging for a
@@ -489,6 +493,29 @@ public struct TaskNotice: DomainEvent, Equatable {
     public var deadlineBasis: DeadlineBasis?
     /// The deadline it replaces (`deadline_changed`).
     public var previousDeadline: Date?
+    /// Optional (added with `update_refused`): the refused update and the task as the centre holds it.
+    public var refusal: UpdateRefusal? = nil
+
+    /// What an `update_refused` notice says about the update and the task.
+    public struct UpdateRefusal: Codable, Sendable, Equatable {
+        /// The refused ``TaskUpdated/updateId``.
+        public var updateId: UUID
+        public var action: TaskAction
+        /// The workflow's error code (`illegal_transition`, `request_pending`, `case_ended`, …).
+        public var code: String
+        /// The task's state as the centre holds it; `nil` when the centre does not know the dispatch.
+        public var taskState: TaskState?
+        /// The request the centre holds as pending for the task, if any.
+        public var pendingRequest: PendingRequest.Kind?
+
+        public init(updateId: UUID, action: TaskAction, code: String, taskState: TaskState?, pendingRequest: PendingRequest.Kind?) {
+            self.updateId = updateId
+            self.action = action
+            self.code = code
+            self.taskState = taskState
+            self.pendingRequest = pendingRequest
+        }
+    }
 
     public init(noticeId: UUID, kind: TaskNoticeKind, caseId: UUID, caseNumber: String, departmentCode: String, dispatchId: UUID,
                 at: Date, deadline: Date? = nil, reason: String? = nil, message: String? = nil, deadlineBasis: DeadlineBasis? = nil,

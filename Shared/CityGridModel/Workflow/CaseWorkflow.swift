@@ -109,6 +109,18 @@ public enum CaseWorkflow {
 
         if isAlreadyApplied(command, record) { return .alreadyApplied }
         if state.isTerminal { return .illegal(error(.caseEnded, "the case has ended")) }
+        if let operation = command.departmentOperation, let task = record.departmentTask {
+            // The department rows are DepartmentTaskRules', which disposal asks too before it
+            // commits; only the mapping onto workflow codes is ours.
+            guard let refusal = DepartmentTaskRules.refusal(operation, on: task) else { return .ready }
+            switch refusal {
+            case .alreadyAccepted: return .alreadyApplied
+            case .requestPending(let kind): return .illegal(error(.requestPending, "a \(kind.rawValue) request is already pending"))
+            case .over: return .illegal(error(.caseEnded, "the case has ended"))
+            case .suspended, .completed, .deadlineNotLater, .deadlineNotInFuture:
+                return .illegal(error(.illegalTransition, "allowed only in \(sourceList(action))"))
+            }
+        }
         if action.sourceStates.contains(state) {
             if let problem = stateRule(command, record) { return .illegal(error(problem.code, problem.detail)) }
             return readiness(command, record, error)
@@ -241,9 +253,6 @@ extension CaseWorkflow {
         func needsPending(_ kind: PendingRequest.Kind) -> Problem? {
             pending == kind ? nil : Problem(.noPendingRequest, "no \(kind.rawValue) request is pending")
         }
-        func needsNoPending() -> Problem? {
-            pending.map { Problem(.requestPending, "a \($0.rawValue) request is already pending") }
-        }
         switch command {
         case .accept where record.requiresVerification:
             return Problem(.verificationRequired, "reports from this channel must be verified on site before filing")
@@ -251,8 +260,6 @@ extension CaseWorkflow {
             return Problem(.returnedByDepartment, "department \(department) returned this case")
         case .void(_, let duplicateOf?) where duplicateOf == record.id:
             return Problem(.duplicateOfSelf, "a case cannot duplicate itself")
-        case .requestReturn, .requestExtension, .requestSuspension:
-            return needsNoPending()
         case .approveReturn, .refuseReturn:
             return needsPending(.return)
         case .approveExtension, .refuseExtension:
@@ -310,7 +317,15 @@ extension CaseWorkflow {
         switch command {
         case .markOverdue(_, let deadline) where at < deadline:
             return Problem(.notYet, "deadline \(deadline.iso) has not passed at \(at.iso)")
-        case .requestExtension(let until, _), .approveExtension(let until):
+        case .requestExtension(let until, _):
+            // The department's side of the rule, shared with disposal.
+            guard let task = record.departmentTask,
+                  let refusal = DepartmentTaskRules.refusal(requestedDeadline: until, on: task, at: at) else { break }
+            if case .deadlineNotLater(let current) = refusal {
+                return Problem(.invalidDeadline, "\(until.iso) does not extend the deadline \(current.iso)")
+            }
+            return Problem(.invalidDeadline, "deadline \(until.iso) is not after \(at.iso)")
+        case .approveExtension(let until):
             guard let current = record.handlingDeadline, until <= current else { break }
             return Problem(.invalidDeadline, "\(until.iso) does not extend the deadline \(current.iso)")
         default:
@@ -563,6 +578,21 @@ extension CaseCommand {
             deadline
         default:
             nil
+        }
+    }
+}
+
+extension CaseCommand {
+    /// The department operation this command is, for the department rows.
+    var departmentOperation: DepartmentTaskRules.Operation? {
+        switch self {
+        case .acceptTask: .accept
+        case .progressNote: .progress
+        case .complete: .complete
+        case .requestReturn: .return
+        case .requestExtension: .extension
+        case .requestSuspension: .suspension
+        default: nil
         }
     }
 }

@@ -104,6 +104,12 @@ public enum TimelineDetail: String, Codable, Sendable, CaseIterable {
     case duplicateCount = "duplicate_count"
     /// Metres between the repeat and the case, one decimal (`duplicate_linked` annotation).
     case distanceMeters = "distance_meters"
+    /// The department update the centre refused, lowercase UUID (`update_refused` annotation).
+    case updateId = "update_id"
+    /// The refused update's action, a `TaskAction` raw value (`update_refused` annotation).
+    case refusedAction = "refused_action"
+    /// Why it was refused, a workflow error code (`update_refused` annotation).
+    case errorCode = "error_code"
 }
 
 extension Dictionary where Key == String, Value == String {
