@@ -127,8 +127,8 @@ struct Pipeline {
         let endpoint = try AMQPEndpoint(url: adminURL)
         let queue = "bench.tap.\(UUID().uuidString.prefix(6))"
         let topology = Topology(queues: [QueueSpec(name: queue, quorum: false, bindings: [
-            .init(exchange: MessagingNames.eventsExchange, routingKey: "routing.task.dispatched.#"),
-            .init(exchange: MessagingNames.eventsExchange, routingKey: "supervision.case.transitioned"),
+            .init(exchange: MessagingNames.eventsExchange, routingKey: TaskDispatched.bindingPatternAllDepartments),
+            .init(exchange: MessagingNames.eventsExchange, routingKey: CaseTransitioned.routingKey),
         ])])
         let admin = AMQPPublisher(endpoint: endpoint, topology: topology, name: "bench-admin")
         try await admin.connect()
@@ -141,7 +141,7 @@ struct Pipeline {
                 guard let d = try await tap.next(timeoutMilliseconds: 200) else { continue }
                 let at = now()
                 _ = try await tap.ack(d)
-                if d.routingKey.hasPrefix("routing.task.dispatched"),
+                if MessagingNames.topicMatches(TaskDispatched.bindingPatternAllDepartments, d.routingKey),
                    let e = try? decoder.decode(Envelope<TaskDispatched>.self, from: Data(d.body)) {
                     await events.dispatched(e.data, at: at)
                 } else if let e = try? decoder.decode(Envelope<CaseTransitioned>.self, from: Data(d.body)) {

@@ -65,6 +65,19 @@ import Testing
         #expect(message.contains("return request is already pending"))
     }
 
+    @Test("a department that asked to return a task cannot sign for it until the centre answers")
+    func noSignOffWhileAReturnIsPending() {
+        guard case .illegal(let message) = TaskStateMachine.decide(.accept(note: nil), on: status(.dispatched, pending: .return), at: now) else {
+            Issue.record("expected illegal"); return
+        }
+        #expect(message.contains("return request is already pending"))
+        // Other pending requests do not stand in the way of signing for the task.
+        #expect(TaskStateMachine.decide(.accept(note: nil), on: status(.dispatched, pending: .extension), at: now)
+                == .applied(status(.accepted, pending: .extension, accepted: true)))
+        // And the case agrees: the same rules decide CaseWorkflow's accept_task.
+        #expect(DepartmentTaskRules.refusal(.accept, on: DepartmentTask(state: .dispatched, pendingRequest: .return)) != nil)
+    }
+
     @Test func extensionMustGoBeyondTheCurrentDeadline() {
         let early = TaskStateMachine.decide(.requestExtension(deadline: deadline, reason: "parts"), on: status(.accepted), at: now)
         #expect(early == .invalid([FieldIssue("requestedDeadline", "must be later than the current deadline \(RFC3339.format(deadline))")]))

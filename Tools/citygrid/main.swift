@@ -532,8 +532,8 @@ struct Departments: AsyncParsableCommand {
             "durable": true, "arguments": ["x-queue-type": "quorum", "x-delivery-limit": 20,
                                            "x-dead-letter-exchange": MessagingNames.deadLetterExchange, "x-dead-letter-routing-key": queue]])
         try await management.call("PUT", "queues/\(v)/\(Management.encode(queue + ".dlq"))", ["durable": true, "arguments": ["x-queue-type": "quorum"]])
-        for (exchange, key) in [(MessagingNames.eventsExchange, "routing.task.dispatched.\(code)"),
-                                (MessagingNames.eventsExchange, "supervision.notice.\(code).#"),
+        for (exchange, key) in [(MessagingNames.eventsExchange, TaskDispatched.routingKey(departmentCode: code)),
+                                (MessagingNames.eventsExchange, TaskNotice.bindingPattern(departmentCode: code)),
                                 (MessagingNames.deadLetterExchange, queue)] {
             let target = exchange == MessagingNames.deadLetterExchange ? queue + ".dlq" : queue
             try await management.call("POST", "bindings/\(v)/e/\(Management.encode(exchange))/q/\(Management.encode(target))", ["routing_key": key])

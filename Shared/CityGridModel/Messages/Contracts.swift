@@ -475,6 +475,8 @@ public struct TaskNotice: DomainEvent, Equatable {
     }
     /// Binds every notice to every department.
     public static let bindingPatternAll = "supervision.notice.#"
+    /// Binds every notice to one department (its own queue binds this).
+    public static func bindingPattern(departmentCode: String) -> String { "supervision.notice.\(departmentCode).#" }
     public var routingKey: String { Self.routingKey(departmentCode: departmentCode, kind: kind) }
 
     public var noticeId: UUID

@@ -128,7 +128,12 @@ public enum DepartmentTaskRules {
         }
         switch operation {
         case .accept:
-            return task.state == .dispatched ? nil : .alreadyAccepted(task.state)
+            guard task.state == .dispatched else { return .alreadyAccepted(task.state) }
+            // Signing for a task the department has asked to give back contradicts the request;
+            // the centre's answer comes first (an approved return ends the task, a refused one
+            // leaves it to be signed for).
+            if task.pendingRequest == .return { return .requestPending(.return) }
+            return nil
         case .progress, .complete:
             // A note changes nothing; completing answers whatever request is pending.
             return nil
