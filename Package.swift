@@ -119,7 +119,7 @@ let package = Package(
                                                                   .product(name: "PropertyBased", package: "swift-property-based")],
                         path: "Tests/DisposalUnitTests"),
             .testTarget(name: "AssessmentUnitTests", dependencies: ["AssessmentService", "CityGridPlatform", "CityGridModel", "AssessmentFixtures", "TestSupport", hummingbirdTesting], path: "Tests/AssessmentUnitTests"),
-            .testTarget(name: "PlatformUnitTests", dependencies: ["CityGridPlatform", "CityGridModel"], path: "Tests/PlatformUnitTests"),
+            .testTarget(name: "PlatformUnitTests", dependencies: ["CityGridPlatform", "CityGridModel", "BlockingThread"], path: "Tests/PlatformUnitTests"),
             .testTarget(
                 name: "DocumentUnitTests",
                 dependencies: ["CityGridModel", "TestSupport"],

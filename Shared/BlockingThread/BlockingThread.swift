@@ -7,35 +7,40 @@ import Foundation
 /// stall the whole process. Each C connection is therefore owned by one `BlockingThread`:
 /// async code hands it work with ``run(_:)`` and suspends until the thread is done.
 public final class BlockingThread: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var jobs: [() -> Void] = []
-    private var stopping = false
-    private var thread: Thread?
+    /// The queue the OS thread works from. The thread holds it strongly: a `BlockingThread`
+    /// released before its thread got going (a pool made and dropped at once) must not leave
+    /// the thread reading a freed object.
+    private final class Queue: @unchecked Sendable {
+        let condition = NSCondition()
+        var jobs: [() -> Void] = []
+        var stopping = false
+
+        func loop() {
+            while true {
+                condition.lock()
+                while jobs.isEmpty && !stopping { condition.wait() }
+                if jobs.isEmpty && stopping { condition.unlock(); return }
+                let job = jobs.removeFirst()
+                condition.unlock()
+                job()
+            }
+        }
+    }
+
+    private let queue = Queue()
     public let name: String
 
     /// Starts the thread.
     /// - Parameter name: shown in debuggers and crash reports.
     public init(name: String) {
         self.name = name
-        let thread = Thread { [unowned self] in self.loop() }
+        let thread = Thread { [queue] in queue.loop() }
         thread.name = name
         thread.stackSize = 1 << 20
-        self.thread = thread
         thread.start()
     }
 
     deinit { shutdown() }
-
-    private func loop() {
-        while true {
-            condition.lock()
-            while jobs.isEmpty && !stopping { condition.wait() }
-            if jobs.isEmpty && stopping { condition.unlock(); return }
-            let job = jobs.removeFirst()
-            condition.unlock()
-            job()
-        }
-    }
 
     /// Runs `body` on this thread and returns its result to the caller.
     public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -50,20 +55,20 @@ public final class BlockingThread: @unchecked Sendable {
     /// Queues `job`; returns false when the thread is shutting down.
     @discardableResult
     public func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        guard !stopping else { return false }
-        jobs.append(job)
-        condition.signal()
+        queue.condition.lock()
+        defer { queue.condition.unlock() }
+        guard !queue.stopping else { return false }
+        queue.jobs.append(job)
+        queue.condition.signal()
         return true
     }
 
     /// Lets queued jobs finish, then ends the thread.
     public func shutdown() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        condition.unlock()
+        queue.condition.lock()
+        queue.stopping = true
+        queue.condition.broadcast()
+        queue.condition.unlock()
     }
 }
 
