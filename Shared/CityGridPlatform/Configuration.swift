@@ -76,16 +76,22 @@ public struct ServiceConfiguration: Sendable {
     /// - Parameters:
     ///   - service: the product name, e.g. `intake`; used in logs, metrics and the DB application name.
     ///   - defaultHTTPPort: the service's documented default port.
-    public static func load(service: String, defaultHTTPPort: Int, environment: EnvironmentReader = EnvironmentReader())
+    ///   - requiresBroker: false for a service without a broker: `CITYGRID_AMQP_URL` is then not
+    ///     read at all (``amqpURL`` stays empty).
+    public static func load(service: String, defaultHTTPPort: Int, requiresBroker: Bool = true,
+                            environment: EnvironmentReader = EnvironmentReader())
         throws(ConfigurationError) -> ServiceConfiguration
     {
         let db = try environment.required("CITYGRID_DB_URL", hint: "PostgreSQL URL of this service's role, e.g. postgresql://cg_\(service)@127.0.0.1:55432/citygrid")
         guard db.hasPrefix("postgresql://") || db.hasPrefix("postgres://") || db.contains("=") else {
             throw ConfigurationError(variable: "CITYGRID_DB_URL", problem: "must be a postgresql:// URL or a libpq key=value string")
         }
-        let amqp = try environment.required("CITYGRID_AMQP_URL", hint: "AMQP URL of this service's broker user, e.g. amqp://\(service)@127.0.0.1:5673/citygrid")
-        guard amqp.hasPrefix("amqp://"), URLComponents(string: amqp)?.host != nil else {
-            throw ConfigurationError(variable: "CITYGRID_AMQP_URL", problem: "must be an amqp://user:password@host:port/vhost URL")
+        var amqp = ""
+        if requiresBroker {
+            amqp = try environment.required("CITYGRID_AMQP_URL", hint: "AMQP URL of this service's broker user, e.g. amqp://\(service)@127.0.0.1:5673/citygrid")
+            guard amqp.hasPrefix("amqp://"), URLComponents(string: amqp)?.host != nil else {
+                throw ConfigurationError(variable: "CITYGRID_AMQP_URL", problem: "must be an amqp://user:password@host:port/vhost URL")
+            }
         }
         let level = environment.string("CITYGRID_LOG_LEVEL", default: "info")
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) else {

@@ -17,16 +17,21 @@ public struct ServiceDescriptor: Sendable {
     public var defaultHTTPPort: Int
     /// The service's own migrations (versions ≥ 100); the platform's are added automatically.
     public var migrations: [Migration]
+    /// Whether the service talks to the broker. An edge that only answers HTTP (the console) says
+    /// no: it then needs no `CITYGRID_AMQP_URL`, and gets no publisher, relay or consumers, so a
+    /// broker outage cannot hold it back from starting or serving.
+    public var usesBroker: Bool
     /// Builds the service's parts once the database is migrated and the broker reachable.
     public var build: @Sendable (ServiceEnvironment) async throws -> ServiceParts
 
     public init(name: String, schema: String, messagingName: String, defaultHTTPPort: Int, migrations: [Migration],
-                build: @escaping @Sendable (ServiceEnvironment) async throws -> ServiceParts) {
+                usesBroker: Bool = true, build: @escaping @Sendable (ServiceEnvironment) async throws -> ServiceParts) {
         self.name = name
         self.schema = schema
         self.messagingName = messagingName
         self.defaultHTTPPort = defaultHTTPPort
         self.migrations = migrations
+        self.usesBroker = usesBroker
         self.build = build
     }
 }
@@ -107,7 +112,8 @@ public enum ServiceMain {
     public static func run(_ descriptor: ServiceDescriptor, environment: EnvironmentReader = EnvironmentReader()) async -> Never {
         let configuration: ServiceConfiguration
         do {
-            configuration = try ServiceConfiguration.load(service: descriptor.name, defaultHTTPPort: descriptor.defaultHTTPPort, environment: environment)
+            configuration = try ServiceConfiguration.load(service: descriptor.name, defaultHTTPPort: descriptor.defaultHTTPPort,
+                                                          requiresBroker: descriptor.usesBroker, environment: environment)
         } catch {
             fail("\(descriptor.name): \(error)", code: 2)
         }
@@ -199,6 +205,9 @@ public enum ServiceMain {
         let applied = try await Migrator.migrate(pool, schema: descriptor.schema, migrations: PlatformMigrations.all + descriptor.migrations)
         if !applied.isEmpty { logger.info("applied migrations", metadata: ["versions": "\(applied)"]) }
         if migrateOnly { return Runtime(group: nil) }
+        guard descriptor.usesBroker else {
+            return try await startWithoutBroker(descriptor, configuration: configuration, pool: pool, logger: logger, clock: clock)
+        }
         let endpoint: AMQPEndpoint
         do {
             endpoint = try AMQPEndpoint(url: configuration.amqpURL)
@@ -266,6 +275,35 @@ public enum ServiceMain {
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         logger.info("service started", metadata: ["http": "\(configuration.httpHost):\(configuration.httpPort)", "db": "\(pool.settings.redactedURL)", "amqp": "\(endpoint.redacted)"])
+        return Runtime(group: group)
+    }
+
+    /// The HTTP-only assembly: the same shell, health, metrics and background services, without
+    /// publisher, relay, consumers or feeds. A service that declares no broker must not ask for
+    /// consumers, feeds or reference-change listening (those arrive over the broker).
+    static func startWithoutBroker(_ descriptor: ServiceDescriptor, configuration: ServiceConfiguration, pool: PGPool, logger: Logger,
+                                   clock: any CityClock) async throws -> Runtime {
+        let metrics = PlatformMetrics(service: descriptor.name)
+        let health = HealthState()
+        let environment = ServiceEnvironment(configuration: configuration, pool: pool, metrics: metrics, health: health, logger: logger,
+                                             clock: clock, relayWake: WakeSignal(), schema: descriptor.schema,
+                                             messagingName: descriptor.messagingName)
+        let parts = try await descriptor.build(environment)
+        guard parts.consumers.isEmpty, parts.feeds.isEmpty, parts.reference == nil else {
+            throw StartupError(description: "\(descriptor.name) declares no broker but asks for consumers, feeds or reference changes")
+        }
+        let router = HTTPShell.router(tokens: environment.tokens, clock: clock, maxBodyBytes: configuration.httpMaxBodyBytes, metrics: metrics)
+        HealthRoutes.add(to: router, pool: pool, health: health, metrics: metrics, service: descriptor.name)
+        parts.routes(router)
+        logger.info("http routes", metadata: ["routes": .array(router.routes.map(\.description).sorted().map { .string($0) })])
+        let app = Application(router: router,
+                              configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort),
+                                                   serverName: "citygrid-\(descriptor.name)"),
+                              logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app] + parts.background, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        logger.info("service started", metadata: ["http": "\(configuration.httpHost):\(configuration.httpPort)", "db": "\(pool.settings.redactedURL)",
+                                                  "amqp": "none (this service uses no broker)"])
         return Runtime(group: group)
     }
 }

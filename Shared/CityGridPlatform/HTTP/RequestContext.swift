@@ -6,8 +6,11 @@ import NIOCore
 /// The request context of every CityGrid HTTP API. ``AccessMiddleware`` fills in who is asking
 /// and how large a body may be; bodies decode and responses encode with the message coding
 /// (RFC 3339 dates, sorted keys), so an API answer and a message about the same thing look alike.
-public struct CityGridRequestContext: RequestContext {
+public struct CityGridRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The peer of the connection (nil in router tests without a socket); the console audits
+    /// sign-ins by it and throttles per address.
+    public let remoteAddress: SocketAddress?
     /// Who is asking, as far as the bearer token says.
     public var access: Access = .anonymous
     /// The largest body this service reads (`CITYGRID_HTTP_MAX_BODY_BYTES`); larger ones answer 413.
@@ -23,6 +26,7 @@ public struct CityGridRequestContext: RequestContext {
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
 
     public var requestDecoder: MessageRequestDecoder { MessageRequestDecoder() }
