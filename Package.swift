@@ -39,6 +39,7 @@ let package = Package(
         .executable(name: "disposal", targets: ["disposal"]),
         .executable(name: "supervision", targets: ["supervision"]),
         .executable(name: "assessment", targets: ["assessment"]),
+        .executable(name: "console", targets: ["console"]),
         .executable(name: "citygrid", targets: ["citygrid"]),
         .library(name: "CityGridModel", targets: ["CityGridModel"]),
     ],
@@ -83,9 +84,24 @@ let package = Package(
         + service("supervision", library: "SupervisionService", executable: "supervision")
         + service("assessment", library: "AssessmentService", executable: "assessment")
         + [
+            // The workbench's edge: sessions, pages and forwarding to the five; no broker.
+            .target(
+                name: "ConsoleService",
+                dependencies: ["CityGridModel", "CityGridPlatform", "PGClient", "BlockingThread", hummingbird, logging,
+                               .product(name: "Crypto", package: "swift-crypto"),
+                               .product(name: "_CryptoExtras", package: "swift-crypto")],
+                path: "Services/console/Sources",
+                swiftSettings: swiftSettings
+            ),
+            .executableTarget(
+                name: "console",
+                dependencies: ["ConsoleService", "CityGridPlatform"],
+                path: "Services/console/Main",
+                swiftSettings: swiftSettings
+            ),
             .executableTarget(
                 name: "citygrid",
-                dependencies: ["CityGridModel", "CityGridPlatform", "PGClient", "AMQPClient", argumentParser, logging,
+                dependencies: ["CityGridModel", "CityGridPlatform", "PGClient", "AMQPClient", "ConsoleService", argumentParser, logging,
                                .product(name: "Crypto", package: "swift-crypto")],
                 path: "Tools/citygrid",
                 swiftSettings: swiftSettings
@@ -119,6 +135,8 @@ let package = Package(
                                                                   .product(name: "PropertyBased", package: "swift-property-based")],
                         path: "Tests/DisposalUnitTests"),
             .testTarget(name: "AssessmentUnitTests", dependencies: ["AssessmentService", "CityGridPlatform", "CityGridModel", "AssessmentFixtures", "TestSupport", hummingbirdTesting], path: "Tests/AssessmentUnitTests"),
+            .testTarget(name: "ConsoleUnitTests", dependencies: ["ConsoleService", "CityGridPlatform", "CityGridModel", "TestSupport", hummingbirdTesting],
+                        path: "Tests/ConsoleUnitTests"),
             .testTarget(name: "PlatformUnitTests", dependencies: ["CityGridPlatform", "CityGridModel", "BlockingThread"], path: "Tests/PlatformUnitTests"),
             .testTarget(
                 name: "DocumentUnitTests",
@@ -135,6 +153,8 @@ let package = Package(
             .testTarget(name: "SupervisionTests", dependencies: ["SupervisionService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/SupervisionTests"),
             .testTarget(name: "DisposalTests", dependencies: ["DisposalService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/DisposalTests"),
             .testTarget(name: "AssessmentTests", dependencies: ["AssessmentService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport", "AssessmentFixtures"], path: "Tests/AssessmentTests"),
+            .testTarget(name: "ConsoleTests", dependencies: ["ConsoleService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"],
+                        path: "Tests/ConsoleTests"),
             .testTarget(name: "EndToEndTests", dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/EndToEndTests"),
             // Helpers shared by the integration tests: environment, service processes, polling.
             .target(name: "TestSupport", dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", hummingbird, hummingbirdTesting], path: "Tests/TestSupport"),

@@ -4,6 +4,7 @@ import AMQPClient
 import ArgumentParser
 import CityGridModel
 import CityGridPlatform
+import ConsoleService
 import Crypto
 import Foundation
 import PGClient
@@ -16,7 +17,7 @@ struct CityGrid: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "citygrid",
         abstract: "Administer a CityGrid installation.",
-        subcommands: [Reference.self, Calendar.self, Token.self, Departments.self, DeadLetters.self, Case.self, Report.self])
+        subcommands: [Reference.self, Calendar.self, Token.self, Departments.self, Users.self, DeadLetters.self, Case.self, Report.self])
 }
 
 /// The reference-data folder a command reads, and how it was chosen (said on stderr, so a
@@ -616,6 +617,154 @@ struct Departments: AsyncParsableCommand {
             let password = Departments.newPassword()
             try await Management.fromEnvironment().call("PUT", "users/\(Management.encode("dept-\(code)"))", ["password": password, "tags": ""])
             print("dept-\(code)\t\(password)")
+        }
+    }
+}
+
+/// Workbench accounts in the console's schema, over the console's database URL.
+struct Users: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Workbench (console) accounts: add, disable, enable, reset a password, list.",
+        subcommands: [Add.self, Disable.self, Enable.self, ResetPassword.self, List.self])
+
+    /// The shortest password the CLI accepts: a person's password, not a PIN.
+    static let minimumPasswordLength = 10
+
+    struct Options: ParsableArguments {
+        @Option(help: ArgumentHelp("The console's database URL (default: $CITYGRID_CONSOLE_DB_URL, else $CITYGRID_DB_URL).", valueName: "url"))
+        var dbURL: String?
+
+        func pool() throws -> PGPool {
+            let environment = ProcessInfo.processInfo.environment
+            guard let url = dbURL ?? environment["CITYGRID_CONSOLE_DB_URL"] ?? environment["CITYGRID_DB_URL"], !url.isEmpty else {
+                throw CommandFailure("no database: pass --db-url or set CITYGRID_CONSOLE_DB_URL (scripts/infra env console prints it)")
+            }
+            return PGPool(settings: PGSettings(url: url, applicationName: "citygrid-cli", poolSize: 1))
+        }
+
+        /// Runs the console's migrations first, so the CLI works on a database the console has not started on yet.
+        func withConnection<T: Sendable>(_ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
+            let pool = try pool()
+            _ = try await Migrator.migrate(pool, schema: ConsoleService.descriptor.schema,
+                                           migrations: PlatformMigrations.all + ConsoleService.descriptor.migrations)
+            return try await pool.transaction(body)
+        }
+    }
+
+    struct PasswordSource: ParsableArguments {
+        @ArgumentParser.Flag(help: "Read the password from the first line of standard input instead of generating one.")
+        var passwordStdin = false
+
+        /// The password and whether it was generated (then it is printed, once).
+        func password() throws -> (text: String, generated: Bool) {
+            guard passwordStdin else { return (Secrets.password(), true) }
+            guard let line = readLine(strippingNewline: true), line.count >= Users.minimumPasswordLength else {
+                throw CommandFailure("the password on standard input must be at least \(Users.minimumPasswordLength) characters")
+            }
+            return (line, false)
+        }
+    }
+
+    static func hasher() throws -> PasswordHasher {
+        let text = ProcessInfo.processInfo.environment["CITYGRID_CONSOLE_SCRYPT_LOG_N"] ?? ""
+        guard !text.isEmpty else { return PasswordHasher() }
+        guard let logN = Int(text), PasswordHasher.allowedLogN.contains(logN) else {
+            throw CommandFailure("CITYGRID_CONSOLE_SCRYPT_LOG_N must be an integer in \(PasswordHasher.allowedLogN)")
+        }
+        return PasswordHasher(logN: logN)
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an account; prints login, password (generated ones only, once), role and scope.")
+        @OptionGroup var options: Options
+        @Option(help: "Sign-in name (stored lower-case).") var login: String
+        @Option(help: "Display name, e.g. 张伟.") var name: String
+        @Option(help: "acceptor, dispatcher, shift_leader, supervisor, department, auditor, admin") var role: String
+        @Option(help: "city | district:<code> | street:<code> | department:<code>") var scope: String = "city"
+        @OptionGroup var source: PasswordSource
+
+        func run() async throws {
+            let login = AccountStore.normalise(login: self.login)
+            guard !login.isEmpty, login.count <= 64, login.allSatisfy({ $0.isLetter || $0.isNumber || "._-@".contains($0) }) else {
+                throw ValidationError("login must be 1 to 64 letters, digits or . _ - @")
+            }
+            guard let role = Role(rawValue: role), AccountStore.assignableRoles.contains(role) else {
+                throw ValidationError("role must be one of \(AccountStore.assignableRoles.map(\.rawValue).joined(separator: ", "))")
+            }
+            guard let scope = AccessScope(scope) else { throw ValidationError("scope must be city, district:<code>, street:<code> or department:<code>") }
+            // Department staff act for their department only; nobody else has a department scope.
+            guard (role == .department) == (scope.level == .department) else {
+                throw ValidationError("role department goes with scope department:<code>, and only with it")
+            }
+            let name = self.name.trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty else { throw ValidationError("name must not be empty") }
+            let password = try source.password()
+            let hash = try Users.hasher().hash(password.text)
+            let user = ConsoleUser(id: UUID(), login: login, name: name, role: role, scope: scope)
+            do {
+                try await options.withConnection { try AccountStore.insertUser(user, passwordHash: hash, on: $0) }
+            } catch let error as PGError where error.isUniqueViolation {
+                throw CommandFailure("an account '\(login)' exists already (reset its password with: citygrid users reset-password \(login))")
+            }
+            print("\(login)\t\(password.generated ? password.text : "-")\t\(role.rawValue)\t\(scope)\tcreated")
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable an account and end its open sessions.")
+        @OptionGroup var options: Options
+        @Argument var login: String
+        func run() async throws {
+            let login = AccountStore.normalise(login: self.login)
+            guard try await options.withConnection({ try AccountStore.setDisabled(login: login, true, on: $0) }) else {
+                throw CommandFailure("no account '\(login)'")
+            }
+            print("\(login)\tdisabled (open sessions ended)")
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled account.")
+        @OptionGroup var options: Options
+        @Argument var login: String
+        func run() async throws {
+            let login = AccountStore.normalise(login: self.login)
+            guard try await options.withConnection({ try AccountStore.setDisabled(login: login, false, on: $0) }) else {
+                throw CommandFailure("no account '\(login)'")
+            }
+            print("\(login)\tenabled")
+        }
+    }
+
+    struct ResetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset-password",
+            abstract: "Give an account a new password (generated and printed once, or from stdin); its open sessions end.")
+        @OptionGroup var options: Options
+        @Argument var login: String
+        @OptionGroup var source: PasswordSource
+        func run() async throws {
+            let login = AccountStore.normalise(login: self.login)
+            let password = try source.password()
+            let hash = try Users.hasher().hash(password.text)
+            guard try await options.withConnection({ try AccountStore.setPasswordHash(login: login, hash: hash, endSessions: true, on: $0) }) else {
+                throw CommandFailure("no account '\(login)'")
+            }
+            print("\(login)\t\(password.generated ? password.text : "-")\tpassword reset (open sessions ended)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List accounts: login, name, role, scope, state, last sign-in, open sessions.")
+        @OptionGroup var options: Options
+        func run() async throws {
+            let rows = try await options.withConnection { try AccountStore.list(on: $0) }
+            print(["login", "name", "role", "scope", "state", "last_sign_in", "open_sessions"].joined(separator: "\t"))
+            for row in rows {
+                print([row.user.login, row.user.name, row.user.role.rawValue, row.user.scope.description, row.disabled ? "disabled" : "active",
+                       row.lastSignIn.map(RFC3339.format) ?? "-", String(row.openSessions)].joined(separator: "\t"))
+            }
         }
     }
 }

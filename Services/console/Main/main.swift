@@ -1,0 +1,4 @@
+import CityGridPlatform
+import ConsoleService
+
+await ServiceMain.run(ConsoleService.descriptor)
