@@ -284,6 +284,15 @@ struct ConsoleTests {
         badToken.csrf = "not-the-token"
         #expect(try await badToken.call("POST", "/api/supervision/cases/\(id.uuidString.lowercased())/void", json: "{}").code == "csrf_failed")
 
+        // A password reset ends the account's open sessions.
+        let (reset, resetOutput) = try users(scratch, ["reset-password", "xc-supervisor"])
+        #expect(reset == 0 && resetOutput.contains("password reset"), "\(resetOutput)")
+        let newPassword = resetOutput.split(separator: "\t").dropFirst().first.map(String.init) ?? ""
+        #expect(newPassword.count == 16, "a generated password is printed once: \(resetOutput)")
+        #expect(try await own.call("GET", "/api/supervision/cases").status == 401)
+        #expect(try await own.signIn("xc-supervisor", "xincheng-pass-1").status == 401)
+        #expect(try await own.signIn("xc-supervisor", newPassword).status == 200)
+
         // A service that does not answer, and one that does not exist.
         let unreachable = try await own.call("GET", "/api/intake/reports/\(id.uuidString.lowercased())")
         #expect(unreachable.status == 502 && unreachable.code == "upstream_unavailable")

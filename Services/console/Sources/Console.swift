@@ -20,6 +20,8 @@ public final class Console: Sendable {
     /// scrypt runs here, off Swift's cooperative pool (two threads on this machine), one at a time:
     /// a burst of sign-ins queues instead of stalling every other request.
     let kdfThread = BlockingThread(name: "console-kdf")
+    /// Static files are read here (reads block), apart from scrypt so a sign-in never delays a page.
+    let fileThread = BlockingThread(name: "console-files")
 
     public init(env: ServiceEnvironment, settings: ConsoleSettings) {
         self.env = env
@@ -31,11 +33,14 @@ public final class Console: Sendable {
                             vendors: ["leaflet": settings.leafletFolder, "chart.js": settings.chartFolder])
     }
 
-    deinit { kdfThread.shutdown() }
+    deinit {
+        kdfThread.shutdown()
+        fileThread.shutdown()
+    }
 
     public func addRoutes(to router: ServiceRouter) {
         router.add(middleware: ConsoleHeadersMiddleware())
-        router.add(middleware: StaticFilesMiddleware(files: files))
+        router.add(middleware: StaticFilesMiddleware(files: files, reader: fileThread))
         SessionRoutes(console: self).add(to: router)
         ForwardRoutes(console: self).add(to: router)
     }

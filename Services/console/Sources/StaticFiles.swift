@@ -65,8 +65,8 @@ struct StaticFiles: Sendable {
 struct StaticFilesMiddleware: RouterMiddleware {
     typealias Context = CityGridRequestContext
     let files: StaticFiles
-    /// File reads block; they run on this thread, not on Swift's cooperative pool.
-    let reader = BlockingThread(name: "console-files")
+    /// File reads block; they run on this thread (the console's), not on Swift's cooperative pool.
+    let reader: BlockingThread
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .get || request.method == .head else { return try await next(request, context) }
