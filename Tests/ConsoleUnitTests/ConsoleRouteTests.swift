@@ -114,7 +114,7 @@ struct ConsoleRouteTests {
             #expect(String(buffer: page.body).contains("CityGrid 工作台"))
             #expect(page.headers[.contentType] == "text/html; charset=utf-8")
             #expect(page.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
-            #expect(try await client.send(.get, "/sign-in.js").headers[.contentType] == "text/javascript; charset=utf-8")
+            #expect(try await client.send(.get, "/js/main.js").headers[.contentType] == "text/javascript; charset=utf-8")
             let leaflet = try await client.send(.get, "/vendor/leaflet/leaflet.js")
             #expect(leaflet.status == .ok)
             #expect(String(buffer: leaflet.body) == "/* leaflet stand-in */")
