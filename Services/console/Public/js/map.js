@@ -19,10 +19,14 @@ export function loadLeaflet() {
   return loading;
 }
 
-/** A map in `container` with no tile layer; the caller adds GeoJSON and markers. */
-export async function createMap(container, { center = [40.81, 111.67], zoom = 13 } = {}) {
+/**
+ * A map in `container` with no tile layer; the caller adds GeoJSON and markers. `canvas: true`
+ * draws faster (the big screen's 1,500 grids); the default SVG keeps every polygon a DOM element
+ * with class `grid-<code>`, which a keyboard user, a test and a screen reader can reach.
+ */
+export async function createMap(container, { center = [40.81, 111.67], zoom = 13, canvas = false } = {}) {
   const L = await loadLeaflet();
-  const map = L.map(container, { attributionControl: false, zoomSnap: 0.25, preferCanvas: true }).setView(center, zoom);
+  const map = L.map(container, { attributionControl: false, zoomSnap: 0.25, preferCanvas: canvas }).setView(center, zoom);
   return { L, map };
 }
 
@@ -36,4 +40,18 @@ export function caseMarker(L, item, light = "none", onClick) {
   marker.bindTooltip(`${item.number || ""} ${item.description || ""}`.trim());
   if (onClick) marker.on("click", () => onClick(item));
   return marker;
+}
+
+/**
+ * Grid polygons from grid-routing's GET /api/v1/grids (a GeoJSON FeatureCollection). `style(feature)`
+ * may colour each grid; `onClick(feature)` makes grids selectable.
+ */
+export function gridLayer(L, collection, { style, onClick } = {}) {
+  return L.geoJSON(collection, {
+    style: (feature) => ({ color: colours.grid, weight: 1, fillOpacity: 0.08, className: `grid grid-${feature.properties.code}`, ...(style ? style(feature) : {}) }),
+    onEachFeature: (feature, layer) => {
+      layer.bindTooltip(feature.properties.code, { sticky: true });
+      if (onClick) layer.on("click", () => onClick(feature, layer));
+    },
+  });
 }
