@@ -1,0 +1,118 @@
+// The centre's commands on a case, one place for each: its button, the dialog that asks for what
+// the command needs, and the call. Which commands a person may take now is the server's answer
+// (supervision's case detail lists them in `actions`, from the workflow's role and state table);
+// the pages never decide it themselves.
+"use strict";
+import { api } from "./api.js";
+import { t } from "./i18n.js";
+import { el, ask, act } from "./ui.js";
+import { loadReference } from "./reference.js";
+
+const reason = (label) => ({ name: "reason", label: t(label), type: "textarea", required: true });
+
+/** A datetime-local value (Beijing wall clock) → an RFC 3339 instant. */
+function instant(local) { return local ? new Date(`${local}:00+08:00`).toISOString() : undefined; }
+
+/**
+ * Each command: the dialog fields (none: a confirmation) and how its body is made. `decide`
+ * commands come as a pair of buttons, approve and refuse.
+ */
+const commands = {
+  "accept": { fields: () => [] },
+  "reject": { fields: () => [reason("actions.field.reject-reason")] },
+  "handle-at-intake": { fields: () => [{ name: "result", label: t("actions.field.result"), type: "textarea", required: true }] },
+  "verification": {
+    decide: true,
+    fields: (approve) => [{ name: "note", label: t(approve ? "actions.field.note" : "actions.field.refute-note"), type: "textarea", required: !approve }],
+    body: (values, approve) => ({ result: approve ? "confirmed" : "refuted", note: values.note || undefined }),
+  },
+  "file": {
+    fields: async (item) => {
+      const reference = await loadReference();
+      const options = reference.conditionsOf(item.kind, item.classCode).map((condition) => ({ value: condition.id, label: `${condition.id} ${condition.description}` }));
+      return [options.length
+        ? { name: "conditionId", label: t("actions.field.condition"), type: "select", options, required: true }
+        : { name: "conditionId", label: t("actions.field.condition"), required: true, value: item.conditionId || "" }];
+    },
+  },
+  "refuse-filing": { fields: () => [reason("actions.field.refuse-reason")] },
+  "void": {
+    fields: () => [reason("actions.field.void-reason"), { name: "duplicateOf", label: t("actions.field.duplicate-of") }],
+    body: (values) => ({ reason: values.reason, duplicateOf: values.duplicateOf || undefined }),
+  },
+  "close": { fields: () => [] },
+  "urge": { fields: () => [{ name: "message", label: t("actions.field.urge-message"), type: "textarea", required: true }] },
+  "approve-self-handled": { fields: () => [] },
+  "reject-self-handled": { fields: () => [reason("actions.field.reject-reason")] },
+  "return-decision": { decide: true, fields: decisionFields, body: decisionBody },
+  "extension-decision": {
+    decide: true,
+    fields: (approve, item) => approve
+      ? [{ name: "newDeadline", label: t("actions.field.new-deadline"), type: "datetime-local", value: localValue(item.pendingRequest?.requestedDeadline) }]
+      : decisionFields(false),
+    body: (values, approve) => approve ? { approve: true, newDeadline: instant(values.newDeadline) } : { approve: false, reason: values.reason },
+  },
+  "suspension-decision": { decide: true, fields: decisionFields, body: decisionBody },
+  "resume": { fields: () => [] },
+  "check": {
+    decide: true,
+    fields: (approve) => [{ name: "note", label: t(approve ? "actions.field.note" : "actions.field.check-failed-note"), type: "textarea", required: !approve }],
+    body: (values, approve) => ({ passed: approve, note: values.note || undefined }),
+  },
+};
+
+function decisionFields(approve) { return approve ? [] : [reason("actions.field.refuse-reason")]; }
+function decisionBody(values, approve) { return approve ? { approve: true } : { approve: false, reason: values.reason }; }
+
+function localValue(value) {
+  if (!value) return undefined;
+  const beijing = new Date(new Date(value).getTime() + 8 * 3600 * 1000);
+  return beijing.toISOString().slice(0, 16);
+}
+
+/** The label of a command's button (and of its approve / refuse pair). */
+function label(name, approve) {
+  return approve === undefined ? t(`actions.${name}`) : t(`actions.${name}.${approve ? "approve" : "refuse"}`);
+}
+
+/**
+ * Runs one command on a case: asks for its fields (or a confirmation), posts it to supervision,
+ * and resolves with the case's new view, or undefined when cancelled or refused (the reason is shown).
+ */
+export async function run(name, item, { approve, button } = {}) {
+  const command = commands[name];
+  if (!command) throw new Error(`no command ${name}`);
+  const fields = await command.fields(approve ?? item, item);
+  const values = await ask(`${label(name, approve)} · ${item.number}`, fields, { confirm: label(name, approve) });
+  if (values === null) return undefined;
+  const body = command.body ? command.body(values, approve, item) : values;
+  return act(button, () => api.post("supervision", `cases/${item.id}/${name}`, body), t("actions.done", { action: label(name, approve), number: item.number }));
+}
+
+/**
+ * The buttons of the commands the server says this person may take on `item` now (`actions`
+ * from the case detail, or a list the page got otherwise). `onDone(view)` gets the new case view.
+ */
+export function buttons(item, actions, onDone) {
+  const row = el("div", { class: "actions" });
+  for (const name of actions || []) {
+    const command = commands[name];
+    if (!command) continue;
+    const pair = command.decide ? [true, false] : [undefined];
+    for (const approve of pair) {
+      const button = el("button", {
+        type: "button", class: approve === false ? "danger" : "primary",
+        dataset: approve === undefined ? { action: name } : { action: name, approve: String(approve) },
+      }, label(name, approve));
+      button.addEventListener("click", async () => {
+        const view = await run(name, item, { approve, button });
+        if (view !== undefined && onDone) onDone(view);
+      });
+      row.append(button);
+    }
+  }
+  return row;
+}
+
+/** The commands this module can draw (the server may list others, e.g. department actions). */
+export const known = Object.keys(commands);
