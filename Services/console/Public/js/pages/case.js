@@ -11,6 +11,7 @@ import { loadReference } from "../reference.js";
 import { createMap, gridLayer, caseMarker, colours } from "../map.js";
 import { buttons } from "../case-actions.js";
 import { useCaseStyles } from "./cases.js";
+import { pages } from "../main.js";
 
 /** Photo purposes in the order a case lives them. */
 const purposes = ["report", "before", "after", "verification", "check", "progress", "completion"];
@@ -60,12 +61,12 @@ function clockFacts(clock, { running = false } = {}) {
     clock.overdueAt ? labelled(t("case.clock.overdue"), formatTime(clock.overdueAt)) : null);
 }
 
-/** A clock in one line for the timeline: "开始 处置 · 截止 … · 10 个工作日 · 2026 正式". */
+/** A clock in one line for the timeline (a div, so that `#case-timeline li` are the entries only): "开始 处置 · 截止 … · 10 个工作日 · 2026 正式". */
 function clockLine(which, clock) {
   const years = clock.basis?.kind === "working_calendar" && clock.basis.years?.length
     ? clock.basis.years.map((year) => `${year.year} ${tOr(`case.basis.${year.standing}`, year.standing)}${year.notice ? ` (${year.notice})` : ""}`).join("、")
     : clock.basis ? tOr(`case.basis.kind.${clock.basis.kind}`, clock.basis.kind) : null;
-  return el("li", { class: `clock-line ${which}`, dataset: { stage: clock.stage } },
+  return el("div", { class: `clock-line ${which}`, dataset: { stage: clock.stage } },
     el("span", { class: "clock-which" }, t(`case.timeline.clock-${which}`)), " ",
     el("strong", {}, tOr(`case.stage.${clock.stage}`, clock.stage)),
     clock.deadline ? ` · ${t("case.timeline.deadline", { time: formatTime(clock.deadline) })}` : "",
@@ -102,13 +103,18 @@ function photosPanel(item) {
 }
 
 export default {
-  async render(view, route) {
+  async render(view, route, context) {
     useCaseStyles();
     const reference = await loadReference();
     const key = route.args[0] || "";
     const root = el("section", { id: "page-case" });
     view.append(root);
-    const back = el("a", { class: "back", href: sessionStorage.getItem("cg.cases-list") || "#/cases" }, t("case.back"));
+    // Back to the list this person came from; a post without the case list (departments) goes to its own page.
+    const role = context.session.user.role;
+    const listed = pages.cases.roles.includes(role);
+    const home = Object.entries(pages).find(([, page]) => page.nav && page.roles?.includes(role))?.[0] || "cases";
+    const backHref = listed ? sessionStorage.getItem("cg.cases-list") || "#/cases" : `#/${home}`;
+    const back = el("a", { class: "back", href: backHref }, listed ? t("case.back") : t("case.back-post", { page: t(`nav.${home}`) }));
 
     let mapPanel = null;
     let mapState = null;
@@ -125,7 +131,7 @@ export default {
         clear(root, back, el("div", { class: "panel not-found", role: "alert" },
           el("h1", {}, t("case.not-found.title")),
           el("p", {}, t("case.not-found.text", { key })),
-          el("p", {}, el("a", { href: "#/cases" }, t("case.not-found.back")))));
+          el("p", {}, el("a", { href: listed ? "#/cases" : backHref }, listed ? t("case.not-found.back") : t("case.back-post", { page: t(`nav.${home}`) })))));
         return undefined;
       }
       clear(root, back, el("div", { class: "panel error", role: "alert" }, el("h1", {}, t("case.failed")), el("p", {}, problemText(error))));
@@ -251,7 +257,7 @@ export default {
           entry.reason ? el("p", { class: "entry-why" }, entry.reason) : null,
           details.length ? el("dl", { class: "entry-details" }, details.flatMap(([name, value]) => [
             el("dt", {}, tOr(`case.detail.${name}`, name)), el("dd", {}, detailValue(name, value))])) : null,
-          clocks.length ? el("ul", { class: "entry-clocks" }, clocks) : null));
+          clocks.length ? el("div", { class: "entry-clocks" }, clocks) : null));
     }
 
     function timelinePanel(timeline) {
@@ -339,8 +345,8 @@ export default {
         actionsPanel(item));
       clear(root, head,
         el("div", { class: "case-columns" },
-          el("div", { class: "case-main" }, summary(item), clockPanel(item), pendingPanel(item), photosPanel(item)),
-          el("div", { class: "case-side" }, mapPanel)),
+          el("div", { class: "case-main" }, pendingPanel(item), summary(item), clockPanel(item)),
+          el("div", { class: "case-side" }, mapPanel, photosPanel(item))),
         timelinePanel(timeline));
     }
 
