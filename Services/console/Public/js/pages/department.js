@@ -4,7 +4,7 @@
 // centre answers completions and requests with notices, which come back into the same log.
 "use strict";
 import { api } from "../api.js";
-import { t, tOr, formatTime } from "../i18n.js";
+import { t, tOr, formatTime, currentLanguage } from "../i18n.js";
 import { el, clear, flash, problemText, table, ask, light, labelled } from "../ui.js";
 import { loadReference } from "../reference.js";
 import { createMap, caseMarker, gridLayer } from "../map.js";
@@ -197,8 +197,8 @@ export default {
       shown: [], shownTotal: 0,
       detailKey: null,
     };
-    let reference = null;
-    loadReference().then((loaded) => { reference = loaded; });
+    // Names of classes and communities; without the reference the task's own (Chinese) names and codes show.
+    let reference = await loadReference();
 
     const tabBar = el("div", { class: "tabs", role: "group", "aria-label": t("department.tabs") });
     const stateFilter = el("select", { name: "state", "aria-label": t("department.filter.state") },
@@ -239,10 +239,17 @@ export default {
       filterRow.hidden = state.tab !== "all";
     }
 
+    /** The class's name in the page's language (disposal stores the Chinese one). */
+    function className(task) {
+      const known = reference.classes.get(`${task.kind}:${task.classCode}`);
+      if (!known) return task.className;
+      return (currentLanguage() === "en" ? known.nameEn : known.nameZh) || task.className;
+    }
+
     /** Where a task is: its address, else its community (from the reference) and grid. */
     function place(task) {
       if (task.address) return task.address;
-      const community = task.gridCode && reference?.communities.get(task.gridCode.slice(0, 12));
+      const community = task.gridCode && reference.communities.get(task.gridCode.slice(0, 12));
       return community ? community.name : t("department.grid-place", { grid: task.gridCode || "—" });
     }
 
@@ -259,7 +266,7 @@ export default {
       const columns = [
         { key: "deadline", label: t("department.col.deadline"), render: (task) => light(taskLight(task), task.deadline) },
         { key: "caseNumber", label: t("department.col.case"), render: (task) => el("span", { class: "case-cell" }, el("strong", {}, task.caseNumber), flags(task)) },
-        { key: "className", label: t("department.col.class"), class: "class", render: (task) => el("span", { title: `${task.classCode} ${task.className}` }, task.className) },
+        { key: "className", label: t("department.col.class"), class: "class", render: (task) => el("span", { title: `${task.classCode} ${className(task)}` }, className(task)) },
         { key: "address", label: t("department.col.place"), class: "place", render: (task) => el("span", { title: task.gridCode ? t("department.grid-place", { grid: task.gridCode }) : null }, place(task)) },
         done
           ? { key: "completedAt", label: t("department.col.completed"), class: "time", render: (task) => formatTime(task.completedAt || task.endedAt) }
@@ -335,6 +342,7 @@ export default {
 
     async function load() {
       try {
+        if (!reference.version) reference = await loadReference();
         await loadOpen();
         await loadShown();
         drawTabs();
@@ -402,7 +410,7 @@ export default {
       const basis = task.deadlineBasis ? basisText(task.deadlineBasis) : t("department.basis.unknown");
 
       clear(detail,
-        el("h2", { tabindex: -1 }, task.caseNumber, " ", el("span", { class: "muted" }, task.className)),
+        el("h2", { tabindex: -1 }, task.caseNumber, " ", el("span", { class: "muted" }, className(task))),
         el("div", { class: "detail-state" },
           el("span", { class: `state task-${task.state}` }, t(`department.state.${task.state}`)),
           light(kind, task.deadline), flags(task)),
@@ -422,7 +430,7 @@ export default {
             labelled(t("department.field.limit"), limitText(task.handlingLimit) || "—"),
             labelled(t("department.field.basis"), el("span", {}, basis,
               task.deadlineProvisional ? el("span", { class: "badge provisional", title: t("department.provisional.hint") }, t("department.provisional")) : null)),
-            labelled(t("department.field.kind-class"), `${tOr(`kind.${task.kind}`, task.kind)} · ${task.classCode} ${task.className}`),
+            labelled(t("department.field.kind-class"), `${tOr(`kind.${task.kind}`, task.kind)} · ${task.classCode} ${className(task)}`),
             labelled(t("department.field.condition"), task.conditionId),
             labelled(t("department.field.description"), task.description),
             labelled(t("department.field.place"), place(task)),
