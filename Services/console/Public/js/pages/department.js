@@ -164,11 +164,12 @@ const clockTime = new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", 
 async function tasksIn(code, state, limit = 2000) {
   const items = [];
   let total = 0;
+  const size = Math.min(200, limit);
   for (let page = 1; items.length < limit; page += 1) {
-    const answer = await api.get("disposal", `departments/${encodeURIComponent(code)}/tasks`, { state, page, pageSize: 200 });
+    const answer = await api.get("disposal", `departments/${encodeURIComponent(code)}/tasks`, { state, page, pageSize: size });
     items.push(...answer.items);
     total = answer.total;
-    if (answer.items.length < 200 || items.length >= total) break;
+    if (answer.items.length < size || items.length >= total) break;
   }
   return { items, total };
 }
@@ -392,8 +393,11 @@ export default {
       const key = JSON.stringify([answer.task, answer.events.length, answer.events.at(-1)?.eventId]);
       if (key === state.detailKey) return;
       state.detailKey = key;
+      // A poll that redraws the task puts the keyboard back on the same command (if it is still allowed).
+      const focusedAction = detail.contains(document.activeElement) ? document.activeElement.dataset?.action : null;
       drawDetail(answer.task, answer.events);
       if (focus) detail.querySelector("h2")?.focus();
+      else if (focusedAction) (detail.querySelector(`button[data-action="${focusedAction}"]`) || detail.querySelector("h2"))?.focus({ preventScroll: true });
     }
 
     function drawDetail(task, events) {
@@ -438,11 +442,14 @@ export default {
             labelled(t("department.field.point"), task.latitude != null ? `${task.latitude.toFixed(6)}, ${task.longitude.toFixed(6)}` : "—"),
             labelled(t("department.field.photos-report"), photoLinks(task.photos) || "—"),
             labelled(t("department.field.dispatched"), `${formatTime(task.dispatchedAt)} · ${tOr(`department.via.${task.via}`, task.via)}${task.redispatch ? ` · ${t("department.redispatch")}` : ""}`),
+            task.reworkOf ? labelled(t("department.field.rework-of"), taskLink(task.reworkOf)) : null,
+            task.supersededBy ? labelled(t("department.field.superseded-by"), taskLink(task.supersededBy)) : null,
             task.acceptedAt ? labelled(t("department.field.accepted"), formatTime(task.acceptedAt)) : null,
             task.completedAt ? labelled(t("department.field.completed"), formatTime(task.completedAt)) : null,
             task.result ? labelled(t("department.field.result"), task.result) : null,
             task.resultPhotos?.length ? labelled(t("department.field.completion-photos-shown"), photoLinks(task.resultPhotos, "department.photo-done")) : null,
-            task.state !== "returned" && task.state !== "voided" && task.state !== "superseded"
+            // Supervision shows a department only the cases it holds now, so only an unfinished task links to its case.
+            ["dispatched", "accepted", "suspended", "completed"].includes(task.state)
               ? labelled(t("department.field.case"), el("a", { href: `#/case/${encodeURIComponent(task.caseNumber)}` }, t("department.open-case"))) : null),
           task.latitude != null ? mapBox : null),
         el("h3", {}, t("department.history")),
@@ -450,11 +457,18 @@ export default {
       if (task.latitude != null) drawMap(mapBox, task);
     }
 
+    /** Another dispatch of the same case (the one a rework replaced, or the one that replaced this). */
+    function taskLink(dispatchId) {
+      return el("button", { type: "button", class: "link", onclick: () => select(dispatchId, true) }, t("department.open-dispatch"));
+    }
+
     function refusalLine(entry) {
       // The notice's note reads "<action> refused: <code>"; the reason is the centre's own words.
-      const action = String(entry.note || "").split(" ")[0];
+      const [, action = "", code = ""] = /^(\S+) refused: (\S+)/.exec(String(entry.note || "")) || [];
+      const why = tOr(`department.refusal.${code}`, null);
       return el("span", {}, el("strong", {}, t("department.refused-title", { action: tOr(`department.event.${action}`, action) })),
-        ` · ${formatTime(entry.at)} · ${entry.reason || entry.note || ""}`);
+        ` · ${formatTime(entry.at)}`, why ? ` · ${why}` : "",
+        entry.reason ? el("span", { class: "muted block" }, entry.reason) : null);
     }
 
     async function drawMap(box, task) {

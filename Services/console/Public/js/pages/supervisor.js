@@ -130,9 +130,15 @@ export default {
         row.dataset.case = item.number;
         if (item.number === state.selected) { row.classList.add("selected"); row.setAttribute("aria-current", "true"); }
       });
-      const focused = document.activeElement?.closest?.("tr[data-case]")?.dataset.case;
+      // Redrawing on every poll must not take the keyboard's place away: the same row, or the same button in it.
+      const active = document.activeElement;
+      const focused = active?.closest?.("tr[data-case]")?.dataset.case;
+      const button = active?.dataset?.action ? `button[data-action="${active.dataset.action}"]${active.dataset.approve ? `[data-approve="${active.dataset.approve}"]` : ""}` : null;
       clear(section.body, grid);
-      if (focused) section.body.querySelector(`tr[data-case="${CSS.escape(focused)}"]`)?.focus({ preventScroll: true });
+      if (focused) {
+        const row = section.body.querySelector(`tr[data-case="${CSS.escape(focused)}"]`);
+        ((button && row?.querySelector(button)) || row)?.focus({ preventScroll: true });
+      }
       section.count.textContent = String(items.length) + (state.more[queue.state] ? "+" : "");
       section.count.classList.toggle("urged", items.some((item) => clockLight(item.clock) === "red"));
       clear(section.note, state.more[queue.state]
