@@ -533,6 +533,8 @@ export default {
         await refresh();
       } catch (error) {
         flash(refusalText(error), "error");
+        // Refused for the task's state: the centre or a colleague changed it, so show where it stands now.
+        if (error.status === 409) { state.detailKey = null; refresh(); }
       } finally {
         button.disabled = false;
       }

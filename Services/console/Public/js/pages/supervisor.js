@@ -76,11 +76,17 @@ export default {
       markers = map.L.layerGroup().addTo(map.map);
       const area = level === "district" ? { district: areaCode } : level === "street" ? { street: areaCode } : null;
       if (area) {
+        state.areaShown = true;
         api.get("grid-routing", "grids", area).then((grids) => {
           const layer = gridLayer(map.L, grids, { style: () => ({ fillOpacity: 0.04, weight: 0.6 }) }).addTo(map.map);
           layer.bringToBack();
-          if (grids.features?.length) { state.areaShown = true; map.map.fitBounds(layer.getBounds(), { padding: [8, 8] }); }
-        }, () => { /* without the outlines the points still show where to go */ });
+          if (grids.features?.length) map.map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+          else throw new Error("no grids");
+        }).catch(() => {
+          // Without the outlines the points still show where to go: follow them instead.
+          state.areaShown = false;
+          drawMarkers();
+        });
       }
     } catch {
       mapBox.replaceWith(el("p", { class: "note" }, t("supervisor.map.none")));
