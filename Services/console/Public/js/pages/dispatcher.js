@@ -110,12 +110,14 @@ export function requestTable(items, { reference, onDone, onOpen, empty, scanNote
     { label: t("dispatcher.column.request"), class: "nowrap", render: (item) => el("span", { class: "tag info" }, t(`dispatcher.request.${item.pendingRequest.kind}`)) },
     { label: t("dispatcher.column.department"), render: (item) => reference.departmentName(item.pendingRequest.department || item.currentDepartment) },
     { label: t("dispatcher.column.reason"), render: (item) => el("div", { class: "desk-reason" }, item.pendingRequest.reason || "—") },
-    { label: t("dispatcher.column.requested-deadline"), class: "nowrap", render: (item) => item.pendingRequest.requestedDeadline ? formatTime(item.pendingRequest.requestedDeadline) : "—" },
+    items.some((item) => item.pendingRequest.kind === "extension")
+      ? { label: t("dispatcher.column.requested-deadline"), class: "nowrap", render: (item) => item.pendingRequest.requestedDeadline ? formatTime(item.pendingRequest.requestedDeadline) : "—" }
+      : null,
     { label: t("dispatcher.column.requested-at"), class: "nowrap", render: (item) => formatTime(item.pendingRequest.requestedAt) },
     { label: t("dispatcher.column.handling"), class: "nowrap", render: clockCell },
     { label: t("dispatcher.column.actions"), render: (item) => buttons(item, [decisionOf[item.pendingRequest.kind]], onDone) },
   ];
-  return el("div", {}, scanNote || null, queueTable(columns, items, { onOpen, empty }));
+  return el("div", {}, scanNote || null, queueTable(columns.filter(Boolean), items, { onOpen, empty }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -163,8 +165,20 @@ export default {
       strip.setCount("desk", queue.length);
     }
 
+    let deskClosed = false;
     async function loadQueue() {
-      const answer = await api.get("grid-routing", "manual-dispatch");
+      if (deskClosed) return;
+      let answer;
+      try { answer = await api.get("grid-routing", "manual-dispatch"); } catch (error) {
+        if (error.status !== 403) throw error;
+        // The desk is the dispatchers' (grid-routing's rule); a shift leader sees the other tabs.
+        deskClosed = true;
+        clear(queueBox, el("h2", { id: "dispatcher-queue-title" }, t("dispatcher.desk.queue")), el("p", { class: "note" }, t("dispatcher.desk.not-yours")));
+        clear(detailBox);
+        detailBox.hidden = true;
+        strip.setCount("desk", 0);
+        return;
+      }
       queue = answer.items;
       drawQueue();
       if (desk && !queue.some((item) => item.caseNumber === desk.number) && !desk.gone) {
@@ -408,8 +422,8 @@ export default {
     }
 
     // ---- (b) requests to decide, (c) urging
-    const requestsBox = el("div", { class: "panel" });
-    const urgingBox = el("div", { class: "panel" });
+    const requestsBox = el("div", { class: "panel" }, el("p", { class: "loading" }, t("page.loading")));
+    const urgingBox = el("div", { class: "panel" }, el("p", { class: "loading" }, t("page.loading")));
     strip.panel("requests").append(requestsBox);
     strip.panel("urging").append(urgingBox);
     const scanNote = () => (capped ? el("p", { class: "note" }, t("dispatcher.scan.capped")) : null);
@@ -418,7 +432,7 @@ export default {
       keepingFocus(requestsBox, () => clear(requestsBox,
         countedHeading("h2", t("dispatcher.requests.title"), requests.length, "dispatcher-requests-title"),
         el("p", { class: "note" }, t("dispatcher.requests.note")),
-        requestTable(requests, { reference, onDone: loadHandling, onOpen: openCase, empty: t("dispatcher.requests.empty"), scanNote: scanNote() })));
+        requestTable(requests, { reference, onDone: loadScan, onOpen: openCase, empty: t("dispatcher.requests.empty"), scanNote: scanNote() })));
       strip.setCount("requests", requests.length);
     }
 
@@ -428,7 +442,7 @@ export default {
       { label: t("dispatcher.column.class"), render: (item) => reference.className(item.kind, item.classCode) },
       { label: t("dispatcher.column.department"), render: (item) => reference.departmentName(item.currentDepartment) },
       { label: t("acceptor.column.place"), render: placeCell },
-      { label: t("dispatcher.column.actions"), render: (item) => buttons(item, (item.actions || []).filter((name) => name === "urge"), loadHandling) },
+      { label: t("dispatcher.column.actions"), render: (item) => buttons(item, (item.actions || []).filter((name) => name === "urge"), loadOverdue) },
     ];
 
     function drawUrging() {
@@ -443,27 +457,39 @@ export default {
     }
 
     // Supervision's list filters by state and overdue but not by pending request or yellow light:
-    // those two are picked out of the in-handling list here.
-    async function loadHandling() {
-      const [scan, overdue] = await Promise.all([
-        scanInHandling(),
-        api.get("supervision", "cases", { state: "in_handling", overdue: true, limit: 200 }),
-      ]);
-      capped = scan.capped;
+    // those two are picked out of a scan of the in-handling list (at most ten pages, every 30 s).
+    let overdueItems = [];
+    let scanned = null;
+    async function loadOverdue() {
+      const overdue = await api.get("supervision", "cases", { state: "in_handling", overdue: true, limit: 200 });
+      overdueItems = overdue.items;
       overdueMore = Boolean(overdue.nextCursor);
-      requests = decidable(scan.items, ["return"]);
-      const red = new Set(overdue.items.map((item) => item.id));
-      const warned = scan.items.filter((item) => !red.has(item.id) && item.clock?.warnedAt && !item.clock?.overdueAt);
-      urging = [...overdue.items.sort(byUrgency), ...warned.sort(byUrgency)];
+      drawUrgingNow();
+    }
+    async function loadScan() {
+      const scan = await scanInHandling();
+      capped = scan.capped;
+      scanned = scan.items;
+      requests = decidable(scanned, ["return"]);
       drawRequests();
+      drawUrgingNow();
+    }
+    function drawUrgingNow() {
+      const red = new Set(overdueItems.map((item) => item.id));
+      const warned = (scanned || []).filter((item) => !red.has(item.id) && item.clock?.warnedAt && !item.clock?.overdueAt);
+      urging = [...[...overdueItems].sort(byUrgency), ...warned.sort(byUrgency)];
       drawUrging();
     }
 
-    const refresh = () => Promise.all([loadQueue(), loadHandling()]);
+    // The scan behind the requests and urging tabs reads up to ten pages: every third tick (30 s),
+    // and at once after this person's own decision or urging.
+    let ticks = 0;
+    const refresh = () => Promise.all([loadQueue(), loadOverdue(), ++ticks % 3 === 0 ? loadScan() : null]);
     // The desk first: the in-handling scan behind the other two tabs takes longer.
     await loadQueue();
-    loadHandling().catch((error) => flash(problemText(error), "error"));
-    if (selected && tab === "desk") await choose(selected); else showNothing();
+    loadOverdue().catch((error) => flash(problemText(error), "error"));
+    loadScan().catch((error) => flash(problemText(error), "error"));
+    if (deskClosed) { /* nothing to choose */ } else if (selected && tab === "desk") await choose(selected); else showNothing();
     const stop = context.every(10, refresh);
     return () => { stop(); forgetDesk(); };
   },

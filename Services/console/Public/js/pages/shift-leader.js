@@ -44,7 +44,7 @@ export default {
     const reported = { label: t("acceptor.column.reported"), class: "nowrap", render: (item) => formatTime(item.reportedAt) };
     const place = { label: t("acceptor.column.place"), render: placeCell };
     const clock = { label: t("acceptor.column.clock"), class: "nowrap", render: clockCell };
-    const actions = (name) => ({ label: t("dispatcher.column.actions"), render: (item) => buttons(item, offered(item, name), refresh) });
+    const actions = (name) => ({ label: t("dispatcher.column.actions"), render: (item) => buttons(item, offered(item, name), loadQueues) });
 
     const columnsOf = {
       file: [number, { label: t("acceptor.column.channel"), class: "nowrap", render: (item) => channelText(item.channel) }, kindClass, place, reported, clock, actions("file")],
@@ -57,7 +57,7 @@ export default {
 
     const boxes = {};
     for (const name of Object.keys(queues).concat("requests")) {
-      boxes[name] = el("div", { class: "panel" });
+      boxes[name] = el("div", { class: "panel" }, el("p", { class: "loading" }, t("page.loading")));
       strip.panel(name).append(boxes[name]);
     }
 
@@ -69,7 +69,7 @@ export default {
       const extra = more[name] ? el("p", { class: "note" }, t("acceptor.more", { n: items.length })) : null;
       keepingFocus(box, () => clear(box, heading, note, extra, name === "requests"
         ? requestTable(items, {
-          reference, onDone: refresh, onOpen: openCase, empty: t("shift.empty.requests"),
+          reference, onDone: loadRequests, onOpen: openCase, empty: t("shift.empty.requests"),
           scanNote: capped ? el("p", { class: "note" }, t("dispatcher.scan.capped")) : null,
         })
         : queueTable(columnsOf[name], items, { onOpen: openCase, empty: t(`shift.empty.${name}`) })));
@@ -94,7 +94,10 @@ export default {
       draw("requests");
     }
 
+    // The in-handling scan reads up to ten pages: every third tick (30 s), and at once after an action.
+    let ticks = 0;
     const refresh = () => Promise.all([loadQueues(), loadRequests()]);
+    const tick = () => Promise.all([loadQueues(), ++ticks % 3 === 0 ? loadRequests() : null]);
 
     // ---- voiding: any open case, found by its number
     const voidInput = el("input", { id: "void-number", name: "number", autocomplete: "off", required: true, placeholder: "20261203-0001", value: route.query.get("number") || "" });
@@ -182,7 +185,7 @@ export default {
     await loadQueues();
     loadRequests().catch((error) => flash(problemText(error), "error"));
     if (voidInput.value.trim()) await find(voidInput.value.trim());
-    const stop = context.every(10, refresh);
+    const stop = context.every(10, tick);
     return () => stop();
   },
 };
