@@ -45,6 +45,13 @@ export function queueTable(columns, rows, options = {}) {
     tr.dataset.case = row.number;
     if (options.selected && options.selected === row.number) tr.setAttribute("aria-current", "true");
   });
+  // Up and down walk the queue's rows (Tab would also stop at every button in them).
+  node.tBodies[0].addEventListener("keydown", (event) => {
+    const tr = event.target;
+    if (!(tr instanceof HTMLTableRowElement) || !["ArrowDown", "ArrowUp"].includes(event.key)) return;
+    const next = event.key === "ArrowDown" ? tr.nextElementSibling : tr.previousElementSibling;
+    if (next?.dataset.case) { event.preventDefault(); next.focus(); }
+  });
   return node;
 }
 
@@ -200,6 +207,11 @@ export default {
         el("p", { class: "desk-empty" }, t("acceptor.choose")));
     }
 
+    let focusDetail = false;
+    queueBox.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && event.target instanceof HTMLTableRowElement) focusDetail = true;
+    });
+
     async function choose(number) {
       selected = number;
       context.replaceQuery({ case: number, radius: radius === 200 ? "" : radius });
@@ -214,6 +226,7 @@ export default {
         if (selected !== number) return;
         detail = { number, item: answer.case, map: null, stale: !items.some((item) => item.number === number) };
         drawCase();
+        if (focusDetail) { focusDetail = false; detailBox.querySelector("h2")?.focus(); }
         await drawSurroundings();
       } catch (error) {
         if (selected !== number) return;
@@ -241,7 +254,7 @@ export default {
       const unlocated = item.latitude === null || item.latitude === undefined;
       clear(head,
         el("div", { class: "detail-head" },
-          el("h2", { id: "acceptor-detail-title" }, item.number),
+          el("h2", { id: "acceptor-detail-title", tabindex: "-1" }, item.number),
           stateTag(item.state),
           unlocated ? el("span", { class: "tag" }, t("acceptor.unlocated")) : null,
           el("a", { class: "open-case", href: `#/case/${encodeURIComponent(item.number)}` }, t("acceptor.open-case"))),

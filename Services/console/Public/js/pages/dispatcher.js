@@ -198,6 +198,11 @@ export default {
         el("p", { class: "desk-empty" }, t("dispatcher.desk.choose")));
     }
 
+    let focusDetail = false;
+    queueBox.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && event.target instanceof HTMLTableRowElement) focusDetail = true;
+    });
+
     async function choose(number) {
       const item = queue.find((entry) => entry.caseNumber === number);
       selected = number;
@@ -216,6 +221,7 @@ export default {
         if (selected !== number) return;
         desk = { number, caseId: item.caseId, data, full, map: null, grids: null, chosen: null, gone: false };
         drawDesk();
+        if (focusDetail) { focusDetail = false; detailBox.querySelector("h2")?.focus(); }
         await drawMap();
       } catch (error) {
         if (selected !== number) return;
@@ -246,7 +252,7 @@ export default {
       const unlocatable = data.item?.reason === "unlocatable";
       clear(deskHead,
         el("div", { class: "detail-head" },
-          el("h2", { id: "desk-detail-title" }, desk.number),
+          el("h2", { id: "desk-detail-title", tabindex: "-1" }, desk.number),
           el("span", { class: unlocatable ? "tag" : "tag info" }, tOr(`dispatcher.reason.${data.item?.reason}`, data.item?.reason || "")),
           el("a", { class: "open-case", href: `#/case/${encodeURIComponent(desk.number)}` }, t("acceptor.open-case"))),
         desk.gone ? el("p", { class: "desk-stale", role: "status" }, t("dispatcher.desk.gone")) : null,
