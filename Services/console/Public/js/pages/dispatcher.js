@@ -76,17 +76,27 @@ export function tabStrip(prefix, definitions, current, onChange) {
   };
 }
 
-/** The in-handling cases supervision's list can give at most in `pages` pages of 200. */
-export async function scanInHandling(pages = 10) {
-  const items = [];
-  let cursor = null;
-  for (let page = 0; page < pages; page++) {
-    const answer = await api.get("supervision", "cases", { state: "in_handling", limit: 200, cursor });
-    items.push(...answer.items);
-    cursor = answer.nextCursor;
-    if (!cursor) return { items, capped: false };
-  }
-  return { items, capped: true };
+/**
+ * The in-handling cases, read through supervision's list: at most `pages` pages of 200 per
+ * district, the districts side by side (a keyset cursor cannot be split, but the districts can; a
+ * case is only dispatched once it has a grid, so every case in handling has a district). Without
+ * the reference's districts it is one stream. `capped` says that some stream had more.
+ */
+export async function scanInHandling(reference, pages = 5) {
+  const districts = reference ? [...reference.districts.keys()] : [];
+  const streams = districts.length ? districts.map((district) => ({ district })) : [{}];
+  const results = await Promise.all(streams.map(async (filter) => {
+    const items = [];
+    let cursor = null;
+    for (let page = 0; page < pages; page++) {
+      const answer = await api.get("supervision", "cases", { state: "in_handling", ...filter, limit: 200, cursor });
+      items.push(...answer.items);
+      cursor = answer.nextCursor;
+      if (!cursor) return { items, capped: false };
+    }
+    return { items, capped: true };
+  }));
+  return { items: results.flatMap((result) => result.items), capped: results.some((result) => result.capped) };
 }
 
 /** The decision commands, by the kind of request they answer. */
@@ -473,7 +483,7 @@ export default {
       drawUrgingNow();
     }
     async function loadScan() {
-      const scan = await scanInHandling();
+      const scan = await scanInHandling(reference);
       capped = scan.capped;
       scanned = scan.items;
       requests = decidable(scanned, ["return"]);

@@ -88,7 +88,7 @@ export default {
 
     // Supervision's list cannot filter by pending request: they are picked out of the in-handling list.
     async function loadRequests() {
-      const scan = await scanInHandling();
+      const scan = await scanInHandling(reference);
       capped = scan.capped;
       lists.requests = decidable(scan.items, ["extension", "suspension"]);
       draw("requests");
