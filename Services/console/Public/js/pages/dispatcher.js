@@ -353,16 +353,17 @@ export default {
 
     // The responsibility chain in order; a department that returned the case cannot get it again.
     function chain() {
-      const candidates = [...(desk.data.candidates || [])].sort((a, b) => a.step - b.step);
+      const candidates = desk.data.candidates || []; // in the chain's order
       const inChain = new Set(candidates.map((candidate) => candidate.departmentCode));
       const returned = new Set([...(desk.data.returnedBy || []), ...(desk.full?.returnedBy || []), ...candidates.filter((c) => c.excluded).map((c) => c.departmentCode)]);
-      const list = el("ol", { class: "chain", "aria-label": t("dispatcher.chain.title") }, candidates.map((candidate) => {
+      const list = el("ol", { class: "chain", "aria-label": t("dispatcher.chain.title") }, candidates.map((candidate, index) => {
         const button = el("button", {
           type: "button", class: candidate.excluded ? null : "primary", disabled: candidate.excluded,
           dataset: { action: "dispatch", department: candidate.departmentCode },
         }, `${candidate.name || reference.departmentName(candidate.departmentCode)} (${candidate.departmentCode})`);
         button.addEventListener("click", () => dispatchTo(candidate.departmentCode, candidate.name, button));
-        return el("li", {}, el("span", { class: "step" }, `${candidate.step}.`), button,
+        return el("li", {}, el("span", { class: "step" }, `${index + 1}.`), button,
+          el("span", { class: "muted" }, tOr(`dispatcher.step.${candidate.step}`, candidate.step)),
           candidate.excluded ? el("span", { class: "returned" }, t("dispatcher.chain.returned")) : null);
       }));
 
