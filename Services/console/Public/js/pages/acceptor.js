@@ -234,14 +234,20 @@ export default {
       }
     }
 
-    /** After an action: show the new view; if the case left the queue, go on with the next one. */
+    /**
+     * After an action: show the new view; once the case no longer waits for the acceptor (accepted,
+     * sent for verification, rejected, handled), go on with the next case that does.
+     */
+    const waitsForAcceptor = (item) => item.state !== "awaiting_verify";
     async function acted(next) {
-      const order = [...queueBox.querySelectorAll("tr[data-case]")].map((row) => row.dataset.case);
+      const order = items.filter(waitsForAcceptor).map((item) => item.number);
       const at = order.indexOf(detail?.number);
       if (detail && next) { detail.item = { ...detail.item, ...next }; drawCase(); }
       await loadQueue();
-      if (!detail || items.some((item) => item.number === detail.number)) return;
-      const following = order.slice(at + 1).concat(order.slice(0, Math.max(at, 0))).find((number) => items.some((item) => item.number === number));
+      if (!detail || items.some((item) => item.number === detail.number && waitsForAcceptor(item))) return;
+      const waiting = new Set(items.filter(waitsForAcceptor).map((item) => item.number));
+      const following = order.slice(at + 1).concat(order.slice(0, Math.max(at, 0))).find((number) => waiting.has(number))
+        ?? [...waiting][0];
       if (following) {
         await choose(following);
         queueBox.querySelector(`tr[data-case="${CSS.escape(following)}"]`)?.focus();
