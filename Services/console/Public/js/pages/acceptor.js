@@ -155,7 +155,7 @@ export default {
     let radius = Number(route.query.get("radius")) || 200;
 
     const queueBox = el("div", { class: "desk-queue" });
-    const detailBox = el("aside", { class: "panel desk-detail", "aria-labelledby": "acceptor-detail-title", "aria-live": "polite" });
+    const detailBox = el("aside", { class: "panel desk-detail", id: "acceptor-detail", "aria-labelledby": "acceptor-detail-title" });
     view.append(el("div", { id: "page-acceptor", class: "desk" },
       el("h1", {}, t("acceptor.title")),
       el("div", { class: "desk-columns" }, queueBox, detailBox)));
@@ -227,7 +227,8 @@ export default {
         detail = { number, item: answer.case, map: null, stale: !items.some((item) => item.number === number) };
         drawCase();
         if (focusDetail) { focusDetail = false; detailBox.querySelector("h2")?.focus(); }
-        await drawSurroundings();
+        // The map is an aid: without it (no Leaflet, grids unreachable) the case and its actions stay.
+        await drawSurroundings().catch((error) => surroundings.append(el("p", { class: "note" }, problemText(error) || String(error))));
       } catch (error) {
         if (selected !== number) return;
         clear(detailBox, el("p", { class: "desk-empty" }, problemText(error)));

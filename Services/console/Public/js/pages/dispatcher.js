@@ -232,7 +232,8 @@ export default {
         desk = { number, caseId: item.caseId, data, full, map: null, grids: null, chosen: null, gone: false };
         drawDesk();
         if (focusDetail) { focusDetail = false; detailBox.querySelector("h2")?.focus(); }
-        await drawMap();
+        // The chain works without the map; placing an unlocatable case also has the two lists.
+        await drawMap().catch((error) => mapBox.replaceChildren(el("p", { class: "note" }, problemText(error) || String(error))));
       } catch (error) {
         if (selected !== number) return;
         clear(detailBox, el("p", { class: "desk-empty" }, problemText(error)));
@@ -420,6 +421,7 @@ export default {
       if (desk?.number !== number) return;
       const features = [...(collection?.features || [])];
       if (data.grid && !features.some((feature) => feature.properties.code === data.grid.properties.code)) features.push(data.grid);
+      mapBox.replaceChildren();
       const { L, map } = await createMap(mapBox, { center: hasPoint ? [info.latitude, info.longitude] : undefined, zoom: 16 });
       if (desk?.number !== number) { map.remove(); return; }
       desk.map = map;
