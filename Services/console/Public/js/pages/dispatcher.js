@@ -469,7 +469,8 @@ export default {
       keepingFocus(urgingBox, () => clear(urgingBox,
         countedHeading("h2", t("dispatcher.urging.title"), count, "dispatcher-urging-title", overdueMore),
         el("p", { class: "note" }, t("dispatcher.urging.note")),
-        overdueMore ? el("p", { class: "note" }, t("dispatcher.urging.more")) : null,
+        overdueMore ? el("p", { class: "note" }, t("dispatcher.urging.more"), " ",
+          el("a", { href: "#/cases?state=in_handling&overdue=true" }, t("dispatcher.urging.all"))) : null,
         scanNote(),
         queueTable(urgingColumns, urging, { onOpen: openCase, empty: t("dispatcher.urging.empty") })));
       strip.setCount("urging", count, overdueMore);
