@@ -68,6 +68,12 @@ struct SupervisionCountsTests {
         #expect(try await counts(service, "by=channel").table == ["supervisor": 2, "app": 1, "hotline_12345": 1])
         // Only the case reported two days ago can have a clock past its deadline; today's cannot.
         #expect(Set(try await counts(service, "by=grid&overdue=true").table.keys).isSubset(of: [second.grid]))
+        // No department has asked for anything yet; every clock is running unmarked or marked overdue.
+        #expect(try await counts(service, "by=grid&pending=any").table.isEmpty)
+        #expect(try await counts(service, "by=grid&pending=return,extension").table.isEmpty)
+        let green = try await counts(service, "by=grid&light=green").table.values.reduce(0, +)
+        let red = try await counts(service, "by=grid&light=red").table.values.reduce(0, +)
+        #expect(green + red == 4 && green >= 3)
         // A district token counts its own district only, whatever it asks for.
         let district = AccessScope(level: .district, code: "150102")
         #expect(try await counts(service, "by=grid", scope: district).table == [first.grid: 2, second.grid: 1])

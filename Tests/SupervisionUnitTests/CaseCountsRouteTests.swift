@@ -75,6 +75,26 @@ struct CaseCountsRouteTests {
         #expect(filter.clauses.contains { $0.hasPrefix("reported_at >= ") } && filter.clauses.contains { $0.hasPrefix("reported_at < ") })
     }
 
+    @Test("pending requests and lights are filters of the list and the counts alike, read once")
+    func pendingAndLight() throws {
+        let now = Date(timeIntervalSince1970: 1_796_000_000)
+        let counted = try SupervisionAPI.countQuery(Self.request("by=department&pending=return,suspension&light=yellow"),
+                                                    token: Self.token("city"), now: now)
+        #expect(counted.filters.pending == [.return, .suspension])
+        #expect(counted.filters.light == .yellow)
+        let listed = try SupervisionAPI.listQuery(Self.request("pending=any&light=red"), token: Self.token("city"), now: now)
+        #expect(listed.pendingAny && listed.light == .red)
+        let clauses = SQLFilter(counted.filters).clauses
+        #expect(clauses.contains { $0.hasPrefix("pending_request = ANY(") })
+        #expect(clauses.contains("clock_warned_at IS NOT NULL AND clock_overdue_at IS NULL"))
+        #expect(SQLFilter(listed).clauses.contains("pending_request IS NOT NULL"))
+        #expect(SQLFilter(listed).clauses.contains("clock_overdue_at IS NOT NULL"))
+        for bad in ["pending=later", "light=blue"] {
+            #expect(throws: APIError.self, "\(bad)") { try SupervisionAPI.listQuery(Self.request(bad), token: Self.token("city"), now: now) }
+            #expect(throws: APIError.self, "\(bad)") { try SupervisionAPI.countQuery(Self.request(bad), token: Self.token("city"), now: now) }
+        }
+    }
+
     @Test("the cache key: the same counts share one, any other grouping, scope or filter does not")
     func cacheKeys() throws {
         func key(_ query: String, _ scope: String = "city") throws -> String {

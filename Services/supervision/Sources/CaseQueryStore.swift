@@ -14,6 +14,9 @@ struct SQLFilter {
         clauses.append(template.replacingOccurrences(of: "?", with: "$\(parameters.count)"))
     }
 
+    /// Adds a clause that binds nothing.
+    mutating func add(_ clause: String) { clauses.append(clause) }
+
     mutating func bind(_ value: any PGEncodable) -> String {
         parameters.append(value)
         return "$\(parameters.count)"
@@ -37,6 +40,11 @@ struct CaseListQuery: Sendable {
     var classPrefix: String?
     /// Only cases overdue at this instant (an overdue mark, or a deadline already past).
     var overdueAt: Date?
+    /// Only cases with a pending department request of these kinds (`pendingAny`: of any kind).
+    var pending: [PendingRequest.Kind] = []
+    var pendingAny = false
+    /// Only cases whose running clock shows this light (the centre's marks).
+    var light: ClockLight?
     var reportedFrom: Date?
     var reportedBefore: Date?
     /// Free text in the number, description or address.
@@ -49,6 +57,10 @@ struct CaseListQuery: Sendable {
         self.scope = scope
     }
 }
+
+/// The light of a case's running clock (红黄绿灯), from the deadline watcher's marks: red once
+/// marked overdue, yellow once warned and not yet overdue, green while running unmarked.
+enum ClockLight: String, CaseIterable, Sendable { case red, yellow, green }
 
 /// What a dashboard count groups by; each is one column.
 enum CaseCountDimension: String, CaseIterable, Sendable {
@@ -94,6 +106,17 @@ extension SQLFilter {
         }
         if let prefix = query.classPrefix { add("class_code LIKE ? || '%'", prefix) }
         if let now = query.overdueAt { add("(clock_overdue_at IS NOT NULL OR clock_deadline < ?)", now) }
+        if query.pendingAny {
+            add("pending_request IS NOT NULL")
+        } else if !query.pending.isEmpty {
+            add("pending_request = ANY(?::text[])", PGTextArray(query.pending.map(\.rawValue)))
+        }
+        switch query.light {
+        case .red: add("clock_overdue_at IS NOT NULL")
+        case .yellow: add("clock_warned_at IS NOT NULL AND clock_overdue_at IS NULL")
+        case .green: add("clock_deadline IS NOT NULL AND clock_warned_at IS NULL AND clock_overdue_at IS NULL")
+        case .none: break
+        }
         if let from = query.reportedFrom { add("reported_at >= ?", from) }
         if let before = query.reportedBefore { add("reported_at < ?", before) }
         if let (at, id) = query.after {

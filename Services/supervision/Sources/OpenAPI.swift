@@ -40,6 +40,8 @@ enum SupervisionOpenAPI {
                 - {name: class, in: query, schema: {type: string}, description: class code prefix}
                 - {name: channel, in: query, schema: {type: string}}
                 - {name: overdue, in: query, schema: {type: boolean}, description: "red light set or running clock past its deadline"}
+                - {name: pending, in: query, schema: {type: string, example: "return"}, description: "cases with a pending department request: any, or a comma list of return, extension, suspension"}
+                - {name: light, in: query, schema: {type: string, enum: [red, yellow, green]}, description: "the running clock's light from the centre's marks: red overdue, yellow warned and not overdue, green running unmarked"}
                 - {name: from, in: query, schema: {type: string, format: date-time}, description: reported at or after}
                 - {name: to, in: query, schema: {type: string, format: date-time}, description: reported before}
                 - {name: q, in: query, schema: {type: string}, description: "text in number, description or address"}
@@ -79,6 +81,8 @@ enum SupervisionOpenAPI {
                 - {name: class, in: query, schema: {type: string}, description: a class code or a prefix of one}
                 - {name: channel, in: query, schema: {type: string}}
                 - {name: overdue, in: query, schema: {type: boolean}, description: "only cases overdue now (an overdue mark, or a deadline already past)"}
+                - {name: pending, in: query, schema: {type: string, example: "return"}, description: "cases with a pending department request: any, or a comma list of return, extension, suspension"}
+                - {name: light, in: query, schema: {type: string, enum: [red, yellow, green]}, description: "the running clock's light from the centre's marks: red overdue, yellow warned and not overdue, green running unmarked"}
                 - {name: from, in: query, schema: {type: string, format: date-time}, description: reported at or after}
                 - {name: to, in: query, schema: {type: string, format: date-time}, description: "reported before (exclusive); not before from"}
               responses:

@@ -84,15 +84,16 @@ extension SupervisionAPI {
     }
 
     /// The query parameters of `GET /api/v1/cases`; any other answers 422 naming it.
-    static let caseListParameters: Set<String> = [
-        "state", "status", "district", "street", "community", "grid", "department", "class", "channel", "overdue", "from", "to", "q",
-        "limit", "cursor",
+    static let caseListParameters: Set<String> = caseFilterParameters.union(["q", "limit", "cursor"])
+
+    /// The filters the list and the counts share; read once, the same way, by ``readFilters``.
+    static let caseFilterParameters: Set<String> = [
+        "state", "status", "district", "street", "community", "grid", "department", "class", "channel", "overdue", "pending", "light",
+        "from", "to",
     ]
 
-    /// Reads the list's parameters into a query limited to the token's scope; every problem at once.
-    static func listQuery(_ request: Request, token: AccessToken, now: Date) throws -> CaseListQuery {
-        var parameters = QueryParameters(request, known: caseListParameters)
-        var query = CaseListQuery(scope: token.scope)
+    /// Reads the shared filters into `query`, noting every problem in `parameters`.
+    static func readFilters(_ parameters: inout QueryParameters, into query: inout CaseListQuery, now: Date) {
         // Cases carry `state`; `status` is the older name of the same filter, still accepted.
         if parameters.has("state") && parameters.has("status") {
             parameters.problem("status", "is an alias of state; give one of them")
@@ -110,8 +111,28 @@ extension SupervisionAPI {
         query.channel = parameters.text("channel")
         query.classPrefix = parameters.text("class")
         if parameters.boolean("overdue") == true { query.overdueAt = now }
+        if let value = parameters.text("pending") {
+            for name in value.split(separator: ",").map(String.init) {
+                if name == "any" { query.pendingAny = true } else if let kind = PendingRequest.Kind(rawValue: name) {
+                    query.pending.append(kind)
+                } else {
+                    parameters.problem("pending", "must be any, or return, extension, suspension (comma list); got \(name)")
+                }
+            }
+        }
+        query.light = parameters.choice("light", as: ClockLight.self)
         query.reportedFrom = parameters.dateTime("from")
         query.reportedBefore = parameters.dateTime("to")
+        if let from = query.reportedFrom, let before = query.reportedBefore, before < from {
+            parameters.problem("to", "must not be before from")
+        }
+    }
+
+    /// Reads the list's parameters into a query limited to the token's scope; every problem at once.
+    static func listQuery(_ request: Request, token: AccessToken, now: Date) throws -> CaseListQuery {
+        var parameters = QueryParameters(request, known: caseListParameters)
+        var query = CaseListQuery(scope: token.scope)
+        readFilters(&parameters, into: &query, now: now)
         query.text = parameters.text("q")
         query.limit = parameters.integer("limit", default: 50, range: 1...200)
         if let cursor = parameters.text("cursor") {
