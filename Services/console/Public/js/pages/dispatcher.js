@@ -77,26 +77,20 @@ export function tabStrip(prefix, definitions, current, onChange) {
 }
 
 /**
- * The in-handling cases, read through supervision's list: at most `pages` pages of 200 per
- * district, the districts side by side (a keyset cursor cannot be split, but the districts can; a
- * case is only dispatched once it has a grid, so every case in handling has a district). Without
- * the reference's districts it is one stream. `capped` says that some stream had more.
+ * In-handling cases that match `filter` (supervision's `pending` or `light`), at most `pages`
+ * pages of 200 in the list's order; `capped` says there were more. The server filters: the page
+ * never downloads the whole in-handling list to find a few requests.
  */
-export async function scanInHandling(reference, pages = 5) {
-  const districts = reference ? [...reference.districts.keys()] : [];
-  const streams = districts.length ? districts.map((district) => ({ district })) : [{}];
-  const results = await Promise.all(streams.map(async (filter) => {
-    const items = [];
-    let cursor = null;
-    for (let page = 0; page < pages; page++) {
-      const answer = await api.get("supervision", "cases", { state: "in_handling", ...filter, limit: 200, cursor });
-      items.push(...answer.items);
-      cursor = answer.nextCursor;
-      if (!cursor) return { items, capped: false };
-    }
-    return { items, capped: true };
-  }));
-  return { items: results.flatMap((result) => result.items), capped: results.some((result) => result.capped) };
+export async function scanInHandling(filter, pages = 5) {
+  const items = [];
+  let cursor = null;
+  for (let page = 0; page < pages; page++) {
+    const answer = await api.get("supervision", "cases", { state: "in_handling", ...filter, limit: 200, cursor });
+    items.push(...answer.items);
+    cursor = answer.nextCursor;
+    if (!cursor) return { items, capped: false };
+  }
+  return { items, capped: true };
 }
 
 /** The decision commands, by the kind of request they answer. */
@@ -476,10 +470,9 @@ export default {
       strip.setCount("urging", count, overdueMore);
     }
 
-    // Supervision's list filters by state and overdue but not by pending request or yellow light:
-    // those two are picked out of a scan of the in-handling list (at most ten pages, every 30 s).
+    // Overdue (red), warned (yellow) and return requests, each filtered by supervision.
     let overdueItems = [];
-    let scanned = null;
+    let warnedItems = [];
     async function loadOverdue() {
       const overdue = await api.get("supervision", "cases", { state: "in_handling", overdue: true, limit: 200 });
       overdueItems = overdue.items;
@@ -487,25 +480,22 @@ export default {
       drawUrgingNow();
     }
     async function loadScan() {
-      const scan = await scanInHandling(reference);
-      capped = scan.capped;
-      scanned = scan.items;
-      requests = decidable(scanned, ["return"]);
+      const [returns, warned] = await Promise.all([scanInHandling({ pending: "return" }), scanInHandling({ light: "yellow" }, 1)]);
+      capped = returns.capped;
+      warnedItems = warned.items;
+      requests = decidable(returns.items, ["return"]);
       drawRequests();
       drawUrgingNow();
     }
     function drawUrgingNow() {
       const red = new Set(overdueItems.map((item) => item.id));
-      const warned = (scanned || []).filter((item) => !red.has(item.id) && item.clock?.warnedAt && !item.clock?.overdueAt);
+      const warned = warnedItems.filter((item) => !red.has(item.id));
       urging = [...[...overdueItems].sort(byUrgency), ...warned.sort(byUrgency)];
       drawUrging();
     }
 
-    // The scan behind the requests and urging tabs reads up to ten pages: every third tick (30 s),
-    // and at once after this person's own decision or urging.
-    let ticks = 0;
-    const refresh = () => Promise.all([loadQueue(), loadOverdue(), ++ticks % 3 === 0 ? loadScan() : null]);
-    // The desk first: the in-handling scan behind the other two tabs takes longer.
+    const refresh = () => Promise.all([loadQueue(), loadOverdue(), loadScan()]);
+    // The desk first; the requests and urging tabs fill in behind it.
     await loadQueue();
     loadOverdue().catch((error) => flash(problemText(error), "error"));
     loadScan().catch((error) => flash(problemText(error), "error"));

@@ -86,18 +86,16 @@ export default {
       if (found) await refreshFound();
     }
 
-    // Supervision's list cannot filter by pending request: they are picked out of the in-handling list.
+    // Extension and suspension requests, filtered by supervision.
     async function loadRequests() {
-      const scan = await scanInHandling(reference);
+      const scan = await scanInHandling({ pending: "extension,suspension" });
       capped = scan.capped;
       lists.requests = decidable(scan.items, ["extension", "suspension"]);
       draw("requests");
     }
 
-    // The in-handling scan reads up to ten pages: every third tick (30 s), and at once after an action.
-    let ticks = 0;
     const refresh = () => Promise.all([loadQueues(), loadRequests()]);
-    const tick = () => Promise.all([loadQueues(), ++ticks % 3 === 0 ? loadRequests() : null]);
+    const tick = refresh;
 
     // ---- voiding: any open case, found by its number
     const voidInput = el("input", { id: "void-number", name: "number", autocomplete: "off", required: true, placeholder: "20261203-0001", value: route.query.get("number") || "" });
