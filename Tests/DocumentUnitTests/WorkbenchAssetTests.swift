@@ -169,9 +169,12 @@ struct WorkbenchAssetTests {
             #"data-i18n(?:-title|-placeholder)?\s*=\s*"([^"]+)""#, #""data-i18n(?:-title|-placeholder)?"\s*:\s*"([^"]+)""#,
             #"\bi18n(?:Title|Placeholder)?\s*:\s*"([^"]+)""#,
         ].map { try! NSRegularExpression(pattern: $0) }
+        let comments = try NSRegularExpression(pattern: #"/\*[\s\S]*?\*/|^\s*//.*$"#, options: [.anchorsMatchLines])
         var used: [String: Set<String>] = [:]
         for path in try repositoryFiles() where path.hasPrefix("Services/console/Public/") && (path.hasSuffix(".js") || path.hasSuffix(".html")) {
-            guard let text = try? String(contentsOf: root.appendingPathComponent(path), encoding: .utf8) else { continue }
+            guard let source = try? String(contentsOf: root.appendingPathComponent(path), encoding: .utf8) else { continue }
+            // Examples in comments are not uses: block comments, and line comments on their own line.
+            let text = comments.stringByReplacingMatches(in: source, range: NSRange(source.startIndex..., in: source), withTemplate: "")
             for pattern in patterns {
                 for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
                     guard let range = Range(match.range(at: 1), in: text) else { continue }

@@ -109,6 +109,8 @@ def wait_for(what, condition, timeout=45, every=0.5):
             last = condition()
         except Exception as error:  # a failed poll is only a miss
             last = error
+        if isinstance(last, RuntimeError) and not isinstance(last, CheckFailed):
+            raise CheckFailed(f"{what}: {last}")
         if last and not isinstance(last, Exception):
             return last
         time.sleep(every)
@@ -164,11 +166,23 @@ class Browser:
         return re.sub(r"\s+", " ", text or "").strip()[:limit]
 
     def page(self, name, timeout=25):
-        """Waits for the page's root (#page-<name>); a missing page module says so."""
+        """Waits for the page's root (#page-<name>); a page the frame could not load or refused
+        to show says so at once."""
+        forbidden = CATALOGUE.get("page.forbidden.title")
+        def shown():
+            found = self.find(f"#page-{name}")
+            if found:
+                return found[0]
+            failed = self.find("#view > section.panel.error")
+            headings = [h.text for h in self.find("#view > section.panel > h1")]
+            if failed or forbidden in headings:
+                return RuntimeError(self.view_text())
+            return None
         try:
-            return self.wait_css(f"#page-{name}", timeout)
+            result = wait_for(f"#page-{name}", shown, timeout, every=0.25)
         except CheckFailed as failure:
-            raise CheckFailed(f"#page-{name} not shown at {self.driver.current_url}: {failure}") from None
+            raise CheckFailed(f"#page-{name} not shown at {self.driver.current_url}: {failure} — the page shows: {self.view_text()!r}") from None
+        return result
 
     # navigation and sessions
 
@@ -188,14 +202,17 @@ class Browser:
         return self.wait_css("#page-sign-in #login, form#sign-in #login", 20, what="the sign-in form")
 
     def sign_in(self, key, password=None):
-        """A fresh session as the account `key`: cookies gone, the sign-in page, the form."""
+        """A fresh session as the account `key`: cookies gone, a new document on the sign-in page
+        (the page keeps its session in memory: a hash change alone would not drop it), no page
+        remembered from the previous person, then the form."""
         account = ACCOUNTS[key]
-        self.driver.get(f"{BASE}/")
-        self.driver.delete_all_cookies()
-        self.driver.execute_script("try { sessionStorage.clear(); localStorage.removeItem('cg.language'); } catch (e) {}")
-        # A full load: the page keeps its session in memory, a hash change alone would not drop it.
+        try:
+            self.driver.delete_all_cookies()
+        except WebDriverException:  # nothing open yet
+            pass
+        self.driver.get("about:blank")
         self.driver.get(f"{BASE}/#/sign-in")
-        self.driver.refresh()
+        self.driver.execute_script("sessionStorage.clear(); localStorage.removeItem('cg.language');")
         self.type_credentials(account["login"], password if password is not None else account["password"])
 
     def type_credentials(self, login, password):
@@ -267,6 +284,12 @@ class Browser:
             self.reload(route)
             time.sleep(1)
 
+    def select(self, row):
+        """Opens a queue row as a person does, without landing on a link inside it (table() opens a
+        row on a click whose target is not a link or button)."""
+        self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});"
+                                   "arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true}));", row)
+
     def action_button(self, row, action, approve=None, department=None, timeout=10):
         """The button for `action` on the row's case: in the row, else in the panel opened by selecting the row."""
         selector = f'button[data-action="{action}"]'
@@ -277,8 +300,7 @@ class Browser:
         inside = [b for b in self.find(selector, row) if b.is_displayed()]
         if inside:
             return inside[0]
-        if row.tag_name.lower() == "tr":
-            self.click(row.find_elements(By.CSS_SELECTOR, "td")[0] if row.find_elements(By.CSS_SELECTOR, "td") else row)
+        self.select(row)
         return self.wait_css(selector, timeout, visible=True, what=f"a {selector} button after selecting the row")
 
     def fill_dialog(self, values=None):
@@ -426,7 +448,7 @@ def steps(run, browser):
         browser.sign_in("dispatcher")
         browser.page("dispatcher")
         row = browser.row(f'tr[data-case="{number}"]', "dispatcher")
-        browser.click(row.find_elements(By.CSS_SELECTOR, "td")[0] if row.find_elements(By.CSS_SELECTOR, "td") else row)
+        browser.select(row)
         # The map of the desk draws the grids; the dispatcher picks the one the caller described.
         try:
             polygon = browser.wait_css(f"path.grid-{TARGET_GRID}", 20, what=f"grid {TARGET_GRID} drawn on the desk's map")
@@ -438,8 +460,16 @@ def steps(run, browser):
                                   f"({drawn} grid polygons drawn) — the page shows: {browser.view_text()!r}")
             polygon = same_street[0]
         chosen = next(c[len("grid-"):] for c in polygon.get_attribute("class").split() if c.startswith("grid-"))
+        # A click on the polygon, as a mouse makes it (at the middle of its box); on a whole-city
+        # map a grid is a few pixels wide, so if a neighbour took the click, the polygon itself is clicked.
         browser.click(polygon)
         locate = browser.wait_css('button[data-action="locate"]', 15, visible=True, what="the locate button after choosing a grid")
+        shown = browser.find("#desk-grid")
+        if not locate.is_enabled() or (shown and not shown[0].text.startswith(chosen)):
+            browser.driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true, cancelable: true, view: window}));", polygon)
+            time.sleep(0.5)
+        if not locate.is_enabled():
+            raise CheckFailed(f"the locate button stays disabled after clicking grid {chosen} on the map")
         browser.take(locate, values={"gridCode": chosen}, what=f"locate in {chosen}")
         # A filed case waiting for a department shows the responsibility chain to choose from; a case
         # placed before filing is routed along that chain once it is filed.
