@@ -727,3 +727,37 @@ struct TimelineDetailTests {
         #expect(entry.uuid(.dispatchId) == nil)
     }
 }
+
+/// What the workbench offers each post as buttons: the table, narrowed by the pending request and
+/// the check task, and every offered action accepted by the workflow when sent.
+@Suite("Case workflow: offered actions")
+struct OfferedActionsTests {
+    @Test("each post sees only its own moves at each step")
+    func offeredPerPost() throws {
+        let filed = try Walk.filed()
+        #expect(CaseWorkflow.offeredActions(to: .dispatcher, on: filed.record) == [.dispatch])
+        #expect(CaseWorkflow.offeredActions(to: .shiftLeader, on: filed.record) == [.void])
+        #expect(CaseWorkflow.offeredActions(to: .acceptor, on: filed.record).isEmpty)
+        #expect(CaseWorkflow.offeredActions(to: .auditor, on: filed.record).isEmpty)
+
+        var handling = try Walk.inHandling()
+        #expect(CaseWorkflow.offeredActions(to: .dispatcher, on: handling.record) == [.urge])
+        #expect(CaseWorkflow.offeredActions(to: .department, on: handling.record)
+                == [.acceptTask, .progressNote, .complete, .requestReturn, .requestExtension, .requestSuspension])
+        try handling.step(.requestReturn(reason: "不属本单位"), by: deptA, at: 30)
+        #expect(CaseWorkflow.offeredActions(to: .dispatcher, on: handling.record) == [.approveReturn, .refuseReturn, .urge])
+        #expect(CaseWorkflow.offeredActions(to: .shiftLeader, on: handling.record) == [.void], "the shift leader does not rule on returns")
+        #expect(handling.attempt(.approveReturn(deadline: t(90)), by: dispatcher, at: 31).transition != nil)
+
+        let checking = try Walk.checking()
+        #expect(CaseWorkflow.offeredActions(to: .supervisor, on: checking.record) == [.checkPassed, .checkFailed])
+        #expect(checking.attempt(.checkPassed(deadline: t(800)), by: supervisor, at: 220).transition != nil)
+    }
+
+    @Test("a public report is sent to verification, not accepted straight away")
+    func verificationFirst() throws {
+        var walk = try Walk(CaseReport(id: UUID(), caseNumber: "2026-000777", requiresVerification: true), by: system)
+        try walk.step(.locate(gridCode: "150102001001001"), by: system, at: 1)
+        #expect(CaseWorkflow.offeredActions(to: .acceptor, on: walk.record) == [.rejectAtAccept, .requestVerification, .handleAtIntake])
+    }
+}

@@ -264,6 +264,43 @@ struct GridRoutingIntegrationTests {
         }
     }
 
+    @Test func gridsAreServedAsGeoJSONFromPostGIS() async throws {
+        let service = try await startService()
+        defer { service.terminate() }
+        let today = reference.calendar.civilDate(of: Date())
+        let current = reference.grids(validOn: today)
+        let street = try #require(current.first?.streetCode)
+        struct Collection: Decodable {
+            struct Feature: Decodable {
+                struct Properties: Decodable { var code: String; var streetCode: String }
+                struct Geometry: Decodable { var type: String; var coordinates: [[[Double]]] }
+                var id: String; var properties: Properties; var geometry: Geometry
+            }
+            var type: String; var features: [Feature]
+        }
+        let (status, body) = try await service.http("GET", "/api/v1/grids?street=\(street)", headers: token(role: .department, scope: .city))
+        #expect(status == 200)
+        let collection = try JSONDecoder().decode(Collection.self, from: body)
+        #expect(collection.type == "FeatureCollection")
+        #expect(collection.features.map(\.id) == current.filter { $0.streetCode == street }.map(\.code).sorted())
+        #expect(collection.features.allSatisfy { $0.geometry.type == "Polygon" && $0.properties.streetCode == street })
+
+        // A box around one grid's centre finds that grid (and perhaps its neighbours), nothing far away.
+        let grid = try #require(current.first)
+        let c = grid.polygon.centroid
+        let (boxStatus, boxBody) = try await service.http("GET", "/api/v1/grids?bbox=\(c.lon - 0.0001),\(c.lat - 0.0001),\(c.lon + 0.0001),\(c.lat + 0.0001)",
+                                                          headers: token())
+        #expect(boxStatus == 200)
+        let boxed = try JSONDecoder().decode(Collection.self, from: boxBody).features.map(\.id)
+        #expect(boxed.contains(grid.code) && boxed.count < 10)
+
+        let (one, oneBody) = try await service.http("GET", "/api/v1/grids/\(grid.code)", headers: token())
+        #expect(one == 200)
+        #expect(String(decoding: oneBody, as: UTF8.self).contains(grid.code))
+        let (missing, _) = try await service.http("GET", "/api/v1/grids/999999999999999", headers: token())
+        #expect(missing == 404)
+    }
+
     @Test func allCandidatesReturnedGoesToTheQueueAndIsDispatchedByHand() async throws {
         let service = try await startService()
         defer { service.terminate() }
@@ -277,6 +314,25 @@ struct GridRoutingIntegrationTests {
         try await publish(filed, caseId: reported.caseId)
         let manual = try await listener.next(ManualDispatchRequired.self, caseId: reported.caseId)
         #expect(manual.reason == .allCandidatesReturned)
+
+        // The desk shows the case, its grid and the chain with the returners marked.
+        let (deskStatus, deskBody) = try await service.http("GET", "/api/v1/manual-dispatch/\(reported.caseId.uuidString.lowercased())",
+                                                            headers: token())
+        #expect(deskStatus == 200)
+        struct Desk: Decodable {
+            struct Facts: Decodable { var caseNumber: String; var gridCode: String? }
+            struct Grid: Decodable { struct Properties: Decodable { var code: String }; var properties: Properties }
+            struct Candidate: Decodable { var departmentCode: String; var excluded: Bool }
+            var `case`: Facts; var grid: Grid?; var candidates: [Candidate]; var returnedBy: [String]
+        }
+        let desk = try MessageCoding.decoder().decode(Desk.self, from: deskBody)
+        #expect(desk.case.caseNumber == reported.caseNumber)
+        #expect(desk.grid?.properties.code == labelled.expectedGrid)
+        #expect(desk.returnedBy == everyone.sorted())
+        #expect(!desk.candidates.isEmpty && desk.candidates.allSatisfy { $0.excluded == ($0.departmentCode != "SZGY") })
+        let (deskHidden, _) = try await service.http("GET", "/api/v1/manual-dispatch/\(reported.caseId.uuidString.lowercased())",
+                                                     headers: token(scope: AccessScope(level: .district, code: reference.districts.map(\.code).first { !labelled.expectedGrid!.hasPrefix($0) }!)))
+        #expect(deskHidden == 404)
 
         let path = "/api/v1/manual-dispatch/\(reported.caseId.uuidString.lowercased())/dispatch"
         let (forbidden, _) = try await service.http("POST", path, body: Data(#"{"departmentCode":"SZGY"}"#.utf8), headers: token(role: .supervisor))

@@ -38,4 +38,27 @@ public struct DispatchPlanner: Sendable {
             return .manual(.allCandidatesReturned, detail: "\(key): every candidate returned the case (\(excluded.sorted().joined(separator: ", ")))")
         }
     }
+
+    /// The responsibility chain a dispatcher sees: the department the resolver picks, then the one
+    /// it would pick if that one were gone, and so on, in order. Departments that returned the case
+    /// stay in the chain, marked, so the dispatcher sees why the next one is proposed.
+    public func chain(kind: ClassKind, classCode: String, componentCode: String?, gridCode: String?,
+                      returned: [String] = []) -> [ChainLink] {
+        var links: [ChainLink] = []
+        var gone: [String] = []
+        while links.count < allDepartments.count {
+            guard case .department(let code, let via) = decide(kind: kind, classCode: classCode, componentCode: componentCode,
+                                                             gridCode: gridCode, excluding: gone) else { break }
+            links.append(ChainLink(departmentCode: code, step: via, returned: returned.contains(code)))
+            gone.append(code)
+        }
+        return links
+    }
+}
+
+/// One department of a responsibility chain, with the step of the rule that named it.
+public struct ChainLink: Sendable, Equatable, Codable {
+    public var departmentCode: String
+    public var step: ResolutionStep
+    public var returned: Bool
 }

@@ -47,6 +47,7 @@ public enum GridRoutingService {
         return ServiceParts(consumers: [reports, filings], routes: { router in
             GridRoutingOpenAPI.add(to: router)
             ManualDispatchRoutes(env: env, core: core).add(to: router)
+            MapRoutes(env: env, core: core).add(to: router)
         }, reference: reference)
     }
 }

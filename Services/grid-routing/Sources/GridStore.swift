@@ -59,3 +59,44 @@ enum GridStoreError: Error, CustomStringConvertible {
         }
     }
 }
+
+/// What a map asks of the grids: an area (district, street, community) and/or a box.
+struct GridArea: Sendable, Equatable {
+    var districtCode: String?
+    var streetCode: String?
+    var communityCode: String?
+    var gridCode: String?
+    /// minLon, minLat, maxLon, maxLat.
+    var box: [Double]?
+}
+
+extension GridStore {
+    /// The grids valid on `date` in `area` as GeoJSON Feature texts, ordered by code. PostGIS
+    /// writes the geometry (7 decimals, about a centimetre); the properties are ours.
+    static func features(in area: GridArea, on date: CivilDate, connection: PGConnection) throws -> [String] {
+        var conditions = ["valid_from <= $1::date", "(valid_to IS NULL OR $1::date < valid_to)"]
+        var parameters: [any PGEncodable] = [date.description]
+        func add(_ column: String, _ value: String?) {
+            guard let value else { return }
+            parameters.append(value)
+            conditions.append("\(column) = $\(parameters.count)")
+        }
+        add("district_code", area.districtCode)
+        add("street_code", area.streetCode)
+        add("community_code", area.communityCode)
+        add("grid_code", area.gridCode)
+        if let box = area.box, box.count == 4 {
+            parameters.append(contentsOf: box)
+            let n = parameters.count
+            conditions.append("geom OPERATOR(gis.&&) gis.ST_MakeEnvelope($\(n - 3), $\(n - 2), $\(n - 1), $\(n), 4326)")
+        }
+        return try connection.query("""
+            SELECT json_build_object(
+                'type', 'Feature', 'id', grid_code,
+                'properties', json_build_object('code', grid_code, 'areaClass', area_class, 'communityCode', community_code,
+                                                'streetCode', street_code, 'districtCode', district_code),
+                'geometry', gis.ST_AsGeoJSON(geom, 7)::json)::text AS feature
+            FROM routing.grids WHERE \(conditions.joined(separator: " AND ")) ORDER BY grid_code
+            """, parameters).rows.map { try $0.string("feature") }
+    }
+}

@@ -36,6 +36,36 @@ struct ManualDispatchRoutes: Sendable {
             return Queue(items: items.filter { token.scope.covers(gridCode: $0.gridCode) || token.scope.level == .city })
         }
 
+        router.get("/api/v1/manual-dispatch/{caseId}") { _, context -> Desk in
+            let token = try authorise(context)
+            let caseId = try caseIdParameter(context)
+            let today = core.reference.calendar.civilDate(of: env.clock.now())
+            let core = core
+            return try await env.pool.withConnection { connection in
+                guard let (item, filingJSON) = try ManualQueueStore.openItem(caseId: caseId, connection: connection),
+                      let projection = try CaseProjectionStore.load(caseId, connection: connection),
+                      token.scope.level == .city || token.scope.covers(gridCode: projection.gridCode)
+                else { throw APIError.notFound("open manual-dispatch item for case \(caseId)") }
+                let returned = try filingJSON.map { try MessageCoding.decoder().decode(CaseFiled.self, from: Data($0.utf8)).excludedDepartments } ?? []
+                let grid = try projection.gridCode.flatMap { code in
+                    try GridStore.features(in: GridArea(gridCode: code), on: today, connection: connection).first
+                }
+                let chain = core.planner.chain(kind: projection.kind, classCode: projection.classCode, componentCode: projection.componentCode,
+                                               gridCode: projection.gridCode, returned: returned)
+                return Desk(
+                    item: item,
+                    case: .init(caseNumber: projection.caseNumber, kind: projection.kind, classCode: projection.classCode,
+                                componentCode: projection.componentCode, gridCode: projection.gridCode, longitude: projection.lon,
+                                latitude: projection.lat, address: projection.address, description: projection.description),
+                    grid: try grid.map { try JSONDecoder().decode(GridFeature.self, from: Data($0.utf8)) },
+                    candidates: chain.map {
+                        .init(departmentCode: $0.departmentCode, name: core.reference.department($0.departmentCode)?.name ?? $0.departmentCode,
+                              step: $0.step.rawValue, excluded: $0.returned)
+                    },
+                    returnedBy: returned.sorted())
+            }
+        }
+
         router.post("/api/v1/manual-dispatch/{caseId}/locate") { request, context -> Located in
             let token = try authorise(context)
             let caseId = try caseIdParameter(context)
@@ -110,6 +140,35 @@ struct ManualDispatchRoutes: Sendable {
             return Dispatched(dispatchId: task.dispatchId.uuidString.lowercased(), departmentCode: code, deadline: task.deadline,
                               deadlineBasis: task.deadlineBasis)
         }
+    }
+
+    /// What the manual-dispatch desk shows for one item: the case's facts as routing holds them,
+    /// its grid (a GeoJSON Feature, when located), and the responsibility chain in order with the
+    /// departments that returned the case marked `excluded` (a dispatch to them is refused).
+    struct Desk: ResponseEncodable, Sendable {
+        struct CaseFacts: Codable, Sendable {
+            var caseNumber: String
+            var kind: ClassKind
+            var classCode: String
+            var componentCode: String?
+            var gridCode: String?
+            var longitude: Double?
+            var latitude: Double?
+            var address: String?
+            var description: String
+        }
+        struct Candidate: Codable, Sendable {
+            var departmentCode: String
+            var name: String
+            /// owner, sector, street or district: the rule step that named the department.
+            var step: String
+            var excluded: Bool
+        }
+        var item: Item
+        var `case`: CaseFacts
+        var grid: GridFeature?
+        var candidates: [Candidate]
+        var returnedBy: [String]
     }
 
     /// The answer to a manual dispatch: the new task's id and deadline, and what the deadline was

@@ -56,3 +56,18 @@ enum ManualQueueStore {
         return LockedItem(filingJSON: item.optionalString("filing"))
     }
 }
+
+extension ManualQueueStore {
+    /// One open item as the desk shows it, with its queued filing (nil: no open item).
+    static func openItem(caseId: UUID, connection: PGConnection) throws -> (item: ManualDispatchRoutes.Item, filingJSON: String?)? {
+        guard let row = try connection.query("""
+            SELECT q.case_id, q.case_number, q.reason, q.detail, q.opened_at, c.grid_code, q.filing::text AS filing
+            FROM routing.manual_queue q LEFT JOIN routing.cases c USING (case_id)
+            WHERE q.case_id = $1 AND q.resolved_at IS NULL
+            """, [caseId]).first else { return nil }
+        let item = ManualDispatchRoutes.Item(caseId: try row.uuid("case_id").uuidString.lowercased(), caseNumber: try row.string("case_number"),
+                                             reason: try row.string("reason"), detail: try row.string("detail"),
+                                             gridCode: row.optionalString("grid_code"), openedAt: try row.date("opened_at"))
+        return (item, row.optionalString("filing"))
+    }
+}

@@ -8,7 +8,7 @@ enum GridRoutingOpenAPI {
     static let yaml = #"""
         openapi: 3.0.3
         info:
-          title: CityGrid grid-routing — manual dispatch queue (人工派遣)
+          title: CityGrid grid-routing — manual dispatch queue (人工派遣), unit grids and the reference catalogue
           version: "1"
           description: |
             The command centre's queue of cases automatic routing could not handle: unlocatable reports
@@ -22,6 +22,10 @@ enum GridRoutingOpenAPI {
             cases only; a case outside it answers 404 as if it were not queued. Unlocatable cases have no
             district yet and are visible to city scope only. Invalid input answers 422 `validation_failed`
             with a field list; an item in the wrong stage answers 409.
+
+            The unit grids (`/api/v1/grids…`, GeoJSON from PostGIS, valid on the city's today) and the
+            reference catalogue (`/api/v1/reference`) are the city's public geography and names: any valid
+            staff token reads them, whatever its role and scope.
         servers:
           - url: http://127.0.0.1:8082
         security:
@@ -42,6 +46,56 @@ enum GridRoutingOpenAPI {
                           items: {type: array, items: {$ref: "#/components/schemas/QueueItem"}}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
+          /api/v1/manual-dispatch/{caseId}:
+            get:
+              summary: One open item as the manual desk shows it
+              description: |
+                The case's facts as routing holds them, its unit grid as a GeoJSON Feature (null while the
+                case is unlocated) and the responsibility chain in order: the department automatic routing
+                would pick, then the one it would pick without that one, and so on. Departments that
+                returned the case stay in the chain with `excluded: true` (a dispatch to them answers 422).
+              parameters: [{$ref: "#/components/parameters/caseId"}]
+              responses:
+                "200":
+                  description: The desk's view of the item
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [item, case, candidates, returnedBy]
+                        properties:
+                          item: {$ref: "#/components/schemas/QueueItem"}
+                          case:
+                            type: object
+                            required: [caseNumber, kind, classCode, description]
+                            properties:
+                              caseNumber: {type: string}
+                              kind: {type: string, enum: [component, event]}
+                              classCode: {type: string}
+                              componentCode: {type: string}
+                              gridCode: {type: string}
+                              longitude: {type: number}
+                              latitude: {type: number}
+                              address: {type: string}
+                              description: {type: string}
+                          grid:
+                            allOf: [{$ref: "#/components/schemas/GridFeature"}]
+                            nullable: true
+                          candidates:
+                            type: array
+                            items:
+                              type: object
+                              required: [departmentCode, name, step, excluded]
+                              properties:
+                                departmentCode: {type: string}
+                                name: {type: string}
+                                step: {type: string, enum: [owner, sector, street, district], description: the rule step that named the department}
+                                excluded: {type: boolean, description: the department returned this case}
+                          returnedBy: {type: array, items: {type: string}}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
           /api/v1/manual-dispatch/{caseId}/locate:
             post:
               summary: Place an unlocatable case in a unit grid
@@ -113,6 +167,114 @@ enum GridRoutingOpenAPI {
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
+          /api/v1/grids:
+            get:
+              summary: Unit grids valid today as a GeoJSON FeatureCollection
+              description: Ordered by grid code. Filters combine; without any, every current grid of the city (about 1,500 in the demo).
+              parameters:
+                - {name: district, in: query, schema: {type: string, example: "150102"}}
+                - {name: street, in: query, schema: {type: string, example: "150102001"}}
+                - {name: community, in: query, schema: {type: string, example: "150102001001"}}
+                - name: bbox
+                  in: query
+                  description: minLon,minLat,maxLon,maxLat (WGS84); grids whose bounding box meets it
+                  schema: {type: string, example: "111.66,40.80,111.68,40.82"}
+              responses:
+                "200":
+                  description: The grids
+                  content:
+                    application/geo+json:
+                      schema:
+                        type: object
+                        required: [type, features]
+                        properties:
+                          type: {type: string, enum: [FeatureCollection]}
+                          features: {type: array, items: {$ref: "#/components/schemas/GridFeature"}}
+                "401": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/grids/{code}:
+            get:
+              summary: One unit grid valid today as a GeoJSON Feature
+              parameters:
+                - {name: code, in: path, required: true, schema: {type: string, pattern: "^[0-9]{15}$"}, description: "15 digits; anything else answers 422"}
+              responses:
+                "200":
+                  description: The grid
+                  content:
+                    application/geo+json:
+                      schema: {$ref: "#/components/schemas/GridFeature"}
+                "401": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/reference:
+            get:
+              summary: The reference catalogue this instance runs (names of classes, departments and areas; filing conditions)
+              responses:
+                "200":
+                  description: The catalogue
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [version, classes, filingConditions, departments, districts, streets, communities]
+                        properties:
+                          version: {type: string}
+                          classes:
+                            type: array
+                            items:
+                              type: object
+                              required: [kind, code, nameZh, nameEn]
+                              properties:
+                                kind: {type: string, enum: [component, event]}
+                                code: {type: string}
+                                parentCode: {type: string}
+                                nameZh: {type: string}
+                                nameEn: {type: string}
+                          filingConditions:
+                            type: array
+                            items:
+                              type: object
+                              required: [id, kind, classCode, description, closingCondition, limits]
+                              properties:
+                                id: {type: string}
+                                kind: {type: string, enum: [component, event]}
+                                classCode: {type: string}
+                                description: {type: string}
+                                closingCondition: {type: string}
+                                limits:
+                                  type: object
+                                  description: handling limit per area class A, B, C
+                                  additionalProperties:
+                                    type: object
+                                    required: [value, unit]
+                                    properties:
+                                      value: {type: number}
+                                      unit: {type: string}
+                          departments:
+                            type: array
+                            items:
+                              type: object
+                              required: [code, name, kind]
+                              properties: {code: {type: string}, name: {type: string}, kind: {type: string}, districtCode: {type: string}}
+                          districts:
+                            type: array
+                            items:
+                              type: object
+                              required: [code, name, nameEn]
+                              properties: {code: {type: string}, name: {type: string}, nameEn: {type: string}}
+                          streets:
+                            type: array
+                            items:
+                              type: object
+                              required: [code, name, districtCode]
+                              properties: {code: {type: string}, name: {type: string}, districtCode: {type: string}}
+                          communities:
+                            type: array
+                            items:
+                              type: object
+                              required: [code, name, streetCode]
+                              properties: {code: {type: string}, name: {type: string}, streetCode: {type: string}}
+                "401": {$ref: "#/components/responses/Error"}
           /openapi.yaml:
             get:
               summary: This document
@@ -136,6 +298,29 @@ enum GridRoutingOpenAPI {
                 application/json:
                   schema: {$ref: "#/components/schemas/Error"}
           schemas:
+            GridFeature:
+              type: object
+              required: [type, id, properties, geometry]
+              properties:
+                type: {type: string, enum: [Feature]}
+                id: {type: string, description: the grid code}
+                properties:
+                  type: object
+                  required: [code, areaClass, communityCode, streetCode, districtCode]
+                  properties:
+                    code: {type: string}
+                    areaClass: {type: string, enum: [A, B, C]}
+                    communityCode: {type: string}
+                    streetCode: {type: string}
+                    districtCode: {type: string}
+                geometry:
+                  type: object
+                  required: [type, coordinates]
+                  properties:
+                    type: {type: string, enum: [Polygon]}
+                    coordinates:
+                      type: array
+                      items: {type: array, items: {type: array, items: {type: number}}}
             Error:
               type: object
               required: [error]

@@ -190,7 +190,7 @@ enum CaseQueryStore {
     /// Cases within `radius` metres, nearest first, at most 500. Distances are on the sphere of
     /// the mean earth radius (`use_spheroid` false), the sphere of ``GeoDistance``, so a distance
     /// here is the distance intake's duplicate detection measures.
-    static func near(lon: Double, lat: Double, radius: Double, scope: AccessScope, on connection: PGConnection) throws -> [NearCase] {
+    static func near(lon: Double, lat: Double, radius: Double, scope: AccessScope, on connection: PGConnection) throws -> [(StoredCase, distanceMeters: Double)] {
         var filter = SQLFilter(scope)
         let point = geography(lon: lon, lat: lat, in: &filter)
         let pRadius = filter.bind(radius)
@@ -201,7 +201,7 @@ enum CaseQueryStore {
             ORDER BY distance LIMIT 500
             """
         return try connection.query(sql, filter.parameters).rows.map { row in
-            NearCase(distanceMeters: (try row.double("distance") * 10).rounded() / 10, case: CaseView(try CaseStore.decode(row)))
+            (try CaseStore.decode(row), distanceMeters: (try row.double("distance") * 10).rounded() / 10)
         }
     }
 

@@ -43,8 +43,11 @@ public struct CaseView: Codable, Sendable {
     public var duplicateOf: UUID?
     public var suspended: Bool
     public var reportedAt: Date
+    /// The commands (`POST /cases/{id}/<name>`) the reader's role may send now; empty for a view
+    /// made without a reader (a command's answer to a system caller).
+    public var actions: [String]
 
-    init(_ stored: StoredCase) {
+    init(_ stored: StoredCase, for role: Role?) {
         let f = stored.facts
         let r = stored.record
         id = r.id; number = r.caseNumber; state = r.state; stateLabel = r.state.label; version = r.version
@@ -58,6 +61,7 @@ public struct CaseView: Codable, Sendable {
         clock = r.clock; pendingRequest = r.pendingRequest; returnedBy = r.returnedBy.sorted()
         reworkCount = r.reworkCount; returnCount = r.returnCount; extensionCount = r.extensionCount
         duplicateCount = stored.duplicateCount; duplicateOf = r.duplicateOf; suspended = r.isSuspended; reportedAt = r.reportedAt
+        actions = StaffCommand.offered(to: role, on: r).map(\.rawValue)
     }
 }
 

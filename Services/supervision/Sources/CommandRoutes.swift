@@ -20,7 +20,7 @@ extension SupervisionAPI {
         let engine = self.engine
         let base = "/api/v1/cases/{id}"
 
-        router.post("\(base)/verification") { request, context -> CaseView in
+        router.post("\(base)/\(StaffCommand.verification.rawValue)") { request, context -> CaseView in
             _ = try context.requireToken()
             let body = try await request.decodeJSON(as: VerificationBody.self, context: context)
             guard body.result == "confirmed" || body.result == "refuted" else {
@@ -43,7 +43,7 @@ extension SupervisionAPI {
             }
         }
 
-        router.post("\(base)/file") { request, context -> CaseView in
+        router.post("\(base)/\(StaffCommand.file.rawValue)") { request, context -> CaseView in
             _ = try context.requireToken()
             let body = try await request.decodeJSON(as: FileBody.self, context: context)
             return try await mutate(context) { stored, token, now, connection, outbox in
@@ -56,46 +56,46 @@ extension SupervisionAPI {
         }
 
         // Acceptors work the cases automation could not place (unlocatable reports).
-        simple(router, "accept", EmptyBody.self) { _, stored, now in
+        simple(router, .accept, EmptyBody.self) { _, stored, now in
             stored.record.requiresVerification
                 ? .requestVerification(deadline: try engine.deadline(.verify, from: now))
                 : .accept(deadline: try engine.deadline(.file, from: now))
         }
-        simple(router, "reject", ReasonBody.self) { body, _, _ in .rejectAtAccept(reason: body.reason) }
-        simple(router, "handle-at-intake", ResultBody.self) { body, _, _ in .handleAtIntake(result: body.result) }
-        simple(router, "refuse-filing", ReasonBody.self) { body, _, _ in .refuseFiling(reason: body.reason) }
-        simple(router, "void", VoidBody.self) { body, _, _ in .void(reason: body.reason, duplicateOf: body.duplicateOf) }
-        simple(router, "close", EmptyBody.self) { _, _, _ in .close }
-        simple(router, "urge", UrgeBody.self) { body, _, _ in .urge(note: body.message) }
-        simple(router, "approve-self-handled", EmptyBody.self) { _, _, _ in .approveSelfHandled }
-        simple(router, "reject-self-handled", ReasonBody.self) { body, _, _ in .rejectSelfHandled(reason: body.reason) }
-        simple(router, "return-decision", DecisionBody.self) { body, _, now in
+        simple(router, .reject, ReasonBody.self) { body, _, _ in .rejectAtAccept(reason: body.reason) }
+        simple(router, .handleAtIntake, ResultBody.self) { body, _, _ in .handleAtIntake(result: body.result) }
+        simple(router, .refuseFiling, ReasonBody.self) { body, _, _ in .refuseFiling(reason: body.reason) }
+        simple(router, .void, VoidBody.self) { body, _, _ in .void(reason: body.reason, duplicateOf: body.duplicateOf) }
+        simple(router, .close, EmptyBody.self) { _, _, _ in .close }
+        simple(router, .urge, UrgeBody.self) { body, _, _ in .urge(note: body.message) }
+        simple(router, .approveSelfHandled, EmptyBody.self) { _, _, _ in .approveSelfHandled }
+        simple(router, .rejectSelfHandled, ReasonBody.self) { body, _, _ in .rejectSelfHandled(reason: body.reason) }
+        simple(router, .returnDecision, DecisionBody.self) { body, _, now in
             body.approve ? .approveReturn(deadline: try engine.deadline(.dispatch, from: now)) : .refuseReturn(reason: body.reason ?? "")
         }
-        simple(router, "suspension-decision", DecisionBody.self) { body, _, _ in
+        simple(router, .suspensionDecision, DecisionBody.self) { body, _, _ in
             body.approve ? .approveSuspension : .refuseSuspension(reason: body.reason ?? "")
         }
-        simple(router, "extension-decision", DecisionBody.self) { body, stored, _ in
+        simple(router, .extensionDecision, DecisionBody.self) { body, stored, _ in
             guard body.approve else { return .refuseExtension(reason: body.reason ?? "不予延期") }
             guard let until = body.newDeadline ?? stored.record.pendingRequest?.requestedDeadline else {
                 throw APIError.validation([.init(field: "newDeadline", problem: "is required when no deadline was requested")])
             }
             return .approveExtension(until: until)
         }
-        simple(router, "resume", EmptyBody.self) { _, stored, now in
+        simple(router, .resume, EmptyBody.self) { _, stored, now in
             return .resume(deadline: try engine.requireHandlingDeadline(stored, from: now))
         }
-        simple(router, "check", CheckBody.self) { body, stored, now in
+        simple(router, .check, CheckBody.self) { body, stored, now in
             if body.passed { return .checkPassed(deadline: try engine.deadline(.close, from: now)) }
             return .checkFailed(reason: body.note ?? "核查未通过", deadline: try engine.requireHandlingDeadline(stored, from: now))
         }
     }
 
     /// A command that is one workflow command built from the body, applied as the token's actor.
-    func simple<Body: Decodable & Sendable>(_ router: ServiceRouter, _ name: String, _ type: Body.Type,
+    func simple<Body: Decodable & Sendable>(_ router: ServiceRouter, _ command: StaffCommand, _ type: Body.Type,
                                             _ make: @escaping @Sendable (Body, StoredCase, Date) throws -> CaseCommand) {
         let engine = self.engine
-        router.post("/api/v1/cases/{id}/\(name)") { request, context -> CaseView in
+        router.post("/api/v1/cases/{id}/\(command.rawValue)") { request, context -> CaseView in
             _ = try context.requireToken()
             let body = try await request.decodeJSON(as: Body.self, context: context)
             return try await mutate(context) { stored, token, now, connection, outbox in

@@ -481,6 +481,17 @@ enum SupervisionOpenAPI {
                 duplicateOf: {type: string, format: uuid, nullable: true}
                 suspended: {type: boolean}
                 reportedAt: {type: string, format: date-time}
+                actions:
+                  type: array
+                  description: |
+                    The commands (`POST /api/v1/cases/{id}/<name>`) the token's role may send now, from the
+                    workflow's role and state table, the pending request a decision needs and whether the
+                    check task was sent. What the workbench draws as buttons; a command is still judged
+                    when it arrives (its payload, a concurrent change).
+                  items:
+                    type: string
+                    enum: [verification, file, accept, reject, handle-at-intake, refuse-filing, void, close, urge,
+                           approve-self-handled, reject-self-handled, return-decision, suspension-decision, extension-decision, resume, check]
             TimelineRow:
               type: object
               description: "kind=transition: a workflow TimelineEntry (sequence = case version); kind=annotation: a fact that is not a transition (duplicate_linked)"

@@ -37,7 +37,7 @@ extension SupervisionAPI {
     func registerQueries(_ router: ServiceRouter) {
         router.get("/api/v1/cases") { request, context -> CaseListPage in
             let token = try context.requireToken()
-            return try await list(try Self.listQuery(request, token: token, now: env.clock.now()))
+            return try await list(try Self.listQuery(request, token: token, now: env.clock.now()), for: token.role)
         }
         router.get("/api/v1/cases/counts") { request, context -> CountsAnswer in
             let token = try context.requireToken()
@@ -62,7 +62,7 @@ extension SupervisionAPI {
             guard let lon, let lat else { throw APIError.validation(query.problems) }
             return try await env.pool.withConnection { connection in
                 try CaseQueryStore.near(lon: lon, lat: lat, radius: radius, scope: token.scope, on: connection)
-            }
+            }.map { NearCase(distanceMeters: $0.distanceMeters, case: CaseView($0.0, for: token.role)) }
         }
         router.post("/api/v1/cases/within") { request, context -> [CaseView] in
             let token = try context.requireToken()
@@ -77,7 +77,7 @@ extension SupervisionAPI {
             let cases = try await env.pool.withConnection { connection in
                 try CaseQueryStore.within(ring, scope: token.scope, on: connection)
             }
-            return cases.map(CaseView.init)
+            return cases.map { CaseView($0, for: token.role) }
         }
         router.get("/api/v1/cases/{id}") { _, context -> CaseDetail in
             let token = try context.requireToken()
@@ -124,7 +124,7 @@ extension SupervisionAPI {
         return query
     }
 
-    func list(_ query: CaseListQuery) async throws -> CaseListPage {
+    func list(_ query: CaseListQuery, for role: Role?) async throws -> CaseListPage {
         let tuning = searchTuning
         // A text search reads several times: one snapshot keeps its pages consistent.
         let rows = query.text == nil
@@ -134,7 +134,7 @@ extension SupervisionAPI {
             }
         let page = Array(rows.prefix(query.limit))
         let next = rows.count > query.limit ? page.last.map { Self.encodeCursor(at: $0.1, id: $0.2) } : nil
-        return CaseListPage(items: page.map { CaseView($0.0) }, nextCursor: next)
+        return CaseListPage(items: page.map { CaseView($0.0, for: role) }, nextCursor: next)
     }
 
     static func encodeCursor(at: String, id: UUID) -> String {

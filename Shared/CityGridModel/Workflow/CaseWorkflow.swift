@@ -605,3 +605,26 @@ extension Date {
     /// ISO 8601 in UTC, the format of timeline details.
     fileprivate var iso: String { formatted(.iso8601) }
 }
+
+extension CaseWorkflow {
+    /// The actions a person in `role` may take on `record` now: the role and state table, the
+    /// pending request a decision needs, verification before acceptance for channels that demand
+    /// it, and a check only once the check task was sent. What the workbench offers as buttons;
+    /// ``apply(_:to:actor:at:)`` still judges each command on its payload when it arrives.
+    public static func offeredActions(to role: Role, on record: CaseRecord) -> [CaseAction] {
+        let pending = record.pendingRequest?.kind
+        return CaseAction.allCases.filter { action in
+            guard action.permittedRoles.contains(role), action.sourceStates.contains(record.state) else { return false }
+            switch action {
+            case .accept: return !record.requiresVerification
+            case .requestVerification: return record.requiresVerification
+            case .approveReturn, .refuseReturn: return pending == .return
+            case .approveExtension, .refuseExtension: return pending == .extension
+            case .approveSuspension, .refuseSuspension: return pending == .suspension
+            case .checkPassed, .checkFailed: return record.checkRequestedAt != nil
+            case .requestCheck: return record.checkRequestedAt == nil
+            default: return true
+            }
+        }
+    }
+}

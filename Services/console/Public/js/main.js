@@ -40,20 +40,21 @@ export function navigate(name, args = [], query) {
   location.hash = `#/${[name, ...args.map(encodeURIComponent)].join("/")}${search ? `?${search}` : ""}`;
 }
 
-let quietHashChange = false;
-/** Writes a page's filter into the URL without re-rendering (so the URL can be shared or reloaded). */
+/**
+ * Writes a page's filter into the URL without re-rendering (so the URL can be shared or reloaded).
+ * history.replaceState fires no hashchange, so nothing has to be told to ignore one.
+ */
 export function replaceQuery(query) {
   const route = parseRoute();
   const search = new URLSearchParams(Object.entries(query).filter(([, value]) => value !== "" && value !== undefined && value !== null)).toString();
   const next = `#/${[route.name, ...route.args.map(encodeURIComponent)].join("/")}${search ? `?${search}` : ""}`;
-  if (next !== location.hash) { quietHashChange = true; history.replaceState(null, "", next); }
+  if (next !== location.hash) history.replaceState(null, "", next);
 }
 
 let undo = null;
 let rendering = 0;
 
 async function render() {
-  if (quietHashChange) { quietHashChange = false; return; }
   const ticket = ++rendering;
   if (undo) { try { undo(); } catch { /* a page's cleanup must not stop the next page */ } undo = null; }
   const session = currentSession();

@@ -110,12 +110,13 @@ export async function act(button, work, success) {
 }
 
 /**
- * The light of a clock (红黄绿灯): red once the centre marked it overdue or the deadline passed,
- * yellow once warned, green while running, none without a deadline.
+ * The light of a clock (红黄绿灯) from the centre's marks: red once the deadline watcher marked it
+ * overdue, yellow once warned, green while running, none without a deadline. Never from the
+ * browser's own clock: the city's clock is the server's (and runs fast in a demo).
  */
-export function lightOf(clock, now = new Date()) {
+export function lightOf(clock) {
   if (!clock || !clock.deadline) return "none";
-  if (clock.overdueAt || new Date(clock.deadline) < now) return "red";
+  if (clock.overdueAt) return "red";
   if (clock.warnedAt) return "yellow";
   return "green";
 }
