@@ -29,7 +29,7 @@ import urllib.request
 import uuid
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -323,6 +323,19 @@ class Browser:
         self.find("button[type=submit]", dialog)[0].click()
         return True
 
+    def act(self, row_selector, route, action, approve=None, values=None, what=None):
+        """Takes `action` on a queue row: finds the row and its button afresh when a poll redraws
+        them between finding and clicking (pages refresh themselves)."""
+        what = what or action
+        for attempt in range(4):
+            try:
+                row = self.row(row_selector, route)
+                return self.take(self.action_button(row, action, approve=approve), values=values, what=what)
+            except StaleElementReferenceException:
+                if attempt == 3:
+                    raise CheckFailed(f"the page kept redrawing {row_selector} while {what} was being taken")
+                time.sleep(1)
+
     def take(self, button, values=None, what="the action"):
         """Clicks an action button, answers its dialog, and waits for the page's result message."""
         self.driver.execute_script("const f = document.getElementById('flash'); if (f) f.replaceChildren();")
@@ -356,6 +369,9 @@ class Run:
                 self.report(name, True, f"{note} ({time.time() - started:.1f} s)" if note else f"({time.time() - started:.1f} s)")
             except CheckFailed as failure:
                 self.report(name, False, str(failure))
+            except WebDriverException as error:  # the browser's own trouble: its message, not its C++ stack
+                self.report(name, False, f"{type(error).__name__}: {(error.msg or str(error)).splitlines()[0]}\n"
+                                         f"{''.join(traceback.format_tb(error.__traceback__, limit=-2))}")
             except Exception as error:  # a broken check is a failed check, with where it broke
                 self.report(name, False, f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=3)}")
             return work
@@ -431,8 +447,7 @@ def steps(run, browser):
         number, case_id = run.case["number"], run.case["id"]
         browser.sign_in("acceptor")
         browser.page("acceptor")
-        row = browser.row(f'tr[data-case="{number}"]', "acceptor")
-        browser.take(browser.action_button(row, "accept"), what="accept")
+        browser.act(f'tr[data-case="{number}"]', "acceptor", "accept")
         state = wait_state(case_id, "awaiting_verify", "awaiting_file", "awaiting_dispatch")
         entries = case_detail(case_id)["timeline"]
         by_acceptor = [e for e in entries if e.get("actorRole") == "acceptor" and e.get("action") in ("accept", "request_verification")]
@@ -495,14 +510,12 @@ def steps(run, browser):
         if case_state(case_id) == "awaiting_verify":
             browser.sign_in("supervisor")
             browser.page("supervisor")
-            row = browser.row(f'tr[data-case="{number}"]', "supervisor")
-            browser.take(browser.action_button(row, "verification", approve=True), what="verification confirmed")
+            browser.act(f'tr[data-case="{number}"]', "supervisor", "verification", approve=True, what="verification confirmed")
         elif case_state(case_id) == "awaiting_file":
             # Filing is automatic after a confirmed verification; a case left here waits for the shift leader.
             browser.sign_in("shift_leader")
             browser.page("shift-leader")
-            row = browser.row(f'tr[data-case="{number}"]', "shift-leader")
-            browser.take(browser.action_button(row, "file"), what="file")
+            browser.act(f'tr[data-case="{number}"]', "shift-leader", "file")
         wait_state(case_id, "in_handling", timeout=60)
         detail = case_detail(case_id)["case"]
         run.case["dispatch"] = (detail.get("currentDispatchId") or "").lower()
@@ -518,13 +531,13 @@ def steps(run, browser):
         case_id, task = run.case["id"], run.case["dispatch"]
         browser.sign_in("department")
         browser.page("department")
-        row = browser.row(f'tr[data-task="{task}"]', "department")
-        browser.take(browser.action_button(row, "accept"), what="accept (签收)")
+        browser.act(f'tr[data-task="{task}"]', "department", "accept", what="accept (签收)")
         wait_for("the task signed for", lambda: any(e.get("action") == "accept_task" for e in case_detail(case_id)["timeline"]))
-        row = browser.row(f'tr[data-task="{task}"]', "department")
-        browser.take(browser.action_button(row, "complete"), values={"result": "已清运，路口恢复整洁"}, what="complete (处理反馈)")
-        wait_for("the check task sent", lambda: case_state(case_id) == "awaiting_check"
-                 and case_detail(case_id)["case"].get("checkRequestedAt"), timeout=60)
+        browser.act(f'tr[data-task="{task}"]', "department", "complete", values={"result": "已清运，路口恢复整洁"}, what="complete (处理反馈)")
+        def check_sent():
+            detail = case_detail(case_id)
+            return detail["case"]["state"] == "awaiting_check" and any(e.get("action") == "request_check" for e in detail["timeline"])
+        wait_for("the completion and the check task sent to the supervisor", check_sent, timeout=60)
         return "→ awaiting_check, check task sent"
 
     completed = "the department completes the task in its web inbox"
@@ -534,8 +547,7 @@ def steps(run, browser):
         number, case_id = run.case["number"], run.case["id"]
         browser.sign_in("supervisor")
         browser.page("supervisor")
-        row = browser.row(f'tr[data-case="{number}"]', "supervisor")
-        browser.take(browser.action_button(row, "check", approve=True), what="check passed")
+        browser.act(f'tr[data-case="{number}"]', "supervisor", "check", approve=True, what="check passed")
         wait_state(case_id, "awaiting_close")
         return "→ awaiting_close"
 
@@ -546,8 +558,7 @@ def steps(run, browser):
         number, case_id = run.case["number"], run.case["id"]
         browser.sign_in("shift_leader")
         browser.page("shift-leader")
-        row = browser.row(f'tr[data-case="{number}"]', "shift-leader")
-        browser.take(browser.action_button(row, "close"), what="close")
+        browser.act(f'tr[data-case="{number}"]', "shift-leader", "close")
         wait_state(case_id, "closed")
         return "→ closed"
 
