@@ -477,7 +477,8 @@ struct IntakeIntegrationTests {
 
     @Test("a terminal supervision transition closes the case and its linked duplicates in Open311")
     func supervisionClosesCase() async throws {
-        let intake = try await startIntake()
+        // Supervisors' reports are not public by default; this city publishes them.
+        let intake = try await startIntake(["CITYGRID_OPEN311_PUBLIC_CHANNELS": "open311,app,supervisor"])
         defer { intake.terminate() }
         let spot = randomSpot()
         let at = randomPast()
@@ -507,5 +508,83 @@ struct IntakeIntegrationTests {
         }
         let (_, xml) = try await intake.http("GET", "/open311/v2/requests/\(number).xml")
         #expect(String(decoding: xml, as: UTF8.self).contains("<status>closed</status>"))
+    }
+
+    /// Publishes a supervision transition of `caseId` as supervision would.
+    func transition(_ caseId: String, number: String, sequence: Int, _ action: CaseAction, from: CaseState, to: CaseState,
+                    reason: String? = nil, at: Date) async throws {
+        let entry = TimelineEntry(caseId: UUID(uuidString: caseId)!, sequence: sequence, action: action, from: from, to: to,
+                                  actorId: "staff-1", actorRole: .shiftLeader, actorDepartment: nil, at: at, department: nil,
+                                  reason: reason, details: [:], stoppedClock: nil, startedClock: nil)
+        let event = CaseTransitioned(entry: entry, caseNumber: number, channel: .open311, kind: .event, classCode: "0502",
+                                     gridCode: nil, reporterId: nil)
+        let id = UUID()
+        let envelope = Envelope(id: id, type: CaseTransitioned.eventType, source: "/citygrid/supervision", time: Date(), subject: caseId, data: event)
+        let publisher = try env.adminPublisher()
+        let outcome = try await publisher.publish([OutgoingMessage(
+            exchange: MessagingNames.eventsExchange, routingKey: event.routingKey, messageId: id.uuidString.lowercased(),
+            type: CaseTransitioned.eventType, body: Array(try MessageCoding.encoder().encode(envelope)))])
+        await publisher.disconnect()
+        #expect(outcome.first == .confirmed)
+    }
+
+    @Test("Open311 discloses public channels only: 110 and 12345 reports are absent; phone numbers are masked; notes follow the case")
+    func open311Disclosure() async throws {
+        let intake = try await startIntake()
+        defer { intake.terminate() }
+        // A 110 and a 12345 report, through the native API as the linkage adapters send them.
+        var hidden: [String] = []
+        for channel in ["police_110", "hotline_12345"] {
+            let spot = randomSpot()
+            let (status, body) = try await post(intake, report(lon: spot.lon, lat: spot.lat, description: "来电人王小明 13912345678 反映占道",
+                                                               channel: channel, reference: "T-\(UUID().uuidString.prefix(8))"))
+            #expect(status == 201)
+            hidden.append(try #require(body["caseNumber"] as? String))
+        }
+        // A public report whose description gives a phone number.
+        let spot = randomSpot()
+        let (status, created) = try await open311Post(intake, [
+            ("api_key", "demo-open311-key"), ("service_code", "event-0502"), ("lat", String(spot.lat)), ("long", String(spot.lon)),
+            ("description", "路口占道经营，我叫赵大勇，电话 18600001111"), ("phone", "18600001111"),
+        ])
+        #expect(status == 201)
+        let number = try #require((try JSONSerialization.jsonObject(with: Data(created.utf8)) as? [[String: Any]])?.first?["service_request_id"] as? String)
+
+        for id in hidden {
+            for format in ["json", "xml"] {
+                let (one, _) = try await intake.http("GET", "/open311/v2/requests/\(id).\(format)")
+                #expect(one == 404, "\(id).\(format) must not exist publicly")
+            }
+        }
+        let (_, byIds) = try await intake.http("GET", "/open311/v2/requests.json?service_request_id=\(hidden.joined(separator: ",")),\(number)")
+        let listed = (try JSONSerialization.jsonObject(with: byIds) as? [[String: Any]] ?? []).compactMap { $0["service_request_id"] as? String }
+        #expect(listed == [number])
+        let (_, all) = try await intake.http("GET", "/open311/v2/requests.json?service_code=event-0502")
+        let text = String(decoding: all, as: UTF8.self)
+        #expect(hidden.allSatisfy { !text.contains($0) })
+        #expect(!text.contains("13912345678") && !text.contains("18600001111") && !text.contains("赵大勇"))
+
+        func current() async throws -> [String: Any] {
+            let (_, data) = try await intake.http("GET", "/open311/v2/requests/\(number).json")
+            return (try JSONSerialization.jsonObject(with: data) as? [[String: Any]])?.first ?? [:]
+        }
+        let first = try await current()
+        #expect(first["description"] as? String == "路口占道经营，我叫赵**，电话 186****1111")
+        #expect(first["phone"] == nil && first["email"] == nil && first["first_name"] == nil)
+        let caseId = try #require(try await rows("SELECT case_id::text AS id FROM intake.reports WHERE case_number = $1", [number]).first?.string("id"))
+
+        // Each change of state moves updated_datetime and the note; a refusal ends it with the reason.
+        let requested = try #require(RFC3339.parse(first["requested_datetime"] as? String ?? ""))
+        try await transition(caseId, number: number, sequence: 2, .dispatch, from: .awaitingDispatch, to: .inHandling,
+                             at: requested.addingTimeInterval(3600))
+        try await eventually("the note follows the dispatch") { try await current()["status_notes"] as? String == "已派遣至处置部门，正在处置。" }
+        let dispatched = try await current()
+        #expect(RFC3339.parse(dispatched["updated_datetime"] as? String ?? "") == requested.addingTimeInterval(3600))
+        try await transition(caseId, number: number, sequence: 3, .void, from: .inHandling, to: .voided,
+                             reason: "经核实为私人场所，联系 18600001111", at: requested.addingTimeInterval(7200))
+        try await eventually("the case ends with its reason") { try await current()["status"] as? String == "closed" }
+        let ended = try await current()
+        #expect(ended["status_notes"] as? String == "已作废（经核实为私人场所，联系 186****1111）。")
+        #expect(RFC3339.parse(ended["updated_datetime"] as? String ?? "") == requested.addingTimeInterval(7200))
     }
 }

@@ -20,7 +20,8 @@ struct IntakeRouteTests {
         intake = Intake(env: routes.env, reference: reference,
                         validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids)),
                         store: ReportStore(numbering: CaseNumbering(timeZone: TimeZone(identifier: reference.city.timeZoneIdentifier)!),
-                                           duplicates: DuplicatePolicy()))
+                                           duplicates: DuplicatePolicy()),
+                        disclosure: Open311Disclosure(publicChannels: Open311Disclosure.defaultChannels))
     }
 
     func add(_ router: ServiceRouter) {

@@ -121,5 +121,29 @@ enum IntakeMigrations {
             FROM intake.reports r
             LEFT JOIN intake.reports d ON d.case_id = r.duplicate_of;
             """),
+        // The public list's status note needs where the case stands now, not only how it ended;
+        // `state_at` keeps a redelivered older transition from moving it back. The view gains the
+        // channel, so the list can show public channels only.
+        Migration(104, "Open311 disclosure: current state and channel", """
+            ALTER TABLE intake.reports ADD COLUMN current_state text, ADD COLUMN state_reason text, ADD COLUMN state_at timestamptz;
+            DROP VIEW intake.open311_requests;
+            CREATE VIEW intake.open311_requests AS
+            SELECT r.case_id,
+                   r.case_number                                 AS service_request_id,
+                   r.channel,
+                   CASE WHEN r.status = 'closed' OR d.status = 'closed' THEN 'closed' ELSE 'open' END AS status,
+                   r.kind || '-' || left(r.class_code, 4)        AS service_code,
+                   r.kind, r.class_code, r.status AS intake_status, r.duplicate_of,
+                   d.case_number                                 AS duplicate_of_number,
+                   r.description, r.address, r.lon, r.lat, r.photos,
+                   r.received_at                                 AS requested_datetime,
+                   GREATEST(r.updated_at, d.updated_at)          AS updated_datetime,
+                   coalesce(r.final_state, d.final_state)        AS final_state,
+                   CASE WHEN d.case_id IS NULL THEN r.current_state ELSE d.current_state END AS current_state,
+                   CASE WHEN d.case_id IS NULL THEN r.state_reason ELSE d.state_reason END AS state_reason
+            FROM intake.reports r
+            LEFT JOIN intake.reports d ON d.case_id = r.duplicate_of;
+            CREATE INDEX reports_public_list ON intake.reports (channel, received_at DESC);
+            """),
     ]
 }

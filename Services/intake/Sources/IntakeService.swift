@@ -21,9 +21,11 @@ public enum IntakeService {
         let intake = Intake(
             env: env, reference: reference,
             validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids)),
-            store: ReportStore(numbering: CaseNumbering(timeZone: zone), duplicates: try DuplicatePolicy.fromEnvironment()))
+            store: ReportStore(numbering: CaseNumbering(timeZone: zone), duplicates: try DuplicatePolicy.fromEnvironment()),
+            disclosure: try Open311Disclosure.fromEnvironment())
         env.logger.info("intake ready", metadata: ["duplicate_radius_m": "\(intake.store.duplicates.radiusMeters)",
                                                    "duplicate_window_s": "\(intake.store.duplicates.window)",
+                                                   "open311_public_channels": "\(intake.disclosure.channelNames.joined(separator: ","))",
                                                    "reference_version": "\(reference.version)"])
         return ServiceParts(
             consumers: [HotlineInbound.consumer(intake), CaseStatusFollower.consumer()],
@@ -42,6 +44,8 @@ struct Intake: Sendable {
     let reference: ReferenceData
     let validator: ReportValidator
     let store: ReportStore
+    /// What the public Open311 list may show.
+    let disclosure: Open311Disclosure
 
     /// Accepts a validated report in one transaction (case + outbox); a concurrent identical
     /// submission that won the race is returned instead of an error.

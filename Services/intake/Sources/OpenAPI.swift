@@ -82,6 +82,12 @@ enum IntakeOpenAPI {
           /open311/v2/requests.{format}:
             get:
               summary: Search service requests (default the last 90 days, newest first)
+              description: |
+                Public channels only (CITYGRID_OPEN311_PUBLIC_CHANNELS, default open311 and app): a 12345,
+                12319 or 110 report is never listed. Descriptions and addresses have personal data masked
+                (phone and ID numbers, e-mail, a self-introduced name); contact fields are never returned.
+                status_notes is Chinese and carries the outcome; updated_datetime moves with each change
+                of state.
               parameters:
                 - {$ref: "#/components/parameters/Format"}
                 - {name: service_request_id, in: query, schema: {type: string}, description: "comma list; overrides all other filters"}
@@ -129,6 +135,7 @@ enum IntakeOpenAPI {
           /open311/v2/requests/{service_request_id}.{format}:
             get:
               summary: One service request (an array of one)
+              description: As in the list — a report from a non-public channel answers 404 like an unknown number.
               parameters:
                 - {name: service_request_id, in: path, required: true, schema: {type: string, example: 20261125-0042}}
                 - {$ref: "#/components/parameters/Format"}

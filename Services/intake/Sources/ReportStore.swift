@@ -166,16 +166,20 @@ public struct ReportStore: Sendable {
         return duplicates.match(point: point, at: report.reportedAt, among: candidates)
     }
 
-    /// Copies a supervision timeline entry onto the report: a terminal state closes it; anything
-    /// else only moves `updated_at`. Older entries (a redelivery after a later one) never move it
-    /// backwards. Returns the number of rows changed.
+    /// Copies a supervision timeline entry onto the report: every change of state moves
+    /// `updated_at` and the current state (with the entry's reason, for the public status note);
+    /// a terminal state also closes it. A mark that changes no state (a warning) moves nothing,
+    /// and an older entry (a redelivery after a later one) never moves anything backwards.
+    /// Returns the number of rows changed.
     static func followStatus(of entry: TimelineEntry, connection: PGConnection) throws -> Int {
-        try connection.query("""
+        guard entry.from != entry.to else { return 0 }
+        return try connection.query("""
             UPDATE intake.reports
             SET status = CASE WHEN $2 THEN 'closed' ELSE status END,
                 final_state = CASE WHEN $2 THEN $3 ELSE final_state END,
+                current_state = $3, state_reason = $5, state_at = $4,
                 updated_at = GREATEST(updated_at, $4)
-            WHERE case_id = $1 AND status = 'open'
-            """, [entry.caseId, entry.to.isTerminal, entry.to.rawValue, entry.at]).affectedRows
+            WHERE case_id = $1 AND status = 'open' AND (state_at IS NULL OR state_at <= $4)
+            """, [entry.caseId, entry.to.isTerminal, entry.to.rawValue, entry.at, entry.reason]).affectedRows
     }
 }

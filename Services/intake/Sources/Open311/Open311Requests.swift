@@ -27,6 +27,8 @@ enum Open311Requests {
         var requested: Date
         var updated: Date
         var finalState: String?
+        var currentState: String?
+        var stateReason: String?
 
         init(row: PGRow) throws {
             id = try row.string("service_request_id")
@@ -43,6 +45,8 @@ enum Open311Requests {
             requested = try row.date("requested_datetime")
             updated = try row.date("updated_datetime")
             finalState = row.optionalString("final_state")
+            currentState = row.optionalString("current_state")
+            stateReason = row.optionalString("state_reason")
         }
     }
 
@@ -57,10 +61,10 @@ enum Open311Requests {
             ("status_notes", statusNotes(r).map { .text($0) }),
             ("service_name", .text(service?.nameZh ?? r.serviceCode)),
             ("service_code", .text(r.serviceCode)),
-            ("description", .text(r.description)),
+            ("description", .text(Open311Disclosure.mask(r.description))),
             ("requested_datetime", .text(w3c(r.requested))),
             ("updated_datetime", .text(w3c(r.updated))),
-            ("address", r.address.map { .text($0) }),
+            ("address", r.address.map { .text(Open311Disclosure.mask($0)) }),
             ("lat", r.lat.map { .double($0) }),
             ("long", r.lon.map { .double($0) }),
             // GeoReport has one media_url: the first photo of the problem as reported.
@@ -68,10 +72,9 @@ enum Open311Requests {
         ])
     }
 
+    /// The Chinese note a citizen reads: where the case stands, or how it ended and why (masked).
     static func statusNotes(_ r: Row) -> String? {
-        let notes = [r.duplicateOfNumber.map { "duplicate of \($0); handled with that request" },
-                     r.finalState.map { "case ended as \($0)" }].compactMap { $0 }
-        return notes.isEmpty ? nil : notes.joined(separator: "; ")
+        Open311Disclosure.statusNote(state: r.finalState ?? r.currentState, reason: r.stateReason, duplicateOfNumber: r.duplicateOfNumber)
     }
 
     static func document(_ rows: [Open311Value]) -> Open311Document {
@@ -79,7 +82,8 @@ enum Open311Requests {
     }
 
     static func fetch(intake: Intake, catalogue: Open311Catalogue, ids: [String]) async throws -> [Open311Value] {
-        let rows = try await intake.env.pool.withConnection { c in try Open311Store.requests(ids: ids, connection: c) }
+        let channels = intake.disclosure.channelNames
+        let rows = try await intake.env.pool.withConnection { c in try Open311Store.requests(ids: ids, channels: channels, connection: c) }
         return rows.map { value($0, catalogue: catalogue) }
     }
 
@@ -119,9 +123,10 @@ enum Open311Requests {
         guard let pageSize, (1...1_000).contains(pageSize) else { throw Open311Error(.badRequest, "page_size must be between 1 and 1000") }
         guard problems.isEmpty else { throw Open311Error(.badRequest, errors: problems) }
 
-        let (from, to, codes) = (start!, end!, list(q["service_code"]))
+        let (from, to, codes, channels) = (start!, end!, list(q["service_code"]), intake.disclosure.channelNames)
         let rows = try await intake.env.pool.withConnection { c in
-            try Open311Store.requests(from: from, to: to, serviceCodes: codes, statuses: statuses, page: page, pageSize: pageSize, connection: c)
+            try Open311Store.requests(from: from, to: to, channels: channels, serviceCodes: codes, statuses: statuses, page: page,
+                                      pageSize: pageSize, connection: c)
         }
         return document(rows.map { value($0, catalogue: catalogue) })
     }

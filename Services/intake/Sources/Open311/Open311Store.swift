@@ -8,21 +8,24 @@ import PGClient
 enum Open311Store {
     static let columns = """
         service_request_id, status, service_code, kind, class_code, duplicate_of_number, description, address, lat, lon, photos,
-        requested_datetime, updated_datetime, final_state
+        requested_datetime, updated_datetime, final_state, current_state, state_reason
         """
 
-    /// The requests with these ids (case numbers), oldest first.
-    static func requests(ids: [String], connection c: PGConnection) throws -> [Open311Requests.Row] {
-        try c.query("SELECT \(columns) FROM intake.open311_requests WHERE service_request_id = ANY($1::text[]) ORDER BY requested_datetime",
-                    [PGTextArray(ids)]).rows.map(Open311Requests.Row.init(row:))
+    /// The requests with these ids (case numbers) from public channels, oldest first; a report
+    /// from any other channel is absent, exactly as if it did not exist.
+    static func requests(ids: [String], channels: [String], connection c: PGConnection) throws -> [Open311Requests.Row] {
+        try c.query("""
+            SELECT \(columns) FROM intake.open311_requests
+            WHERE service_request_id = ANY($1::text[]) AND channel = ANY($2::text[]) ORDER BY requested_datetime
+            """, [PGTextArray(ids), PGTextArray(channels)]).rows.map(Open311Requests.Row.init(row:))
     }
 
-    /// One page of the requests made between `start` and `end`, newest first, of the given service
-    /// codes and statuses (empty: any).
-    static func requests(from start: Date, to end: Date, serviceCodes codes: [String], statuses: [String], page: Int, pageSize: Int,
-                         connection c: PGConnection) throws -> [Open311Requests.Row] {
-        var conditions = ["requested_datetime >= $1", "requested_datetime <= $2"]
-        var parameters: [any PGEncodable] = [start, end]
+    /// One page of the public channels' requests made between `start` and `end`, newest first,
+    /// of the given service codes and statuses (empty: any).
+    static func requests(from start: Date, to end: Date, channels: [String], serviceCodes codes: [String], statuses: [String], page: Int,
+                         pageSize: Int, connection c: PGConnection) throws -> [Open311Requests.Row] {
+        var conditions = ["requested_datetime >= $1", "requested_datetime <= $2", "channel = ANY($3::text[])"]
+        var parameters: [any PGEncodable] = [start, end, PGTextArray(channels)]
         if !codes.isEmpty {
             parameters.append(PGTextArray(codes))
             conditions.append("service_code = ANY($\(parameters.count)::text[])")
