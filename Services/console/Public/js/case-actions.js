@@ -38,7 +38,7 @@ const commands = {
   "refuse-filing": { fields: () => [reason("actions.field.refuse-reason")] },
   "void": {
     fields: () => [reason("actions.field.void-reason"), { name: "duplicateOf", label: t("actions.field.duplicate-of") }],
-    body: (values) => ({ reason: values.reason, duplicateOf: values.duplicateOf || undefined }),
+    body: async (values) => ({ reason: values.reason, duplicateOf: await caseIdOf(values.duplicateOf) }),
   },
   "close": { fields: () => [] },
   "urge": { fields: () => [{ name: "message", label: t("actions.field.urge-message"), type: "textarea", required: true }] },
@@ -60,6 +60,15 @@ const commands = {
     body: (values, approve) => ({ passed: approve, note: values.note || undefined }),
   },
 };
+
+/** A case named by number (what people quote) or id → its id, as commands that link cases take it. */
+async function caseIdOf(reference) {
+  const text = (reference || "").trim();
+  if (!text) return undefined;
+  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)) return text;
+  const answer = await api.get("supervision", `cases/${encodeURIComponent(text)}`);
+  return answer.case.id;
+}
 
 function decisionFields(approve) { return approve ? [] : [reason("actions.field.refuse-reason")]; }
 function decisionBody(values, approve) { return approve ? { approve: true } : { approve: false, reason: values.reason }; }
@@ -85,8 +94,10 @@ export async function run(name, item, { approve, button } = {}) {
   const fields = await command.fields(approve ?? item, item);
   const values = await ask(`${label(name, approve)} · ${item.number}`, fields, { confirm: label(name, approve) });
   if (values === null) return undefined;
-  const body = command.body ? command.body(values, approve, item) : values;
-  return act(button, () => api.post("supervision", `cases/${item.id}/${name}`, body), t("actions.done", { action: label(name, approve), number: item.number }));
+  // The body is made inside act(): making it may ask the server (a case number to its id), and a
+  // failure there is shown like the command's own.
+  return act(button, async () => api.post("supervision", `cases/${item.id}/${name}`, command.body ? await command.body(values, approve, item) : values),
+    t("actions.done", { action: label(name, approve), number: item.number }));
 }
 
 /**
