@@ -38,7 +38,9 @@ export function problemText(error) {
   if (!error) return "";
   if (error.code === "network") return t("error.network");
   const known = tOr(`error.${error.code}`, null);
-  const fields = (error.details?.fields || []).map((field) => `${field.field}: ${field.problem}`).join("; ");
+  // The platform's error body lists field problems as `details: [{field, problem}]`.
+  const problems = Array.isArray(error.details) ? error.details : error.details?.fields || [];
+  const fields = problems.map((field) => `${field.field}: ${field.problem}`).join("; ");
   return [known || error.message, fields].filter(Boolean).join(" — ");
 }
 
