@@ -58,12 +58,17 @@ struct WorkbenchBrowserTests {
             "acceptor": city.token(.acceptor, sub: "hotline-12345-gateway"),
             "auditor": city.token(.auditor, sub: "browser-test-observer"),
             "dispatcher": city.token(.dispatcher, sub: "browser-test-observer"),
+            "supervisor": city.token(.supervisor, sub: "sup-browser"),
         ]
+        // Departments answer through their own systems in this test (returning a case), each with its token.
+        var departmentTokens: [String: String] = [:]
+        for code in try Self.departmentCodes() { departmentTokens[code] = city.department(code) }
         let environment = [
             "CG_BASE_URL": "http://127.0.0.1:\(console.port)",
             "CG_ACCOUNTS": try jsonText(accountList),
             "CG_SERVICES": try jsonText(services),
             "CG_TOKENS": try jsonText(tokens),
+            "CG_DEPARTMENT_TOKENS": try jsonText(departmentTokens),
             "CG_FAILURES_PER_LOGIN": Self.failuresPerLogin,
             "CG_PUBLIC": Self.repository.appendingPathComponent("Services/console/Public").path,
             "CG_ARTIFACTS": FileManager.default.temporaryDirectory.appendingPathComponent("citygrid-browser-\(UUID().uuidString.prefix(8))").path,
@@ -74,6 +79,12 @@ struct WorkbenchBrowserTests {
     }
 
     static let failuresPerLogin = "3"
+
+    /// The reference data's department codes (first column of departments.csv).
+    static func departmentCodes() throws -> [String] {
+        let text = try String(contentsOf: repository.appendingPathComponent("Shared/reference-data/departments.csv"), encoding: .utf8)
+        return text.split(separator: "\n").dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) }.filter { !$0.isEmpty }
+    }
 
     // MARK: The city's edge
 

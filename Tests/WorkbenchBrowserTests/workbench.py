@@ -9,7 +9,8 @@ Environment (set by the Swift test):
   CG_BASE_URL            the console, e.g. http://127.0.0.1:23456
   CG_ACCOUNTS            JSON list of {key, login, password, role, scope}
   CG_SERVICES            JSON {product: base URL} of the five services
-  CG_TOKENS              JSON {acceptor, auditor, dispatcher: bearer token} for setup and observation
+  CG_TOKENS              JSON {acceptor, auditor, dispatcher, supervisor: bearer token} for setup and observation
+  CG_DEPARTMENT_TOKENS   JSON {department code: token} (departments returning a case, as their own systems would)
   CG_FAILURES_PER_LOGIN  the console's per-login sign-in failure limit
   CG_PUBLIC              the pages' folder (for the message catalogues)
   CG_ARTIFACTS           a folder for screenshots of failed checks
@@ -38,6 +39,7 @@ BASE = os.environ["CG_BASE_URL"].rstrip("/")
 ACCOUNTS = {account["key"]: account for account in json.loads(os.environ["CG_ACCOUNTS"])}
 SERVICES = json.loads(os.environ["CG_SERVICES"])
 TOKENS = json.loads(os.environ["CG_TOKENS"])
+DEPARTMENT_TOKENS = json.loads(os.environ.get("CG_DEPARTMENT_TOKENS", "{}"))
 FAILURES_PER_LOGIN = int(os.environ.get("CG_FAILURES_PER_LOGIN", "3"))
 PUBLIC = os.environ["CG_PUBLIC"]
 ARTIFACTS = os.environ.get("CG_ARTIFACTS", "/tmp/citygrid-browser")
@@ -51,6 +53,10 @@ HOME = {"acceptor": "acceptor", "dispatcher": "dispatcher", "shift_leader": "shi
 TARGET_GRID = "150102001001001"
 TARGET_STREET = TARGET_GRID[:9]
 TARGET_DEPARTMENT = "STREET-" + TARGET_STREET
+# A point inside that grid, for a supervisor's report with coordinates.
+TARGET_POINT = {"longitude": 111.68019, "latitude": 40.83302}
+# The department the dispatcher chooses by hand once every one of the chain has returned a case.
+HAND_CHOSEN_DEPARTMENT = "CGZF"
 
 with open(os.path.join(PUBLIC, "i18n", "zh-CN.json"), encoding="utf-8") as handle:
     CATALOGUE = json.load(handle)
@@ -457,7 +463,7 @@ def steps(run, browser):
 
     accepted = "an acceptor accepts the public report (it goes to on-site verification)"
 
-    @run.check("a dispatcher hand-dispatches from the manual desk by choosing on the map", needs=[accepted])
+    @run.check("a dispatcher on the manual desk places the report by choosing its grid on the map", needs=[accepted])
     def _():
         number, case_id = run.case["number"], run.case["id"]
         browser.sign_in("dispatcher")
@@ -502,7 +508,7 @@ def steps(run, browser):
         run.case["grid"] = placed
         return f"{how}: grid {placed}"
 
-    located = "a dispatcher hand-dispatches from the manual desk by choosing on the map"
+    located = "a dispatcher on the manual desk places the report by choosing its grid on the map"
 
     @run.check("the district's supervisor confirms the report on site (supervisor page); the case is filed and dispatched", needs=[located])
     def _():
@@ -608,6 +614,85 @@ def steps(run, browser):
         if listed["status"] != 200 or number in listed["text"]:
             raise CheckFailed(f"the list search answered {listed['status']} {listed['text'][:200]!r}")
         return "page: not found; API: 404 by id and number, absent from search"
+
+    # The other half of the desk: a filed case routing cannot give to anyone, because every
+    # department of its responsibility chain returned it (each return approved by a dispatcher);
+    # the dispatcher chooses a department on the desk and sends it there.
+    @run.check("setup: every department of the chain returns a case, so it waits on the manual desk")
+    def _():
+        status, body = service("intake", "POST", "/api/v1/reports", token=TOKENS["supervisor"], body={
+            "channel": "supervisor", "reporterId": "sup-browser", "kind": "event", "classCode": "0102",
+            "location": TARGET_POINT, "description": f"路口垃圾（浏览器测试 {uuid.uuid4().hex[:8]}）", "photos": [],
+        })
+        if status != 201:
+            raise CheckFailed(f"intake answered {status}: {body}")
+        case_id, number = body["caseId"].lower(), body["caseNumber"]
+        run.returned = {"id": case_id, "number": number}
+        returned = []
+        for _ in range(8):
+            state = wait_state(case_id, "in_handling", "manual_dispatch", timeout=60)
+            if state == "manual_dispatch":
+                break
+            detail = case_detail(case_id)["case"]
+            department, dispatch = detail["currentDepartment"], detail["currentDispatchId"].lower()
+            token = DEPARTMENT_TOKENS.get(department)
+            if not token:
+                raise CheckFailed(f"no token for {department} to return the case with")
+            wait_for(f"{department}'s task at disposal", lambda: service("disposal", "GET", f"/api/v1/tasks/{dispatch}", token=token)[0] == 200)
+            answer = service("disposal", "POST", f"/api/v1/tasks/{dispatch}/return", token=token, body={"reason": "不属于本单位职责"})
+            if answer[0] != 200:
+                raise CheckFailed(f"{department} could not ask to return: {answer}")
+            wait_for("the return request at supervision",
+                     lambda: (case_detail(case_id)["case"].get("pendingRequest") or {}).get("kind") == "return")
+            answer = service("supervision", "POST", f"/api/v1/cases/{case_id}/return-decision", token=TOKENS["dispatcher"], body={"approve": True})
+            if answer[0] != 200:
+                raise CheckFailed(f"approving {department}'s return answered {answer}")
+            returned.append(department)
+            wait_for("the next dispatch or the manual desk", lambda: case_state(case_id) == "manual_dispatch"
+                     or (case_detail(case_id)["case"].get("currentDispatchId") or "").lower() not in ("", dispatch), timeout=60)
+        else:
+            raise CheckFailed(f"still dispatched automatically after returns by {returned}")
+        item = wait_for("the case on the manual desk", lambda: in_manual_queue(case_id))
+        run.returned["by"] = returned
+        return f"case {number} returned by {', '.join(returned)} → {item.get('reason')}"
+
+    all_returned = "setup: every department of the chain returns a case, so it waits on the manual desk"
+
+    @run.check("a dispatcher hand-dispatches from the manual desk a case the whole chain returned, choosing the department", needs=[all_returned])
+    def _():
+        number, case_id = run.returned["number"], run.returned["id"]
+        browser.sign_in("dispatcher")
+        browser.page("dispatcher")
+        row = browser.row(f'tr[data-case="{number}"]', "dispatcher")
+        browser.select(row)
+        browser.wait_css('button[data-action="dispatch"]', 20, visible=True, what="the responsibility chain on the desk")
+        for code in run.returned["by"]:
+            offered = [b for b in browser.find(f'button[data-action="dispatch"][data-department="{code}"]') if b.is_enabled()]
+            if offered:
+                raise CheckFailed(f"{code} returned the case but the desk still offers it")
+        choices = [b for b in browser.find('button[data-action="dispatch"][data-department]') if b.is_displayed() and b.is_enabled()]
+        if choices:
+            button = choices[0]
+        else:
+            # The whole chain returned it: a department outside the chain, picked from the list.
+            pickers = [p for p in browser.find("select") if p.is_displayed()
+                       and browser.find(f'option[value="{HAND_CHOSEN_DEPARTMENT}"]', p)]
+            if not pickers:
+                raise CheckFailed("every chain department is excluded and the desk offers no other department to choose")
+            browser.driver.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+                                          pickers[0], HAND_CHOSEN_DEPARTMENT)
+            button = browser.wait_css(f'button[data-action="dispatch"][data-department="{HAND_CHOSEN_DEPARTMENT}"]:not([disabled])', 10,
+                                      visible=True, what=f"the dispatch button for {HAND_CHOSEN_DEPARTMENT}")
+        department = button.get_attribute("data-department")
+        browser.take(button, what=f"dispatch to {department}")
+        wait_state(case_id, "in_handling", timeout=60)
+        detail = case_detail(case_id)
+        if detail["case"].get("currentDepartment") != department:
+            raise CheckFailed(f"the case went to {detail['case'].get('currentDepartment')}, the dispatcher chose {department}")
+        last = [e for e in detail["timeline"] if e.get("action") == "dispatch"][-1]
+        if last.get("actorRole") != "dispatcher":
+            raise CheckFailed(f"the last dispatch is recorded as {last.get('actorId')} ({last.get('actorRole')}), not the dispatcher")
+        return f"{number} → {department} by {last.get('actorId')}"
 
     @run.check("a wrong password is throttled on the sign-in page")
     def _():
