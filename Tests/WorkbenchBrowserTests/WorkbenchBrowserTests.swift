@@ -32,7 +32,7 @@ struct WorkbenchBrowserTests {
     /// What the browser checks need from the machine, and the command that installs it.
     static let browserPackages = "apt-get install -y chromium chromium-driver python3-selenium fonts-noto-cjk libjs-leaflet libjs-chart.js"
 
-    @Test("sign in as each post; accept, locate on the map, verify, complete, check, close; the timeline; another district sees nothing; throttling, sign-out, CSRF")
+    @Test("sign in as each post; accept, place on the map, verify, complete, check, close; the timeline; a hand dispatch; another district sees nothing; throttling, sign-out, CSRF")
     func workbench() async throws {
         try Self.requireBrowser()
         let city = try await InjectedCity.start("browser_workbench", at: Date())
