@@ -491,6 +491,8 @@ def steps(run, browser):
             time.sleep(0.5)
         if not locate.is_enabled():
             raise CheckFailed(f"the locate button stays disabled after clicking grid {chosen} on the map")
+        # The desk with the grid chosen, kept with the run's pictures (docs/workbench.md shows one).
+        browser.screenshot("desk-grid-chosen")
         browser.take(locate, values={"gridCode": chosen}, what=f"locate in {chosen}")
         # A filed case waiting for a department shows the responsibility chain to choose from; a case
         # placed before filing is routed along that chain once it is filed.
