@@ -720,6 +720,28 @@ def steps(run, browser):
             raise CheckFailed(f"POST /session answered {answer['status']} while held")
         return message
 
+    @run.check("a page asked for before sign-in opens after it, unless the post may not open it")
+    def _():
+        # The admin's session ends while #/admin is open; the next person at the screen is an acceptor.
+        browser.sign_in("admin")
+        browser.page("admin")
+        browser.driver.delete_all_cookies()
+        browser.driver.refresh()
+        browser.sign_in_form()
+        browser.type_credentials(ACCOUNTS["acceptor"]["login"], ACCOUNTS["acceptor"]["password"])
+        browser.page("acceptor")
+        # An acceptor's own deep link survives signing in again.
+        browser.open("cases?channel=hotline_12345")
+        browser.page("cases")
+        browser.driver.delete_all_cookies()
+        browser.driver.refresh()
+        browser.sign_in_form()
+        browser.type_credentials(ACCOUNTS["acceptor"]["login"], ACCOUNTS["acceptor"]["password"])
+        browser.page("cases")
+        if "channel=hotline_12345" not in browser.driver.current_url:
+            raise CheckFailed(f"the list's filter was lost: {browser.driver.current_url}")
+        return "acceptor after admin → #/acceptor; own deep link kept"
+
     @run.check("sign-out ends the session")
     def _():
         browser.sign_in("acceptor")
