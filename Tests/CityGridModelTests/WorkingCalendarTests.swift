@@ -208,21 +208,25 @@ struct WorkingCalendarTests {
         #expect(try berlin.deadline(from: start, limit: .workingHours(2)) == expected)
     }
 
-    @Test("a million deadlines stay fast")
-    func performance() throws {
+    /// A figure, not a bound: the rate is printed for the benchmark record (speed goals are never
+    /// asserted in tests); what is checked is that every deadline lies after its start.
+    @Test("many deadlines in a row: each after its start; the rate is printed")
+    func manyDeadlines() throws {
         let c = calendar2026
         let base = bj("2026-01-05 00:00").timeIntervalSince1970
         let limits: [TimeLimit] = [.workingHours(4), .workingDays(3), .workingHours(0.5), .naturalHours(2)]
-        var checksum = 0.0
+        let count = 200_000
+        var wrong = 0
         let clock = ContinuousClock()
         let elapsed = try clock.measure {
-            for i in 0..<1_000_000 {
+            for i in 0..<count {
                 let start = Date(timeIntervalSince1970: base + Double(i % 300) * 86_400 + Double(i % 86_400))
-                checksum += try c.deadline(from: start, limit: limits[i & 3]).timeIntervalSince1970
+                let deadline = try c.deadline(from: start, limit: limits[i & 3])
+                if deadline <= start { wrong += 1 }
             }
         }
-        #expect(checksum > 0)
-        // Debug builds on a 2-core machine take well under this bound; a minute-by-minute loop would not.
-        #expect(elapsed < .seconds(20), "1M deadlines took \(elapsed)")
+        #expect(wrong == 0)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print("[calendar benchmark] \(count) deadlines in \(elapsed) (\(Int(Double(count) / max(seconds, 1e-9))) per second, debug build)")
     }
 }

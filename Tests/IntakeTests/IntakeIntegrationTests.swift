@@ -587,4 +587,54 @@ struct IntakeIntegrationTests {
         #expect(ended["status_notes"] as? String == "已作废（经核实为私人场所，联系 186****1111）。")
         #expect(RFC3339.parse(ended["updated_datetime"] as? String ?? "") == requested.addingTimeInterval(7200))
     }
+
+    @Test("the reporter looks up their case by number and phone suffix; wrong suffixes are throttled; 12345 reports too")
+    func statusLookup() async throws {
+        let intake = try await startIntake(["CITYGRID_STATUS_LOOKUP_FAILURES_PER_CASE": "3"])
+        defer { intake.terminate() }
+        let spot = randomSpot()
+        let (status, created) = try await open311Post(intake, [
+            ("api_key", "demo-open311-key"), ("service_code", "event-0502"), ("lat", String(spot.lat)), ("long", String(spot.lon)),
+            ("description", "占道经营"), ("phone", "139 0000 4321"),
+        ])
+        #expect(status == 201)
+        let receipt = try #require((try JSONSerialization.jsonObject(with: Data(created.utf8)) as? [[String: Any]])?.first)
+        let number = try #require(receipt["service_request_id"] as? String)
+        #expect((receipt["service_notice"] as? String)?.contains("手机号后四位") == true)
+
+        func lookup(_ caseNumber: String, _ suffix: String) async throws -> (Int, [String: Any]) {
+            let body = Data(#"{"caseNumber":"\#(caseNumber)","phoneLast4":"\#(suffix)"}"#.utf8)
+            let (code, data) = try await intake.http("POST", "/api/v1/status-lookup", body: body, headers: ["Content-Type": "application/json"])
+            return (code, (try? JSONSerialization.jsonObject(with: data) as? [String: Any]) ?? [:])
+        }
+        let (ok, answer) = try await lookup(number, "4321")
+        #expect(ok == 200)
+        #expect(answer["caseNumber"] as? String == number && answer["status"] as? String == "open")
+        #expect(answer["statusNote"] as? String == "已收到，等待受理。")
+        #expect(answer["description"] == nil && answer["reporterContact"] == nil)
+
+        // A wrong suffix and an unknown number look alike; after three failures the number is held.
+        let (wrong, wrongBody) = try await lookup(number, "1234")
+        let (unknown, unknownBody) = try await lookup("19990101-0001", "4321")
+        #expect(wrong == 404 && unknown == 404)
+        #expect((wrongBody["error"] as? [String: Any])?["message"] as? String == (unknownBody["error"] as? [String: Any])?["message"] as? String)
+        _ = try await lookup(number, "0000")
+        _ = try await lookup(number, "1111")
+        let (held, heldBody) = try await lookup(number, "4321")
+        #expect(held == 429, "held even with the right suffix")
+        #expect((heldBody["error"] as? [String: Any])?["code"] as? String == "too_many_attempts")
+        let (bad, badBody) = try await lookup("x", "12")
+        #expect(bad == 422)
+        #expect(((badBody["error"] as? [String: Any])?["details"] as? [[String: Any]])?.count == 2)
+
+        // A hotline caller is not public in Open311, but finds their own case here.
+        var body = try JSONSerialization.jsonObject(with: report(lon: spot.lon + 0.01, lat: spot.lat, channel: "hotline_12345",
+                                                                 reference: "T-\(UUID().uuidString.prefix(8))")) as! [String: Any]
+        body["reporterContact"] = "刘女士 15800008765"
+        let (hotline, hotlineBody) = try await post(intake, try JSONSerialization.data(withJSONObject: body))
+        #expect(hotline == 201)
+        let hotlineNumber = try #require(hotlineBody["caseNumber"] as? String)
+        let (found, _) = try await lookup(hotlineNumber, "8765")
+        #expect(found == 200)
+    }
 }

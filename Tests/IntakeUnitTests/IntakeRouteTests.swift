@@ -21,7 +21,8 @@ struct IntakeRouteTests {
                         validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids)),
                         store: ReportStore(numbering: CaseNumbering(timeZone: TimeZone(identifier: reference.city.timeZoneIdentifier)!),
                                            duplicates: DuplicatePolicy()),
-                        disclosure: Open311Disclosure(publicChannels: Open311Disclosure.defaultChannels))
+                        disclosure: Open311Disclosure(publicChannels: Open311Disclosure.defaultChannels),
+                        statusLookup: StatusLookup.Settings())
     }
 
     func add(_ router: ServiceRouter) {

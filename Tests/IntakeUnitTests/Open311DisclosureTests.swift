@@ -54,3 +54,27 @@ struct Open311DisclosureTests {
         }
     }
 }
+
+/// The reporter's own status lookup: which digits identify the reporter, and the refusals made
+/// before the database is asked.
+@Suite("status lookup")
+struct StatusLookupTests {
+    @Test("the last four digits of each phone number in the contact, however it was typed")
+    func suffixes() {
+        #expect(StatusLookup.phoneSuffixes(in: "王先生 13812345678") == ["5678"])
+        #expect(StatusLookup.phoneSuffixes(in: "138 1234 5678") == ["5678"])
+        #expect(StatusLookup.phoneSuffixes(in: "0471-6912345 / a@example.org") == ["2345"])
+        #expect(StatusLookup.phoneSuffixes(in: "Li a@example.org / 13800001111, 2号楼") == ["1111"])
+        #expect(StatusLookup.phoneSuffixes(in: "a@example.org").isEmpty)
+        #expect(StatusLookup.phoneSuffixes(in: "房号 1203").isEmpty)
+        #expect(StatusLookup.phoneSuffixes(in: nil).isEmpty)
+    }
+
+    @Test("a malformed case number or suffix is 422 naming the field, before any lookup is counted")
+    func shapes() {
+        #expect(StatusLookup.validate(.init(caseNumber: "20261203-0042", phoneLast4: "5678")).isEmpty)
+        #expect(StatusLookup.validate(.init(caseNumber: "2026-0042", phoneLast4: "5678")).map(\.field) == ["caseNumber"])
+        #expect(StatusLookup.validate(.init(caseNumber: "20261203-0042", phoneLast4: "56789")).map(\.field) == ["phoneLast4"])
+        #expect(StatusLookup.validate(.init(caseNumber: "' OR 1=1", phoneLast4: "abcd")).map(\.field) == ["caseNumber", "phoneLast4"])
+    }
+}

@@ -93,10 +93,7 @@ public final class Console: Sendable {
     }
 
     /// The client's address as audited and throttled: the connection's peer.
-    static func clientAddress(_ context: CityGridRequestContext) -> String? {
-        guard let address = context.remoteAddress else { return nil }
-        return address.ipAddress ?? address.pathname ?? "\(address)"
-    }
+    static func clientAddress(_ context: CityGridRequestContext) -> String? { context.clientAddress }
 
     static func isStateChanging(_ method: HTTPRequest.Method) -> Bool {
         method != .get && method != .head && method != .options

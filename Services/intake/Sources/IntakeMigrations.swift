@@ -145,5 +145,16 @@ enum IntakeMigrations {
             LEFT JOIN intake.reports d ON d.case_id = r.duplicate_of;
             CREATE INDEX reports_public_list ON intake.reports (channel, received_at DESC);
             """),
+        // The reporter's own status lookup counts its attempts here (throttling, no enumeration).
+        Migration(105, "status lookups", """
+            CREATE TABLE intake.status_lookups (
+                at             timestamptz NOT NULL DEFAULT now(),
+                case_number    text NOT NULL,
+                client_address text,
+                found          boolean NOT NULL
+            );
+            CREATE INDEX status_lookups_case ON intake.status_lookups (case_number, at);
+            CREATE INDEX status_lookups_address ON intake.status_lookups (client_address, at) WHERE NOT found;
+            """),
     ]
 }

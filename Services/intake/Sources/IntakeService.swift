@@ -22,7 +22,8 @@ public enum IntakeService {
             env: env, reference: reference,
             validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids)),
             store: ReportStore(numbering: CaseNumbering(timeZone: zone), duplicates: try DuplicatePolicy.fromEnvironment()),
-            disclosure: try Open311Disclosure.fromEnvironment())
+            disclosure: try Open311Disclosure.fromEnvironment(),
+            statusLookup: try StatusLookup.Settings.fromEnvironment())
         env.logger.info("intake ready", metadata: ["duplicate_radius_m": "\(intake.store.duplicates.radiusMeters)",
                                                    "duplicate_window_s": "\(intake.store.duplicates.window)",
                                                    "open311_public_channels": "\(intake.disclosure.channelNames.joined(separator: ","))",
@@ -33,6 +34,7 @@ public enum IntakeService {
                 IntakeOpenAPI.add(to: router)
                 NativeRoutes.add(to: router, intake: intake)
                 Open311Routes.add(to: router, intake: intake)
+                StatusLookup.add(to: router, intake: intake)
             },
             reference: reference)
     }
@@ -46,6 +48,8 @@ struct Intake: Sendable {
     let store: ReportStore
     /// What the public Open311 list may show.
     let disclosure: Open311Disclosure
+    /// Limits of the reporter's own status lookup.
+    let statusLookup: StatusLookup.Settings
 
     /// Accepts a validated report in one transaction (case + outbox); a concurrent identical
     /// submission that won the race is returned instead of an error.

@@ -58,6 +58,44 @@ enum IntakeOpenAPI {
                       schema: {$ref: "#/components/schemas/StoredReport"}
                 "401": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
+          /api/v1/status-lookup:
+            post:
+              summary: The reporter's own status lookup (查询办理进度), by case number and the last four digits of the phone given with the report
+              description: |
+                No token: the pair is the credential. Any channel's report can be looked up this way by
+                its reporter (a 12345 caller included), unlike the public Open311 list. A wrong suffix and an
+                unknown number both answer 404 with the same message (no enumeration). Failures are counted
+                per case number (since its last success) and per client address in a window; while either is
+                over its limit the answer is 429 `too_many_attempts` with `Retry-After`, even for the right pair.
+              security: []
+              requestBody:
+                required: true
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [caseNumber, phoneLast4]
+                      properties:
+                        caseNumber: {type: string, pattern: "^[0-9]{8}-[0-9]{4,6}$", example: 20261203-0042}
+                        phoneLast4: {type: string, pattern: "^[0-9]{4}$", example: "5678"}
+              responses:
+                "200":
+                  description: Where the case stands
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [caseNumber, serviceName, status, reportedAt, updatedAt]
+                        properties:
+                          caseNumber: {type: string}
+                          serviceName: {type: string, description: the class's Chinese name}
+                          status: {type: string, enum: [open, closed]}
+                          statusNote: {type: string, description: "Chinese: where the case stands, or its outcome and reason (personal data masked)"}
+                          reportedAt: {type: string, format: date-time}
+                          updatedAt: {type: string, format: date-time}
+                "404": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+                "429": {$ref: "#/components/responses/Error"}
           /open311/v2/discovery.{format}:
             get:
               summary: GeoReport v2 service discovery

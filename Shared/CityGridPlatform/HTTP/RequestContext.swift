@@ -156,3 +156,12 @@ extension Request {
         String(buffer: try await body.collect(upTo: context.maxUploadSize))
     }
 }
+
+extension CityGridRequestContext {
+    /// The client's address as throttles and audits record it: the TCP peer's IP (behind a
+    /// reverse proxy, the proxy's — see docs/console.md), nil in router tests without a socket.
+    public var clientAddress: String? {
+        guard let address = remoteAddress else { return nil }
+        return address.ipAddress ?? address.pathname ?? "\(address)"
+    }
+}

@@ -176,9 +176,13 @@ enum Open311Requests {
         let outcome = try await intake.accept(report, idempotencyKey: nil)
         let token = UUID().uuidString.lowercased()
         try await intake.env.pool.withConnection { c in try Open311Store.recordToken(token, caseId: outcome.report.caseId, connection: c) }
-        let notice = outcome.report.duplicateOf == nil
-            ? "受理编号 \(outcome.report.caseNumber): received; a supervisor will verify it on site."
-            : "Already reported: linked to an open request nearby."
+        // The receipt (回执): the case number, what happens next, and how to follow it.
+        var notice = outcome.report.duplicateOf == nil
+            ? "受理编号 \(outcome.report.caseNumber)：已收到，监督员将到现场核实。"
+            : "受理编号 \(outcome.report.caseNumber)：附近已有相同问题在办理，已合并办理。"
+        if !StatusLookup.phoneSuffixes(in: form["phone"]).isEmpty {
+            notice += "凭受理编号和手机号后四位可查询办理进度。"
+        }
         return document([.object([
             ("service_request_id", .text(outcome.report.caseNumber)),
             ("service_notice", .text(notice)),
