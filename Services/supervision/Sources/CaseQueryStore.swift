@@ -52,7 +52,7 @@ struct CaseListQuery: Sendable {
 
 /// What a dashboard count groups by; each is one column.
 enum CaseCountDimension: String, CaseIterable, Sendable {
-    case status, district, street, department
+    case status, district, street, department, grid, channel
 
     var column: String {
         switch self {
@@ -60,6 +60,8 @@ enum CaseCountDimension: String, CaseIterable, Sendable {
         case .district: return "district_code"
         case .street: return "street_code"
         case .department: return "current_department"
+        case .grid: return "grid_code"
+        case .channel: return "channel"
         }
     }
 }
@@ -107,9 +109,13 @@ extension SQLFilter {
 /// routes build the filter from the request and the token's scope. Rows decode with
 /// ``CaseStore/decode(_:)``, as every read of a case does.
 enum CaseQueryStore {
-    /// Case counts per value of `dimension` within `scope`.
-    static func counts(by dimension: CaseCountDimension, scope: AccessScope, on connection: PGConnection) throws -> [CountRow] {
-        let filter = SQLFilter(scope)
+    /// Case counts per value of `dimension` among the cases the query's filters select (always
+    /// within its scope; its text search, cursor and limit are not used).
+    static func counts(by dimension: CaseCountDimension, matching query: CaseListQuery, on connection: PGConnection) throws -> [CountRow] {
+        var unpaged = query
+        unpaged.text = nil
+        unpaged.after = nil
+        let filter = SQLFilter(unpaged)
         let column = dimension.column
         let sql = "SELECT \(column) AS key, count(*) AS n FROM supervision.cases WHERE \(filter.sql) GROUP BY \(column) ORDER BY 1"
         return try connection.query(sql, filter.parameters).rows.map { CountRow(key: $0.optionalString("key"), count: try $0.int("n")) }

@@ -59,13 +59,28 @@ enum SupervisionOpenAPI {
                 "422": {$ref: "#/components/responses/Error"}
           /api/v1/cases/counts:
             get:
-              summary: Case counts in scope
+              summary: Case counts in scope, grouped and filtered
               description: >-
-                Counts for dashboards. They may be up to CITYGRID_SUPERVISION_COUNTS_TTL_SECONDS old (default 5 s;
-                each grouping and scope is counted at most once in that time); asOf says when they were counted.
-                Lists are always fresh.
+                Counts for dashboards: the cases the filters select (the list's filters, read the same way, without
+                its text search and paging; always within the token's scope), grouped by one column. A case without
+                a value for the column (no grid yet, no department) is counted under key null. Counts may be up to
+                CITYGRID_SUPERVISION_COUNTS_TTL_SECONDS old (default 5 s; each grouping, scope and set of filters is
+                counted at most once in that time); asOf says when they were counted. Lists are always fresh. Any
+                other query parameter answers 422 naming it.
               parameters:
-                - {name: by, in: query, schema: {type: string, enum: [status, district, street, department], default: status}}
+                - {name: by, in: query, schema: {type: string, enum: [status, district, street, department, grid, channel], default: status}}
+                - {name: state, in: query, schema: {type: string}, description: "comma-separated states (status is its older alias; give one)"}
+                - {name: status, in: query, schema: {type: string}, deprecated: true}
+                - {name: district, in: query, schema: {type: string}}
+                - {name: street, in: query, schema: {type: string}}
+                - {name: community, in: query, schema: {type: string}}
+                - {name: grid, in: query, schema: {type: string}}
+                - {name: department, in: query, schema: {type: string}, description: the department currently holding the case}
+                - {name: class, in: query, schema: {type: string}, description: a class code or a prefix of one}
+                - {name: channel, in: query, schema: {type: string}}
+                - {name: overdue, in: query, schema: {type: boolean}, description: only cases overdue now (an overdue mark, or a deadline already past)}
+                - {name: from, in: query, schema: {type: string, format: date-time}, description: reported at or after}
+                - {name: to, in: query, schema: {type: string, format: date-time}, description: "reported before (exclusive); not before from"}
               responses:
                 "200":
                   description: Counts

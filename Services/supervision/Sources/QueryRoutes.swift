@@ -41,16 +41,13 @@ extension SupervisionAPI {
         }
         router.get("/api/v1/cases/counts") { request, context -> CountsAnswer in
             let token = try context.requireToken()
-            var query = QueryParameters(request)
-            let dimension = query.choice("by", as: CaseCountDimension.self) ?? .status
-            try query.finish()
-            let key = "\(dimension.rawValue)|\(token.scope)"
-            let counted = try await counts.rows(for: key) {
+            let asked = try Self.countQuery(request, token: token, now: env.clock.now())
+            let counted = try await counts.rows(for: asked.cacheKey) {
                 try await env.pool.withConnection { connection in
-                    try CaseQueryStore.counts(by: dimension, scope: token.scope, on: connection)
+                    try CaseQueryStore.counts(by: asked.dimension, matching: asked.filters, on: connection)
                 }
             }
-            return CountsAnswer(by: dimension.rawValue, counts: counted.rows, asOf: counted.asOf)
+            return CountsAnswer(by: asked.dimension.rawValue, counts: counted.rows, asOf: counted.asOf)
         }
         router.get("/api/v1/cases/near") { request, context -> [NearCase] in
             let token = try context.requireToken()
