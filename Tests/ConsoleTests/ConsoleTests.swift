@@ -300,6 +300,108 @@ struct ConsoleTests {
         #expect(unknown.status == 404 && unknown.code == "unknown_service")
     }
 
+    @Test("accounts admin: create (generated password shown once), list with filters, change post, disable, enable, reset; audits; admins only, CSRF")
+    func accountsAdmin() async throws {
+        let scratch = try await ScratchEnvironment.recreate("console_admin")
+        let console = try await startConsole(scratch)
+        defer { console.terminate() }
+        try addUser(scratch, "root", role: "admin", scope: "city", password: "root-password-1")
+        try addUser(scratch, "watcher", role: "auditor", scope: "city", password: "watcher-pass-1")
+        var admin = Browser(port: console.port)
+        #expect(try await admin.signIn("root", "root-password-1").status == 200)
+
+        // Create with a generated password: shown in this answer only, and it signs in.
+        let created = try await admin.call("POST", "/console/accounts",
+                                           json: #"{"login": "Wang.Fang", "name": "王芳", "role": "dispatcher", "scope": "city"}"#)
+        #expect(created.status == 201, "\(String(decoding: created.body, as: UTF8.self))")
+        let password = created.json["password"] as? String ?? ""
+        #expect(password.count == 16)
+        let account = created.json["account"] as? [String: Any] ?? [:]
+        #expect(account["login"] as? String == "wang.fang" && account["state"] as? String == "active" && account["role"] as? String == "dispatcher")
+        var wang = Browser(port: console.port)
+        #expect(try await wang.signIn("wang.fang", password).status == 200)
+        // A chosen password is not echoed back.
+        let chosen = try await admin.call("POST", "/console/accounts",
+                                          json: #"{"login": "li.na", "name": "李娜", "role": "department", "scope": "department:SZGY", "password": "li-na-password"}"#)
+        #expect(chosen.status == 201 && chosen.json["password"] == nil)
+        // The rules of citygrid users, every problem named; a taken login is 409.
+        let invalid = try await admin.call("POST", "/console/accounts", json: #"{"login": "x y", "name": "", "role": "system", "scope": "city"}"#)
+        #expect(invalid.status == 422 && invalid.code == "validation_failed")
+        let fields = ((invalid.json["error"] as? [String: Any])?["details"] as? [[String: Any]] ?? []).compactMap { $0["field"] as? String }
+        #expect(fields == ["login", "name", "role"])
+        let mismatch = try await admin.call("POST", "/console/accounts", json: #"{"login": "zz", "name": "Z", "role": "department", "scope": "city"}"#)
+        #expect(mismatch.status == 422)
+        let taken = try await admin.call("POST", "/console/accounts", json: #"{"login": "WANG.FANG", "name": "又一个", "role": "acceptor", "scope": "city"}"#)
+        #expect(taken.status == 409 && taken.code == "account_exists")
+        let forged = try await admin.call("POST", "/console/accounts", json: #"{"login": "mallory", "name": "M", "role": "admin", "scope": "city"}"#, csrf: false)
+        #expect(forged.status == 403 && forged.code == "csrf_failed")
+
+        // The list with its filters.
+        func logins(_ query: String) async throws -> [String] {
+            let answer = try await admin.call("GET", "/console/accounts\(query)")
+            #expect(answer.status == 200, "\(query)")
+            return (answer.json["items"] as? [[String: Any]] ?? []).compactMap { $0["login"] as? String }
+        }
+        #expect(try await logins("") == ["li.na", "root", "wang.fang", "watcher"])
+        #expect(try await logins("?role=department") == ["li.na"])
+        #expect(try await logins("?q=%E7%8E%8B") == ["wang.fang"], "a part of the name")
+        let listed = try await admin.call("GET", "/console/accounts?q=wang")
+        let row = (listed.json["items"] as? [[String: Any]])?.first ?? [:]
+        #expect(row["openSessions"] as? Int == 1 && row["lastSignIn"] != nil, "\(row)")
+        #expect(try await admin.call("GET", "/console/accounts?state=gone").status == 422)
+
+        // A new post ends the sessions; so do disabling and a reset. Enabling lets them back in.
+        let moved = try await admin.call("PATCH", "/console/accounts/wang.fang", json: #"{"role": "shift_leader", "name": "王芳芳"}"#)
+        #expect(moved.status == 200)
+        #expect((moved.json["account"] as? [String: Any])?["role"] as? String == "shift_leader")
+        #expect((moved.json["account"] as? [String: Any])?["name"] as? String == "王芳芳")
+        #expect(try await wang.call("GET", "/session").status == 401)
+        #expect(try await admin.call("PATCH", "/console/accounts/wang.fang", json: #"{"role": "department"}"#).status == 422,
+                "department needs a department scope")
+        #expect(try await wang.signIn("wang.fang", password).status == 200)
+        let disabled = try await admin.call("POST", "/console/accounts/wang.fang/disable")
+        #expect(disabled.status == 200 && (disabled.json["account"] as? [String: Any])?["state"] as? String == "disabled")
+        #expect(try await wang.call("GET", "/session").status == 401)
+        #expect(try await wang.signIn("wang.fang", password).status == 401)
+        #expect(try await admin.call("POST", "/console/accounts/wang.fang/enable").status == 200)
+        #expect(try await wang.signIn("wang.fang", password).status == 200)
+        let reset = try await admin.call("POST", "/console/accounts/wang.fang/reset-password", json: "{}")
+        let newPassword = reset.json["password"] as? String ?? ""
+        #expect(reset.status == 200 && newPassword.count == 16 && newPassword != password)
+        #expect(try await wang.call("GET", "/session").status == 401)
+        #expect(try await wang.signIn("wang.fang", password).status == 401)
+        #expect(try await wang.signIn("wang.fang", newPassword).status == 200)
+        #expect(try await admin.call("POST", "/console/accounts/nobody/disable").status == 404)
+        // An admin cannot lock themselves out.
+        #expect(try await admin.call("POST", "/console/accounts/root/disable").status == 409)
+        #expect(try await admin.call("PATCH", "/console/accounts/root", json: #"{"role": "auditor"}"#).status == 422)
+
+        // Non-admins: 403 on accounts; the auditor reads the audits, the shift leader does not.
+        let notAdmin = try await wang.call("GET", "/console/accounts")
+        #expect(notAdmin.status == 403 && notAdmin.code == "forbidden")
+        #expect(try await wang.call("POST", "/console/accounts/li.na/disable").status == 403)
+        #expect(try await wang.call("GET", "/console/audit/sign-ins").status == 403)
+        var watcher = Browser(port: console.port)
+        #expect(try await watcher.signIn("watcher", "watcher-pass-1").status == 200)
+        #expect(try await watcher.call("GET", "/console/accounts").status == 403)
+        let first = try await watcher.call("GET", "/console/audit/sign-ins?login=wang.fang&limit=2")
+        #expect(first.status == 200)
+        let page1 = first.json["items"] as? [[String: Any]] ?? []
+        #expect(page1.count == 2 && page1.first?["outcome"] as? String == "success" && page1.first?["address"] as? String == "127.0.0.1")
+        let before = first.json["nextBefore"] as? Int ?? 0
+        let second = try await watcher.call("GET", "/console/audit/sign-ins?login=wang.fang&limit=2&before=\(before)")
+        let page2 = second.json["items"] as? [[String: Any]] ?? []
+        let ids = (page1 + page2).compactMap { $0["id"] as? Int }
+        #expect(ids == ids.sorted(by: >) && Set(ids).count == ids.count, "newest first, no row twice: \(ids)")
+        let failures = try await watcher.call("GET", "/console/audit/sign-ins?login=wang.fang&outcome=disabled")
+        #expect((failures.json["items"] as? [[String: Any]])?.count == 1)
+        #expect(try await watcher.call("GET", "/console/audit/sign-ins?outcome=maybe").status == 422)
+        let opens = try await watcher.call("GET", "/console/audit/case-opens")
+        #expect(opens.status == 200 && (opens.json["items"] as? [Any])?.isEmpty == true)
+        let clock = try await watcher.call("GET", "/console/clock")
+        #expect(clock.status == 200 && clock.json["now"] is String)
+    }
+
     func publish<E: DomainEvent>(_ scratch: ScratchEnvironment, _ event: E, subject: UUID) async throws {
         let envelope = Envelope(type: E.eventType, source: "/citygrid/test", time: Date(), subject: subject.uuidString.lowercased(), data: event)
         let body = try MessageCoding.encoder().encode(envelope)

@@ -627,9 +627,6 @@ struct Users: AsyncParsableCommand {
         abstract: "Workbench (console) accounts: add, disable, enable, reset a password, list.",
         subcommands: [Add.self, Disable.self, Enable.self, ResetPassword.self, List.self])
 
-    /// The shortest password the CLI accepts: a person's password, not a PIN.
-    static let minimumPasswordLength = 10
-
     struct Options: ParsableArguments {
         @Option(help: ArgumentHelp("The console's database URL (default: $CITYGRID_CONSOLE_DB_URL, else $CITYGRID_DB_URL).", valueName: "url"))
         var dbURL: String?
@@ -657,11 +654,11 @@ struct Users: AsyncParsableCommand {
 
         /// The password and whether it was generated (then it is printed, once).
         func password() throws -> (text: String, generated: Bool) {
-            guard passwordStdin else { return (Secrets.password(), true) }
-            guard let line = readLine(strippingNewline: true), line.count >= Users.minimumPasswordLength else {
-                throw CommandFailure("the password on standard input must be at least \(Users.minimumPasswordLength) characters")
+            guard passwordStdin else { return (AccountRules.generatedPassword(), true) }
+            switch AccountRules.chosenPassword(readLine(strippingNewline: true) ?? "") {
+            case .success(let line): return (line, false)
+            case .failure(let problem): throw CommandFailure("the password on standard input \(problem.problem)")
             }
-            return (line, false)
         }
     }
 
@@ -685,29 +682,19 @@ struct Users: AsyncParsableCommand {
         @OptionGroup var source: PasswordSource
 
         func run() async throws {
-            let login = AccountStore.normalise(login: self.login)
-            guard !login.isEmpty, login.count <= 64, login.allSatisfy({ $0.isLetter || $0.isNumber || "._-@".contains($0) }) else {
-                throw ValidationError("login must be 1 to 64 letters, digits or . _ - @")
+            // The rules the admin page's endpoint applies too (AccountRules): one owner for both.
+            let user: ConsoleUser
+            switch AccountRules.newAccount(login: login, name: name, role: role, scope: scope) {
+            case .success(let valid): user = valid
+            case .failure(let error): throw ValidationError(error.details.map { "\($0.field): \($0.problem)" }.joined(separator: "; "))
             }
-            guard let role = Role(rawValue: role), AccountStore.assignableRoles.contains(role) else {
-                throw ValidationError("role must be one of \(AccountStore.assignableRoles.map(\.rawValue).joined(separator: ", "))")
-            }
-            guard let scope = AccessScope(scope) else { throw ValidationError("scope must be city, district:<code>, street:<code> or department:<code>") }
-            // Department staff act for their department only; nobody else has a department scope.
-            guard (role == .department) == (scope.level == .department) else {
-                throw ValidationError("role department goes with scope department:<code>, and only with it")
-            }
-            let name = self.name.trimmingCharacters(in: .whitespaces)
-            guard !name.isEmpty else { throw ValidationError("name must not be empty") }
             let password = try source.password()
             let hash = try Users.hasher().hash(password.text)
-            let user = ConsoleUser(id: UUID(), login: login, name: name, role: role, scope: scope)
-            do {
-                try await options.withConnection { try AccountStore.insertUser(user, passwordHash: hash, on: $0) }
-            } catch let error as PGError where error.isUniqueViolation {
+            let login = user.login
+            guard try await options.withConnection({ try AccountStore.insertUserIfNew(user, passwordHash: hash, on: $0) }) else {
                 throw CommandFailure("an account '\(login)' exists already (reset its password with: citygrid users reset-password \(login))")
             }
-            print("\(login)\t\(password.generated ? password.text : "-")\t\(role.rawValue)\t\(scope)\tcreated")
+            print("\(login)\t\(password.generated ? password.text : "-")\t\(user.role.rawValue)\t\(user.scope)\tcreated")
         }
     }
 

@@ -47,9 +47,6 @@ public enum AccountStore {
     /// Logins are compared lower-cased and trimmed, so `Zhang.Wei ` and `zhang.wei` are one account.
     public static func normalise(login: String) -> String { login.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
 
-    /// Roles an account may hold: `system` is for the services' own automated steps.
-    public static let assignableRoles: [Role] = Role.allCases.filter { $0 != .system }
-
     // MARK: Accounts
 
     public static func signInCandidate(login: String, on connection: PGConnection) throws -> (user: ConsoleUser, hash: String, disabled: Bool)? {
@@ -59,10 +56,19 @@ public enum AccountStore {
         return (try ConsoleUser(row: row), try row.string("password_hash"), try row.bool("disabled"))
     }
 
-    public static func insertUser(_ user: ConsoleUser, passwordHash: String, on connection: PGConnection) throws {
-        try connection.query("""
+    /// Creates the account unless its login is taken; false when it is (no error, so a
+    /// transaction around it stays usable and the caller can say so).
+    public static func insertUserIfNew(_ user: ConsoleUser, passwordHash: String, on connection: PGConnection) throws -> Bool {
+        try !connection.query("""
             INSERT INTO console.users (id, login, display_name, role, scope, password_hash) VALUES ($1, $2, $3, $4, $5, $6)
-            """, [user.id, user.login, user.name, user.role.rawValue, user.scope.description, passwordHash])
+            ON CONFLICT (login) DO NOTHING RETURNING id
+            """, [user.id, user.login, user.name, user.role.rawValue, user.scope.description, passwordHash]).rows.isEmpty
+    }
+
+    @discardableResult
+    public static func setName(login: String, _ name: String, on connection: PGConnection) throws -> Bool {
+        try !connection.query("UPDATE console.users SET display_name = $2, updated_at = now() WHERE login = $1 RETURNING id",
+                              [login, name]).rows.isEmpty
     }
 
     /// Sets a new hash; with `endSessions` every open session of the account ends too.
@@ -85,24 +91,65 @@ public enum AccountStore {
         return true
     }
 
+    /// Changes an account's role and scope (and name, when given), ending its open sessions: the
+    /// pages a person has open were drawn for the old post. False when there is no such account.
+    @discardableResult
+    public static func setPost(login: String, role: Role, scope: AccessScope, name: String?, on connection: PGConnection) throws -> Bool {
+        let result = try connection.query("""
+            UPDATE console.users SET role = $2, scope = $3, display_name = coalesce($4, display_name), updated_at = now()
+             WHERE login = $1 RETURNING id
+            """, [login, role.rawValue, scope.description, name])
+        guard let id = result.first.flatMap({ $0.optionalUUID("id") }) else { return false }
+        try endSessionsOf(user: id, reason: "role or scope changed", on: connection)
+        return true
+    }
+
     public struct Listed: Sendable {
         public var user: ConsoleUser
         public var disabled: Bool
         public var lastSignIn: Date?
         public var openSessions: Int
+        public var createdAt: Date?
     }
 
-    public static func list(on connection: PGConnection) throws -> [Listed] {
-        try connection.query("""
-            SELECT u.id, u.login, u.display_name, u.role, u.scope, u.disabled,
+    /// Which accounts a list shows: every filter narrows; nil filters nothing.
+    public struct AccountFilter: Sendable {
+        public var login: String?
+        public var role: Role?
+        public var disabled: Bool?
+        /// A part of the login or the name, case-insensitive.
+        public var text: String?
+
+        public init(login: String? = nil, role: Role? = nil, disabled: Bool? = nil, text: String? = nil) {
+            self.login = login
+            self.role = role
+            self.disabled = disabled
+            self.text = text
+        }
+    }
+
+    /// Accounts in login order with their last successful sign-in and open sessions.
+    public static func list(_ filter: AccountFilter = AccountFilter(), on connection: PGConnection) throws -> [Listed] {
+        let pattern = filter.text.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+            .replacingOccurrences(of: "_", with: "\\_") + "%" }
+        return try connection.query("""
+            SELECT u.id, u.login, u.display_name, u.role, u.scope, u.disabled, u.created_at,
                    (SELECT max(a.at) FROM console.sign_in_audit a WHERE a.login = u.login AND a.outcome = 'success') AS last_sign_in,
                    (SELECT count(*) FROM console.sessions s
                      WHERE s.user_id = u.id AND s.ended_at IS NULL AND s.expires_at > now()) AS open_sessions
-              FROM console.users u ORDER BY u.login
-            """).rows.map { row in
+              FROM console.users u
+             WHERE ($1::text IS NULL OR u.login = $1) AND ($2::text IS NULL OR u.role = $2) AND ($3::boolean IS NULL OR u.disabled = $3)
+               AND ($4::text IS NULL OR u.login ILIKE $4 OR u.display_name ILIKE $4)
+             ORDER BY u.login
+            """, [filter.login, filter.role?.rawValue, filter.disabled, pattern]).rows.map { row in
             Listed(user: try ConsoleUser(row: row), disabled: try row.bool("disabled"), lastSignIn: row.optionalDate("last_sign_in"),
-                   openSessions: row.optionalInt("open_sessions") ?? 0)
+                   openSessions: row.optionalInt("open_sessions") ?? 0, createdAt: row.optionalDate("created_at"))
         }
+    }
+
+    /// One account as the list shows it, or nil.
+    public static func account(login: String, on connection: PGConnection) throws -> Listed? {
+        try list(AccountFilter(login: login), on: connection).first
     }
 
     // MARK: Sign-in audit and throttling
@@ -172,6 +219,54 @@ public enum AccountStore {
     public static func endSessionsOf(user: UUID, reason: String, on connection: PGConnection) throws {
         try connection.query("UPDATE console.sessions SET ended_at = now(), end_reason = $2 WHERE user_id = $1 AND ended_at IS NULL",
                              [user, reason])
+    }
+
+    // MARK: Reading the audits
+
+    /// One sign-in attempt as the audit keeps it.
+    public struct SignInRecord: Sendable, Codable {
+        public var id: Int
+        public var at: Date
+        public var login: String
+        public var address: String?
+        public var outcome: String
+    }
+
+    /// One opening of a case.
+    public struct CaseOpenRecord: Sendable, Codable {
+        public var id: Int
+        public var at: Date
+        public var login: String
+        public var name: String?
+        public var service: String
+        public var caseRef: String
+        public var address: String?
+    }
+
+    /// Sign-in attempts newest first, up to `limit`, strictly older than the row `before` (the
+    /// previous page's last id: ids only grow, so a page never repeats or skips a row).
+    public static func signIns(login: String?, outcome: SignInOutcome?, before: Int?, limit: Int, on connection: PGConnection) throws -> [SignInRecord] {
+        try connection.query("""
+            SELECT id, at, login, client_address, outcome FROM console.sign_in_audit
+             WHERE ($1::text IS NULL OR login = $1) AND ($2::text IS NULL OR outcome = $2) AND ($3::bigint IS NULL OR id < $3)
+             ORDER BY id DESC LIMIT $4
+            """, [login, outcome?.rawValue, before, limit]).rows.map { row in
+            SignInRecord(id: try row.int("id"), at: try row.date("at"), login: try row.string("login"),
+                         address: row.optionalString("client_address"), outcome: try row.string("outcome"))
+        }
+    }
+
+    /// Case openings newest first, paged like ``signIns(login:outcome:before:limit:on:)``.
+    public static func caseOpens(login: String?, caseRef: String?, before: Int?, limit: Int, on connection: PGConnection) throws -> [CaseOpenRecord] {
+        try connection.query("""
+            SELECT a.id, a.at, a.login, u.display_name, a.service, a.case_ref, a.client_address
+              FROM console.case_open_audit a LEFT JOIN console.users u ON u.id = a.user_id
+             WHERE ($1::text IS NULL OR a.login = $1) AND ($2::text IS NULL OR a.case_ref = $2) AND ($3::bigint IS NULL OR a.id < $3)
+             ORDER BY a.id DESC LIMIT $4
+            """, [login, caseRef, before, limit]).rows.map { row in
+            CaseOpenRecord(id: try row.int("id"), at: try row.date("at"), login: try row.string("login"), name: row.optionalString("display_name"),
+                           service: try row.string("service"), caseRef: try row.string("case_ref"), address: row.optionalString("client_address"))
+        }
     }
 
     // MARK: Case-open audit

@@ -42,6 +42,7 @@ public final class Console: Sendable {
         router.add(middleware: ConsoleHeadersMiddleware())
         router.add(middleware: StaticFilesMiddleware(files: files, reader: fileThread))
         SessionRoutes(console: self).add(to: router)
+        AdminRoutes(console: self).add(to: router)
         ForwardRoutes(console: self).add(to: router)
     }
 

@@ -71,7 +71,8 @@ struct StaticFilesMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .get || request.method == .head else { return try await next(request, context) }
         let path = request.uri.path
-        if path.hasPrefix("/api/") || path == "/session" || path.hasPrefix("/health/") || path == "/metrics" {
+        // The console's own endpoints are never files: they go straight to the routes.
+        if path.hasPrefix("/api/") || path.hasPrefix("/console/") || path == "/session" || path.hasPrefix("/health/") || path == "/metrics" {
             return try await next(request, context)
         }
         switch files.resolve(path) {

@@ -78,7 +78,7 @@ enum SupervisionOpenAPI {
                 - {name: department, in: query, schema: {type: string}, description: the department currently holding the case}
                 - {name: class, in: query, schema: {type: string}, description: a class code or a prefix of one}
                 - {name: channel, in: query, schema: {type: string}}
-                - {name: overdue, in: query, schema: {type: boolean}, description: only cases overdue now (an overdue mark, or a deadline already past)}
+                - {name: overdue, in: query, schema: {type: boolean}, description: "only cases overdue now (an overdue mark, or a deadline already past)"}
                 - {name: from, in: query, schema: {type: string, format: date-time}, description: reported at or after}
                 - {name: to, in: query, schema: {type: string, format: date-time}, description: "reported before (exclusive); not before from"}
               responses:

@@ -260,7 +260,7 @@ export default {
       const rows = (overdueList.items || []).filter((item) => item.clock?.deadline)
         .sort((a, b) => new Date(a.clock.deadline) - new Date(b.clock.deadline));
       const overdueTable = table([
-        { label: t("dashboard.col.number"), render: (item) => caseLink(item) },
+        { label: t("dashboard.col.number"), class: "number", render: (item) => caseLink(item) },
         { label: t("dashboard.col.class"), render: (item) => reference.className(item.kind, item.classCode) },
         { label: t("dashboard.col.department"), render: (item) => item.currentDepartment ? reference.departmentName(item.currentDepartment) : tOr(`state.${item.state}`, item.state) },
         { label: t("dashboard.col.overdue"), class: "num overdue-by", render: (item) => overdueFor(item.clock.deadline, now) },
@@ -298,12 +298,11 @@ export default {
       const areaName = (row) => (areaLevel.value === "street" ? reference.streetName(row.code) : reference.districtName(row.code));
       clear(rankAreasBox, table(rankColumns(areaName), areaRanking.rows || [], { empty: t("dashboard.rank.none") }));
 
-      for (const month of months) {
-        if (monthFigures.has(month) && month !== current) continue;
+      await Promise.all(months.filter((month) => !monthFigures.has(month) || month === current).map(async (month) => {
         const figures = await api.get("assessment", "kpi/departments", { period: month });
         const total = (field) => (figures.rows || []).reduce((acc, row) => acc + (row[field] || 0), 0);
         monthFigures.set(month, { due: total("due"), handled: total("handled"), onTime: total("handled_on_time"), overdue: total("overdue") });
-      }
+      }));
       for (const month of [...monthFigures.keys()]) if (!months.includes(month)) monthFigures.delete(month);
       await drawTrend(months);
     }
