@@ -140,7 +140,7 @@ let package = Package(
             .testTarget(name: "PlatformUnitTests", dependencies: ["CityGridPlatform", "CityGridModel", "BlockingThread"], path: "Tests/PlatformUnitTests"),
             .testTarget(
                 name: "DocumentUnitTests",
-                dependencies: ["CityGridModel", "TestSupport"],
+                dependencies: ["CityGridModel", "ConsoleService", "TestSupport"],
                 path: "Tests/DocumentUnitTests",
                 exclude: ["compose_check.py", "validate_messages.py"]
             ),
@@ -155,6 +155,10 @@ let package = Package(
             .testTarget(name: "AssessmentTests", dependencies: ["AssessmentService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport", "AssessmentFixtures"], path: "Tests/AssessmentTests"),
             .testTarget(name: "ConsoleTests", dependencies: ["ConsoleService", "CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"],
                         path: "Tests/ConsoleTests"),
+            // The workbench's pages in Debian's headless Chromium (Selenium, workbench.py) against the
+            // five services and the console on a scratch database.
+            .testTarget(name: "WorkbenchBrowserTests", dependencies: ["CityGridModel", "CityGridPlatform", "TestSupport"],
+                        path: "Tests/WorkbenchBrowserTests", exclude: ["workbench.py"]),
             .testTarget(name: "EndToEndTests", dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/EndToEndTests"),
             // Helpers shared by the integration tests: environment, service processes, polling.
             .target(name: "TestSupport", dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", hummingbird, hummingbirdTesting], path: "Tests/TestSupport"),

@@ -138,7 +138,10 @@ async function start() {
     if (session) {
       const back = sessionStorage.getItem("cg.after-sign-in");
       sessionStorage.removeItem("cg.after-sign-in");
-      target = back && !back.startsWith("#/sign-in") ? back : `#/${homeOf[session.user.role] || "cases"}`;
+      // Back to the page that asked for sign-in only if this person may open it: on a shared
+      // screen the page may have been the previous person's (a session that ran out on #/admin).
+      const wanted = back ? pages[parseRoute(back).name] : null;
+      target = wanted && wanted.roles && wanted.roles.includes(session.user.role) ? back : `#/${homeOf[session.user.role] || "cases"}`;
     }
     if (location.hash === target) render(); else location.hash = target;
   });
