@@ -255,7 +255,7 @@ def page_acceptor(b):
             number, lon, lat = b.rng.choice(s["accept"][:20])
             b.api("supervision cases/{number}", "supervision", f"cases/{number}")
             b.together(
-                lambda: b.api("supervision cases/near?radius=200", "supervision", "cases/near", {"lon": lon, "lat": lat, "radius": 200}),
+                lambda: b.api("supervision cases/near?radius=200&limit=100", "supervision", "cases/near", {"lon": lon, "lat": lat, "radius": 200, "limit": 100}),
                 lambda: b.api("grid-routing grids?bbox=(600 m)", "grid-routing", "grids", {"bbox": bbox_around(lat, lon, 300)}))
     return {"load": load, "refresh": refresh}
 
@@ -357,7 +357,7 @@ def page_case(b):
         frame(b)
         b.api("supervision cases/{number} (detail + timeline)", "supervision", f"cases/{number}")
         b.together(lambda: b.api("grid-routing grids/{code}", "grid-routing", f"grids/{grid}"),
-                   lambda: b.api("supervision cases/near?radius=300", "supervision", "cases/near", {"lon": lon, "lat": lat, "radius": 300}))
+                   lambda: b.api("supervision cases/near?radius=300&limit=100", "supervision", "cases/near", {"lon": lon, "lat": lat, "radius": 300, "limit": 100}))
     return {"load": load, "refresh": None}
 
 

@@ -78,6 +78,8 @@ struct SupervisionRouteTests {
             let body = try ErrorBody(huge)
             #expect(Set(body.fields) == ["lon", "radius"])
             #expect(body.error.details.first { $0.field == "lon" }?.problem == "must be a longitude between -180 and 180")
+            let limits = try await client.send(.get, "/api/v1/cases/near?lon=111.6&lat=40.8&limit=501&radious=5", headers: routes.bearer(.supervisor))
+            #expect(Set(try ErrorBody(limits).fields) == ["limit", "radious"])
         }
     }
 

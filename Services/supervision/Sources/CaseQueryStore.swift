@@ -219,15 +219,17 @@ enum CaseQueryStore {
     /// Cases within `radius` metres, nearest first, at most 500. Distances are on the sphere of
     /// the mean earth radius (`use_spheroid` false), the sphere of ``GeoDistance``, so a distance
     /// here is the distance intake's duplicate detection measures.
-    static func near(lon: Double, lat: Double, radius: Double, scope: AccessScope, on connection: PGConnection) throws -> [(StoredCase, distanceMeters: Double)] {
+    static func near(lon: Double, lat: Double, radius: Double, limit: Int = 500, scope: AccessScope,
+                     on connection: PGConnection) throws -> [(StoredCase, distanceMeters: Double)] {
         var filter = SQLFilter(scope)
         let point = geography(lon: lon, lat: lat, in: &filter)
         let pRadius = filter.bind(radius)
+        let pLimit = filter.bind(limit)
         let sql = """
             SELECT facts, record, duplicate_count, gis.ST_Distance(location, \(point), false) AS distance
             FROM supervision.cases
             WHERE \(filter.sql) AND gis.ST_DWithin(location, \(point), \(pRadius)::float8, false)
-            ORDER BY distance LIMIT 500
+            ORDER BY distance LIMIT \(pLimit)
             """
         return try connection.query(sql, filter.parameters).rows.map { row in
             (try CaseStore.decode(row), distanceMeters: (try row.double("distance") * 10).rounded() / 10)

@@ -106,6 +106,7 @@ enum SupervisionOpenAPI {
                 - {name: lon, in: query, required: true, schema: {type: number}}
                 - {name: lat, in: query, required: true, schema: {type: number}}
                 - {name: radius, in: query, schema: {type: number, default: 500, minimum: 1, maximum: 50000}, description: metres}
+                - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 500}, description: "the nearest this many; any other parameter answers 422"}
               responses:
                 "200":
                   description: Cases with their distance

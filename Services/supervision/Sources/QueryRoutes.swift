@@ -51,14 +51,16 @@ extension SupervisionAPI {
         }
         router.get("/api/v1/cases/near") { request, context -> [NearCase] in
             let token = try context.requireToken()
-            var query = QueryParameters(request)
+            var query = QueryParameters(request, known: ["lon", "lat", "radius", "limit"])
             let lon = query.number("lon", range: -180...180, required: true, what: "a longitude")
             let lat = query.number("lat", range: -90...90, required: true, what: "a latitude")
             let radius = query.number("radius", range: 1...50_000, required: false, what: "a radius in metres") ?? 500
+            // A map of the neighbourhood needs the nearest few dozen, not every case within reach.
+            let limit = query.integer("limit", default: 500, range: 1...500)
             try query.finish()
             guard let lon, let lat else { throw APIError.validation(query.problems) }
             return try await env.pool.withConnection { connection in
-                try CaseQueryStore.near(lon: lon, lat: lat, radius: radius, scope: token.scope, on: connection)
+                try CaseQueryStore.near(lon: lon, lat: lat, radius: radius, limit: limit, scope: token.scope, on: connection)
             }.map { NearCase(distanceMeters: $0.distanceMeters, case: CaseView($0.0, for: token.role)) }
         }
         router.post("/api/v1/cases/within") { request, context -> [CaseView] in

@@ -305,7 +305,7 @@ export default {
       clear(surroundings, title, mapBox, status, list);
 
       const [near, grids] = await Promise.all([
-        api.get("supervision", "cases/near", { lon: item.longitude, lat: item.latitude, radius }).catch((error) => error),
+        api.get("supervision", "cases/near", { lon: item.longitude, lat: item.latitude, radius, limit: 100 }).catch((error) => error),
         api.get("grid-routing", "grids", { bbox: bboxAround(item.latitude, item.longitude, Math.max(radius, 300)) }).catch(() => null),
       ]);
       if (detail?.number !== number) return;

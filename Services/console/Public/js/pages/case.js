@@ -294,7 +294,7 @@ export default {
         mapState = { map };
         const [grid, near] = await Promise.all([
           item.gridCode ? api.get("grid-routing", `grids/${encodeURIComponent(item.gridCode)}`).catch(() => null) : null,
-          api.get("supervision", "cases/near", { lon: item.longitude, lat: item.latitude, radius: nearRadius }).catch(() => null),
+          api.get("supervision", "cases/near", { lon: item.longitude, lat: item.latitude, radius: nearRadius, limit: 100 }).catch(() => null),
         ]);
         if (!mapState) return; // the page was left meanwhile
         if (grid) {

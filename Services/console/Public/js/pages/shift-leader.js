@@ -167,7 +167,7 @@ export default {
     async function drawDuplicates(item) {
       clear(duplicates);
       if (typeof item.latitude !== "number" || !openStates.has(item.state)) return;
-      const near = await api.get("supervision", "cases/near", { lon: item.longitude, lat: item.latitude, radius: 200 }).catch(() => []);
+      const near = await api.get("supervision", "cases/near", { lon: item.longitude, lat: item.latitude, radius: 200, limit: 50 }).catch(() => []);
       if (found?.id !== item.id) return;
       const same = near.filter((entry) => entry.case.id !== item.id && openStates.has(entry.case.state)
         && entry.case.kind === item.kind && entry.case.classCode === item.classCode).slice(0, 8);
