@@ -230,15 +230,17 @@ struct ConsoleTests {
 
         // A case in 新城区 (150102), filed by supervision from its events.
         let id = UUID(), number = "T\(id.uuidString.prefix(8))"
-        try await publish(scratch, CaseReported(
+        let reported = try await scratch.publish(CaseReported(
             caseId: id, caseNumber: number, channel: .supervisor, channelReference: nil, reporterId: "sup-7", reporterContact: nil,
             kind: .component, classCode: "0101", conditionId: "0101-01", componentCode: nil,
             location: ReportedLocation(longitude: 111.6801, latitude: 40.8330, address: "测试路1号"), description: "井盖缺失",
             photos: [], reportedAt: Date(), requiresVerification: false, selfHandled: nil, handledAtIntake: nil), subject: id)
-        try await publish(scratch, CaseLocated(
+        #expect(reported == [.confirmed])
+        let located = try await scratch.publish(CaseLocated(
             caseId: id, caseNumber: number, gridCode: "150102001001001", communityCode: "150102001001", streetCode: "150102001",
             districtCode: "150102", areaClass: .b, longitude: 111.6801, latitude: 40.8330, method: .coordinates, matchedName: nil,
             recurrenceKey: "k"), subject: id)
+        #expect(located == [.confirmed])
         let city = TokenAuthority(secret: Self.secret).issue(AccessToken(sub: "test", role: .auditor, scope: .city, iat: Date().addingTimeInterval(-60),
                                                                          exp: Date().addingTimeInterval(3600)))
         try await eventually("supervision has the case") {
@@ -400,16 +402,5 @@ struct ConsoleTests {
         #expect(opens.status == 200 && (opens.json["items"] as? [Any])?.isEmpty == true)
         let clock = try await watcher.call("GET", "/console/clock")
         #expect(clock.status == 200 && clock.json["now"] is String)
-    }
-
-    func publish<E: DomainEvent>(_ scratch: ScratchEnvironment, _ event: E, subject: UUID) async throws {
-        let envelope = Envelope(type: E.eventType, source: "/citygrid/test", time: Date(), subject: subject.uuidString.lowercased(), data: event)
-        let body = try MessageCoding.encoder().encode(envelope)
-        let publisher = try scratch.adminPublisher()
-        let outcome = try await publisher.publish([OutgoingMessage(exchange: MessagingNames.eventsExchange, routingKey: event.routingKey,
-                                                                   messageId: envelope.id.uuidString.lowercased(), type: E.eventType,
-                                                                   body: Array(body))])
-        await publisher.disconnect()
-        #expect(outcome == [.confirmed])
     }
 }

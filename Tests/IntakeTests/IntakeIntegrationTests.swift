@@ -488,19 +488,7 @@ struct IntakeIntegrationTests {
         let number = try #require(first["caseNumber"] as? String)
         let duplicateNumber = try #require(second["caseNumber"] as? String)
         #expect(second["status"] as? String == "linked")
-        let entry = TimelineEntry(caseId: UUID(uuidString: caseId)!, sequence: 9, action: .close, from: .awaitingClose, to: .closed,
-                                  actorId: "shift-1", actorRole: .shiftLeader, actorDepartment: nil, at: Date(), department: nil,
-                                  reason: nil, details: [:], stoppedClock: nil, startedClock: nil)
-        let event = CaseTransitioned(entry: entry, caseNumber: number, channel: .supervisor, kind: .event, classCode: "0502",
-                                     gridCode: nil, reporterId: nil)
-        let id = UUID()
-        let envelope = Envelope(id: id, type: CaseTransitioned.eventType, source: "/citygrid/supervision", time: Date(), subject: caseId, data: event)
-        let publisher = try env.adminPublisher()
-        let outcome = try await publisher.publish([OutgoingMessage(
-            exchange: MessagingNames.eventsExchange, routingKey: event.routingKey, messageId: id.uuidString.lowercased(),
-            type: CaseTransitioned.eventType, body: Array(try MessageCoding.encoder().encode(envelope)))])
-        await publisher.disconnect()
-        #expect(outcome.first == .confirmed)
+        try await transition(caseId, number: number, sequence: 9, .close, from: .awaitingClose, to: .closed, at: Date())
         try await eventually("case closed in Open311") {
             let (_, data) = try await intake.http("GET", "/open311/v2/requests.json?service_request_id=\(number),\(duplicateNumber)&status=closed")
             let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []

@@ -219,6 +219,19 @@ public struct ScratchEnvironment: Sendable {
         return PGPool(settings: PGSettings(url: try components.string.unwrap("database URL"), applicationName: "scratch-tests", poolSize: 2))
     }
 
+    /// Publishes one domain event on the scratch vhost's events exchange as its owning service
+    /// would (an envelope with the event's type and routing key) and answers the broker's outcome.
+    public func publish<E: DomainEvent>(_ event: E, subject: UUID) async throws -> [PublishOutcome] {
+        let envelope = Envelope(type: E.eventType, source: "/citygrid/test", time: Date(), subject: subject.uuidString.lowercased(), data: event)
+        let body = try MessageCoding.encoder().encode(envelope)
+        let publisher = try adminPublisher()
+        let outcome = try await publisher.publish([OutgoingMessage(exchange: MessagingNames.eventsExchange, routingKey: event.routingKey,
+                                                                   messageId: envelope.id.uuidString.lowercased(), type: E.eventType,
+                                                                   body: Array(body))])
+        await publisher.disconnect()
+        return outcome
+    }
+
     public func adminPublisher() throws -> AMQPPublisher {
         AMQPPublisher(endpoint: try AMQPEndpoint(url: try amqpURL("ADMIN")), topology: Topology(), name: "scratch-admin-publisher")
     }
