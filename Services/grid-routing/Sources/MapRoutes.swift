@@ -10,6 +10,14 @@ import NIOCore
 struct MapRoutes: Sendable {
     let env: ServiceEnvironment
     let core: RoutingCore
+    /// Built once: the catalogue changes only with the reference data, which needs a restart.
+    let catalogue: ReferenceView
+
+    init(env: ServiceEnvironment, core: RoutingCore) {
+        self.env = env
+        self.core = core
+        catalogue = ReferenceView(core.reference)
+    }
 
     func add(to router: ServiceRouter) {
         router.get("/api/v1/grids") { request, context -> Response in
@@ -48,7 +56,7 @@ struct MapRoutes: Sendable {
 
         router.get("/api/v1/reference") { _, context -> ReferenceView in
             _ = try context.requireToken()
-            return ReferenceView(core.reference)
+            return catalogue
         }
     }
 

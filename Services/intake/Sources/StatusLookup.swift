@@ -19,9 +19,9 @@ struct StatusLookup: Sendable {
         static func fromEnvironment(_ values: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigurationError) -> Settings {
             let reader = EnvironmentReader(values)
             return Settings(
-                failuresPerCase: Int(try reader.double("CITYGRID_STATUS_LOOKUP_FAILURES_PER_CASE", default: 5, range: 1...1000)),
-                failuresPerAddress: Int(try reader.double("CITYGRID_STATUS_LOOKUP_FAILURES_PER_ADDRESS", default: 20, range: 1...100_000)),
-                windowSeconds: Int(try reader.double("CITYGRID_STATUS_LOOKUP_WINDOW_SECONDS", default: 3600, range: 1...86_400 * 7)))
+                failuresPerCase: try reader.int("CITYGRID_STATUS_LOOKUP_FAILURES_PER_CASE", default: 5, range: 1...1000),
+                failuresPerAddress: try reader.int("CITYGRID_STATUS_LOOKUP_FAILURES_PER_ADDRESS", default: 20, range: 1...100_000),
+                windowSeconds: try reader.int("CITYGRID_STATUS_LOOKUP_WINDOW_SECONDS", default: 3600, range: 1...86_400 * 7))
         }
     }
 
