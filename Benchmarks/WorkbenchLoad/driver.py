@@ -7,9 +7,9 @@ A browser is one session (POST /session as a page does: JSON body, HttpOnly cook
 with at most 6 keep-alive connections to the console, as a browser keeps per host over HTTP/1.1.
 It visits its post's pages in turn: each visit is the page's load (the calls its module makes
 when it opens, in the module's order: what it awaits one after the other, what it sends together
-in parallel), then REFRESHES refreshes (what the module's 10-second timer sends), back to back:
-a closed loop, so 8 browsers send far more than 8 people would (a person's page refreshes every
-10 s). Response bodies are read in full and never JSON-decoded, except the few bytes a page needs
+in parallel), then REFRESHES refreshes (what the module's 10-second timer sends), each THINK
+seconds after the last one ended: 10 is people's pace (the pages' timer), 0 a closed loop that
+sends 25-30 times what eight people would, to find the capacity. Response bodies are read in full and never JSON-decoded, except the few bytes a page needs
 to decide its next call (a list's nextCursor, an inbox's total).
 
 Timing: a call's latency is from sending the request on a free connection to the last byte of
@@ -34,6 +34,7 @@ GOAL_MS = 200.0
 CONNECTIONS_PER_BROWSER = 6
 OPEN_STATES = ["reported", "awaiting_accept", "awaiting_verify", "awaiting_file", "awaiting_dispatch", "manual_dispatch",
                "in_handling", "suspended", "awaiting_check", "awaiting_close", "self_handled_pending"]
+ENDED_STATES = "closed,voided,not_accepted,not_filed"
 
 
 def percentile(sorted_values, p):
@@ -211,12 +212,14 @@ def list_cases(b, label, params):
     return b.api(label, "supervision", "cases", params)
 
 
-def scan_in_handling(b):
-    """dispatcher.js scanInHandling(): up to 10 pages of 200 in-handling cases, one after the other."""
+def scan_in_handling(b, filter, pages=5, size=200):
+    """dispatcher.js scanInHandling(filter, pages): in-handling cases that match supervision's
+    `pending` or `light` filter, up to `pages` pages of `size`, one after the other."""
     cursor = None
-    for _ in range(10):
-        status, data = list_cases(b, "supervision cases?state=in_handling&limit=200 (scan page)",
-                                  {"state": "in_handling", "limit": 200, "cursor": cursor})
+    shown = "&".join(f"{k}={v}" for k, v in filter.items())
+    for _ in range(pages):
+        status, data = list_cases(b, f"supervision cases?state=in_handling&{shown}&limit={size} (scan page)",
+                                  {"state": "in_handling", **filter, "limit": size, "cursor": cursor})
         m = re.search(rb'"nextCursor"\s*:\s*"([^"]+)"', data) if status == 200 else None
         if not m:
             return
@@ -266,9 +269,10 @@ def page_dispatcher(b):
     def refresh():
         b.together(
             lambda: b.api("grid-routing manual-dispatch", "grid-routing", "manual-dispatch"),
-            lambda: scan_in_handling(b),
-            lambda: list_cases(b, "supervision cases?state=in_handling&overdue=true&limit=200",
-                               {"state": "in_handling", "overdue": "true", "limit": 200}))
+            lambda: scan_in_handling(b, {"pending": "return"}),
+            lambda: scan_in_handling(b, {"light": "yellow"}, 1, 100),
+            lambda: list_cases(b, "supervision cases?state=in_handling&overdue=true&limit=100",
+                               {"state": "in_handling", "overdue": "true", "limit": 100}))
 
     def load():
         frame(b)
@@ -287,8 +291,8 @@ def page_shift_leader(b):
     queues = ["awaiting_file", "awaiting_close", "self_handled_pending", "suspended"]
 
     def refresh():
-        b.together(lambda: scan_in_handling(b),
-                   *[(lambda st: lambda: list_cases(b, f"supervision cases?state={st}&limit=200", {"state": st, "limit": 200}))(st)
+        b.together(lambda: scan_in_handling(b, {"pending": "extension,suspension"}),
+                   *[(lambda st: lambda: list_cases(b, f"supervision cases?state={st}&limit=100", {"state": st, "limit": 100}))(st)
                      for st in queues])
 
     def load():
@@ -373,6 +377,7 @@ def page_dashboard(b):
         if month == 0:
             month, year = 12, year - 1
     today_from = time.strftime("%Y-%m-%dT00:00:00+08:00", t)
+    month_from = time.strftime("%Y-%m-01T00:00:00+08:00", t)
     today_to = time.strftime("%Y-%m-%dT23:59:59+08:00", t)
     open_states = ",".join(OPEN_STATES)
     b.dashboard_refreshes = getattr(b, "dashboard_refreshes", 0)
@@ -388,11 +393,12 @@ def page_dashboard(b):
         b.together(
             c("supervision cases/counts?by=grid&state=<open>", {"by": "grid", "state": open_states}),
             c("supervision cases/counts?by=grid&state=<open>&overdue=true", {"by": "grid", "state": open_states, "overdue": "true"}),
-            c("supervision cases/counts?by=status", {"by": "status"}),
+            c("supervision cases/counts?by=status&state=<open>", {"by": "status", "state": open_states}),
+            c("supervision cases/counts?by=status&state=<ended>&from=<month>", {"by": "status", "state": ENDED_STATES, "from": month_from}),
             c("supervision cases/counts?by=district&state=<open>", {"by": "district", "state": open_states}),
             c("supervision cases/counts?by=department&state=<open>", {"by": "department", "state": open_states}),
             c("supervision cases/counts?by=channel&from=<today>", {"by": "channel", "from": today_from, "to": today_to}),
-            lambda: list_cases(b, "supervision cases?state=<open>&overdue=true&limit=100", {"state": open_states, "overdue": "true", "limit": 100}))
+            lambda: list_cases(b, "supervision cases?state=<open>&overdue=true&limit=50", {"state": open_states, "overdue": "true", "limit": 50}))
 
     def assessment(all_months):
         b.together(
@@ -421,7 +427,7 @@ def page_dashboard(b):
 def page_admin(b):
     def load():
         frame(b)
-        b.get("GET /console/accounts", "/console/accounts?limit=50")
+        b.get("GET /console/accounts", "/console/accounts")   # admin.js: the filters, all empty at first
     return {"load": load, "refresh": None}
 
 
@@ -508,7 +514,8 @@ def main():
     out_pages = {}
     total_calls = 0
     print(f"\n{args.notes}" if args.notes else "")
-    print(f"{len(browsers)} browsers, closed loop ({args.refreshes} refreshes per page load, {args.think:g} s between), "
+    pace = "closed loop" if args.think == 0 else "people's pace"
+    print(f"{len(browsers)} browsers, {pace} ({args.refreshes} refreshes per page load, {args.think:g} s between), "
           f"{seconds:.0f} s measured; latencies in ms through the console; goal (never asserted): every call's p95 < {GOAL_MS:.0f} ms")
     for page in page_order:
         labels = sorted({label for (p, label) in list(recorder.calls) + list(recorder.errors) if p == page},

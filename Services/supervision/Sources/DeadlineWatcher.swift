@@ -27,7 +27,7 @@ public struct DeadlineWatcher: Service {
         // The calendar generation the running clocks were last recounted on; -1 recounts once at
         // start-up (a swap may have happened while the service was down or mid-pass).
         var rebasedGeneration = -1
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             while !stopping.isSet && !Task.isCancelled {
                 do {
                     let generation = engine.refs.liveCalendar.generation

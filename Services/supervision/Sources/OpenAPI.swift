@@ -67,7 +67,9 @@ enum SupervisionOpenAPI {
                 its text search and paging; always within the token's scope), grouped by one column. A case without
                 a value for the column (no grid yet, no department) is counted under key null. Counts may be up to
                 CITYGRID_SUPERVISION_COUNTS_TTL_SECONDS old (default 5 s; each grouping, scope and set of filters is
-                counted at most once in that time); asOf says when they were counted. Lists are always fresh. Any
+                counted at most once in that time); once older, the last counts are answered at once while one
+                recount runs (up to twelve times that age, at least a minute more). asOf says when they were
+                counted. Lists are always fresh. Any
                 other query parameter answers 422 naming it.
               parameters:
                 - {name: by, in: query, schema: {type: string, enum: [status, district, street, department, grid, channel], default: status}}

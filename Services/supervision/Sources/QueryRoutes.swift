@@ -146,12 +146,11 @@ extension SupervisionAPI {
 
     func list(_ query: CaseListQuery, for role: Role?) async throws -> CaseListPage {
         let tuning = searchTuning
-        // A text search reads several times: one snapshot keeps its pages consistent.
-        let rows = query.text == nil
-            ? try await env.pool.withConnection { connection in try CaseQueryStore.list(query, tuning: tuning, on: connection) }
-            : try await env.pool.transaction(isolation: .repeatableRead) { connection in
-                try CaseQueryStore.list(query, tuning: tuning, on: connection)
-            }
+        // A text search reads several times: one snapshot keeps its pages consistent. A plain page
+        // sets a planner option for its statement, which only a transaction keeps to itself.
+        let rows = try await env.pool.transaction(isolation: query.text == nil ? .readCommitted : .repeatableRead) { connection in
+            try CaseQueryStore.list(query, tuning: tuning, on: connection)
+        }
         let page = Array(rows.prefix(query.limit))
         let next = rows.count > query.limit ? page.last.map { Self.encodeCursor(at: $0.1, id: $0.2) } : nil
         return CaseListPage(items: page.map { CaseView($0.0, for: role) }, nextCursor: next)

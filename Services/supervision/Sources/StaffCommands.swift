@@ -39,7 +39,19 @@ enum StaffCommand: String, CaseIterable, Sendable {
     /// The commands a person in `role` may send for `record` now, in the order above.
     static func offered(to role: Role?, on record: CaseRecord) -> [StaffCommand] {
         guard let role else { return [] }
-        let offered = Set(CaseWorkflow.offeredActions(to: role, on: record))
-        return allCases.filter { !$0.actions.isDisjoint(with: offered) }
+        let offered = Set(CaseWorkflow.offeredActions(to: role, on: record).compactMap { commandOf[$0] })
+        return allCases.filter(offered.contains)
     }
+
+    /// The command that sends each action (an action belongs to one command at most), built once:
+    /// ``offered(to:on:)`` runs for every row of a list.
+    private static let commandOf: [CaseAction: StaffCommand] = {
+        var commands: [CaseAction: StaffCommand] = [:]
+        for command in allCases {
+            for action in command.actions {
+                precondition(commands.updateValue(command, forKey: action) == nil, "\(action) belongs to two commands")
+            }
+        }
+        return commands
+    }()
 }

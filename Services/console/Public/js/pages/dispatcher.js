@@ -78,14 +78,14 @@ export function tabStrip(prefix, definitions, current, onChange) {
 
 /**
  * In-handling cases that match `filter` (supervision's `pending` or `light`), at most `pages`
- * pages of 200 in the list's order; `capped` says there were more. The server filters: the page
- * never downloads the whole in-handling list to find a few requests.
+ * pages of `size` in the list's order; `capped` says there were more. The server filters: the
+ * page never downloads the whole in-handling list to find a few requests.
  */
-export async function scanInHandling(filter, pages = 5) {
+export async function scanInHandling(filter, pages = 5, size = 200) {
   const items = [];
   let cursor = null;
   for (let page = 0; page < pages; page++) {
-    const answer = await api.get("supervision", "cases", { state: "in_handling", ...filter, limit: 200, cursor });
+    const answer = await api.get("supervision", "cases", { state: "in_handling", ...filter, limit: size, cursor });
     items.push(...answer.items);
     cursor = answer.nextCursor;
     if (!cursor) return { items, capped: false };
@@ -474,13 +474,14 @@ export default {
     let overdueItems = [];
     let warnedItems = [];
     async function loadOverdue() {
-      const overdue = await api.get("supervision", "cases", { state: "in_handling", overdue: true, limit: 200 });
+      // The newest 100 overdue; the tab links to the whole overdue list when there are more.
+      const overdue = await api.get("supervision", "cases", { state: "in_handling", overdue: true, limit: 100 });
       overdueItems = overdue.items;
       overdueMore = Boolean(overdue.nextCursor);
       drawUrgingNow();
     }
     async function loadScan() {
-      const [returns, warned] = await Promise.all([scanInHandling({ pending: "return" }), scanInHandling({ light: "yellow" }, 1)]);
+      const [returns, warned] = await Promise.all([scanInHandling({ pending: "return" }), scanInHandling({ light: "yellow" }, 1, 100)]);
       capped = returns.capped;
       warnedItems = warned.items;
       requests = decidable(returns.items, ["return"]);
