@@ -44,6 +44,8 @@ public struct InboundMessage: Sendable {
 
     /// Decodes the `data` of the envelope as `T`; a mismatch is a poison message.
     public func payload<T: Decodable & Sendable & Encodable>(_ type: T.Type) throws(HandlerError) -> T {
+        let withNUL = StorableText.fieldsWithNUL(inJSON: Data(body))
+        if !withNUL.isEmpty { throw .invalid("\(withNUL.joined(separator: ", ")): \(StorableText.problem)") }
         do {
             return try MessageCoding.decoder().decode(Envelope<T>.self, from: Data(body)).data
         } catch let error as DecodingError {

@@ -41,3 +41,25 @@ struct PhotoAndFilingShapeTests {
         #expect(decodedReport.photos.map(\.purpose) == [.report, .report])
     }
 }
+
+@Suite("text the stores can keep")
+struct StorableTextTests {
+    @Test("a NUL escape is found in any string; an escaped backslash before u0000 is text")
+    func scan() {
+        #expect(StorableText.jsonHasNUL(Array(#"{"a": "x\u0000y"}"#.utf8)))
+        #expect(StorableText.jsonHasNUL(Array(#"{"a\u0000": 1}"#.utf8)))
+        #expect(!StorableText.jsonHasNUL(Array(#"{"a": "x\\u0000y"}"#.utf8)))
+        #expect(StorableText.jsonHasNUL(Array(#"{"a": "x\\\u0000y"}"#.utf8)))
+        #expect(StorableText.jsonHasNUL(Array(#"{"a": "\u00001"}"#.utf8)))
+        #expect(!StorableText.jsonHasNUL(Array(#"{"a": "\u0001 \n \u2028"}"#.utf8)))
+        #expect(!StorableText.jsonHasNUL(Array(#"{"a": "ends with \"#.utf8)))
+    }
+
+    @Test("the fields holding a NUL are named by their path")
+    func paths() {
+        let json = #"{"data": {"description": "x\u0000", "photos": [{"url": "ok"}, {"url": "\u0000"}]}, "type": "t"}"#
+        #expect(StorableText.fieldsWithNUL(inJSON: Data(json.utf8)) == ["data.description", "data.photos[1].url"])
+        #expect(StorableText.fieldsWithNUL(inJSON: Data(#"{"a": "fine"}"#.utf8)).isEmpty)
+        #expect(StorableText.fieldsWithNUL(inJSON: Data(#"["\u0000"]"#.utf8)) == ["body[0]"])
+    }
+}

@@ -57,6 +57,24 @@ struct IntakeRouteTests {
         }
     }
 
+    @Test("a NUL in any text is refused at the door, naming the field: JSON body, Open311 form and query")
+    func nulRefused() async throws {
+        try await routes.test(add) { client in
+            let headers = routes.bearer(.supervisor, "district:150102")
+            let native = try await client.send(.post, "/api/v1/reports", headers: headers,
+                                               json: #"{"description": "nul\u0000here", "photos": [{"url": "a\u0000"}], "note": "a \\u0000 is text"}"#)
+            #expect(native.status == .unprocessableContent)
+            #expect(try ErrorBody(native).fields == ["description", "photos[0].url"])
+            let form = try await client.execute(uri: "/open311/v2/requests.json", method: .post,
+                                                headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                body: ByteBuffer(string: "api_key=k&service_code=event-0101&description=nul%00here"))
+            #expect(form.status == .badRequest)
+            #expect(String(buffer: form.body).contains("description contains the character U+0000"))
+            let search = try await client.execute(uri: "/open311/v2/requests.json?status=open%00", method: .get)
+            #expect(search.status == .badRequest)
+        }
+    }
+
     @Test("a report that decodes but does not validate lists every problem at once")
     func invalidReport() async throws {
         try await routes.test(add) { client in

@@ -43,6 +43,10 @@ struct SupervisionRouteTests {
             #expect(Set(try ErrorBody(response).fields) == ["stat", "state", "from", "limit", "cursor", "overdue"])
             let both = try await client.send(.get, "/api/v1/cases?state=closed&status=closed", headers: routes.bearer(.supervisor))
             #expect(try ErrorBody(both).fields == ["status"])
+            // A NUL would reach PostgreSQL as a parameter it cannot take (22021): refused here.
+            let nul = try await client.send(.get, "/api/v1/cases?q=a%00b", headers: routes.bearer(.supervisor))
+            #expect(nul.status == .unprocessableContent)
+            #expect(try ErrorBody(nul).fields == ["q"])
         }
     }
 

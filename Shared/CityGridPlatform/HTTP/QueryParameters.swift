@@ -14,6 +14,10 @@ public struct QueryParameters: Sendable {
         var values: [String: String] = [:]
         for (key, value) in request.uri.queryParameters { values[String(key)] = String(value) }
         self.values = values
+        for (name, value) in values.sorted(by: { $0.key < $1.key })
+        where name.unicodeScalars.contains("\u{0}") || value.unicodeScalars.contains("\u{0}") {
+            problems.append(.init(field: name, problem: StorableText.problem))
+        }
         if let known {
             for name in Set(values.keys).subtracting(known).sorted() {
                 problems.append(.init(field: name, problem: "unknown query parameter; known: \(known.sorted().joined(separator: ", "))"))

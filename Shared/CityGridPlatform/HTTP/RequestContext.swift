@@ -104,6 +104,8 @@ public struct MessageRequestDecoder: RequestDecoder {
 
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(APIError) -> T {
         let blank = data.allSatisfy { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }
+        let withNUL = StorableText.fieldsWithNUL(inJSON: data)
+        if !withNUL.isEmpty { throw .validation(withNUL.map { APIError.FieldProblem(field: $0, problem: StorableText.problem) }) }
         do {
             return try MessageCoding.decoder().decode(T.self, from: blank ? Data("{}".utf8) : data)
         } catch let error as DecodingError {

@@ -1,3 +1,4 @@
+import CityGridModel
 import Foundation
 
 /// An `application/x-www-form-urlencoded` body (GeoReport v2 POSTs), decoded. Repeated keys
@@ -26,6 +27,15 @@ public struct Open311Form: Sendable, Equatable {
             out[String(rest[..<close]), default: []].append(value)
         }
         return out
+    }
+
+    /// `%00` decodes to a NUL that no store can keep (see ``StorableText``): refused, naming
+    /// the parameters, before anything else is read.
+    func refuseNUL() throws {
+        let withNUL = pairs.filter { $0.0.unicodeScalars.contains("\u{0}") || $0.1.unicodeScalars.contains("\u{0}") }
+        guard withNUL.isEmpty else {
+            throw Open311Error(.badRequest, withNUL.map { "\($0.0.replacingOccurrences(of: "\u{0}", with: "\\0")) \(StorableText.problem)" }.joined(separator: "; "))
+        }
     }
 
     static func decode(_ s: Substring) -> String {
