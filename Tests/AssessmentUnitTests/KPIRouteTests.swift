@@ -56,6 +56,16 @@ struct KPIRouteTests {
             #expect(try ErrorBody(garbled).fields == ["period"])
             let backwards = try await client.send(.get, "/api/v1/kpi/departments?from=2026-11-30&to=2026-11-01", headers: headers)
             #expect(try ErrorBody(backwards).fields == ["from"])
+            // Year 1 and earlier once reached the database and answered 500 on every endpoint.
+            for (path, field) in [("kpi/departments?period=0001-01", "period"), ("kpi/areas?period=0000-W01", "period"),
+                                  ("rankings?family=departments&period=0001-01-01", "period"),
+                                  ("kpi/departments?from=0001-01-01&to=0001-01-31", "from")] {
+                let ancient = try await client.send(.get, "/api/v1/\(path)", headers: headers)
+                #expect(ancient.status == .unprocessableContent, "\(path)")
+                #expect(try ErrorBody(ancient).fields == [field], "\(path)")
+            }
+            let rebuild = try await client.send(.post, "/api/v1/rebuild?period=0001-01", headers: routes.bearer(.admin))
+            #expect(rebuild.status == .unprocessableContent)
         }
     }
 

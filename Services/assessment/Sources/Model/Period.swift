@@ -34,10 +34,15 @@ public struct Period: Sendable, Hashable, Codable, CustomStringConvertible {
         return c
     }()
 
+    /// The years a period may lie in: four digits, and the year before (a period's `previous`)
+    /// too. Year 1 and earlier reached the database as dates it refused, answered 500.
+    public static let years = 1001...9999
+
     /// Parses `2026-11` (month), `2026-W47` (ISO week), `2026-11-25` (day).
     public static func parse(_ text: String) -> Period? {
         let parts = text.split(separator: "-").map(String.init)
         let c = calendar
+        guard let first = parts.first, first.count == 4, let year = Int(first), years.contains(year) else { return nil }
         if parts.count == 2, let y = Int(parts[0]), parts[1].hasPrefix("W"), let w = Int(parts[1].dropFirst()), (1...53).contains(w) {
             var dc = DateComponents()
             dc.yearForWeekOfYear = y
@@ -67,7 +72,7 @@ public struct Period: Sendable, Hashable, Codable, CustomStringConvertible {
 
     static func day(_ text: String) -> Date? {
         let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, text.count == 10, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
+        guard parts.count == 3, text.count == 10, years.contains(parts[0]), (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
         let c = calendar
         guard let date = c.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2])),
               c.component(.day, from: date) == parts[2] else { return nil }
