@@ -169,7 +169,7 @@ struct HotlineClassificationTests {
         let found = spotter.spot("喂，就在胜利东小区南门往东一百米，挨着人民广场那边")
         #expect(found.map(\.entry.id) == ["P3", "P2"])
         #expect(found.last?.matched == "人民广场" && found.last?.entry.name == "新华广场")
-        #expect(found.allSatisfy(\.exact))
+        #expect(found.allSatisfy { $0.exact })
         let house = spotter.spot("海拉尔东路23号门口有人摆摊")
         #expect(house.first?.entry.id == "H1" && house.first?.score == 1.0)
         #expect(!house.contains { $0.entry.id == "R1" }, "the road inside the house number is not a second place")

@@ -139,7 +139,7 @@ struct HotlineCategoryRoutingTests {
                                                                 headers: ["Authorization": "Bearer \(token(.acceptor))"])
         #expect(listStatus == 200)
         let items = ((try JSONSerialization.jsonObject(with: listData) as? [String: Any])?["items"] as? [[String: Any]]) ?? []
-        let listed = try #require(items.first { $0["id"] as? String == ids["unmapped"]!.uuidString.lowercased() })
+        let listed = try #require(items.first { ($0["id"] as? String)?.lowercased() == ids["unmapped"]!.uuidString.lowercased() })
         #expect(listed["suggestions"] == nil && listed["hotlineCategory"] != nil)
 
         // The acceptor decides as before: accepting sends the public report to verification; the not-ours one is rejected.
