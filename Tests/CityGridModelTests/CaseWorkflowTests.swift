@@ -697,12 +697,13 @@ struct TableTests {
 struct TimelineDetailTests {
     @Test("the typed keys are the documented wire keys")
     func wireKeys() {
-        // docs/case-lifecycle.md lists the workflow's keys; supervision's duplicate annotation adds four
-        // and its update_refused annotation three.
+        // docs/case-lifecycle.md lists the workflow's keys; supervision's duplicate annotation adds four,
+        // its update_refused annotation three and its held_for_acceptor annotation five.
         #expect(Set(TimelineDetail.allCases.map(\.rawValue)) == [
             "grid_code", "condition_id", "dispatch_id", "deadline", "requested_deadline", "previous_deadline", "deadline_basis",
             "duplicate_of", "returned_by", "superseded_request", "stage", "before_photos", "after_photos", "rework_count",
             "report_id", "channel", "duplicate_count", "distance_meters", "update_id", "refused_action", "error_code",
+            "class_source", "hotline_category", "hotline_outcome", "mapping_version", "competent_body",
         ])
     }
 

@@ -31,6 +31,9 @@ private func data() throws -> ReferenceData {
     }
 }
 
+/// The shipped reference data, loaded once for every suite of this module that reads it.
+func shippedReference() throws -> ReferenceData { try data() }
+
 @Suite("Reference data")
 struct ReferenceDataTests {
     // MARK: The shipped directory
@@ -339,6 +342,40 @@ struct ReferenceDataTests {
                 G2,house_number,某路1号,某路,1,150102,111.75,40.85,,,demo
 
                 """,
+            "hotline-categories.csv": """
+                version,code,name,disposition,kind,class_code,condition_id,competent_body,note,source
+                2025.1,01,城乡建设,acceptor,,,,,,demo
+                2025.1,0101,井盖,mapped,component,0101,0101-01,,,demo
+                2025.1,0102,店外,mapped,event,0504,0504-09,,,demo
+                2025.1,0103,无类,mapped,event,0999,,,,demo
+                2025.1,04,劳动保障,not_ours,,,,,,demo
+                2025.1,0501,医疗,not_ours,,,,卫健委,,demo
+                2026.x,0104,坏版本,acceptor,,,,,,demo
+                2025.1,010,坏码,acceptor,,,,,,demo
+                2025.1,0101,井盖,acceptor,,,,,,demo
+                2025.1,0105,其他,acceptor,event,0504,,,,demo
+                2024.1,0106,早于父类,acceptor,,,,,,demo
+                2025.1,0107,管不着,maybe,,,,,,demo
+
+                """,
+            "class-terms.csv": """
+                term,kind,class_code,weight,source
+                井盖,component,0101,3,demo
+                店外,event,0504,0,demo
+                废话,event,0999,1,demo
+                井盖,component,0101,2,demo
+                ，。,event,0504,1,demo
+
+                """,
+            "citizen-texts.csv": """
+                text_id,version,kind,class_code,held_out,text,source
+                T1,2026.1,component,0101,false,井盖没了,demo
+                T1,2026.1,event,0504,false,重复,demo
+                T2,v1,event,0504,true,版本坏,demo
+                T3,2026.1,event,0504,maybe,坏布尔,demo
+                T4,2026.1,event,0999,false,无类,demo
+
+                """,
         ]
         for (name, content) in files {
             try content.write(to: dir.appendingPathComponent(name), atomically: true, encoding: .utf8)
@@ -349,6 +386,55 @@ struct ReferenceDataTests {
             return []
         } catch let errors as ReferenceDataErrors {
             return errors.errors
+        }
+    }
+
+    @Test("broken hotline tables: mapping rows, terms and texts are checked like the other files")
+    func brokenHotlineTables() throws {
+        let rendered = Set(try brokenLoadErrors().map(\.description))
+        let expected = [
+            "hotline-categories.csv:4: field 'condition_id': event filing condition 0504-09 does not belong to class 0504",
+            "hotline-categories.csv:5: field 'class_code': unknown sub-class event:0999",
+            "hotline-categories.csv:6: field 'competent_body': a not_ours category names who handles it instead",
+            "hotline-categories.csv:7: field 'code': parent 05 is not in the table",
+            "hotline-categories.csv:8: field 'version': expected a version like 2026.1 (numbers separated by dots), found '2026.x'",
+            "hotline-categories.csv:9: field 'code': expected 2, 4, 6 or 8 digits (two per level), found '010'",
+            "hotline-categories.csv:10: field 'code': duplicate '2025.1|0101' (first defined on line 3)",
+            "hotline-categories.csv:11: field 'kind': a category marked acceptor maps to nothing",
+            "hotline-categories.csv:11: field 'class_code': a category marked acceptor maps to nothing",
+            "hotline-categories.csv:12: field 'code': parent 01 first appears in version 2025.1, after 2024.1",
+            "hotline-categories.csv:13: field 'disposition': 'maybe' is not one of mapped|not_ours|acceptor|retired",
+            "class-terms.csv:3: field 'weight': a term's weight must be positive, found 0.0",
+            "class-terms.csv:4: field 'class_code': unknown sub-class event:0999",
+            "class-terms.csv:5: field 'term': duplicate '井盖|component:0101' (first defined on line 2)",
+            "class-terms.csv:6: field 'term': '，。' has no letters or characters left after punctuation is removed",
+            "citizen-texts.csv:3: field 'text_id': duplicate 'T1' (first defined on line 2)",
+            "citizen-texts.csv:4: field 'version': expected a version like 2026.1, found 'v1'",
+            "citizen-texts.csv:5: field 'held_out': expected true or false, found 'maybe'",
+            "citizen-texts.csv:6: field 'class_code': unknown sub-class event:0999",
+        ]
+        for line in expected {
+            #expect(rendered.contains(line), "missing: \(line)")
+        }
+        // The valid rows are not reported.
+        #expect(!rendered.contains { $0.hasPrefix("hotline-categories.csv:2:") || $0.hasPrefix("hotline-categories.csv:3:") })
+        #expect(!rendered.contains { $0.hasPrefix("class-terms.csv:2:") || $0.hasPrefix("citizen-texts.csv:2:") })
+    }
+
+    @Test("a mapping table without training texts is refused: nothing could give an unmapped ticket its class")
+    func mappingNeedsTexts() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("refdata-hotline-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: referenceDirectory, to: dir)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let texts = dir.appendingPathComponent("citizen-texts.csv")
+        let header = try String(contentsOf: texts, encoding: .utf8).split(separator: "\n")[0]
+        try (header + "\nT1,2026.1,event,0104,true,只有留出的文本,demo\n").write(to: texts, atomically: true, encoding: .utf8)
+        do {
+            _ = try ReferenceData.load(from: dir)
+            Issue.record("a mapping table without training texts loaded")
+        } catch let errors as ReferenceDataErrors {
+            #expect(errors.errors.map(\.description).contains { $0.hasPrefix("hotline-categories.csv: a category table needs training texts") },
+                    "\(errors.errors.map(\.description))")
         }
     }
 

@@ -46,6 +46,25 @@ struct ContractSchemaTests {
                                   photos: [Photo(url: "https://img.example/b.jpg", purpose: .before),
                                            Photo(url: "https://img.example/a.jpg", purpose: .after)],
                                   reportedAt: now, requiresVerification: false, selfHandled: true)),
+            envelope({ () -> CaseReported in
+                // A 12345 ticket whose category maps to no class: the class is the best suggestion.
+                var report = CaseReported(caseId: caseId, caseNumber: "20261125-0003", channel: .hotline12345, channelReference: "T-3",
+                                          reporterId: nil, reporterContact: nil, kind: .component, classCode: "0102", conditionId: nil,
+                                          componentCode: nil, location: ReportedLocation(address: "友谊南小区东门"), description: "井盖没了",
+                                          photos: [], reportedAt: now, requiresVerification: true)
+                report.hotlineCategory = HotlineCategoryDecision(code: "010302", path: "城乡建设>市政设施>井盖缺失破损",
+                                                                 tablePath: "城乡建设 > 市政设施 > 井盖缺失破损", outcome: .unmapped,
+                                                                 reason: .acceptor, decidedBy: "010302", mappingVersion: "2026.1")
+                report.classSource = .suggestion
+                report.suggestions = ReportSuggestions(
+                    classes: [.init(kind: .component, classCode: "0102", score: 0.612, classifier: 0.405, dictionary: 0.818, terms: ["井盖"]),
+                              .init(kind: .component, classCode: "0101", score: 0.2, classifier: 0.3, dictionary: 0.1, terms: ["井盖"]),
+                              .init(kind: .event, classCode: "0401", score: 0.05, classifier: 0.1, dictionary: 0, terms: [])],
+                    places: [.init(name: "友谊南小区", matched: "友谊南小区", kind: .poi, longitude: 111.66, latitude: 40.83,
+                                   gridCode: "150103001001001", districtCode: "150103", score: 0.9)],
+                    basis: .init(corpusVersion: "2026.1", trainingTexts: 240, terms: 285))
+                return report
+            }()),
             envelope(DuplicateLinked(reportId: UUID(), duplicateOf: caseId, duplicateOfNumber: "20261125-0001", channel: .supervisor, kind: .event,
                                      classCode: "0502", distanceMeters: 12.5, reportedAt: now)),
             envelope(CaseLocated(caseId: caseId, caseNumber: "20261125-0001", gridCode: "150102001001001", communityCode: "150102001001",
@@ -93,6 +112,9 @@ struct ContractSchemaTests {
                                    classCode: "0509", conditionId: nil, componentCode: nil, location: ReportedLocation(address: "中山路"),
                                    description: "占道", photos: [.report("https://img.example/110.jpg")], reportedAt: now, selfHandled: nil,
                                    handledAtIntake: nil)),
+            envelope(HotlineReport(channel: .hotline12345, channelReference: "12345-20261125-9", kind: nil, classCode: nil,
+                                   location: ReportedLocation(address: "劳动保障"), description: "拖欠工资",
+                                   hotlineCategory: HotlineCategory(code: "040101", path: "劳动保障>劳动报酬>拖欠工资"))),
             { () -> (String, Data) in
                 let command = TaskCommand(dispatchId: dispatch, command: .complete, actorId: "szgy-1", result: "done")
                 let data = try! encoder.encode(Envelope(type: TaskCommand.eventType, source: "/szgy", time: now, subject: caseId.uuidString,
@@ -118,6 +140,6 @@ struct ContractSchemaTests {
                                           Self.root.appendingPathComponent("docs/asyncapi.yaml").path, folder.path])
         #expect(status == 0, "\(text)")
         #expect(text.contains("\(samples().count) message(s) checked, 0 failing"), "\(text)")
-        #expect(samples().count == 20)
+        #expect(samples().count == 22)
     }
 }

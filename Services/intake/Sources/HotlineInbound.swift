@@ -5,6 +5,7 @@ import Foundation
 /// `intake.inbound`: reports from the 12345 / 12319 hotline platforms and 110 linkage on the
 /// inbound exchange. Invalid reports are dead-lettered with every problem in the reason;
 /// a redelivered or re-sent ticket (same channel reference) does not open a second case.
+/// A 12345 ticket's own category is mapped by the validator (`hotline-categories.csv`).
 enum HotlineInbound {
     static let channels: Set<ReportChannel> = [.hotline12345, .hotline12319, .police110]
 
@@ -27,7 +28,9 @@ enum HotlineInbound {
                     let outcome = try intake.store.accept(valid, idempotencyKey: nil, now: context.now,
                                                           connection: context.connection, outbox: context.outbox)
                     context.logger.info(outcome.created ? "hotline report accepted" : "hotline report already known",
-                                        metadata: ["case_id": "\(outcome.report.caseId)", "channel_reference": "\(reference)"])
+                                        metadata: ["case_id": "\(outcome.report.caseId)", "channel_reference": "\(reference)",
+                                                   "class_source": "\(valid.classSource.rawValue)",
+                                                   "hotline_category": "\(valid.hotlineCategory.map { "\($0.code) \($0.outcome.rawValue)" } ?? "-")"])
                 },
             ])
     }

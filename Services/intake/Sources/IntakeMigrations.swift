@@ -156,5 +156,11 @@ enum IntakeMigrations {
             CREATE INDEX status_lookups_case ON intake.status_lookups (case_number, at);
             CREATE INDEX status_lookups_address ON intake.status_lookups (client_address, at) WHERE NOT found;
             """),
+        // Hotline categories: where a report's class came from, and what the mapping table made of
+        // a 12345 ticket's own category (kept for the return of not-ours tickets to the hotline).
+        Migration(110, "hotline category and class source", """
+            ALTER TABLE intake.reports ADD COLUMN class_source text NOT NULL DEFAULT 'reporter',
+                                       ADD COLUMN hotline_category jsonb;
+            """),
     ]
 }

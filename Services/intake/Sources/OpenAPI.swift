@@ -240,7 +240,15 @@ enum IntakeOpenAPI {
           schemas:
             Report:
               type: object
-              required: [channel, kind, classCode, description]
+              required: [channel, description]
+              description: >-
+                `kind` and `classCode` are required, except on a 12345 ticket that gives `hotlineCategory` (its category in the
+                hotline's own tree) instead: intake maps the category with `hotline-categories.csv`. A category the table maps to
+                no class gives the case its best class suggestion from the text, and the case waits for the acceptor
+                (docs/intake.md, "Hotline categories").
+              anyOf:
+                - required: [kind, classCode]
+                - required: [hotlineCategory]
               properties:
                 channel: {type: string, enum: [supervisor, hotline_12345, hotline_12319, police_110, app, open311, video]}
                 channelReference: {type: string, maxLength: 200}
@@ -270,6 +278,16 @@ enum IntakeOpenAPI {
                 reportedAt: {type: string, format: date-time}
                 selfHandled: {type: boolean, description: "自行处置: the supervisor fixed it on the spot; declare before and after photos"}
                 handledAtIntake: {type: boolean}
+                hotlineCategory:
+                  type: object
+                  description: >-
+                    12345 only (422 on another channel): the ticket's category in the hotline's tree. With `kind` and `classCode`
+                    also given, those stand and the category is recorded (a not-ours category still waits for the acceptor).
+                    A `conditionId` needs `kind` and `classCode` (422 otherwise): a mapping brings its own condition.
+                  required: [code]
+                  properties:
+                    code: {type: string, maxLength: 32, pattern: "^[A-Za-z0-9._-]+$", example: "010303"}
+                    path: {type: string, maxLength: 200, example: "城乡建设 > 市政设施 > 路灯不亮"}
             Photo:
               type: object
               required: [url, purpose]

@@ -106,7 +106,9 @@ public struct ReportStore: Sendable {
             return AcceptOutcome(report: found, created: false)
         }
         var match: (DuplicatePolicy.Candidate, Double)?
-        if let point = report.point {
+        // A report that waits for the acceptor has no class anyone chose yet (or is not ours):
+        // linking it to an open case of its provisional class would decide for the acceptor.
+        if let point = report.point, !report.awaitsAcceptor {
             // Serialises duplicate detection per class, so two simultaneous reports of the same
             // spill cannot both open a case.
             try c.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["intake.duplicates:\(report.kind.rawValue):\(report.classCode)"])
@@ -124,25 +126,32 @@ public struct ReportStore: Sendable {
         try c.query("""
             INSERT INTO intake.reports (case_id, case_number, channel, channel_reference, idempotency_key, reporter_id, reporter_contact,
                 kind, class_code, condition_id, component_code, lon, lat, address, description, photos, reported_at, received_at,
-                requires_verification, self_handled, handled_at_intake, status, duplicate_of, duplicate_distance_m, updated_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18, $19, $20, $21, $22, $23, $24, $18)
+                requires_verification, self_handled, handled_at_intake, status, duplicate_of, duplicate_distance_m, updated_at,
+                class_source, hotline_category)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18, $19, $20, $21, $22, $23, $24, $18,
+                    $25, $26::jsonb)
             """, [caseId, caseNumber, report.channel.rawValue, report.channelReference, idempotencyKey, report.reporterId, report.reporterContact,
                   report.kind.rawValue, report.classCode, report.conditionId, report.componentCode, report.location.longitude,
                   report.location.latitude, report.location.address, report.description, try PGJSON(encoding: report.photos), report.reportedAt, now,
-                  report.channel.requiresVerification, report.selfHandled, report.handledAtIntake, status.rawValue, match?.0.caseId, match?.1])
+                  report.channel.requiresVerification, report.selfHandled, report.handledAtIntake, status.rawValue, match?.0.caseId, match?.1,
+                  report.classSource.rawValue, try report.hotlineCategory.map { try PGJSON(encoding: $0) }])
         if let (original, distance) = match {
             _ = try outbox.publish(DuplicateLinked(reportId: caseId, duplicateOf: original.caseId, duplicateOfNumber: original.caseNumber,
                                                channel: report.channel, kind: report.kind, classCode: report.classCode,
                                                distanceMeters: (distance * 10).rounded() / 10, reportedAt: report.reportedAt),
                                subject: original.caseId.uuidString.lowercased(), at: now)
         } else {
-            _ = try outbox.publish(CaseReported(caseId: caseId, caseNumber: caseNumber, channel: report.channel, channelReference: report.channelReference,
-                                            reporterId: report.reporterId, reporterContact: report.reporterContact, kind: report.kind,
-                                            classCode: report.classCode, conditionId: report.conditionId, componentCode: report.componentCode,
-                                            location: report.location, description: report.description, photos: report.photos,
-                                            reportedAt: report.reportedAt, requiresVerification: report.channel.requiresVerification,
-                                            selfHandled: report.selfHandled, handledAtIntake: report.handledAtIntake),
-                               subject: caseId.uuidString.lowercased(), at: now)
+            var reported = CaseReported(caseId: caseId, caseNumber: caseNumber, channel: report.channel, channelReference: report.channelReference,
+                                        reporterId: report.reporterId, reporterContact: report.reporterContact, kind: report.kind,
+                                        classCode: report.classCode, conditionId: report.conditionId, componentCode: report.componentCode,
+                                        location: report.location, description: report.description, photos: report.photos,
+                                        reportedAt: report.reportedAt, requiresVerification: report.channel.requiresVerification,
+                                        selfHandled: report.selfHandled, handledAtIntake: report.handledAtIntake)
+            reported.hotlineCategory = report.hotlineCategory
+            // Absent means the reporter chose the class, so reports without a category stay as they were.
+            reported.classSource = report.classSource == .reporter ? nil : report.classSource
+            reported.suggestions = report.suggestions
+            _ = try outbox.publish(reported, subject: caseId.uuidString.lowercased(), at: now)
         }
         guard let stored = try find(c, caseId: caseId) else { throw PGError(.decoding, "report \(caseId) vanished after insert") }
         return AcceptOutcome(report: stored, created: true)

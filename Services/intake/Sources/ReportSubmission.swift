@@ -81,11 +81,23 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
     public var reportedAt: String?
     public var selfHandled: Bool?
     public var handledAtIntake: Bool?
+    /// A 12345 ticket's category in the hotline's own tree (instead of, or beside, `kind` and `classCode`).
+    public var hotlineCategory: HotlineCategoryInput?
+
+    /// `hotlineCategory` as sent: loosely typed like the rest, so the validator can name what is wrong.
+    public struct HotlineCategoryInput: Codable, Sendable, Equatable {
+        public var code: String?
+        public var path: String?
+        public init(code: String?, path: String? = nil) {
+            self.code = code
+            self.path = path
+        }
+    }
 
     public init(channel: String? = nil, channelReference: String? = nil, reporterId: String? = nil, reporterContact: String? = nil,
                 kind: String? = nil, classCode: String? = nil, conditionId: String? = nil, componentCode: String? = nil,
                 location: Location? = nil, description: String? = nil, photos: [PhotoInput]? = nil, reportedAt: String? = nil,
-                selfHandled: Bool? = nil, handledAtIntake: Bool? = nil) {
+                selfHandled: Bool? = nil, handledAtIntake: Bool? = nil, hotlineCategory: HotlineCategoryInput? = nil) {
         self.channel = channel
         self.channelReference = channelReference
         self.reporterId = reporterId
@@ -100,16 +112,18 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
         self.reportedAt = reportedAt
         self.selfHandled = selfHandled
         self.handledAtIntake = handledAtIntake
+        self.hotlineCategory = hotlineCategory
     }
 
     /// The same report as it arrives from a hotline platform over AMQP.
     public init(_ report: HotlineReport) {
         self.init(channel: report.channel.rawValue, channelReference: report.channelReference, reporterId: report.reporterId,
-                  reporterContact: report.reporterContact, kind: report.kind.rawValue, classCode: report.classCode,
+                  reporterContact: report.reporterContact, kind: report.kind?.rawValue, classCode: report.classCode,
                   conditionId: report.conditionId, componentCode: report.componentCode,
                   location: Location(longitude: report.location.longitude, latitude: report.location.latitude, address: report.location.address),
                   description: report.description, photos: (report.photos ?? []).map(PhotoInput.init), reportedAt: report.reportedAt.map(RFC3339.format),
-                  selfHandled: report.selfHandled, handledAtIntake: report.handledAtIntake)
+                  selfHandled: report.selfHandled, handledAtIntake: report.handledAtIntake,
+                  hotlineCategory: report.hotlineCategory.map { HotlineCategoryInput(code: $0.code, path: $0.path) })
     }
 }
 
@@ -129,6 +143,15 @@ public struct ValidReport: Sendable, Equatable {
     public var reportedAt: Date
     public var selfHandled: Bool?
     public var handledAtIntake: Bool?
+    /// What the mapping table made of the ticket's hotline category, when it carried one.
+    public var hotlineCategory: HotlineCategoryDecision? = nil
+    /// Where `kind` and `classCode` came from (`reporter` unless a hotline category gave them).
+    public var classSource: ClassSource = .reporter
+    /// Class and place suggestions from the text (reports with a hotline category).
+    public var suggestions: ReportSuggestions? = nil
+
+    /// The case waits for the acceptor instead of being accepted by the standing policy.
+    public var awaitsAcceptor: Bool { AcceptorHold.required(classSource: classSource, hotlineCategory: hotlineCategory) }
 
     /// Coordinates when both were given.
     public var point: GeoPoint? {

@@ -7,13 +7,20 @@ import Foundation
 public struct ReportValidator: Sendable {
     public let reference: ReferenceData
     public let bounds: CityBounds
+    /// Class and place suggestions for reports that carry a hotline category; it also gives a
+    /// ticket whose category maps to no class its provisional class.
+    public let suggester: ReportSuggester
     /// Reports stamped further in the future than this are implausible (clock skew allowance).
     public var futureTolerance: TimeInterval = 10 * 60
     public static let maxDescriptionLength = 4_000
+    public static let maxHotlineCategoryCodeLength = 32
+    public static let maxHotlineCategoryPathLength = 200
 
-    public init(reference: ReferenceData, bounds: CityBounds) {
+    /// - Parameter suggester: trained from `reference` when not given.
+    public init(reference: ReferenceData, bounds: CityBounds, suggester: ReportSuggester? = nil) {
         self.reference = reference
         self.bounds = bounds
+        self.suggester = suggester ?? ReportSuggester(reference: reference)
     }
 
     public func validate(_ s: ReportSubmission, now: Date, allowedChannels: Set<ReportChannel>? = nil)
@@ -31,11 +38,38 @@ public struct ReportValidator: Sendable {
         }
         if let ref = s.channelReference, ref.count > 200 { problem("channelReference", "must be at most 200 characters") }
 
+        // A 12345 ticket may name its category in the hotline's tree instead of a class: the
+        // mapping table (or, failing it, the suggestions) gives the class once the rest is valid.
+        var categoryCode: String?
+        if let category = s.hotlineCategory {
+            let code = category.code?.trimmingCharacters(in: .whitespaces) ?? ""
+            if code.isEmpty {
+                problem("hotlineCategory.code", "is required")
+            } else if code.count > Self.maxHotlineCategoryCodeLength
+                        || !code.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-._".unicodeScalars.contains($0)) }) {
+                problem("hotlineCategory.code", "must be 1–\(Self.maxHotlineCategoryCodeLength) ASCII letters, digits, '-', '.' or '_'")
+            } else {
+                categoryCode = code
+            }
+            if let path = category.path, path.count > Self.maxHotlineCategoryPathLength {
+                problem("hotlineCategory.path", "must be at most \(Self.maxHotlineCategoryPathLength) characters")
+            }
+            if let channel, channel != .hotline12345 {
+                problem("hotlineCategory", "only 12345 tickets carry a category of the 12345 hotline's tree")
+            }
+        }
+        let classFromCategory = s.hotlineCategory != nil && (s.kind ?? "").isEmpty
+            && (s.classCode?.trimmingCharacters(in: .whitespaces) ?? "").isEmpty
+
         let kind = s.kind.flatMap(ClassKind.init(rawValue:))
-        if kind == nil { problem("kind", s.kind == nil ? "is required" : "must be 'component' or 'event'") }
+        if kind == nil && !classFromCategory { problem("kind", s.kind == nil ? "is required" : "must be 'component' or 'event'") }
         let classCode = s.classCode?.trimmingCharacters(in: .whitespaces) ?? ""
         var caseClass: CaseClass?
-        if classCode.isEmpty {
+        if classFromCategory {
+            if s.conditionId != nil {
+                problem("conditionId", "needs kind and classCode; a hotline category's mapping brings its own condition")
+            }
+        } else if classCode.isEmpty {
             problem("classCode", "is required")
         } else if let kind {
             caseClass = reference.caseClass(ClassKey(kind, classCode))
@@ -49,7 +83,7 @@ public struct ReportValidator: Sendable {
         if kind == nil && !classCode.isEmpty && !ClassKind.allCases.contains(where: { reference.caseClass(ClassKey($0, classCode)) != nil }) {
             problem("classCode", "class '\(classCode)' does not exist")
         }
-        if let conditionId = s.conditionId, kind == nil,
+        if let conditionId = s.conditionId, kind == nil, !classFromCategory,
            !ClassKind.allCases.contains(where: { reference.filingCondition($0, id: conditionId) != nil }) {
             problem("conditionId", "filing condition '\(conditionId)' does not exist")
         }
@@ -119,18 +153,40 @@ public struct ReportValidator: Sendable {
             }
         }
 
-        guard problems.isEmpty, let channel, let kind else { return .failure(ValidationFailure(problems: problems)) }
+        guard problems.isEmpty, let channel else { return .failure(ValidationFailure(problems: problems)) }
         // A component's register position stands in for missing coordinates.
         var location = ReportedLocation(longitude: lon, latitude: lat, address: (address ?? "").isEmpty ? nil : address)
         if location.longitude == nil, let component {
             location.longitude = component.location.lon
             location.latitude = component.location.lat
         }
-        return .success(ValidReport(
+        var decision: HotlineCategoryDecision?
+        var suggestions: ReportSuggestions?
+        if let categoryCode {
+            decision = reference.hotlineCategories.resolve(code: categoryCode, path: s.hotlineCategory?.path)
+            suggestions = suggester.suggest(description, on: reference.calendar.civilDate(of: reportedAt))
+        }
+        let classification: (kind: ClassKind, code: String, condition: String?, source: ClassSource)
+        if !classFromCategory, let kind {
+            classification = (kind, classCode, s.conditionId, .reporter)
+        } else if let decision, decision.outcome == .mapped, let kind = decision.kind, let code = decision.classCode {
+            classification = (kind, code, decision.conditionId, .hotlineMapping)
+        } else if let best = suggestions?.classes.first {
+            // Unmapped or not ours: the best suggestion stands in, and the case waits for the acceptor.
+            classification = (best.kind, best.classCode, nil, .suggestion)
+        } else {
+            return .failure(ValidationFailure(problems: [FieldProblem(
+                field: "classCode", problem: "is required: hotline category '\(categoryCode ?? "")' maps to no class here and the text gives no suggestion")]))
+        }
+        var valid = ValidReport(
             channel: channel, channelReference: s.channelReference, reporterId: s.reporterId, reporterContact: s.reporterContact,
-            kind: kind, classCode: classCode, conditionId: s.conditionId, componentCode: s.componentCode, location: location,
-            description: description, photos: photos, reportedAt: reportedAt, selfHandled: s.selfHandled,
-            handledAtIntake: s.handledAtIntake))
+            kind: classification.kind, classCode: classification.code, conditionId: classification.condition, componentCode: s.componentCode,
+            location: location, description: description, photos: photos, reportedAt: reportedAt, selfHandled: s.selfHandled,
+            handledAtIntake: s.handledAtIntake)
+        valid.hotlineCategory = decision
+        valid.classSource = classification.source
+        valid.suggestions = suggestions
+        return .success(valid)
     }
 }
 

@@ -25,6 +25,15 @@ public struct CaseFacts: Codable, Sendable, Hashable {
     public var streetCode: String?
     public var districtCode: String?
     public var areaClass: AreaClass?
+    /// What intake's mapping table made of a 12345 ticket's own category (absent in older facts).
+    public var hotlineCategory: HotlineCategoryDecision?
+    /// Where the class came from; absent means the reporter chose it.
+    public var classSource: ClassSource?
+    /// Class and place suggestions from the text, for the acceptor.
+    public var suggestions: ReportSuggestions?
+
+    /// The case waits for the acceptor rather than the standing acceptance policy (``AcceptorHold``).
+    public var awaitsAcceptor: Bool { AcceptorHold.required(classSource: classSource, hotlineCategory: hotlineCategory) }
 
     /// Facts taken from intake's report.
     public init(report: CaseReported) {
@@ -41,6 +50,9 @@ public struct CaseFacts: Codable, Sendable, Hashable {
         description = report.description
         photos = report.photos
         reportedAt = report.reportedAt
+        hotlineCategory = report.hotlineCategory
+        classSource = report.classSource
+        suggestions = report.suggestions
     }
 
     /// Adds grid-routing's location.

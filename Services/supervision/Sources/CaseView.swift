@@ -46,8 +46,21 @@ public struct CaseView: Codable, Sendable {
     /// The commands (`POST /cases/{id}/<name>`) the reader's role may send now; empty for a view
     /// made without a reader (a command's answer to a system caller).
     public var actions: [String]
+    /// Where the class came from (`reporter`, `hotline_mapping`, `suggestion`); absent for a
+    /// reporter's own class.
+    public var classSource: ClassSource?
+    /// What intake's mapping table made of a 12345 ticket's own category.
+    public var hotlineCategory: HotlineCategoryDecision?
+    /// `true` while the case is before acceptance (reported, awaiting_accept) and the standing
+    /// acceptance policy leaves it to the acceptor: nobody chose its class, or its hotline category
+    /// is outside city management.
+    public var awaitsAcceptor: Bool
+    /// Class and place suggestions from the text, for the acceptor: only in the single case's
+    /// view (`GET /cases/{id}`), not in lists.
+    public var suggestions: ReportSuggestions?
 
-    init(_ stored: StoredCase, for role: Role?) {
+    /// - Parameter detail: the single case's view, with the suggestions.
+    init(_ stored: StoredCase, for role: Role?, detail: Bool = false) {
         let f = stored.facts
         let r = stored.record
         id = r.id; number = r.caseNumber; state = r.state; stateLabel = r.state.label; version = r.version
@@ -62,6 +75,9 @@ public struct CaseView: Codable, Sendable {
         reworkCount = r.reworkCount; returnCount = r.returnCount; extensionCount = r.extensionCount
         duplicateCount = stored.duplicateCount; duplicateOf = r.duplicateOf; suspended = r.isSuspended; reportedAt = r.reportedAt
         actions = StaffCommand.offered(to: role, on: r).map(\.rawValue)
+        classSource = f.classSource; hotlineCategory = f.hotlineCategory
+        awaitsAcceptor = f.awaitsAcceptor && (r.state == .reported || r.state == .awaitingAccept)
+        suggestions = detail ? f.suggestions : nil
     }
 }
 

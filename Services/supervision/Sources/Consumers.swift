@@ -99,6 +99,14 @@ enum SupervisionConsumers {
             return
         }
         let now = context.now
+        if stored.facts.awaitsAcceptor {
+            // Nobody chose this case's class, or its hotline category is outside city management:
+            // it stays in the acceptor's queue with its suggestions instead of being accepted here.
+            try CaseStore.annotate(stored.record.id, record: stored.record, action: Self.heldForAcceptor, actorId: CaseEngine.Actors.autoAccept.id,
+                                   at: now, reason: Self.holdReason(stored.facts), details: Self.holdDetails(stored.facts),
+                                   on: context.connection)
+            return
+        }
         if stored.record.requiresVerification {
             try settle(engine.apply(.requestVerification(deadline: try engine.deadline(.verify, from: now)), to: &stored,
                                     actor: CaseEngine.Actors.autoAccept, at: now, connection: context.connection,
@@ -114,6 +122,30 @@ enum SupervisionConsumers {
                                        metadata: ["case_id": "\(stored.record.id)"])
             }
         }
+    }
+
+    /// The timeline annotation of a case left for the acceptor by the standing acceptance policy.
+    static let heldForAcceptor = "held_for_acceptor"
+
+    /// Why the standing policy left the case to the acceptor, in the centre's words.
+    static func holdReason(_ facts: CaseFacts) -> String {
+        if let category = facts.hotlineCategory, category.outcome == .notOurs {
+            return "12345分类\(category.code)不属城市管理事项" + (category.competentBody.map { "（建议转\($0)）" } ?? "") + "，待受理员决定是否退回"
+        }
+        let code = facts.hotlineCategory.map { "12345分类\($0.code)未映射到本系统类别，" } ?? ""
+        return code + "类别暂按文本建议\(facts.kind.rawValue):\(facts.classCode)，待受理员核定"
+    }
+
+    static func holdDetails(_ facts: CaseFacts) -> [String: String] {
+        var details: [String: String] = [:]
+        details[.classSource] = (facts.classSource ?? .reporter).rawValue
+        if let category = facts.hotlineCategory {
+            details[.hotlineCategory] = category.code
+            details[.hotlineOutcome] = category.outcome.rawValue
+            details[.mappingVersion] = category.mappingVersion
+            details[.competentBody] = category.competentBody
+        }
+        return details
     }
 
     static func handleTaskUpdate(_ update: TaskUpdated, engine: CaseEngine, context: HandlerContext) throws {

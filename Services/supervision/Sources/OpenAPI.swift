@@ -514,9 +514,82 @@ enum SupervisionOpenAPI {
                     type: string
                     enum: [verification, file, accept, reject, handle-at-intake, refuse-filing, void, close, urge,
                            approve-self-handled, reject-self-handled, return-decision, suspension-decision, extension-decision, resume, check]
+                classSource:
+                  type: string
+                  enum: [reporter, hotline_mapping, suggestion]
+                  description: >-
+                    Where kind and classCode came from; absent when the reporter chose them. `suggestion`: nobody did (a 12345
+                    category the mapping table maps to no class); the class is the best suggestion and the case waits for the acceptor.
+                hotlineCategory: {$ref: "#/components/schemas/HotlineCategoryDecision"}
+                awaitsAcceptor:
+                  type: boolean
+                  description: >-
+                    The case is before acceptance (reported, awaiting_accept) and the standing acceptance policy leaves it to the
+                    acceptor: its class came from a suggestion, or its 12345 category is outside city management (not_ours).
+                suggestions: {$ref: "#/components/schemas/ReportSuggestions"}
+            HotlineCategoryDecision:
+              type: object
+              description: What intake's mapping table (hotline-categories.csv) made of a 12345 ticket's own category.
+              required: [code, outcome]
+              properties:
+                code: {type: string, example: "010303"}
+                path: {type: string, description: the path as the hotline sent it}
+                tablePath: {type: string, example: 城乡建设 > 市政设施 > 路灯不亮}
+                outcome: {type: string, enum: [mapped, unmapped, not_ours]}
+                reason: {type: string, enum: [unknown_code, acceptor, retired], description: why an unmapped category is unmapped}
+                decidedBy: {type: string, description: the table code whose row decided (the code or its not-ours ancestor)}
+                mappingVersion: {type: string, example: "2026.1"}
+                kind: {type: string, enum: [component, event]}
+                classCode: {type: string}
+                conditionId: {type: string}
+                competentBody: {type: string, description: "not_ours: who handles it instead", example: 市人力资源和社会保障局}
+            ReportSuggestions:
+              type: object
+              description: >-
+                Suggestions from the report's text, for the acceptor; they never decide alone. Only in GET /api/v1/cases/{id}
+                (not in lists or command answers), for reports that carried a 12345 category. Classes: the term dictionary
+                (class-terms.csv) and a character n-gram classifier trained on citizen-texts.csv, combined; places: gazetteer
+                names found in the text.
+              required: [classes, places, basis]
+              properties:
+                classes:
+                  type: array
+                  maxItems: 3
+                  items:
+                    type: object
+                    required: [kind, classCode, score, classifier, dictionary, terms]
+                    properties:
+                      kind: {type: string, enum: [component, event]}
+                      classCode: {type: string}
+                      score: {type: number, minimum: 0, maximum: 1, description: the share in the combined ranking}
+                      classifier: {type: number, minimum: 0, maximum: 1}
+                      dictionary: {type: number, minimum: 0, maximum: 1}
+                      terms: {type: array, items: {type: string}, description: the dictionary terms found for this class}
+                places:
+                  type: array
+                  maxItems: 3
+                  items:
+                    type: object
+                    required: [name, matched, kind, longitude, latitude, districtCode, score]
+                    properties:
+                      name: {type: string, description: the place's current name}
+                      matched: {type: string, description: the words of the text that matched (normalised)}
+                      kind: {type: string, enum: [road, house_number, poi, area]}
+                      longitude: {type: number}
+                      latitude: {type: number}
+                      gridCode: {type: string, description: the unit grid of the place's point on the report's date}
+                      districtCode: {type: string}
+                      score: {type: number, minimum: 0, maximum: 1}
+                basis:
+                  type: object
+                  required: [trainingTexts, terms]
+                  properties:
+                    corpusVersion: {type: string}
+                    trainingTexts: {type: integer}
+                    terms: {type: integer}
             TimelineRow:
               type: object
-              description: "kind=transition: a workflow TimelineEntry (sequence = case version); kind=annotation: a fact that is not a transition (duplicate_linked)"
+              description: "kind=transition: a workflow TimelineEntry (sequence = case version); kind=annotation: a fact that is not a transition (duplicate_linked, update_refused, held_for_acceptor)"
               properties:
                 sequence: {type: integer}
                 kind: {type: string, enum: [transition, annotation]}

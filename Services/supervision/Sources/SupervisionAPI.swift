@@ -51,7 +51,7 @@ struct SupervisionAPI: Sendable {
             guard let id = try CaseStore.resolveId(idOrNumber, on: connection),
                   let stored = try CaseStore.load(id, forUpdate: false, on: connection),
                   Self.visible(stored, to: token) else { throw APIError.notFound("case \(idOrNumber)") }
-            return (CaseView(stored, for: token.role), try CaseStore.timeline(id, on: connection))
+            return (CaseView(stored, for: token.role, detail: true), try CaseStore.timeline(id, on: connection))
         }
     }
 

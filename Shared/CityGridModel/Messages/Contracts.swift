@@ -82,6 +82,15 @@ public struct CaseReported: DomainEvent, Equatable {
     public var selfHandled: Bool?
     /// 当即办理: the hotline agent resolved it during the call.
     public var handledAtIntake: Bool?
+    /// Optional (added with hotline categories): what the mapping table made of a 12345 ticket's
+    /// own category, for a report that carried one.
+    public var hotlineCategory: HotlineCategoryDecision? = nil
+    /// Optional (added with hotline categories): where `kind`/`classCode` came from; absent means
+    /// the reporter chose them. `suggestion` means nobody did: the case waits for the acceptor.
+    public var classSource: ClassSource? = nil
+    /// Optional (added with hotline categories): class and place suggestions from the text, for
+    /// the acceptor (sent with every report that carries a hotline category).
+    public var suggestions: ReportSuggestions? = nil
 
     public init(caseId: UUID, caseNumber: String, channel: ReportChannel, channelReference: String?, reporterId: String?,
                 reporterContact: String?, kind: ClassKind, classCode: String, conditionId: String?, componentCode: String?,
@@ -542,6 +551,10 @@ public struct TaskNotice: DomainEvent, Equatable {
 /// `citygrid.hotline.report.v1`. The data is the same JSON as intake's `POST /api/v1/reports`
 /// body; `channel` must be `hotline_12345`, `hotline_12319` or `police_110`, and
 /// `channelReference` (the platform's ticket number) makes redelivery idempotent.
+///
+/// A 12345 ticket may give its category in the hotline's own tree (`hotlineCategory`) instead of
+/// `kind` and `classCode`; intake maps it with `hotline-categories.csv`. `kind` and `classCode`
+/// became optional for that (a ticket naming neither and no category is refused, as before).
 public struct HotlineReport: DomainEvent, Equatable {
     public static let eventType = "citygrid.hotline.report.v1"
     /// The routing key a platform publishes a report of this channel under (anything but 12319
@@ -563,8 +576,10 @@ public struct HotlineReport: DomainEvent, Equatable {
     public var channelReference: String?
     public var reporterId: String?
     public var reporterContact: String?
-    public var kind: ClassKind
-    public var classCode: String
+    /// Required unless `hotlineCategory` is given.
+    public var kind: ClassKind?
+    /// Required unless `hotlineCategory` is given.
+    public var classCode: String?
     public var conditionId: String?
     public var componentCode: String?
     public var location: ReportedLocation
@@ -574,11 +589,13 @@ public struct HotlineReport: DomainEvent, Equatable {
     public var reportedAt: Date?
     public var selfHandled: Bool?
     public var handledAtIntake: Bool?
+    /// Optional (12345 only): the ticket's category in the hotline's own tree.
+    public var hotlineCategory: HotlineCategory?
 
     public init(channel: ReportChannel, channelReference: String?, reporterId: String? = nil, reporterContact: String? = nil,
-                kind: ClassKind, classCode: String, conditionId: String? = nil, componentCode: String? = nil,
+                kind: ClassKind?, classCode: String?, conditionId: String? = nil, componentCode: String? = nil,
                 location: ReportedLocation, description: String, photos: [Photo]? = nil, reportedAt: Date? = nil,
-                selfHandled: Bool? = nil, handledAtIntake: Bool? = nil) {
+                selfHandled: Bool? = nil, handledAtIntake: Bool? = nil, hotlineCategory: HotlineCategory? = nil) {
         self.channel = channel
         self.channelReference = channelReference
         self.reporterId = reporterId
@@ -593,6 +610,7 @@ public struct HotlineReport: DomainEvent, Equatable {
         self.reportedAt = reportedAt
         self.selfHandled = selfHandled
         self.handledAtIntake = handledAtIntake
+        self.hotlineCategory = hotlineCategory
     }
 }
 

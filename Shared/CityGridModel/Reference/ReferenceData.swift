@@ -2,7 +2,8 @@ import Foundation
 
 /// Everything a city configures, loaded and validated: class tree, filing conditions and stage
 /// limits, departments, responsibility rules, working calendar, districts → streets → communities
-/// → unit grids, the component register, the gazetteer and the labelled demo reports.
+/// → unit grids, the component register, the gazetteer and the labelled demo reports; and for the
+/// hotline, its category mapping, the class terms and the labelled citizen texts.
 ///
 /// Values only; the single piece of I/O is ``load(from:progress:)``. Lookups are dictionary-based.
 public struct ReferenceData: Sendable {
@@ -40,6 +41,12 @@ public struct ReferenceData: Sendable {
     public let gazetteer: [GazetteerEntry]
     /// Demo reports with expected dispatch (may be empty).
     public let labelledReports: [LabelledReport]
+    /// The 12345 hotline's category tree mapped to classes (`hotline-categories.csv`; empty when absent).
+    public let hotlineCategories: HotlineCategoryTable
+    /// Words callers use for classes (`class-terms.csv`; may be empty).
+    public let classTerms: [ClassTerm]
+    /// Labelled citizen texts that train and test the class suggestions (`citizen-texts.csv`; may be empty).
+    public let citizenTexts: [LabelledCitizenText]
     /// The rules as a ready resolver.
     public let resolver: ResponsibilityResolver
     /// Point-in-grid index over all grid versions.
@@ -62,7 +69,8 @@ public struct ReferenceData: Sendable {
     public init(version: String, city: CityInfo, classes: [CaseClass], filingConditions: [FilingCondition], stageLimits: [StageLimit],
                 departments: [Department], responsibilityRules: [ResponsibilityRule], calendar: WorkingCalendar, districts: [District],
                 streets: [Street], communities: [Community], grids: [UnitGrid], components: [ComponentRecord],
-                gazetteer: [GazetteerEntry], labelledReports: [LabelledReport]) {
+                gazetteer: [GazetteerEntry], labelledReports: [LabelledReport], hotlineCategories: [HotlineCategoryRow] = [],
+                classTerms: [ClassTerm] = [], citizenTexts: [LabelledCitizenText] = []) {
         self.version = version
         self.city = city
         self.classes = classes
@@ -78,6 +86,9 @@ public struct ReferenceData: Sendable {
         self.components = components
         self.gazetteer = gazetteer
         self.labelledReports = labelledReports
+        self.hotlineCategories = HotlineCategoryTable(rows: hotlineCategories)
+        self.classTerms = classTerms
+        self.citizenTexts = citizenTexts
         resolver = ResponsibilityResolver(rules: responsibilityRules, departmentCodes: Set(departments.map(\.code)))
         gridIndex = GridIndex(grids)
 

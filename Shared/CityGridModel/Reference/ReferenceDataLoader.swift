@@ -27,7 +27,7 @@ extension ReferenceData {
 /// The files of a reference-data directory in load order (calendar years sort with `calendar`).
 private let fileOrder = ["VERSION", "city.csv", "calendar", "classes.csv", "departments.csv", "filing-conditions.csv", "stage-limits.csv",
                          "responsibility-rules.csv", "districts.csv", "streets.csv", "communities.csv", "grids.csv", "components.csv",
-                         "gazetteer.csv", "labelled-reports.csv"]
+                         "gazetteer.csv", "labelled-reports.csv", "hotline-categories.csv", "class-terms.csv", "citizen-texts.csv"]
 
 /// A parsed value with the line it came from, kept for cross-file checks.
 private struct Located<Value> {
@@ -88,6 +88,9 @@ private struct ReferenceDataLoader {
         let components = loadComponents()
         let gazetteer = loadGazetteer()
         let reports = loadReports(zone: zone)
+        let hotlineRows = loadHotlineCategories()
+        let terms = loadClassTerms()
+        let texts = loadCitizenTexts()
 
         let classKeys = Set(classes.map(\.value.key))
         let deptByCode = Dictionary(departments.map { ($0.value.code, $0.value) }, uniquingKeysWith: { a, _ in a })
@@ -104,6 +107,10 @@ private struct ReferenceDataLoader {
         checkGazetteer(gazetteer, index: index, districts: Set(districts.map(\.value.code)))
         checkReports(reports, classes: classKeys, departments: deptByCode, grids: gridByCode,
                      components: Set(components.map(\.value.code)), index: index, calendar: calendar)
+        checkHotlineCategories(hotlineRows, classes: classKeys, conditions: conditions.map(\.value),
+                               trainingTexts: texts.filter { !$0.value.heldOut }.count)
+        checkClassReferences("class-terms.csv", terms.map { ($0.value.classKey, $0.line) }, classes: classes.map(\.value))
+        checkClassReferences("citizen-texts.csv", texts.map { ($0.value.classKey, $0.line) }, classes: classes.map(\.value))
 
         guard let version, let city, let calendar else { return nil }
         return ReferenceData(
@@ -111,7 +118,8 @@ private struct ReferenceDataLoader {
             stageLimits: stageLimits.map(\.value), departments: departments.map(\.value), responsibilityRules: rules.map(\.value),
             calendar: calendar, districts: districts.map(\.value), streets: streets.map(\.value), communities: communities.map(\.value),
             grids: grids.map(\.value), components: components.map(\.value), gazetteer: gazetteer.map(\.value),
-            labelledReports: reports.map(\.value))
+            labelledReports: reports.map(\.value), hotlineCategories: hotlineRows.map(\.value), classTerms: terms.map(\.value),
+            citizenTexts: texts.map(\.value))
     }
 
     // MARK: Reading helpers
@@ -633,6 +641,99 @@ private struct ReferenceDataLoader {
         return result
     }
 
+    /// `hotline-categories.csv` (optional): the hotline's category tree by version, and what each
+    /// category means here. Per-row checks; references to classes and parents are phase 2.
+    mutating func loadHotlineCategories() -> [Located<HotlineCategoryRow>] {
+        var result: [Located<HotlineCategoryRow>] = []
+        var seen: [String: Int] = [:]
+        let columns = ["version", "code", "name", "disposition", "kind", "class_code", "condition_id", "competent_body", "note", "source"]
+        forEachRow("hotline-categories.csv", required: columns, optionalFile: true) { me, row in
+            let version = row["version"], code = row["code"]
+            guard TableVersion(version) != nil else {
+                return me.fail(row, "version", "expected a version like 2026.1 (numbers separated by dots), found '\(version)'")
+            }
+            guard HotlineCategoryRow.isValidCode(code) else {
+                return me.fail(row, "code", "expected 2, 4, 6 or 8 digits (two per level), found '\(code)'")
+            }
+            guard me.unique(&seen, "\(version)|\(code)", row, "code"), let name = me.required(row, "name"),
+                  let disposition = me.enumValue(row, "disposition", HotlineCategoryDisposition.self), let source = me.source(row)
+            else { return }
+            func optional(_ field: String) -> String? { row[field].isEmpty ? nil : row[field] }
+            var key: ClassKey?
+            switch disposition {
+            case .mapped:
+                guard let kind = me.enumValue(row, "kind", ClassKind.self) else { return }
+                let classCode = row["class_code"]
+                guard ClassKey.isValidCode(classCode), classCode.count >= 4 else {
+                    return me.fail(row, "class_code", "a mapped category needs a 4- or 6-digit class code, found '\(classCode)'")
+                }
+                key = ClassKey(kind, classCode)
+                if optional("competent_body") != nil { me.fail(row, "competent_body", "only a not_ours category names a competent body") }
+            case .notOurs:
+                if optional("competent_body") == nil { me.fail(row, "competent_body", "a not_ours category names who handles it instead") }
+                for field in ["kind", "class_code", "condition_id"] where optional(field) != nil {
+                    me.fail(row, field, "a not_ours category maps to no class")
+                }
+            case .acceptor, .retired:
+                for field in ["kind", "class_code", "condition_id", "competent_body"] where optional(field) != nil {
+                    me.fail(row, field, "a category marked \(disposition.rawValue) maps to nothing")
+                }
+            }
+            result.append(Located(value: HotlineCategoryRow(version: version, code: code, name: name, disposition: disposition, classKey: key,
+                                                            conditionId: disposition == .mapped ? optional("condition_id") : nil,
+                                                            competentBody: disposition == .notOurs ? optional("competent_body") : nil,
+                                                            note: row["note"], source: source),
+                                  line: row.line))
+        }
+        return result
+    }
+
+    /// `class-terms.csv` (optional): term, class, positive weight.
+    mutating func loadClassTerms() -> [Located<ClassTerm>] {
+        var result: [Located<ClassTerm>] = []
+        var seen: [String: Int] = [:]
+        forEachRow("class-terms.csv", required: ["term", "kind", "class_code", "weight", "source"], optionalFile: true) { me, row in
+            guard let term = me.required(row, "term"), let kind = me.enumValue(row, "kind", ClassKind.self),
+                  let weight = me.number(row, "weight"), let source = me.source(row)
+            else { return }
+            let code = row["class_code"]
+            guard ClassKey.isValidCode(code), code.count >= 4 else {
+                return me.fail(row, "class_code", "expected a 4- or 6-digit class code, found '\(code)'")
+            }
+            guard weight > 0 else { return me.fail(row, "weight", "a term's weight must be positive, found \(weight)") }
+            guard SuggestionText.normalisedString(term, foldDigits: false).count >= 1 else {
+                return me.fail(row, "term", "'\(term)' has no letters or characters left after punctuation is removed")
+            }
+            guard me.unique(&seen, "\(term)|\(kind.rawValue):\(code)", row, "term") else { return }
+            result.append(Located(value: ClassTerm(term: term, classKey: ClassKey(kind, code), weight: weight, source: source), line: row.line))
+        }
+        return result
+    }
+
+    /// `citizen-texts.csv` (optional): labelled citizen texts, some held out of training.
+    mutating func loadCitizenTexts() -> [Located<LabelledCitizenText>] {
+        var result: [Located<LabelledCitizenText>] = []
+        var seen: [String: Int] = [:]
+        let columns = ["text_id", "version", "kind", "class_code", "held_out", "text", "source"]
+        forEachRow("citizen-texts.csv", required: columns, optionalFile: true) { me, row in
+            guard let id = me.required(row, "text_id"), me.unique(&seen, id, row, "text_id") else { return }
+            guard TableVersion(row["version"]) != nil else {
+                return me.fail(row, "version", "expected a version like 2026.1, found '\(row["version"])'")
+            }
+            guard let kind = me.enumValue(row, "kind", ClassKind.self), let heldOut = me.bool(row, "held_out"),
+                  let text = me.required(row, "text"), let source = me.source(row)
+            else { return }
+            let code = row["class_code"]
+            guard ClassKey.isValidCode(code), code.count >= 4 else {
+                return me.fail(row, "class_code", "expected a 4- or 6-digit class code, found '\(code)'")
+            }
+            result.append(Located(value: LabelledCitizenText(id: id, version: row["version"], classKey: ClassKey(kind, code), heldOut: heldOut,
+                                                             text: text, source: source),
+                                  line: row.line))
+        }
+        return result
+    }
+
     // MARK: Phase 2: references between files
 
     mutating func checkClassTree(_ classes: [Located<CaseClass>], conditions: [Located<FilingCondition>], rules: [Located<ResponsibilityRule>]) {
@@ -804,6 +905,50 @@ private struct ReferenceDataLoader {
                 }
             }
         }
+    }
+
+    /// Mapped categories name a sub-class (or third level) and a condition of it; every code's
+    /// parent is in the table no later than the code; and a table that can leave a ticket without
+    /// a class comes with training texts, which give such a ticket its provisional class.
+    mutating func checkHotlineCategories(_ rows: [Located<HotlineCategoryRow>], classes: Set<ClassKey>, conditions: [FilingCondition],
+                                         trainingTexts: Int) {
+        let file = "hotline-categories.csv"
+        var firstVersion: [String: TableVersion] = [:]
+        for item in rows {
+            guard let v = TableVersion(item.value.version) else { continue }
+            if firstVersion[item.value.code].map({ v < $0 }) ?? true { firstVersion[item.value.code] = v }
+        }
+        for item in rows {
+            let row = item.value
+            if let parent = row.parentCode, let v = TableVersion(row.version) {
+                if let since = firstVersion[parent] {
+                    if since > v { fail(file, item.line, "code", "parent \(parent) first appears in version \(since), after \(row.version)") }
+                } else {
+                    fail(file, item.line, "code", "parent \(parent) is not in the table")
+                }
+            }
+            guard let key = row.classKey else { continue }
+            guard classes.contains(key), key.level >= 2 else {
+                fail(file, item.line, "class_code", "unknown sub-class \(key)")
+                continue
+            }
+            guard let conditionId = row.conditionId else { continue }
+            let own = conditions.filter { $0.classKey == key }
+            let applicable = own.isEmpty && key.level == 3 ? conditions.filter { $0.classKey == key.parent } : own
+            if !applicable.contains(where: { $0.id == conditionId }) {
+                fail(file, item.line, "condition_id", "\(key.kind.rawValue) filing condition \(conditionId) does not belong to class \(key.code)")
+            }
+        }
+        if !rows.isEmpty && trainingTexts == 0 {
+            fail(file, 0, nil, "a category table needs training texts in citizen-texts.csv: a ticket whose category maps to no class "
+                    + "gets its provisional class from them")
+        }
+    }
+
+    /// Every class a row names is a sub-class or third-level class of `classes.csv`.
+    mutating func checkClassReferences(_ file: String, _ keys: [(ClassKey, Int)], classes: [CaseClass]) {
+        let known = Set(classes.filter { $0.level >= 2 }.map(\.key))
+        for (key, line) in keys where !known.contains(key) { fail(file, line, "class_code", "unknown sub-class \(key)") }
     }
 }
 

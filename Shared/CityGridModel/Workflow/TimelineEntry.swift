@@ -110,6 +110,16 @@ public enum TimelineDetail: String, Codable, Sendable, CaseIterable {
     case refusedAction = "refused_action"
     /// Why it was refused, a workflow error code (`update_refused` annotation).
     case errorCode = "error_code"
+    /// Where the case's class came from, a `ClassSource` raw value (`held_for_acceptor` annotation).
+    case classSource = "class_source"
+    /// The 12345 ticket's own category code (`held_for_acceptor` annotation).
+    case hotlineCategory = "hotline_category"
+    /// What the mapping table made of it, a `HotlineCategoryDecision.Outcome` raw value (`held_for_acceptor`).
+    case hotlineOutcome = "hotline_outcome"
+    /// The mapping table's version (`held_for_acceptor` annotation).
+    case mappingVersion = "mapping_version"
+    /// Who handles a not-ours ticket instead (`held_for_acceptor` annotation).
+    case competentBody = "competent_body"
 }
 
 extension Dictionary where Key == String, Value == String {

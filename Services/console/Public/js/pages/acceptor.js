@@ -138,6 +138,59 @@ export function bboxAround(lat, lon, metres) {
   return [lon - dLon, lat - dLat, lon + dLon, lat + dLat].map((value) => value.toFixed(6)).join(",");
 }
 
+/**
+ * The 12345 ticket's own category as the mapping table read it, and the suggestions of class and
+ * place from the report's text. Shown beside the case, never applied: the acceptor still accepts
+ * or rejects with the case's buttons. Nothing for a report without a category or suggestions.
+ */
+export function suggestionBox(item, reference) {
+  const category = item.hotlineCategory;
+  const suggestions = item.suggestions;
+  if (!category && !suggestions) return null;
+  const className = (kind, code) => `${tOr(`kind.${kind}`, kind)} · ${reference.className(kind, code)}`;
+  const box = el("section", { class: "desk-suggest", id: "acceptor-suggest", "aria-labelledby": "acceptor-suggest-title" },
+    el("h3", { id: "acceptor-suggest-title" }, t("acceptor.suggest.title")),
+    el("p", { class: "note" }, t("acceptor.suggest.note")));
+  if (category) {
+    const where = [category.path || category.tablePath, `(${category.code})`].filter(Boolean).join(" ");
+    box.append(labelled(t("acceptor.suggest.category"), el("span", {},
+      where, " ", el("span", { class: `tag${category.outcome === "mapped" ? "" : " strong"}`, dataset: { outcome: category.outcome } },
+        tOr(`acceptor.suggest.outcome.${category.outcome}`, category.outcome)))));
+    if (category.reason) box.append(el("p", { class: "note" }, tOr(`acceptor.suggest.reason.${category.reason}`, category.reason)));
+    if (category.outcome === "not_ours") {
+      box.append(labelled(t("acceptor.suggest.competent-body"), category.competentBody || "—"),
+        el("p", { class: "note strong" }, t("acceptor.suggest.not-ours")));
+    }
+    if (category.mappingVersion) box.append(el("p", { class: "muted" }, t("acceptor.suggest.version", { version: category.mappingVersion })));
+  }
+  if (item.classSource === "suggestion") {
+    box.append(el("p", { class: "note strong", role: "note" }, t("acceptor.suggest.provisional", { class: className(item.kind, item.classCode) })));
+  }
+  if (!suggestions) return box;
+  const percent = (share) => formatNumber(Math.round(share * 100));
+  box.append(el("h4", {}, t("acceptor.suggest.classes")),
+    el("ol", { class: "suggest-classes" }, suggestions.classes.map((entry) => {
+      const current = entry.kind === item.kind && entry.classCode === item.classCode;
+      return el("li", { dataset: { class: `${entry.kind}:${entry.classCode}` }, class: current ? "current" : null },
+        el("span", { class: "what" }, className(entry.kind, entry.classCode)),
+        el("span", { class: "score" }, el("span", { class: "bar", style: `width:${Math.max(2, Math.round(entry.score * 100))}%` }),
+          el("span", { class: "value" }, t("acceptor.suggest.score", { p: percent(entry.score) }))),
+        current ? el("span", { class: "tag" }, t("acceptor.suggest.current")) : null,
+        entry.terms?.length ? el("span", { class: "muted terms" }, t("acceptor.suggest.terms", { terms: entry.terms.join("、") })) : null);
+    })),
+    el("h4", {}, t("acceptor.suggest.places")),
+    suggestions.places.length
+      ? el("ul", { class: "suggest-places" }, suggestions.places.map((place) => el("li", { dataset: { place: place.name } },
+        el("span", { class: "what" }, place.name),
+        el("span", { class: "tag" }, tOr(`acceptor.suggest.kind.${place.kind}`, place.kind)),
+        place.gridCode
+          ? el("span", { class: "muted" }, t("acceptor.suggest.place.grid", { grid: place.gridCode, community: reference.communityName(place.gridCode.slice(0, 12)) }))
+          : null)))
+      : el("p", { class: "muted" }, t("acceptor.suggest.places.none")),
+    el("p", { class: "muted" }, t("acceptor.suggest.basis", { n: formatNumber(suggestions.basis.trainingTexts), version: suggestions.basis.corpusVersion || "—" })));
+  return box;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The acceptor's page
 
@@ -274,6 +327,7 @@ export default {
         labelled(t("acceptor.column.clock"), item.clock ? el("span", {}, tOr(`acceptor.stage.${item.clock.stage}`, item.clock.stage), " ", clockCell(item)) : "—"),
         item.duplicateCount ? labelled(t("acceptor.field.duplicates"), t("acceptor.duplicates.linked", { n: item.duplicateCount })) : null,
         el("div", { class: "description" }, item.description || "—"),
+        suggestionBox(item, reference),
         labelled(t("acceptor.field.photos"), photoLinks(item.photos)),
         item.state === "awaiting_verify" ? el("p", { class: "note" }, t("acceptor.verifying.waiting")) : null,
         detail.stale ? null : buttons(item, item.actions, acted));
