@@ -21,17 +21,24 @@ public struct ServiceDescriptor: Sendable {
     /// no: it then needs no `CITYGRID_AMQP_URL`, and gets no publisher, relay or consumers, so a
     /// broker outage cannot hold it back from starting or serving.
     public var usesBroker: Bool
+    /// Exchanges besides the events and dead-letter exchanges that the service's outbox writes
+    /// to (intake: the outbound exchange). The publisher declares them passively when it
+    /// connects, so a broker not provisioned for them stops the service at start with the
+    /// exchange's name, instead of every publish failing later.
+    public var publishesTo: [ExchangeSpec]
     /// Builds the service's parts once the database is migrated and the broker reachable.
     public var build: @Sendable (ServiceEnvironment) async throws -> ServiceParts
 
     public init(name: String, schema: String, messagingName: String, defaultHTTPPort: Int, migrations: [Migration],
-                usesBroker: Bool = true, build: @escaping @Sendable (ServiceEnvironment) async throws -> ServiceParts) {
+                usesBroker: Bool = true, publishesTo: [ExchangeSpec] = [],
+                build: @escaping @Sendable (ServiceEnvironment) async throws -> ServiceParts) {
         self.name = name
         self.schema = schema
         self.messagingName = messagingName
         self.defaultHTTPPort = defaultHTTPPort
         self.migrations = migrations
         self.usesBroker = usesBroker
+        self.publishesTo = publishesTo
         self.build = build
     }
 }
@@ -220,7 +227,7 @@ public enum ServiceMain {
         let publisher = AMQPPublisher(
             endpoint: endpoint,
             topology: Topology(exchanges: [ExchangeSpec(name: MessagingNames.eventsExchange, kind: .topic),
-                                           ExchangeSpec(name: MessagingNames.deadLetterExchange, kind: .direct)]),
+                                           ExchangeSpec(name: MessagingNames.deadLetterExchange, kind: .direct)] + descriptor.publishesTo),
             name: "amqp-publisher-\(descriptor.name)")
         let brokerFatal: @Sendable (any Error) -> Bool = { error in
             guard let amqp = error as? AMQPError else { return false }

@@ -38,6 +38,8 @@ struct ContractRoutingKeyTests {
         #expect(HotlineReport.routingKey(channel: .police110) == "police.110.report")
         #expect(HotlineReport.routingKey(channel: .hotline12319) == "hotline.12319.report")
         #expect(HotlineReport.routingKey(channel: .hotline12345) == "hotline.12345.report")
+        #expect(ChannelNotice.routingKey(address: "12345", kind: .closed) == "12345.case.closed")
+        #expect(ChannelNotice.routingKey(address: "12319", kind: .signedFor) == "12319.case.signed-for")
     }
 
     @Test("each binding pattern takes every routing key of its message type and no other type's")

@@ -20,7 +20,9 @@ struct IntakeRouteTests {
         intake = Intake(env: routes.env, reference: reference,
                         validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids)),
                         store: ReportStore(numbering: CaseNumbering(timeZone: TimeZone(identifier: reference.city.timeZoneIdentifier)!),
-                                           duplicates: DuplicatePolicy()),
+                                           duplicates: DuplicatePolicy(),
+                                           notices: ChannelNoticeWriter(returnAddresses: try ReturnAddresses.load(
+                                               from: URL(fileURLWithPath: InProcessRoutes.referenceDataPath)), departments: reference.departments)),
                         disclosure: Open311Disclosure(publicChannels: Open311Disclosure.defaultChannels),
                         statusLookup: StatusLookup.Settings())
     }

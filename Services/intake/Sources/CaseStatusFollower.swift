@@ -3,10 +3,13 @@ import CityGridPlatform
 import Foundation
 
 /// `intake.case-status`: follows supervision's timeline so Open311 clients see when a case
-/// ends (`closed`) and when it last changed (`updated_datetime`). Intake stays the owner of its
-/// rows; it only copies the outcome.
+/// ends (`closed`) and when it last changed (`updated_datetime`), and tells the channels with a
+/// return address what became of their reports (filed, dispatched, …, the result). Intake stays
+/// the owner of its rows, the channel and the channel's reference; it only copies the outcome.
+/// The notices are written to the outbox in the same transaction as the status, and the inbox
+/// applies each `CaseTransitioned` once.
 enum CaseStatusFollower {
-    static func consumer() -> ConsumerDefinition {
+    static func consumer(notices: ChannelNoticeWriter) -> ConsumerDefinition {
         ConsumerDefinition(
             queue: "intake.case-status",
             bindings: [.init(exchange: MessagingNames.eventsExchange, routingKey: CaseTransitioned.routingKey)],
@@ -15,8 +18,9 @@ enum CaseStatusFollower {
                     let event = try message.payload(CaseTransitioned.self)
                     let entry = event.entry
                     let updated = try ReportStore.followStatus(of: entry, connection: context.connection)
+                    let sent = try notices.transitioned(event, connection: context.connection, outbox: context.outbox)
                     context.logger.debug("case status followed", metadata: ["case_id": "\(entry.caseId)", "to": "\(entry.to.rawValue)",
-                                                                            "rows": "\(updated)"])
+                                                                            "rows": "\(updated)", "notices": "\(sent)"])
                 },
             ])
     }

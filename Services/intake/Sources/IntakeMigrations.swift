@@ -1,7 +1,8 @@
 import PGClient
 
 /// intake's schema: the reports (each one a case or a duplicate linked to one), the per-day
-/// case-number sequences, and the Open311 keys, tokens and read view.
+/// case-number sequences, the Open311 keys, tokens and read view, the reporters' status lookups
+/// and the notices sent to the reporting channels.
 enum IntakeMigrations {
     static let all: [Migration] = [
         Migration(100, "reports", """
@@ -161,6 +162,20 @@ enum IntakeMigrations {
         Migration(110, "hotline category and class source", """
             ALTER TABLE intake.reports ADD COLUMN class_source text NOT NULL DEFAULT 'reporter',
                                        ADD COLUMN hotline_category jsonb;
+            """),
+        // The notices each report's channel was sent (签收, filed, dispatched, … the result). One
+        // per report and step: a transition applied again finds its row and sends nothing.
+        Migration(111, "channel notices", """
+            CREATE TABLE intake.channel_notices (
+                notice_id   uuid PRIMARY KEY,
+                case_id     uuid NOT NULL REFERENCES intake.reports (case_id),
+                sequence    integer NOT NULL CHECK (sequence >= 0),
+                kind        text NOT NULL,
+                routing_key text NOT NULL,
+                occurred_at timestamptz NOT NULL,
+                created_at  timestamptz NOT NULL DEFAULT now(),
+                UNIQUE (case_id, sequence)
+            );
             """),
     ]
 }

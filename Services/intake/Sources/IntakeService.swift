@@ -1,3 +1,4 @@
+import AMQPClient
 import CityGridModel
 import CityGridPlatform
 import Foundation
@@ -11,25 +12,35 @@ public enum IntakeService {
     public static let descriptor = ServiceDescriptor(
         name: "intake", schema: "intake", messagingName: "intake", defaultHTTPPort: 8081,
         migrations: IntakeMigrations.all,
+        publishesTo: [ExchangeSpec(name: MessagingNames.outboundExchange, kind: .topic)],
         build: { env in try build(env) })
 
     static func build(_ env: ServiceEnvironment) throws -> ServiceParts {
-        let reference = try ReferenceData.load(from: URL(fileURLWithPath: env.configuration.referenceDataPath))
+        let directory = URL(fileURLWithPath: env.configuration.referenceDataPath)
+        let reference = try ReferenceData.load(from: directory)
+        let returnAddresses: ReturnAddresses
+        do {
+            returnAddresses = try ReturnAddresses.load(from: directory)
+        } catch {
+            throw ConfigurationError(variable: "CITYGRID_REFERENCE_DATA", problem: "\(error)")
+        }
         guard let zone = TimeZone(identifier: reference.city.timeZoneIdentifier) else {
             throw ConfigurationError(variable: "CITYGRID_REFERENCE_DATA", problem: "city.csv time zone '\(reference.city.timeZoneIdentifier)' is unknown")
         }
         let intake = Intake(
             env: env, reference: reference,
             validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids)),
-            store: ReportStore(numbering: CaseNumbering(timeZone: zone), duplicates: try DuplicatePolicy.fromEnvironment()),
+            store: ReportStore(numbering: CaseNumbering(timeZone: zone), duplicates: try DuplicatePolicy.fromEnvironment(),
+                               notices: ChannelNoticeWriter(returnAddresses: returnAddresses, departments: reference.departments)),
             disclosure: try Open311Disclosure.fromEnvironment(),
             statusLookup: try StatusLookup.Settings.fromEnvironment())
         env.logger.info("intake ready", metadata: ["duplicate_radius_m": "\(intake.store.duplicates.radiusMeters)",
                                                    "duplicate_window_s": "\(intake.store.duplicates.window)",
                                                    "open311_public_channels": "\(intake.disclosure.channelNames.joined(separator: ","))",
+                                                   "return_addresses": "\(returnAddresses.entries.map { "\($0.channel.rawValue)=\($0.address)" }.joined(separator: ","))",
                                                    "reference_version": "\(reference.version)"])
         return ServiceParts(
-            consumers: [HotlineInbound.consumer(intake), CaseStatusFollower.consumer()],
+            consumers: [HotlineInbound.consumer(intake), CaseStatusFollower.consumer(notices: intake.store.notices)],
             routes: { router in
                 IntakeOpenAPI.add(to: router)
                 NativeRoutes.add(to: router, intake: intake)

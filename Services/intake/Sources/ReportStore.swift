@@ -79,10 +79,13 @@ public struct AcceptOutcome: Sendable, Equatable {
 public struct ReportStore: Sendable {
     public let numbering: CaseNumbering
     public let duplicates: DuplicatePolicy
+    /// Tells the report's channel it was signed for (签收), when the channel has a return address.
+    public let notices: ChannelNoticeWriter
 
-    public init(numbering: CaseNumbering, duplicates: DuplicatePolicy) {
+    public init(numbering: CaseNumbering, duplicates: DuplicatePolicy, notices: ChannelNoticeWriter) {
         self.numbering = numbering
         self.duplicates = duplicates
+        self.notices = notices
     }
 
     /// The report an earlier submission with the same idempotency key or channel reference created.
@@ -154,6 +157,7 @@ public struct ReportStore: Sendable {
             _ = try outbox.publish(reported, subject: caseId.uuidString.lowercased(), at: now)
         }
         guard let stored = try find(c, caseId: caseId) else { throw PGError(.decoding, "report \(caseId) vanished after insert") }
+        try notices.signedFor(stored, linkedCaseNumber: match?.0.caseNumber, at: now, connection: c, outbox: outbox)
         return AcceptOutcome(report: stored, created: true)
     }
 

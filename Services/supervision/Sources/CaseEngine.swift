@@ -108,9 +108,12 @@ public struct CaseEngine: Sendable {
     // MARK: Applying
 
     /// Applies `command`; on success persists and publishes. Returns the workflow's outcome.
+    /// - Parameter details: what the command came with beyond the workflow's payload, recorded
+    ///   in the entry's details (the photos of a completion or a check, the reason code and
+    ///   competent body of a case sent back); the workflow's own keys win.
     @discardableResult
     public func apply(_ command: CaseCommand, to stored: inout StoredCase, actor: CaseActor, at: Date, counted: CountedBy? = nil,
-                      connection: PGConnection, outbox: OutboxWriter) throws -> CaseWorkflow.Outcome {
+                      details: [String: String] = [:], connection: PGConnection, outbox: OutboxWriter) throws -> CaseWorkflow.Outcome {
         let outcome = CaseWorkflow.apply(command, to: stored.record, actor: actor, at: at)
         guard case .applied(var transition) = outcome else { return outcome }
         stamp(&transition, stored, counted: counted)
@@ -121,11 +124,33 @@ public struct CaseEngine: Sendable {
             transition.record.dispatchIds.append(rework)
             transition.entry.details[.dispatchId] = rework.uuidString.lowercased()
         }
+        transition.entry.details.merge(details.filter { !$0.value.isEmpty }) { own, _ in own }
         stored.record = transition.record
         try CaseStore.update(stored, on: connection)
         try CaseStore.append(transition.entry, on: connection)
-        try publish(transition.entry, previous: previous, stored: stored, outbox: outbox)
+        let resolved = transition.entry.to == .closed
+            ? try resolution(of: transition.entry, stored: stored, connection: connection) : nil
+        try publish(transition.entry, previous: previous, stored: stored, resolution: resolved, outbox: outbox)
         return .applied(transition)
+    }
+
+    /// What a closing entry resolved, for the channel the report came from: the hotline agent's
+    /// result (当即办理); the supervisor's report and its `after` photos (自行处置); otherwise the
+    /// department's result and `completion` photos of its last completion with the `check`
+    /// photos of the passed check, read from the timeline.
+    func resolution(of entry: TimelineEntry, stored: StoredCase, connection: PGConnection) throws -> CaseTransitioned.Resolution {
+        switch entry.action {
+        case .handleAtIntake:
+            return CaseTransitioned.Resolution(summary: entry.reason, photos: [])
+        case .approveSelfHandled:
+            return CaseTransitioned.Resolution(summary: stored.facts.description, photos: stored.facts.photos.filter { $0.purpose == .after })
+        default:
+            let evidence = try CaseStore.closingEvidence(entry.caseId, on: connection)
+            let completion = evidence.completion
+            let photos = (completion?.list(.completionPhotos) ?? []).map { Photo(url: $0, purpose: .completion) }
+                + (evidence.check?.list(.checkPhotos) ?? []).map { Photo(url: $0, purpose: .check) }
+            return CaseTransitioned.Resolution(summary: completion?.reason, photos: photos)
+        }
     }
 
     /// Puts the case in the department's hands with the handling deadline grid-routing counted at
@@ -198,7 +223,7 @@ public struct CaseEngine: Sendable {
         stamp(&transition, StoredCase(facts: facts, record: transition.record, duplicateCount: 0))
         var stored = StoredCase(facts: facts, record: transition.record, duplicateCount: 0)
         try CaseStore.insert(stored, entry: transition.entry, on: connection)
-        try publish(transition.entry, previous: transition.record, stored: stored, outbox: outbox)
+        try publish(transition.entry, previous: transition.record, stored: stored, resolution: nil, outbox: outbox)
         if reported.handledAtIntake == true, evidence == nil {
             try apply(.handleAtIntake(result: reported.description), to: &stored, actor: CaseActor(id: "intake-hotline", role: .acceptor),
                       at: at, connection: connection, outbox: outbox)
@@ -219,7 +244,8 @@ public struct CaseEngine: Sendable {
 
     func subject(_ id: UUID) -> String { id.uuidString.lowercased() }
 
-    func publish(_ entry: TimelineEntry, previous: CaseRecord, stored: StoredCase, outbox: OutboxWriter) throws {
+    func publish(_ entry: TimelineEntry, previous: CaseRecord, stored: StoredCase, resolution: CaseTransitioned.Resolution?,
+                 outbox: OutboxWriter) throws {
         let record = stored.record
         let facts = stored.facts
         let at = entry.at
@@ -227,6 +253,7 @@ public struct CaseEngine: Sendable {
         var transitioned = CaseTransitioned(entry: entry, caseNumber: record.caseNumber, channel: facts.channel, kind: facts.kind,
                                             classCode: facts.classCode, gridCode: grid, reporterId: facts.reporterId)
         transitioned.componentCode = facts.componentCode
+        transitioned.resolution = resolution
         try outbox.publish(transitioned, subject: subject(record.id), at: at)
         func notice(_ kind: TaskNoticeKind, department: String?, dispatchId: UUID?, deadline: Date? = nil,
                     reason: String? = nil, message: String? = nil, previousDeadline: Date? = nil) throws {
@@ -298,5 +325,16 @@ public struct CaseEngine: Sendable {
                                      handlingLimit: condition.limit(for: area), filedAt: at,
                                      excludedDepartments: record.returnedBy.sorted(), redispatch: redispatch ? true : nil),
                            subject: subject(record.id), at: at)
+    }
+}
+
+/// Photo URLs as a timeline detail: space-separated, like `before_photos` and `after_photos`.
+enum TimelinePhotos {
+    /// The URLs as one detail value (`nil` for none). A space inside a URL is written `%20`, so
+    /// the list splits back into the same URLs.
+    static func join(_ urls: [String]) -> String? {
+        let cleaned = urls.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: " ", with: "%20") }
+            .filter { !$0.isEmpty }
+        return cleaned.isEmpty ? nil : cleaned.joined(separator: " ")
     }
 }

@@ -86,6 +86,26 @@ enum CaseStore {
                   try PGJSON(encoding: details, encoder: encoder)])
     }
 
+    /// What a close is read from: the case's last completion (`complete`: the department's
+    /// result and completion photos) and its last passed check (`check_passed`: the check photos).
+    static func closingEvidence(_ caseId: UUID, on connection: PGConnection) throws -> ClosingEvidence {
+        let rows = try connection.query("""
+            SELECT DISTINCT ON (action) action, reason, details FROM supervision.timeline
+            WHERE case_id = $1 AND kind = 'transition' AND action IN ('complete', 'check_passed')
+            ORDER BY action, id DESC
+            """, [caseId]).rows
+        var evidence = ClosingEvidence()
+        for row in rows {
+            let recorded = ClosingEvidence.Recorded(reason: row.optionalString("reason"),
+                                                    details: try row.json("details", as: [String: String].self, decoder: decoder))
+            switch try row.string("action") {
+            case CaseAction.complete.rawValue: evidence.completion = recorded
+            default: evidence.check = recorded
+            }
+        }
+        return evidence
+    }
+
     /// The cases whose running clock is due a mark at `now`: overdue, or past `warningFraction`
     /// of its span and not yet warned; soonest deadline first, at most 500.
     static func clocksDue(at now: Date, warningFraction fraction: Double, on connection: PGConnection) throws -> [UUID] {
@@ -124,4 +144,21 @@ enum CaseStore {
                                stoppedClock: entry?.stoppedClock, startedClock: entry?.startedClock)
         }
     }
+}
+
+/// The entries a closed case's resolution is taken from (``CaseStore/closingEvidence(_:on:)``).
+struct ClosingEvidence {
+    /// One recorded entry: its free text and its details.
+    struct Recorded {
+        var reason: String?
+        var details: [String: String]
+
+        /// A list detail (photo URLs), empty if absent.
+        func list(_ key: TimelineDetail) -> [String] {
+            details[key].map { $0.split(separator: " ").map(String.init) } ?? []
+        }
+    }
+
+    var completion: Recorded?
+    var check: Recorded?
 }

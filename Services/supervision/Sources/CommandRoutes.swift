@@ -8,9 +8,53 @@ import PGClient
 struct VerificationBody: Decodable { var result: String; var note: String?; var photos: [String]? }
 struct FileBody: Decodable { var conditionId: String }
 struct ReasonBody: Decodable { var reason: String }
-struct VoidBody: Decodable { var reason: String; var duplicateOf: UUID? }
+/// 不予受理 / 不予立案: the reason, and for a case outside city management (退回) its code and the
+/// competent body the report is sent back towards.
+struct NotHandledBody: Decodable, NotHandledFields { var reason: String; var reasonCode: String?; var competentBody: String? }
+struct VoidBody: Decodable, NotHandledFields { var reason: String; var duplicateOf: UUID?; var reasonCode: String?; var competentBody: String? }
 struct DecisionBody: Decodable { var approve: Bool; var reason: String?; var newDeadline: Date? }
 struct CheckBody: Decodable { var passed: Bool; var note: String?; var photos: [String]? }
+
+/// The optional reason code and competent body of a decision that ends a case without handling.
+protocol NotHandledFields {
+    var reasonCode: String? { get }
+    var competentBody: String? { get }
+}
+
+extension NotHandledFields {
+    /// 422 with every problem (``NotHandledReason/problems(reasonCode:competentBody:)``), before anything is read.
+    func validateReason() throws {
+        let problems = NotHandledReason.problems(reasonCode: reasonCode, competentBody: competentBody)
+        guard problems.isEmpty else { throw APIError.validation(problems.map { APIError.FieldProblem(field: $0.field, problem: $0.problem) }) }
+    }
+
+    /// The entry details that record them.
+    var reasonDetails: [String: String] {
+        var details: [String: String] = [:]
+        details[.reasonCode] = reasonCode
+        details[.competentBody] = competentBody?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return details
+    }
+}
+
+/// Photos a supervisor sends with a check: absolute http(s) URLs, at most 30.
+enum CheckPhotos {
+    static let maxCount = 30
+
+    static func problems(_ photos: [String]?) -> [APIError.FieldProblem] {
+        guard let photos else { return [] }
+        var problems: [APIError.FieldProblem] = []
+        if photos.count > maxCount { problems.append(.init(field: "photos", problem: "at most \(maxCount) photos")) }
+        for (i, text) in photos.enumerated() {
+            let url = URL(string: text)
+            let scheme = url?.scheme?.lowercased()
+            if url == nil || !(scheme == "http" || scheme == "https") || (url?.host ?? "").isEmpty || text.contains(where: \.isWhitespace) {
+                problems.append(.init(field: "photos[\(i)]", problem: "must be an http(s) URL"))
+            }
+        }
+        return problems
+    }
+}
 struct UrgeBody: Decodable { var message: String }
 struct EmptyBody: Decodable {}
 struct ResultBody: Decodable { var result: String }
@@ -61,10 +105,16 @@ extension SupervisionAPI {
                 ? .requestVerification(deadline: try engine.deadline(.verify, from: now))
                 : .accept(deadline: try engine.deadline(.file, from: now))
         }
-        simple(router, .reject, ReasonBody.self) { body, _, _ in .rejectAtAccept(reason: body.reason) }
+        simple(router, .reject, NotHandledBody.self, check: { try $0.validateReason() }, details: { $0.reasonDetails }) { body, _, _ in
+            .rejectAtAccept(reason: body.reason)
+        }
         simple(router, .handleAtIntake, ResultBody.self) { body, _, _ in .handleAtIntake(result: body.result) }
-        simple(router, .refuseFiling, ReasonBody.self) { body, _, _ in .refuseFiling(reason: body.reason) }
-        simple(router, .void, VoidBody.self) { body, _, _ in .void(reason: body.reason, duplicateOf: body.duplicateOf) }
+        simple(router, .refuseFiling, NotHandledBody.self, check: { try $0.validateReason() }, details: { $0.reasonDetails }) { body, _, _ in
+            .refuseFiling(reason: body.reason)
+        }
+        simple(router, .void, VoidBody.self, check: { try $0.validateReason() }, details: { $0.reasonDetails }) { body, _, _ in
+            .void(reason: body.reason, duplicateOf: body.duplicateOf)
+        }
         simple(router, .close, EmptyBody.self) { _, _, _ in .close }
         simple(router, .urge, UrgeBody.self) { body, _, _ in .urge(note: body.message) }
         simple(router, .approveSelfHandled, EmptyBody.self) { _, _, _ in .approveSelfHandled }
@@ -85,22 +135,38 @@ extension SupervisionAPI {
         simple(router, .resume, EmptyBody.self) { _, stored, now in
             return .resume(deadline: try engine.requireHandlingDeadline(stored, from: now))
         }
-        simple(router, .check, CheckBody.self) { body, stored, now in
+        // The check's photos are kept on its entry; a passed check's go to the reporting channel at the close.
+        simple(router, .check, CheckBody.self, check: { body in
+            let problems = CheckPhotos.problems(body.photos)
+            if !problems.isEmpty { throw APIError.validation(problems) }
+        }, details: { body in
+            var details: [String: String] = [:]
+            details[.checkPhotos] = TimelinePhotos.join(body.photos ?? [])
+            return details
+        }) { body, stored, now in
             if body.passed { return .checkPassed(deadline: try engine.deadline(.close, from: now)) }
             return .checkFailed(reason: body.note ?? "核查未通过", deadline: try engine.requireHandlingDeadline(stored, from: now))
         }
     }
 
     /// A command that is one workflow command built from the body, applied as the token's actor.
+    /// - Parameters:
+    ///   - check: validates the body before the case is read (422 with every problem).
+    ///   - details: what the body adds to the entry's details.
     func simple<Body: Decodable & Sendable>(_ router: ServiceRouter, _ command: StaffCommand, _ type: Body.Type,
+                                            check: @escaping @Sendable (Body) throws -> Void = { _ in },
+                                            details: @escaping @Sendable (Body) -> [String: String] = { _ in [:] },
                                             _ make: @escaping @Sendable (Body, StoredCase, Date) throws -> CaseCommand) {
         let engine = self.engine
         router.post("/api/v1/cases/{id}/\(command.rawValue)") { request, context -> CaseView in
             _ = try context.requireToken()
             let body = try await request.decodeJSON(as: Body.self, context: context)
+            try check(body)
+            let added = details(body)
             return try await mutate(context) { stored, token, now, connection, outbox in
                 let command = try make(body, stored, now)
-                try Self.settle(engine.apply(command, to: &stored, actor: token.actor, at: now, connection: connection, outbox: outbox))
+                try Self.settle(engine.apply(command, to: &stored, actor: token.actor, at: now, details: added, connection: connection,
+                                             outbox: outbox))
             }
         }
     }

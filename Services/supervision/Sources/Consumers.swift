@@ -162,7 +162,12 @@ enum SupervisionConsumers {
             command = .requestExtension(until: until, reason: update.reason ?? "")
         case .suspensionRequested: command = .requestSuspension(reason: update.reason ?? "")
         }
-        let outcome = try engine.apply(command, to: &stored, actor: actor, at: update.at, connection: context.connection,
+        // The completion's photos show the result: kept on its entry, sent to the reporting channel at the close.
+        var details: [String: String] = [:]
+        if update.action == .completed {
+            details[.completionPhotos] = TimelinePhotos.join(update.photos.urls(.completion))
+        }
+        let outcome = try engine.apply(command, to: &stored, actor: actor, at: update.at, details: details, connection: context.connection,
                                        outbox: context.outbox)
         if case .rejected(let error) = outcome {
             // Disposal has already committed this update: answer it rather than only dead-letter

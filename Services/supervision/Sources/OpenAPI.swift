@@ -173,9 +173,9 @@ enum SupervisionOpenAPI {
                 "422": {$ref: "#/components/responses/Error"}
           /api/v1/cases/{id}/reject:
             post:
-              summary: 不予受理 (acceptor)
+              summary: 不予受理 (acceptor). With reasonCode outside_city_management and competentBody the report is sent back to its channel (退回).
               parameters: [{$ref: "#/components/parameters/id"}]
-              requestBody: {$ref: "#/components/requestBodies/Reason"}
+              requestBody: {$ref: "#/components/requestBodies/NotHandled"}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -232,9 +232,9 @@ enum SupervisionOpenAPI {
                 "422": {$ref: "#/components/responses/Error"}
           /api/v1/cases/{id}/refuse-filing:
             post:
-              summary: 不予立案 (shift leader)
+              summary: 不予立案 (shift leader). With reasonCode outside_city_management and competentBody the report is sent back to its channel (退回).
               parameters: [{$ref: "#/components/parameters/id"}]
-              requestBody: {$ref: "#/components/requestBodies/Reason"}
+              requestBody: {$ref: "#/components/requestBodies/NotHandled"}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -244,12 +244,19 @@ enum SupervisionOpenAPI {
                 "422": {$ref: "#/components/responses/Error"}
           /api/v1/cases/{id}/void:
             post:
-              summary: 作废 (shift leader)
+              summary: 作废 (shift leader). With reasonCode outside_city_management and competentBody the report is sent back to its channel (退回).
               parameters: [{$ref: "#/components/parameters/id"}]
               requestBody:
                 content:
                   application/json:
-                    schema: {type: object, required: [reason], properties: {reason: {type: string}, duplicateOf: {type: string, format: uuid}}}
+                    schema:
+                      type: object
+                      required: [reason]
+                      properties:
+                        reason: {type: string}
+                        duplicateOf: {type: string, format: uuid}
+                        reasonCode: {$ref: "#/components/schemas/NotHandledReason"}
+                        competentBody: {$ref: "#/components/schemas/CompetentBody"}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -306,7 +313,7 @@ enum SupervisionOpenAPI {
                 "422": {$ref: "#/components/responses/Error"}
           /api/v1/cases/{id}/check:
             post:
-              summary: 核查 result (supervisor). Pass → awaiting_close; fail → 返工 with a new dispatch id and deadline.
+              summary: 核查 result (supervisor). Pass → awaiting_close; fail → 返工 with a new dispatch id and deadline. The photos are kept on the entry (check_photos); a passed check's go to the reporting channel with the close.
               parameters: [{$ref: "#/components/parameters/id"}]
               requestBody:
                 content:
@@ -314,7 +321,10 @@ enum SupervisionOpenAPI {
                     schema:
                       type: object
                       required: [passed]
-                      properties: {passed: {type: boolean}, note: {type: string}, photos: {type: array, items: {type: string}}}
+                      properties:
+                        passed: {type: boolean}
+                        note: {type: string}
+                        photos: {type: array, maxItems: 30, items: {type: string, format: uri, description: "absolute http(s) URL"}}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -383,6 +393,18 @@ enum SupervisionOpenAPI {
           requestBodies:
             Reason:
               content: {application/json: {schema: {type: object, required: [reason], properties: {reason: {type: string}}}}}
+            NotHandled:
+              description: The reason, and for a case outside city management (退回) its code and the competent body; a competentBody without that code, an unknown code, or the code without a competentBody is 422.
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [reason]
+                    properties:
+                      reason: {type: string}
+                      reasonCode: {$ref: "#/components/schemas/NotHandledReason"}
+                      competentBody: {$ref: "#/components/schemas/CompetentBody"}
+                  example: {reason: 邻里噪声纠纷，不属于城市管理事项, reasonCode: outside_city_management, competentBody: 辖区派出所}
             Decision:
               content:
                 application/json:
@@ -403,6 +425,14 @@ enum SupervisionOpenAPI {
               description: The case after the command (unchanged when the effect was already recorded)
               content: {application/json: {schema: {$ref: "#/components/schemas/Case"}}}
           schemas:
+            NotHandledReason:
+              type: string
+              enum: [outside_city_management]
+              description: "Why the case ends without handling, as a code: outside_city_management = not a city-management matter; the report goes back to the channel it came from (退回) with competentBody. Recorded as details.reason_code."
+            CompetentBody:
+              type: string
+              maxLength: 200
+              description: "有权处理单位: the body the centre suggests is competent; required with (and only with) reasonCode outside_city_management. Recorded as details.competent_body."
             Photo:
               type: object
               required: [url, purpose]

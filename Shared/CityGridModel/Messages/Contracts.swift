@@ -376,6 +376,25 @@ public struct CaseTransitioned: DomainEvent, Equatable {
     public var reporterId: String?
     /// Optional (added for assessment's 完好率): the 16-digit component code when the case names one.
     public var componentCode: String? = nil
+    /// Optional (added for the notices to the reporting channel): on an entry that closes the
+    /// case (`close`, `approve_self_handled`, `handle_at_intake`), what was done and the photos
+    /// that show it, as supervision holds them at the close. Absent on every other entry.
+    public var resolution: Resolution? = nil
+
+    /// How a closed case was resolved.
+    public struct Resolution: Codable, Sendable, Equatable {
+        /// What was done: the department's result of its last completion, the hotline agent's
+        /// result for a case handled at intake, the supervisor's report for a self-handled one.
+        public var summary: String?
+        /// Photos of the result, each with its purpose: the last completion's `completion`
+        /// photos and the passed check's `check` photos, or a self-handled report's `after` photos.
+        public var photos: [Photo]
+
+        public init(summary: String?, photos: [Photo]) {
+            self.summary = summary
+            self.photos = photos
+        }
+    }
 
     public init(entry: TimelineEntry, caseNumber: String, channel: ReportChannel?, kind: ClassKind?, classCode: String?,
                 gridCode: String?, reporterId: String?) {

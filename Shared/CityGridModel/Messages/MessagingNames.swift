@@ -10,6 +10,10 @@ public enum MessagingNames {
     public static let inboundExchange = "citygrid.inbound"
     /// Topic exchange departments publish task commands to; routing key `<deptCode>.<command>`.
     public static let departmentCommandsExchange = "citygrid.dept-commands"
+    /// Topic exchange intake publishes notices to the channels a report came from (12345, 12319,
+    /// 110 and any channel with a return address); routing key `<address>.case.<kind>`, so a
+    /// hotline binds `<address>.#` (``ChannelNotice``).
+    public static let outboundExchange = "citygrid.outbound"
 
     /// Header on dead letters written by CityGrid: why the message could not be applied.
     public static let deadLetterReasonHeader = "x-citygrid-dead-letter-reason"

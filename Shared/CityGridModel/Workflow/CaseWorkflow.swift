@@ -442,6 +442,7 @@ extension CaseWorkflow {
         case .approveReturn(let deadline):
             let department = record.currentDepartment ?? ""
             details[.returnedBy] = department
+            details[.requestReason] = record.pendingRequest?.reason
             r.returnedBy.insert(department)
             r.returnCount += 1
             r.currentDepartment = nil
@@ -458,6 +459,7 @@ extension CaseWorkflow {
         case .approveExtension(let until):
             details[.previousDeadline] = record.handlingDeadline?.iso
             details[.requestedDeadline] = record.pendingRequest?.requestedDeadline?.iso
+            details[.requestReason] = record.pendingRequest?.reason
             details[.deadline] = until.iso
             r.handlingDeadline = until
             r.handlingDeadlineBasis = .decision
@@ -473,6 +475,7 @@ extension CaseWorkflow {
         case .requestSuspension(let reason):
             request(.suspension, reason)
         case .approveSuspension:
+            details[.requestReason] = record.pendingRequest?.reason
             r.state = .suspended
             r.suspendedSince = at
             r.clock = nil

@@ -118,7 +118,16 @@ public enum TimelineDetail: String, Codable, Sendable, CaseIterable {
     case hotlineOutcome = "hotline_outcome"
     /// The mapping table's version (`held_for_acceptor` annotation).
     case mappingVersion = "mapping_version"
-    /// Who handles a not-ours ticket instead (`held_for_acceptor` annotation).
+    /// The department's reason for the request a decision approved (approve extension, suspension, return).
+    case requestReason = "request_reason"
+    /// The department's photo URLs sent with its completion, space-separated (complete; recorded by supervision).
+    case completionPhotos = "completion_photos"
+    /// The supervisor's photo URLs taken at the check, space-separated (check passed / failed; recorded by supervision).
+    case checkPhotos = "check_photos"
+    /// Why a case ended without handling, a ``NotHandledReason`` raw value (reject at accept, refuse filing, void).
+    case reasonCode = "reason_code"
+    /// The competent body (有权处理单位): who handles a not-ours 12345 ticket instead (`held_for_acceptor` annotation), or
+    /// the body a case outside city management is sent back towards (with `reason_code`; reject at accept, refuse filing, void).
     case competentBody = "competent_body"
 }
 
