@@ -110,6 +110,18 @@ public enum TimelineDetail: String, Codable, Sendable, CaseIterable {
     case refusedAction = "refused_action"
     /// Why it was refused, a workflow error code (`update_refused` annotation).
     case errorCode = "error_code"
+    /// The return visit's key, `<source>:<visit id>` (return visit; reopen and keep-closed: the visit they answer).
+    case visitKey = "visit_key"
+    /// The citizen's verdict, a `ReturnVisitVerdict` raw value (return visit, reopen, keep-closed).
+    case verdict
+    /// How the visit reached the centre: `hotline` or `centre` (return visit).
+    case route
+    /// Who talked to the citizen: the hotline agent or the staff member (return visit).
+    case visitedBy = "visited_by"
+    /// Why the reopening went to the shift leader, a `ReopenReferralReason` raw value (return visit).
+    case referral
+    /// How many reopenings the case has had now (reopen).
+    case reopenCount = "reopen_count"
 }
 
 extension Dictionary where Key == String, Value == String {
