@@ -703,6 +703,7 @@ struct TimelineDetailTests {
             "grid_code", "condition_id", "dispatch_id", "deadline", "requested_deadline", "previous_deadline", "deadline_basis",
             "duplicate_of", "returned_by", "superseded_request", "stage", "before_photos", "after_photos", "rework_count",
             "report_id", "channel", "duplicate_count", "distance_meters", "update_id", "refused_action", "error_code",
+            "visit_key", "verdict", "route", "visited_by", "referral", "reopen_count",
         ])
     }
 
