@@ -114,8 +114,8 @@ enum ReturnVisitInbound {
     }
 
     static func handle(_ visit: ReturnVisitReport, engine: CaseEngine, context: HandlerContext) throws {
-        let problems = problems(visit)
-        guard problems.isEmpty else { throw HandlerError.invalid(problems.joined(separator: "; ")) }
+        let found = problems(visit)
+        guard found.isEmpty else { throw HandlerError.invalid(found.joined(separator: "; ")) }
         let connection = context.connection
         var byReference: UUID?
         if let reference = visit.channelReference, !reference.isEmpty {
