@@ -146,9 +146,9 @@ extension SupervisionAPI {
                 guard let department else {
                     throw APIError.validation(field: "departmentCode", "is required: no department handled this case")
                 }
-                let deadline = try engine.reopeningDeadline(stored, limit: engine.refs.returnVisitPolicy.handlingLimit, from: now)
-                try Self.settle(engine.apply(reopen(department, deadline), to: &stored, actor: token.actor, at: now,
-                                             connection: connection, outbox: outbox))
+                let counted = try engine.reopeningDeadline(stored, limit: engine.refs.returnVisitPolicy.handlingLimit, from: now)
+                try Self.settle(engine.apply(reopen(department, counted.deadline), to: &stored, actor: token.actor, at: now,
+                                             counted: counted.by, connection: connection, outbox: outbox))
             }
         }
     }

@@ -46,9 +46,10 @@ extension CaseEngine {
         var dispatchId: UUID?
         if case .reopen(let target, let limit) = decision {
             let id = UUID()
-            let deadline = try reopeningDeadline(stored, limit: limit, from: now)
-            try requireApplied(apply(.reopen(dispatchId: id, department: target, deadline: deadline, reason: note ?? "回访\(verdict.label)"),
-                                     to: &stored, actor: Self.policyActor, at: now, connection: connection, outbox: outbox))
+            let counted = try reopeningDeadline(stored, limit: limit, from: now)
+            try requireApplied(apply(.reopen(dispatchId: id, department: target, deadline: counted.deadline, reason: note ?? "回访\(verdict.label)"),
+                                     to: &stored, actor: Self.policyActor, at: now, counted: counted.by, connection: connection,
+                                     outbox: outbox))
             result = .reopened
             dispatchId = id
         }
@@ -62,10 +63,14 @@ extension CaseEngine {
     }
 
     /// The handling deadline of a reopened task: the policy's limit, or the case's condition's
-    /// limit for its area class (as the first dispatch had), counted from `start`.
-    func reopeningDeadline(_ stored: StoredCase, limit: TimeLimit?, from start: Date) throws -> Date {
-        guard let limit else { return try requireHandlingDeadline(stored, from: start) }
-        return try counted { try DeadlineCounting.count(limit, from: start, on: refs.calendar).at }
+    /// limit for its area class (as the first dispatch had), counted from `start`; with what it
+    /// was counted on, so that a later calendar counts the same limit again.
+    func reopeningDeadline(_ stored: StoredCase, limit: TimeLimit?, from start: Date) throws -> (deadline: Date, by: CountedBy) {
+        guard let limit = limit ?? handlingLimit(stored) else {
+            throw APIError(status: .conflict, code: "no_handling_limit", message: "the case has no filing condition with a handling limit")
+        }
+        let deadline = try counted { try DeadlineCounting.count(limit, from: start, on: refs.calendar) }
+        return (deadline.at, CountedBy(basis: deadline.basis, limit: limit))
     }
 
     /// A transition the caller has already judged possible (the policy's reopening right after
