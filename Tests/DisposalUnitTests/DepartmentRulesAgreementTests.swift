@@ -51,6 +51,21 @@ import Testing
         }
     }
 
+    @Test("a reopening after a return visit gives the department a new task both sides agree on")
+    func reopeningAgrees() {
+        let steps: [Step] = [.accept, .complete, .checkPass, .close, .revisit, .accept, .progress, .complete, .checkPass, .close, .revisit]
+        var city = City()
+        for (index, step) in steps.enumerated() {
+            city.run(step, delivery: .immediate)
+            #expect(city.disagreement == nil, "after step \(index) (\(step)): \(city.disagreement ?? "")")
+        }
+        // Two reopenings: three tasks at the same department, the last one open and unsigned.
+        #expect(city.record.reopenCount == 2 && city.record.state == .inHandling)
+        #expect(city.tasks.count == 3 && Set(city.tasks.map(\.task.department)).count == 1)
+        #expect(city.tasks.last?.task.status.state == .dispatched)
+        #expect(city.tasks.dropLast().allSatisfy { $0.task.status.state == .closed })
+    }
+
     @Test("a refused update settles the task where the centre holds it, with the later operations on top")
     func settleReplaysLaterOperations() {
         let deadline = Date(timeIntervalSince1970: 1_790_000_000)
