@@ -23,11 +23,12 @@ struct CaseScript {
 
     mutating func add(_ action: CaseAction, _ at: Date, to: CaseState, actor: String, role: Role, department: String? = nil,
                               stopped: (StageClock.Stage, Date?)? = nil, started: (StageClock.Stage, Date?)? = nil,
-                              detailDeadline: Date? = nil, returnedBy: String? = nil) {
+                              detailDeadline: Date? = nil, returnedBy: String? = nil, verdict: ReturnVisitVerdict? = nil) {
         events.append(CaseEvent(
             caseId: id, sequence: events.count + 1, action: action, at: at, to: to, actorId: actor, actorRole: role,
             department: department ?? self.department, stoppedStage: stopped?.0, stoppedDeadline: stopped?.1,
-            startedStage: started?.0, startedDeadline: started?.1, detailDeadline: detailDeadline, returnedBy: returnedBy))
+            startedStage: started?.0, startedDeadline: started?.1, detailDeadline: detailDeadline, returnedBy: returnedBy,
+            verdict: verdict))
     }
 
     func report(_ at: Date, by actor: String, role: Role = .supervisor) -> Self {
@@ -119,6 +120,19 @@ struct CaseScript {
         var s = self
         s.handlingDeadline = deadline
         s.add(.resume, at, to: .inHandling, actor: "leader", role: .shiftLeader, started: (.handle, deadline))
+        return s
+    }
+    /// 回访 on the closed case (by the hotline).
+    func visit(_ at: Date, _ verdict: ReturnVisitVerdict) -> Self {
+        var s = self
+        s.add(.returnVisit, at, to: .closed, actor: "hotline_12345", role: .system, verdict: verdict)
+        return s
+    }
+    /// 重办: back to the same department with a new handling clock.
+    func reopen(_ at: Date, deadline: Date) -> Self {
+        var s = self
+        s.handlingDeadline = deadline
+        s.add(.reopen, at, to: .inHandling, actor: "return-visit-policy", role: .system, started: (.handle, deadline))
         return s
     }
 }

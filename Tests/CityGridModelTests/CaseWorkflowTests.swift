@@ -708,6 +708,7 @@ struct TimelineDetailTests {
             "report_id", "channel", "duplicate_count", "distance_meters", "update_id", "refused_action", "error_code",
             "class_source", "hotline_category", "hotline_outcome", "mapping_version", "competent_body",
             "request_reason", "completion_photos", "check_photos", "reason_code",
+            "visit_key", "verdict", "route", "visited_by", "referral", "reopen_count",
         ])
     }
 

@@ -17,6 +17,7 @@ struct ContractRoutingKeyTests {
         #expect(CaseFiled.redispatchRoutingKey == "supervision.case.redispatch-requested")
         #expect(VerificationRequested.routingKey == "supervision.case.verification-requested")
         #expect(CaseTransitioned.routingKey == "supervision.case.transitioned")
+        #expect(ReturnVisitRecorded.routingKey == "supervision.case.return-visit-recorded")
     }
 
     @Test("the binding patterns are the wire patterns")
@@ -28,6 +29,7 @@ struct ContractRoutingKeyTests {
         #expect(HotlineReport.bindingPatternPolice == "police.#")
         #expect(TaskCommand.bindingPatternAll == "#")
         #expect(ReferenceDataChanged.bindingPatternAll == "admin.reference.changed.#")
+        #expect(ReturnVisitReport.bindingPatternAll == "return-visit.#")
     }
 
     @Test("keyed routing keys keep their wire form")
@@ -40,6 +42,9 @@ struct ContractRoutingKeyTests {
         #expect(HotlineReport.routingKey(channel: .hotline12345) == "hotline.12345.report")
         #expect(ChannelNotice.routingKey(address: "12345", kind: .closed) == "12345.case.closed")
         #expect(ChannelNotice.routingKey(address: "12319", kind: .signedFor) == "12319.case.signed-for")
+        #expect(ReturnVisitReport.routingKey(channel: .hotline12345) == "return-visit.12345")
+        #expect(ReturnVisitReport.routingKey(channel: .hotline12319) == "return-visit.12319")
+        #expect(ReturnVisitReport.routingKey(channel: .police110) == "return-visit.110")
     }
 
     @Test("each binding pattern takes every routing key of its message type and no other type's")
@@ -51,17 +56,20 @@ struct ContractRoutingKeyTests {
         }
         let hotline = [ReportChannel.hotline12345, .hotline12319].map { HotlineReport.routingKey(channel: $0) }
         let police = [HotlineReport.routingKey(channel: .police110)]
+        // On the inbound exchange beside the reports: intake's patterns must not take them.
+        let visits = [ReportChannel.hotline12345, .hotline12319, .police110].map { ReturnVisitReport.routingKey(channel: $0) }
         let fixed = [CaseReported.routingKey, DuplicateLinked.routingKey, CaseLocated.routingKey, ManualDispatchRequired.routingKey,
                      CaseFiled.filedRoutingKey, CaseFiled.redispatchRoutingKey, VerificationRequested.routingKey,
-                     CaseTransitioned.routingKey]
+                     CaseTransitioned.routingKey, ReturnVisitRecorded.routingKey]
         let groups: [(pattern: String, keys: [String])] = [
             (TaskDispatched.bindingPatternAllDepartments, dispatched),
             (TaskUpdated.bindingPatternAll, updated),
             (TaskNotice.bindingPatternAll, notices),
             (HotlineReport.bindingPatternHotlines, hotline),
             (HotlineReport.bindingPatternPolice, police),
+            (ReturnVisitReport.bindingPatternAll, visits),
         ]
-        let everyKey = dispatched + updated + notices + hotline + police + fixed
+        let everyKey = dispatched + updated + notices + hotline + police + visits + fixed
         for group in groups {
             for key in everyKey {
                 #expect(MessagingNames.topicMatches(group.pattern, key) == group.keys.contains(key), "\(group.pattern) vs \(key)")

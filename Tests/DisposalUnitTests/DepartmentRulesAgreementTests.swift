@@ -19,6 +19,8 @@ import Testing
         // The centre, at supervision.
         case approveReturn, refuseReturn, approveExtension, refuseExtension, approveSuspension, refuseSuspension, resume
         case checkPass, checkFail, close, void, urge, recount, redispatch
+        // A return visit: 不满意 reopens a closed case to its department (重办).
+        case revisit
         // Time passes (three hours).
         case wait
         // Messages in flight arrive (only in the history with queues).
@@ -47,6 +49,21 @@ import Testing
             city.drain(drainOrder)
             #expect(city.disagreement == nil, "after \(steps), drained as \(drainOrder): \(city.disagreement ?? "")")
         }
+    }
+
+    @Test("a reopening after a return visit gives the department a new task both sides agree on")
+    func reopeningAgrees() {
+        let steps: [Step] = [.accept, .complete, .checkPass, .close, .revisit, .accept, .progress, .complete, .checkPass, .close, .revisit]
+        var city = City()
+        for (index, step) in steps.enumerated() {
+            city.run(step, delivery: .immediate)
+            #expect(city.disagreement == nil, "after step \(index) (\(step)): \(city.disagreement ?? "")")
+        }
+        // Two reopenings: three tasks at the same department, the last one open and unsigned.
+        #expect(city.record.reopenCount == 2 && city.record.state == .inHandling)
+        #expect(city.tasks.count == 3 && Set(city.tasks.map(\.task.department)).count == 1)
+        #expect(city.tasks.last?.task.status.state == .dispatched)
+        #expect(city.tasks.dropLast().allSatisfy { $0.task.status.state == .closed })
     }
 
     @Test("a refused update settles the task where the centre holds it, with the later operations on top")
@@ -149,6 +166,17 @@ private struct City {
                                       basis: DeadlineBasis(kind: .workingCalendar), reason: "calendar replaced"),
                    by: Actors.calendar, delivery)
         case .redispatch: redispatch(delivery: delivery)
+        case .revisit:
+            // CaseEngine.recordReturnVisit: the visit, then the policy's reopening to the same department.
+            guard record.state == .closed, let department = record.currentDepartment else { return }
+            let visit = ReturnVisit(key: "hotline_12345:\(UUID())", verdict: .dissatisfied, note: "not fixed", route: .hotline, visitedBy: nil)
+            guard let visited = CaseWorkflow.apply(.returnVisit(visit, referral: nil), to: record, actor: Actors.routing, at: now).transition else {
+                failure = "a return visit on the closed case was refused"
+                return
+            }
+            record = visited.record
+            centre(.reopen(dispatchId: UUID(), department: department, deadline: now.addingTimeInterval(handlingLimit), reason: "not fixed"),
+                   by: Actors.policy, delivery)
         case .wait: now.addTimeInterval(3 * 3600)
         case .deliverUpdate: deliverUpdate()
         case .deliverNotice: deliverNotice()
@@ -204,7 +232,7 @@ private struct City {
             tasks.append((id, Task(status: TaskStatus(state: .dispatched, deadline: deadline), department: department)))
             _ = at
         case .notice(let notice):
-            if notice.kind == .reworked, !tasks.contains(where: { $0.id == notice.dispatchId }) {
+            if notice.kind == .reworked || notice.kind == .reopened, !tasks.contains(where: { $0.id == notice.dispatchId }) {
                 guard let old = tasks.last(where: { $0.task.department == notice.departmentCode }), let deadline = notice.deadline else { return }
                 supersedeOpenTasks()
                 tasks.append((notice.dispatchId, Task(status: TaskStatus(state: .dispatched, deadline: deadline), department: old.task.department)))
@@ -214,7 +242,7 @@ private struct City {
             var task = tasks[index].task
             let effect: NoticeEffect
             switch (notice.kind, notice.refusal) {
-            case (.reworked, _): effect = .recordOnly
+            case (.reworked, _), (.reopened, _): effect = .recordOnly
             case (.updateRefused, let refusal?):
                 effect = TaskStateMachine.settle(refusal, log: task.operations, on: task.status)
             default: effect = TaskStateMachine.apply(notice.kind, deadline: notice.deadline, basis: notice.deadlineBasis, at: notice.at, to: task.status)
@@ -300,6 +328,7 @@ private struct City {
         case .resume: notice(.resumed, department, dispatch, deadline: record.handlingDeadline)
         case .checkFailed: notice(.reworked, department, record.dispatchIds.last, deadline: record.handlingDeadline)
         case .close: notice(.closed, department, dispatch)
+        case .reopen: notice(.reopened, department, record.dispatchIds.last, deadline: record.handlingDeadline)
         case .void: notice(.voided, previous.currentDepartment, previous.currentDispatchId)
         case .urge: notice(.urged, department, dispatch)
         case .recomputeDeadline: notice(.deadlineChanged, department, dispatch, deadline: record.handlingDeadline)
@@ -358,5 +387,6 @@ private struct City {
         static let acceptor = CaseActor(id: "acc-2", role: .acceptor)
         static let routing = CaseActor(id: "grid-routing", role: .system)
         static let calendar = CaseActor(id: "calendar", role: .system)
+        static let policy = CaseActor(id: "return-visit-policy", role: .system)
     }
 }

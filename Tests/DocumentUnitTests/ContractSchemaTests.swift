@@ -135,6 +135,34 @@ struct ContractSchemaTests {
                                                                     Photo(url: "https://img.example/check.jpg", purpose: .check)])
                 return event
             }()),
+            // Return visits (回访): the hotline's verdict, the centre's record of it, the reopened task and the timeline entry.
+            { () -> (String, Data) in
+                let visit = ReturnVisitReport(visitId: "HV-20261125-7", channel: .hotline12345, channelReference: "T-1", caseNumber: "20261125-0001",
+                                              verdict: .dissatisfied, note: "垃圾又堆起来了", visitedAt: now, visitedBy: "agent-7")
+                let data = try! encoder.encode(Envelope(type: ReturnVisitReport.eventType, source: "/hotline/12345", time: now,
+                                                        subject: visit.visitId, data: visit))
+                return (ReturnVisitReport.routingKey(channel: visit.channel), data)
+            }(),
+            envelope(ReturnVisitRecorded(visitId: "HV-20261125-7", caseId: caseId, caseNumber: "20261125-0001", route: .hotline,
+                                         channel: .hotline12345, channelReference: "T-1", verdict: .dissatisfied, note: "垃圾又堆起来了",
+                                         visitedBy: "agent-7", visitedAt: now, recordedBy: "hotline_12345", recordedAt: now,
+                                         departmentCode: "CGZF", outcome: .reopened, referral: nil, reopenCount: 1, dispatchId: UUID(),
+                                         deadline: now.addingTimeInterval(14_400))),
+            envelope(ReturnVisitRecorded(visitId: "3f0c", caseId: caseId, caseNumber: "20261125-0001", route: .centre, channel: nil,
+                                         channelReference: nil, verdict: .basicallySatisfied, note: nil, visitedBy: "acc-2", visitedAt: now,
+                                         recordedBy: "acc-2", recordedAt: now, departmentCode: nil, outcome: .referred,
+                                         referral: .noDepartment, reopenCount: 0, dispatchId: nil, deadline: nil)),
+            envelope(TaskNotice(noticeId: UUID(), kind: .reopened, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
+                                dispatchId: UUID(), at: now, deadline: now.addingTimeInterval(14_400), reason: "垃圾又堆起来了",
+                                deadlineBasis: official)),
+            envelope(CaseTransitioned(entry: TimelineEntry(caseId: caseId, sequence: 12, action: .returnVisit, from: .closed, to: .closed,
+                                                           actorId: "hotline_12345", actorRole: .system, actorDepartment: nil, at: now,
+                                                           department: "CGZF", reason: "垃圾又堆起来了",
+                                                           details: ["visit_key": "hotline_12345:HV-20261125-7", "verdict": "dissatisfied",
+                                                                     "route": "hotline", "visited_by": "agent-7"],
+                                                           stoppedClock: nil, startedClock: nil),
+                                      caseNumber: "20261125-0001", channel: .hotline12345, kind: .event, classCode: "0502",
+                                      gridCode: "150102001001001", reporterId: nil)),
         ]
         all += channelNotices(caseId: caseId, now: now).map { envelope($0) }
         return all
@@ -191,7 +219,7 @@ struct ContractSchemaTests {
         #expect(status == 0, "\(text)")
         #expect(text.contains("\(samples().count) message(s) checked, 0 failing"), "\(text)")
         #expect(text.contains(" example(s) checked, 0 failing") && !text.contains("\n0 example(s)"), "\(text)")
-        #expect(samples().count == 33)
+        #expect(samples().count == 38)
     }
 
     @Test("each notice kind's schema holds: a notice without its kind's fields does not validate")

@@ -263,7 +263,8 @@ enum AssessmentOpenAPI {
             Grade: {type: string, enum: [A, B, C, D, E]}
             DepartmentFigures:
               type: object
-              required: [code, due, handled, handled_on_time, overdue, overdue_pending, reworks, returns, extensions, suspended]
+              required: [code, due, handled, handled_on_time, overdue, overdue_pending, reworks, returns, extensions, suspended, visits, satisfied,
+                         basically_satisfied, dissatisfied, reopenings]
               properties:
                 code: {type: string}
                 due: {type: integer, description: 应处置数}
@@ -283,9 +284,16 @@ enum AssessmentOpenAPI {
                 overdue_pending_rate: {$ref: "#/components/schemas/Rate"}
                 score: {$ref: "#/components/schemas/Score"}
                 grade: {$ref: "#/components/schemas/Grade"}
+                visits: {type: integer, description: "回访数: return visits recorded in the period (by when they happened) on cases the department handled"}
+                satisfied: {type: integer, description: 满意}
+                basically_satisfied: {type: integer, description: 基本满意}
+                dissatisfied: {type: integer, description: 不满意}
+                satisfaction_rate: {allOf: [{$ref: "#/components/schemas/Rate"}], description: "满意率 = (satisfied + basically_satisfied) / visits; absent without visits"}
+                reopenings: {type: integer, description: "重办数: reopenings after a return visit in the period"}
             AreaFigures:
               type: object
-              required: [level, code, filed, suspended, closed, closed_on_time, verified_public_reports, complaints, repeat_locations]
+              required: [level, code, filed, suspended, closed, closed_on_time, verified_public_reports, complaints, repeat_locations, visits,
+                         satisfied, basically_satisfied, dissatisfied, reopenings]
               properties:
                 level: {type: string, enum: [district, street, community, grid]}
                 code: {type: string}
@@ -302,6 +310,12 @@ enum AssessmentOpenAPI {
                 filed_score: {$ref: "#/components/schemas/Score"}
                 score: {$ref: "#/components/schemas/Score"}
                 grade: {$ref: "#/components/schemas/Grade"}
+                visits: {type: integer, description: "回访数: return visits recorded in the period (by when they happened) on the area's cases"}
+                satisfied: {type: integer, description: 满意}
+                basically_satisfied: {type: integer, description: 基本满意}
+                dissatisfied: {type: integer, description: 不满意}
+                satisfaction_rate: {allOf: [{$ref: "#/components/schemas/Rate"}], description: "满意率 = (satisfied + basically_satisfied) / visits; absent without visits"}
+                reopenings: {type: integer, description: "重办数: reopenings after a return visit in the period"}
             PostFigures:
               type: object
               required: [post, actor_id, reports, valid_reports, verifications, verifications_on_time, checks, checks_on_time, grids_covered,

@@ -25,8 +25,8 @@ enum DisposalOpenAPI {
               on an existing task answers 403, on an unknown one 404.
             * every other role gets 403.
 
-            No operation ends a case: closing, voiding, rework and the answers to requests come back from
-            the supervision centre as notices. An operation the task's state does not allow answers 409
+            No operation ends a case: closing, voiding, rework, reopening after a return visit and the
+            answers to requests come back from the supervision centre as notices. An operation the task's state does not allow answers 409
             `illegal_transition`; invalid input answers 422 `validation_failed` listing every field problem.
             Optional fields without a value are left out of responses.
         servers:
@@ -261,7 +261,7 @@ enum DisposalOpenAPI {
                 caseNumber: {type: string, example: 20261125-0042}
                 departmentCode: {type: string}
                 departmentName: {type: string}
-                via: {type: string, description: "how grid-routing chose the department (rule kind, or manual)"}
+                via: {type: string, description: "how grid-routing chose the department (rule kind, or manual); rework for a 返工 task, reopen for a 重办 task (a return visit reopened the closed case)"}
                 state: {$ref: "#/components/schemas/TaskState"}
                 pendingRequest:
                   type: object
@@ -294,7 +294,7 @@ enum DisposalOpenAPI {
                 latitude: {type: number}
                 photos: {type: array, items: {type: string}}
                 redispatch: {type: boolean}
-                reworkOf: {type: string, format: uuid, description: the dispatch this rework (返工) replaces}
+                reworkOf: {type: string, format: uuid, description: "the dispatch this rework (返工) or reopening (重办) replaces"}
                 supersededBy: {type: string, format: uuid}
                 dispatchedAt: {type: string, format: date-time}
                 acceptedAt: {type: string, format: date-time}

@@ -55,7 +55,7 @@ enum TaskFeedConsumer {
         var entry = TaskEventRecord(eventId: n.noticeId, kind: TaskEventRecord.noticeKind(n.kind), actorId: "supervision", channel: "supervision",
                                     at: n.at, note: n.message, reason: n.reason, deadline: n.deadline, deadlineBasis: n.deadlineBasis,
                                     previousDeadline: n.previousDeadline)
-        if n.kind == .reworked, try TaskStore.find(connection, dispatchId: n.dispatchId) == nil {
+        if n.kind == .reworked || n.kind == .reopened, try TaskStore.find(connection, dispatchId: n.dispatchId) == nil {
             try rework(n, entry: entry, context: context)
             return
         }
@@ -67,7 +67,7 @@ enum TaskFeedConsumer {
         }
         let effect: NoticeEffect
         switch (n.kind, n.refusal) {
-        case (.reworked, _):
+        case (.reworked, _), (.reopened, _):
             effect = .recordOnly
         case (.updateRefused, let refusal?):
             // The centre refused one of this task's updates: the log says so, and the task goes
@@ -99,22 +99,26 @@ enum TaskFeedConsumer {
         }
     }
 
-    /// 返工: the check failed; the department handles the case again under a new dispatch id and deadline.
+    /// 返工 (the check failed) or 重办 (a return visit reopened the closed case): the department
+    /// handles the case again under a new dispatch id and deadline, as a copy of its latest task.
     static func rework(_ n: TaskNotice, entry: TaskEventRecord, context: HandlerContext) throws {
         let connection = context.connection
-        guard let deadline = n.deadline else { throw HandlerError.invalid("reworked notice without a deadline") }
+        let what = n.kind == .reopened ? "reopen" : "rework"
+        guard let deadline = n.deadline else { throw HandlerError.invalid("\(n.kind.rawValue) notice without a deadline") }
         guard let old = try TaskStore.latest(connection, caseId: n.caseId, department: n.departmentCode) else {
-            throw HandlerError.notYet("no earlier task of case \(n.caseNumber) at \(n.departmentCode) to rework")
+            throw HandlerError.notYet("no earlier task of case \(n.caseNumber) at \(n.departmentCode) to \(what)")
         }
-        try TaskStore.insertRework(connection, of: old, dispatchId: n.dispatchId, deadline: deadline, basis: n.deadlineBasis, at: n.at)
+        try TaskStore.insertRework(connection, of: old, dispatchId: n.dispatchId, deadline: deadline, basis: n.deadlineBasis, at: n.at,
+                                   via: what)
         let replaced = try TaskStore.supersedeOpenTasks(connection, caseId: n.caseId, except: n.dispatchId, at: n.at)
         for id in replaced {
             try TaskStore.append(connection, dispatchId: id, caseId: n.caseId, TaskEventRecord(
                 kind: TaskEventRecord.supersededKind, actorId: "supervision", channel: "supervision", at: n.at,
-                note: "reworked as dispatch \(n.dispatchId.uuidString.lowercased())", reason: n.reason))
+                note: "\(n.kind == .reopened ? "reopened" : "reworked") as dispatch \(n.dispatchId.uuidString.lowercased())", reason: n.reason))
         }
         try TaskStore.mark(connection, dispatchId: n.dispatchId, notice: n)
         try TaskStore.append(connection, dispatchId: n.dispatchId, caseId: n.caseId, entry)
-        context.logger.info("task reworked", metadata: ["dispatch_id": "\(n.dispatchId)", "rework_of": "\(old.dispatchId)"])
+        context.logger.info(n.kind == .reopened ? "task reopened" : "task reworked",
+                            metadata: ["dispatch_id": "\(n.dispatchId)", "rework_of": "\(old.dispatchId)"])
     }
 }

@@ -86,7 +86,7 @@ public enum TaskStateMachine {
         return next == status ? .recordOnly : .update(next)
     }
 
-    /// Applies a supervision notice (other than `reworked`, which opens a new task). The centre is
+    /// Applies a supervision notice (other than `reworked` and `reopened`, which open a new task). The centre is
     /// the authority, so its decisions are taken as given; a task that is already final only logs them.
     /// - Parameters:
     ///   - deadline: the notice's deadline, if it carries one.
@@ -106,8 +106,9 @@ public enum TaskStateMachine {
             if status.state.isFinal { return .recordOnly }
             next.state = kind == .closed ? .closed : .voided
             next.pendingRequest = nil
-        case .reworked:
-            // The old dispatch is replaced; the new one is created by the caller.
+        case .reworked, .reopened:
+            // The old dispatch is replaced; the new one is created by the caller. (A reopened
+            // case's old task is closed already, so it only logs.)
             if status.state.isFinal { return .recordOnly }
             next.state = .superseded
             next.pendingRequest = nil

@@ -29,18 +29,19 @@ enum TaskStore {
                   PGTextArray(d.photos), d.redispatch, reworkOf, d.dispatchedAt, try d.deadlineBasis?.parameter])
     }
 
-    /// Copies `old` as a new dispatch (rework: same department, new dispatch id, deadline and basis).
+    /// Copies `old` as a new dispatch (rework or reopening: same department, new dispatch id,
+    /// deadline and basis; `via` says which).
     static func insertRework(_ connection: PGConnection, of old: TaskRecord, dispatchId: UUID, deadline: Date, basis: DeadlineBasis?,
-                             at: Date) throws {
+                             at: Date, via: String = "rework") throws {
         try connection.query("""
             INSERT INTO disposal.tasks (dispatch_id, case_id, case_number, department_code, department_name, via, state, deadline,
                 handling_limit, kind, class_code, class_name, condition_id, grid_code, description, address, longitude, latitude,
                 photos, redispatch, rework_of, dispatched_at, deadline_basis)
-            SELECT $1, case_id, case_number, department_code, department_name, 'rework', 'dispatched', $2,
+            SELECT $1, case_id, case_number, department_code, department_name, $6, 'dispatched', $2,
                 handling_limit, kind, class_code, class_name, condition_id, grid_code, description, address, longitude, latitude,
                 photos, false, dispatch_id, $3, $5::jsonb
             FROM disposal.tasks WHERE dispatch_id = $4
-            """, [dispatchId, deadline, at, old.dispatchId, try basis?.parameter])
+            """, [dispatchId, deadline, at, old.dispatchId, try basis?.parameter, via])
     }
 
     /// Marks the case's older unfinished tasks as replaced by `newDispatch` (dispatched at `at`).

@@ -26,7 +26,7 @@ public struct NoticeRecipient: Sendable, Equatable {
 /// Which timeline entries the reporting channel hears of, and what each notice says (pure).
 ///
 /// The channel hears of the steps a caller asks a hotline about: filed, dispatched (to whom, by
-/// when), extended, suspended and resumed, and how it ended. Everything else (acceptance,
+/// when), extended, suspended and resumed, how it ended, and a reopening after its return visit. Everything else (acceptance,
 /// verification, warnings, requests a department made and the centre refused, rework) stays
 /// inside the centre.
 public enum ChannelNotices {
@@ -49,6 +49,7 @@ public enum ChannelNotices {
         case .approveExtension: return .extended
         case .approveSuspension: return .suspended
         case .resume: return .resumed
+        case .reopen: return .reopened
         default: return nil
         }
     }
@@ -70,6 +71,10 @@ public enum ChannelNotices {
         case .dispatched, .resumed:
             notice.department = department
             notice.deadline = entry.startedClock?.deadline
+        case .reopened:
+            notice.department = department
+            notice.deadline = entry.startedClock?.deadline
+            notice.reason = entry.reason
         case .extended:
             notice.department = department
             notice.deadline = entry.date(.deadline)

@@ -181,18 +181,20 @@ public struct ReportStore: Sendable {
 
     /// Copies a supervision timeline entry onto the report: every change of state moves
     /// `updated_at` and the current state (with the entry's reason, for the public status note);
-    /// a terminal state also closes it. A mark that changes no state (a warning) moves nothing,
-    /// and an older entry (a redelivery after a later one) never moves anything backwards.
-    /// Returns the number of rows changed.
+    /// a terminal state closes it and a reopening (重办: closed → in handling) opens it again, so
+    /// Open311 and the reporter's status lookup follow the case back into handling. A mark that
+    /// changes no state (a warning, a return visit kept closed) moves nothing, and an older entry
+    /// (one that arrives after a later one) never moves anything backwards. Returns the number of
+    /// rows changed.
     static func followStatus(of entry: TimelineEntry, connection: PGConnection) throws -> Int {
         guard entry.from != entry.to else { return 0 }
         return try connection.query("""
             UPDATE intake.reports
-            SET status = CASE WHEN $2 THEN 'closed' ELSE status END,
-                final_state = CASE WHEN $2 THEN $3 ELSE final_state END,
+            SET status = CASE WHEN $2 THEN 'closed' ELSE 'open' END,
+                final_state = CASE WHEN $2 THEN $3 END,
                 current_state = $3, state_reason = $5, state_at = $4,
                 updated_at = GREATEST(updated_at, $4)
-            WHERE case_id = $1 AND status = 'open' AND (state_at IS NULL OR state_at <= $4)
+            WHERE case_id = $1 AND status IN ('open', 'closed') AND (state_at IS NULL OR state_at <= $4)
             """, [entry.caseId, entry.to.isTerminal, entry.to.rawValue, entry.at, entry.reason]).affectedRows
     }
 }

@@ -36,6 +36,7 @@ extension SupervisionAPI {
             query.departmentCode ?? "", query.channel ?? "", query.classPrefix ?? "", query.overdueAt == nil ? "" : "overdue",
             query.pendingAny ? "any" : Set(query.pending).map(\.rawValue).sorted().joined(separator: ","), query.light?.rawValue ?? "",
             query.reportedFrom.map(RFC3339.format) ?? "", query.reportedBefore.map(RFC3339.format) ?? "",
+            query.reopenReferred.map { $0 ? "referred" : "not-referred" } ?? "",
         ].map { $0.replacingOccurrences(of: "%", with: "%25").replacingOccurrences(of: "|", with: "%7C") }.joined(separator: "|")
         return CaseCountQuery(dimension: dimension, filters: query, cacheKey: key)
     }

@@ -296,6 +296,10 @@ public struct CaseEngine: Sendable {
                        reason: entry.reason)
         case .close:
             try notice(.closed, department: department, dispatchId: dispatchId)
+        case .reopen:
+            // 重办: a new task for the same department, with the citizen's words as the reason.
+            try notice(.reopened, department: department, dispatchId: record.dispatchIds.last, deadline: record.handlingDeadline,
+                       reason: entry.reason)
         case .void:
             try notice(.voided, department: previous.currentDepartment, dispatchId: previous.currentDispatchId, reason: entry.reason)
         case .markWarning, .markOverdue:

@@ -45,6 +45,8 @@ struct CaseListQuery: Sendable {
     var pendingAny = false
     /// Only cases whose running clock shows this light (the centre's marks).
     var light: ClockLight?
+    /// Only closed cases whose reopening waits for the shift leader (`true`), or only others (`false`).
+    var reopenReferred: Bool?
     var reportedFrom: Date?
     var reportedBefore: Date?
     /// Free text in the number, description or address.
@@ -116,6 +118,11 @@ extension SQLFilter {
         case .yellow: add("clock_warned_at IS NOT NULL AND clock_overdue_at IS NULL")
         case .green: add("clock_deadline IS NOT NULL AND clock_warned_at IS NULL AND clock_overdue_at IS NULL")
         case .none: break
+        }
+        switch query.reopenReferred {
+        case true?: add("reopen_referred")
+        case false?: add("NOT reopen_referred")
+        case nil: break
         }
         if let from = query.reportedFrom { add("reported_at >= ?", from) }
         if let before = query.reportedBefore { add("reported_at < ?", before) }

@@ -22,6 +22,13 @@ enum CaseStore {
         return try connection.query("SELECT id FROM supervision.cases WHERE number = $1", [idOrNumber]).first?.optionalUUID("id")
     }
 
+    /// Finds a case by the channel it came from and that channel's own reference (a hotline's
+    /// ticket number). A channel reference names one case: intake opens no second case for it.
+    static func resolveId(channel: ReportChannel, reference: String, on connection: PGConnection) throws -> UUID? {
+        try connection.query("SELECT id FROM supervision.cases WHERE channel = $1 AND channel_reference = $2 LIMIT 1",
+                             [channel.rawValue, reference]).first?.optionalUUID("id")
+    }
+
     static func decode(_ row: PGRow) throws -> StoredCase {
         let facts = try row.json("facts", as: CaseFacts.self, decoder: decoder)
         let record = try row.json("record", as: CaseRecord.self, decoder: decoder)
@@ -53,7 +60,8 @@ enum CaseStore {
                 current_department = $12, current_dispatch_id = $13, handling_deadline = $14, clock_stage = $15,
                 clock_started_at = $16, clock_deadline = $17, clock_warned_at = $18, clock_overdue_at = $19,
                 pending_request = $20, rework_count = $21, return_count = $22, extension_count = $23, suspended = $24,
-                duplicate_of = $25, duplicate_count = $26, facts = $27, record = $28, clock_basis = $29, updated_at = now()
+                duplicate_of = $25, duplicate_count = $26, facts = $27, record = $28, clock_basis = $29, channel_reference = $30,
+                reopen_count = $31, reopen_referred = $32, updated_at = now()
             WHERE id = $1
             """, [r.id, r.state.rawValue, r.version, r.conditionId ?? f.conditionId, r.gridCode ?? f.gridCode, f.communityCode,
                   f.streetCode, f.districtCode, f.areaClass?.rawValue, f.longitude, f.latitude,
@@ -61,7 +69,7 @@ enum CaseStore {
                   r.clock?.startedAt, r.clock?.deadline, r.clock?.warnedAt, r.clock?.overdueAt,
                   r.pendingRequest?.kind.rawValue, r.reworkCount, r.returnCount, r.extensionCount, r.isSuspended,
                   r.duplicateOf, stored.duplicateCount, try PGJSON(encoding: f, encoder: encoder), try PGJSON(encoding: r, encoder: encoder),
-                  r.clock?.basis.map { PGTextArray($0.tokens) }])
+                  r.clock?.basis.map { PGTextArray($0.tokens) }, f.channelReference, r.reopenCount, r.reopenReferral != nil])
     }
 
     /// Appends one workflow entry.

@@ -42,6 +42,10 @@ public struct CaseView: Codable, Sendable {
     public var duplicateCount: Int
     public var duplicateOf: UUID?
     public var suspended: Bool
+    /// 重办: how often a return visit reopened the case.
+    public var reopenCount: Int
+    /// A reopening the return-visit policy put before the shift leader, not yet decided (重办待定).
+    public var reopenReferral: ReopenReferral?
     public var reportedAt: Date
     /// The commands (`POST /cases/{id}/<name>`) the reader's role may send now; empty for a view
     /// made without a reader (a command's answer to a system caller).
@@ -74,6 +78,7 @@ public struct CaseView: Codable, Sendable {
         clock = r.clock; pendingRequest = r.pendingRequest; returnedBy = r.returnedBy.sorted()
         reworkCount = r.reworkCount; returnCount = r.returnCount; extensionCount = r.extensionCount
         duplicateCount = stored.duplicateCount; duplicateOf = r.duplicateOf; suspended = r.isSuspended; reportedAt = r.reportedAt
+        reopenCount = r.reopenCount; reopenReferral = r.reopenReferral
         actions = StaffCommand.offered(to: role, on: r).map(\.rawValue)
         classSource = f.classSource; hotlineCategory = f.hotlineCategory
         awaitsAcceptor = f.awaitsAcceptor && (r.state == .reported || r.state == .awaitingAccept)

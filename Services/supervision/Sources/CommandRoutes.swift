@@ -58,6 +58,8 @@ enum CheckPhotos {
 struct UrgeBody: Decodable { var message: String }
 struct EmptyBody: Decodable {}
 struct ResultBody: Decodable { var result: String }
+struct ReturnVisitBody: Decodable { var verdict: ReturnVisitVerdict; var note: String?; var visitId: String? }
+struct ReopenDecisionBody: Decodable { var reopen: Bool; var reason: String?; var departmentCode: String? }
 
 extension SupervisionAPI {
     func registerCommands(_ router: ServiceRouter) {
@@ -146,6 +148,66 @@ extension SupervisionAPI {
         }) { body, stored, now in
             if body.passed { return .checkPassed(deadline: try engine.deadline(.close, from: now)) }
             return .checkFailed(reason: body.note ?? "核查未通过", deadline: try engine.requireHandlingDeadline(stored, from: now))
+        }
+    }
+
+    /// 回访 recorded by centre staff, and the shift leader's decision on a reopening the
+    /// return-visit policy referred (重办 anyway, or 维持结案 with a reason).
+    func registerReturnVisits(_ router: ServiceRouter) {
+        let engine = self.engine
+        let base = "/api/v1/cases/{id}"
+
+        router.post("\(base)/\(StaffCommand.returnVisit.rawValue)") { request, context -> CaseView in
+            _ = try context.requireToken()
+            let body = try await request.decodeJSON(as: ReturnVisitBody.self, context: context)
+            var problems: [APIError.FieldProblem] = []
+            if let note = body.note, note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                problems.append(.init(field: "note", problem: "must not be empty (leave it out when the citizen said nothing)"))
+            }
+            if let visitId = body.visitId, visitId.trimmingCharacters(in: .whitespaces).isEmpty || visitId.count > 100 {
+                problems.append(.init(field: "visitId", problem: "must be 1–100 characters"))
+            }
+            guard problems.isEmpty else { throw APIError.validation(problems) }
+            return try await mutate(context) { stored, token, now, connection, outbox in
+                // Without a visit id from the caller, every request is a visit of its own.
+                let source = CaseEngine.VisitSource(visitId: body.visitId ?? UUID().uuidString.lowercased(), route: .centre, channel: nil,
+                                                    visitedBy: token.actor.id, visitedAt: now)
+                try Self.settle(engine.recordReturnVisit(body.verdict, note: body.note, source: source, to: &stored, actor: token.actor,
+                                                         at: now, connection: connection, outbox: outbox))
+            }
+        }
+
+        router.post("\(base)/\(StaffCommand.reopenDecision.rawValue)") { request, context -> CaseView in
+            _ = try context.requireToken()
+            let body = try await request.decodeJSON(as: ReopenDecisionBody.self, context: context)
+            if !body.reopen, body.reason.map({ $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) ?? true {
+                throw APIError.validation(field: "reason", "is required to keep the case closed")
+            }
+            if let department = body.departmentCode, engine.refs.department(department) == nil {
+                throw APIError.validation(field: "departmentCode", "unknown department \(department)")
+            }
+            return try await mutate(context) { stored, token, now, connection, outbox in
+                guard body.reopen else {
+                    try Self.settle(engine.apply(.keepClosed(reason: body.reason ?? ""), to: &stored, actor: token.actor, at: now,
+                                                 connection: connection, outbox: outbox))
+                    return
+                }
+                let department = body.departmentCode ?? stored.record.currentDepartment
+                let reason = body.reason ?? stored.record.reopenReferral?.note ?? "值班长决定重办"
+                func reopen(_ department: String, _ deadline: Date) -> CaseCommand {
+                    .reopen(dispatchId: UUID(), department: department, deadline: deadline, reason: reason)
+                }
+                // The workflow judges role, state and referral before any deadline is counted.
+                let probe = CaseWorkflow.apply(reopen(department ?? "-", now.addingTimeInterval(86_400)), to: stored.record,
+                                               actor: token.actor, at: now)
+                guard case .applied = probe else { return try Self.settle(probe) }
+                guard let department else {
+                    throw APIError.validation(field: "departmentCode", "is required: no department handled this case")
+                }
+                let counted = try engine.reopeningDeadline(stored, limit: engine.refs.returnVisitPolicy.handlingLimit, from: now)
+                try Self.settle(engine.apply(reopen(department, counted.deadline), to: &stored, actor: token.actor, at: now,
+                                             counted: counted.by, connection: connection, outbox: outbox))
+            }
         }
     }
 

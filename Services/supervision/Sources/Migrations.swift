@@ -184,5 +184,18 @@ enum SupervisionMigrations {
                 WHERE pending_request IS NOT NULL;
             ANALYZE supervision.cases;
             """),
+        // Return visits (回访) and reopening (重办). A hotline names the case it calls back about by
+        // its own ticket number: the case's channel reference, kept in `facts` since the report,
+        // becomes a column with an index per channel. A reopening the policy put before the shift
+        // leader is a flag with a partial index (the shift leader's queue, `referred=true`).
+        Migration(106, "return visits: channel reference, reopen count and referral", """
+            SET LOCAL statement_timeout = 0;
+            ALTER TABLE supervision.cases ADD COLUMN channel_reference text;
+            ALTER TABLE supervision.cases ADD COLUMN reopen_count integer NOT NULL DEFAULT 0;
+            ALTER TABLE supervision.cases ADD COLUMN reopen_referred boolean NOT NULL DEFAULT false;
+            UPDATE supervision.cases SET channel_reference = facts->>'channelReference' WHERE facts ? 'channelReference';
+            CREATE INDEX cases_channel_reference ON supervision.cases (channel, channel_reference) WHERE channel_reference IS NOT NULL;
+            CREATE INDEX cases_reopen_referred ON supervision.cases (reported_at DESC, id DESC) WHERE reopen_referred;
+            """),
     ]
 }

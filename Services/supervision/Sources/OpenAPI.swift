@@ -42,6 +42,7 @@ enum SupervisionOpenAPI {
                 - {name: overdue, in: query, schema: {type: boolean}, description: "red light set or running clock past its deadline"}
                 - {name: pending, in: query, schema: {type: string, example: "return"}, description: "cases with a pending department request: any, or a comma list of return, extension, suspension"}
                 - {name: light, in: query, schema: {type: string, enum: [red, yellow, green]}, description: "the running clock's light from the centre's marks: red overdue, yellow warned and not overdue, green running unmarked"}
+                - {name: referred, in: query, schema: {type: boolean}, description: "true: only closed cases whose reopening the return-visit policy put before the shift leader (重办待定, the shift leader's queue); false: only others"}
                 - {name: from, in: query, schema: {type: string, format: date-time}, description: reported at or after}
                 - {name: to, in: query, schema: {type: string, format: date-time}, description: reported before}
                 - {name: q, in: query, schema: {type: string}, description: "text in number, description or address"}
@@ -85,6 +86,7 @@ enum SupervisionOpenAPI {
                 - {name: overdue, in: query, schema: {type: boolean}, description: "only cases overdue now (an overdue mark, or a deadline already past)"}
                 - {name: pending, in: query, schema: {type: string, example: "return"}, description: "cases with a pending department request: any, or a comma list of return, extension, suspension"}
                 - {name: light, in: query, schema: {type: string, enum: [red, yellow, green]}, description: "the running clock's light from the centre's marks: red overdue, yellow warned and not overdue, green running unmarked"}
+                - {name: referred, in: query, schema: {type: boolean}, description: "true: only closed cases whose reopening the return-visit policy put before the shift leader (重办待定, the shift leader's queue); false: only others"}
                 - {name: from, in: query, schema: {type: string, format: date-time}, description: reported at or after}
                 - {name: to, in: query, schema: {type: string, format: date-time}, description: "reported before (exclusive); not before from"}
               responses:
@@ -379,6 +381,65 @@ enum SupervisionOpenAPI {
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
+          /api/v1/cases/{id}/return-visit:
+            post:
+              summary: 回访 recorded by centre staff (acceptor or shift leader) on a closed case
+              description: >-
+                Records the citizen's verdict on a closed case (hotline platforms send theirs as a message
+                on the inbound exchange instead, see docs/asyncapi.yaml). The return-visit policy
+                (reference data, return-visit-policy.csv) decides what follows: 满意 and 基本满意 only
+                record; 不满意 reopens the case (重办) to the department that handled it, with a new task
+                and handling clock, as often as the policy allows; beyond that (or when no department
+                handled the case) the reopening waits for the shift leader (`reopenReferral`, list filter
+                `referred=true`). Publishes ReturnVisitRecorded and the case's timeline entries. The same
+                `visitId` twice is one visit (200, nothing changes). 409 `illegal_transition` while the
+                case is not closed, `case_ended` for a voided or refused case.
+              parameters: [{$ref: "#/components/parameters/id"}]
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [verdict]
+                      properties:
+                        verdict: {type: string, enum: [satisfied, basically_satisfied, dissatisfied], description: 满意 / 基本满意 / 不满意}
+                        note: {type: string, minLength: 1, description: "the citizen's words; leave it out when there are none"}
+                        visitId: {type: string, minLength: 1, maxLength: 100, description: "the caller's id of the visit, to make a retry harmless; a new one is made when absent"}
+              responses:
+                "200": {$ref: "#/components/responses/CaseResult"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/cases/{id}/reopen-decision:
+            post:
+              summary: The shift leader decides a reopening the return-visit policy referred (重办 anyway, or 维持结案)
+              description: >-
+                Only while the case has a `reopenReferral` (409 `no_pending_request` otherwise; 403 for
+                other posts). `reopen: true` reopens the case to `departmentCode` (default: the department
+                that handled it; required when none did) with a new task (TaskNotice reopened) and a
+                handling clock of the policy's limit or the filing condition's; `reason` (default: the
+                citizen's words) goes on the timeline. `reopen: false` keeps it closed and needs a
+                `reason` (422 without one).
+              parameters: [{$ref: "#/components/parameters/id"}]
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [reopen]
+                      properties:
+                        reopen: {type: boolean}
+                        reason: {type: string, description: required to keep the case closed}
+                        departmentCode: {type: string, description: "reopen only; a known department"}
+              responses:
+                "200": {$ref: "#/components/responses/CaseResult"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
           /openapi.yaml:
             get:
               summary: This document
@@ -532,6 +593,17 @@ enum SupervisionOpenAPI {
                 duplicateCount: {type: integer}
                 duplicateOf: {type: string, format: uuid, nullable: true}
                 suspended: {type: boolean}
+                reopenCount: {type: integer, description: 重办 - how often a return visit reopened the case}
+                reopenReferral:
+                  type: object
+                  nullable: true
+                  description: a reopening the return-visit policy put before the shift leader, not yet decided (重办待定)
+                  properties:
+                    visitKey: {type: string, description: "the visit that asked for it: <channel or centre>:<visit id>"}
+                    verdict: {type: string, enum: [satisfied, basically_satisfied, dissatisfied]}
+                    note: {type: string, nullable: true, description: "the citizen's words"}
+                    reason: {type: string, enum: [reopening_limit_reached, no_department]}
+                    referredAt: {type: string, format: date-time}
                 reportedAt: {type: string, format: date-time}
                 actions:
                   type: array
@@ -543,7 +615,8 @@ enum SupervisionOpenAPI {
                   items:
                     type: string
                     enum: [verification, file, accept, reject, handle-at-intake, refuse-filing, void, close, urge,
-                           approve-self-handled, reject-self-handled, return-decision, suspension-decision, extension-decision, resume, check]
+                           approve-self-handled, reject-self-handled, return-decision, suspension-decision, extension-decision, resume, check,
+                           return-visit, reopen-decision]
                 classSource:
                   type: string
                   enum: [reporter, hotline_mapping, suggestion]

@@ -91,7 +91,7 @@ extension SupervisionAPI {
     /// The filters the list and the counts share; read once, the same way, by ``readFilters``.
     static let caseFilterParameters: Set<String> = [
         "state", "status", "district", "street", "community", "grid", "department", "class", "channel", "overdue", "pending", "light",
-        "from", "to",
+        "from", "to", "referred",
     ]
 
     /// Reads the shared filters into `query`, noting every problem in `parameters`.
@@ -123,6 +123,8 @@ extension SupervisionAPI {
             }
         }
         query.light = parameters.choice("light", as: ClockLight.self)
+        // The shift leader's queue of reopenings the return-visit policy did not decide.
+        if let referred = parameters.boolean("referred") { query.reopenReferred = referred }
         query.reportedFrom = parameters.dateTime("from")
         query.reportedBefore = parameters.dateTime("to")
         if let from = query.reportedFrom, let before = query.reportedBefore, before < from {

@@ -14,6 +14,8 @@ enum StaffCommand: String, CaseIterable, Sendable {
     case suspensionDecision = "suspension-decision"
     case extensionDecision = "extension-decision"
     case resume, check
+    case returnVisit = "return-visit"
+    case reopenDecision = "reopen-decision"
 
     var actions: Set<CaseAction> {
         switch self {
@@ -33,6 +35,8 @@ enum StaffCommand: String, CaseIterable, Sendable {
         case .extensionDecision: [.approveExtension, .refuseExtension]
         case .resume: [.resume]
         case .check: [.checkPassed, .checkFailed]
+        case .returnVisit: [.returnVisit]
+        case .reopenDecision: [.reopen, .keepClosed]
         }
     }
 

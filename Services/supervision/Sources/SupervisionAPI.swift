@@ -17,6 +17,7 @@ struct SupervisionAPI: Sendable {
         SupervisionOpenAPI.add(to: router)
         registerQueries(router)
         registerCommands(router)
+        registerReturnVisits(router)
     }
 
     // MARK: Shared helpers

@@ -23,7 +23,8 @@ public enum SupervisionService {
             search.window = try variables.int("CITYGRID_SUPERVISION_SEARCH_WINDOW", default: search.window, range: 1...1_000_000)
             search.indexLimit = try variables.int("CITYGRID_SUPERVISION_SEARCH_INDEX_LIMIT", default: search.indexLimit, range: 1...1_000_000)
             let api = SupervisionAPI(env: env, engine: engine, counts: CountsCache(ttl: countsTTL), searchTuning: search)
-            return ServiceParts(consumers: [SupervisionConsumers.definition(engine: engine)],
+            env.logger.info("return-visit policy loaded", metadata: ["version": "\(refs.returnVisitPolicy.version)"])
+            return ServiceParts(consumers: [SupervisionConsumers.definition(engine: engine), ReturnVisitInbound.definition(engine: engine)],
                                 routes: { router in api.register(router) },
                                 background: [watcher],
                                 // The feed the supervisors' handheld gateway (城管通) reads its verification tasks from.

@@ -18,6 +18,9 @@ public enum ChannelNoticeKind: String, Codable, Sendable, CaseIterable {
     case resumed
     /// 结案: the case is closed; `result` says what was done, `photos` show it.
     case closed
+    /// 重办: after the citizen's 不满意 the closed case went back to `department`, to be handled
+    /// again by `deadline`; `reason` carries the citizen's words. A later `closed` ends it again.
+    case reopened
     /// 不予受理: the centre did not accept the report (`reason`).
     case notAccepted = "not_accepted"
     /// 不予立案: the centre did not file the case (`reason`).

@@ -491,6 +491,10 @@ public enum TaskNoticeKind: String, Codable, Sendable, CaseIterable {
     /// crossed the update in flight): ``TaskNotice/refusal`` says which, why, and where the task
     /// stands at the centre, so that disposal can put it back there.
     case updateRefused = "update_refused"
+    /// 重办: a return visit reopened the closed case; the department handles it again under a new
+    /// dispatch id and handling deadline (like ``reworked``, but after closure). `reason` carries
+    /// the citizen's words.
+    case reopened
 }
 
 /// `supervision.notice.<departmentCode>.<kind>` — decisions, rework, closure and urging for a
@@ -512,7 +516,7 @@ public struct TaskNotice: DomainEvent, Equatable {
     public var caseId: UUID
     public var caseNumber: String
     public var departmentCode: String
-    /// The dispatch the notice is about (for `reworked`, the new one).
+    /// The dispatch the notice is about (for `reworked` and `reopened`, the new one).
     public var dispatchId: UUID
     public var at: Date
     /// The new or current handling deadline.
@@ -726,5 +730,127 @@ public struct ReferenceDataChanged: DomainEvent, Equatable {
         self.source = source
         self.changedAt = changedAt
         self.changedBy = changedBy
+    }
+}
+
+/// `return-visit.<platform>` (`return-visit.12345`, `return-visit.12319`, `return-visit.110`) on
+/// ``MessagingNames/inboundExchange`` — a hotline platform reports the citizen's verdict on a
+/// case's result (回访), envelope type `citygrid.hotline.return-visit.v1`. Supervision consumes it
+/// (queue `supervision.return-visits`) and records it on the case; 不满意 may reopen the case (重办)
+/// under the return-visit policy. The case is named by the hotline's own ticket reference (the
+/// `channelReference` its report carried), by the case number, or both (then they must agree).
+/// `visitId` is the platform's id of the call: the same id twice is one visit.
+public struct ReturnVisitReport: Codable, Sendable, Equatable {
+    public static let eventType = "citygrid.hotline.return-visit.v1"
+    /// The routing key a platform publishes a visit of this channel under (anything but 12319 and
+    /// 110 goes as 12345).
+    public static func routingKey(channel: ReportChannel) -> String {
+        switch channel {
+        case .police110: return "return-visit.110"
+        case .hotline12319: return "return-visit.12319"
+        default: return "return-visit.12345"
+        }
+    }
+    /// Binds every platform's return visits. Deliberately outside `hotline.#` and `police.#`,
+    /// which carry reports to intake.
+    public static let bindingPatternAll = "return-visit.#"
+
+    /// The platform's id of this call (回访单号); with the channel, the idempotency key.
+    public var visitId: String
+    /// `hotline_12345`, `hotline_12319` or `police_110`.
+    public var channel: ReportChannel
+    /// The platform's ticket number, as its report carried it.
+    public var channelReference: String?
+    /// The case number the platform was given (`20261125-0042`).
+    public var caseNumber: String?
+    public var verdict: ReturnVisitVerdict
+    /// The citizen's words.
+    public var note: String?
+    /// When the citizen was called; the time the centre receives it when absent.
+    public var visitedAt: Date?
+    /// The hotline agent who called.
+    public var visitedBy: String?
+
+    public init(visitId: String, channel: ReportChannel, channelReference: String? = nil, caseNumber: String? = nil,
+                verdict: ReturnVisitVerdict, note: String? = nil, visitedAt: Date? = nil, visitedBy: String? = nil) {
+        self.visitId = visitId
+        self.channel = channel
+        self.channelReference = channelReference
+        self.caseNumber = caseNumber
+        self.verdict = verdict
+        self.note = note
+        self.visitedAt = visitedAt
+        self.visitedBy = visitedBy
+    }
+}
+
+/// `supervision.case.return-visit-recorded` — a return visit (回访) was recorded on a closed case,
+/// and what it led to: nothing more, a reopening (重办) to the department under a new task, or a
+/// reopening put before the shift leader. Published in the same transaction as the case's
+/// timeline entries (`return_visit`, and `reopen` when it reopened), which assessment counts.
+public struct ReturnVisitRecorded: DomainEvent, Equatable {
+    public static let eventType = "citygrid.case.return-visit-recorded.v1"
+    /// The routing key of every message of this type; consumers bind to it.
+    public static let routingKey = "supervision.case.return-visit-recorded"
+    public var routingKey: String { Self.routingKey }
+
+    /// What the visit led to.
+    public enum Outcome: String, Codable, Sendable, CaseIterable {
+        /// The verdict is recorded; the case stays closed.
+        case recorded
+        /// The policy reopened the case to ``ReturnVisitRecorded/departmentCode`` (new task ``ReturnVisitRecorded/dispatchId``).
+        case reopened
+        /// The policy did not reopen it (``ReturnVisitRecorded/referral`` says why); the shift leader decides.
+        case referred
+    }
+
+    /// The sender's visit id (the hotline's, or the one given or made over the API).
+    public var visitId: String
+    public var caseId: UUID
+    public var caseNumber: String
+    public var route: ReturnVisitRoute
+    /// The hotline platform, for a visit that came by message.
+    public var channel: ReportChannel?
+    /// The case's channel reference (the hotline's ticket number), when the case came from a channel.
+    public var channelReference: String?
+    public var verdict: ReturnVisitVerdict
+    public var note: String?
+    public var visitedBy: String?
+    public var visitedAt: Date
+    /// Who recorded it at the centre: the hotline channel, or the staff member's id.
+    public var recordedBy: String
+    public var recordedAt: Date
+    /// The department that handled the case last (the one a reopening goes to).
+    public var departmentCode: String?
+    public var outcome: Outcome
+    public var referral: ReopenReferralReason?
+    /// Reopenings of the case so far (after this visit).
+    public var reopenCount: Int
+    /// The reopened task's dispatch id and handling deadline (`reopened` only).
+    public var dispatchId: UUID?
+    public var deadline: Date?
+
+    public init(visitId: String, caseId: UUID, caseNumber: String, route: ReturnVisitRoute, channel: ReportChannel?, channelReference: String?,
+                verdict: ReturnVisitVerdict, note: String?, visitedBy: String?, visitedAt: Date, recordedBy: String, recordedAt: Date,
+                departmentCode: String?, outcome: Outcome, referral: ReopenReferralReason?, reopenCount: Int, dispatchId: UUID?,
+                deadline: Date?) {
+        self.visitId = visitId
+        self.caseId = caseId
+        self.caseNumber = caseNumber
+        self.route = route
+        self.channel = channel
+        self.channelReference = channelReference
+        self.verdict = verdict
+        self.note = note
+        self.visitedBy = visitedBy
+        self.visitedAt = visitedAt
+        self.recordedBy = recordedBy
+        self.recordedAt = recordedAt
+        self.departmentCode = departmentCode
+        self.outcome = outcome
+        self.referral = referral
+        self.reopenCount = reopenCount
+        self.dispatchId = dispatchId
+        self.deadline = deadline
     }
 }

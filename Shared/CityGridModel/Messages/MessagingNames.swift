@@ -6,7 +6,8 @@ public enum MessagingNames {
     public static let eventsExchange = "citygrid.events"
     /// Direct exchange for dead letters; routing key = the queue the message failed in.
     public static let deadLetterExchange = "citygrid.dead-letter"
-    /// Topic exchange hotline platforms (12345, 12319, 110) publish reports to.
+    /// Topic exchange hotline platforms (12345, 12319, 110) publish reports (to intake) and return
+    /// visits (to supervision) to.
     public static let inboundExchange = "citygrid.inbound"
     /// Topic exchange departments publish task commands to; routing key `<deptCode>.<command>`.
     public static let departmentCommandsExchange = "citygrid.dept-commands"

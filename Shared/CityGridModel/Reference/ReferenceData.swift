@@ -17,6 +17,8 @@ public struct ReferenceData: Sendable {
     public let filingConditions: [FilingCondition]
     /// The limits of the stage clocks.
     public let stageLimits: [StageLimit]
+    /// What a return visit does to a closed case (`return-visit-policy.csv`).
+    public let returnVisitPolicy: ReturnVisitPolicy
     /// Departments, utilities, street offices, district governments.
     public let departments: [Department]
     /// The routing rules.
@@ -67,15 +69,16 @@ public struct ReferenceData: Sendable {
 
     /// Builds the lookups over already validated data. ``load(from:progress:)`` is the usual way in.
     public init(version: String, city: CityInfo, classes: [CaseClass], filingConditions: [FilingCondition], stageLimits: [StageLimit],
-                departments: [Department], responsibilityRules: [ResponsibilityRule], calendar: WorkingCalendar, districts: [District],
-                streets: [Street], communities: [Community], grids: [UnitGrid], components: [ComponentRecord],
-                gazetteer: [GazetteerEntry], labelledReports: [LabelledReport], hotlineCategories: [HotlineCategoryRow] = [],
-                classTerms: [ClassTerm] = [], citizenTexts: [LabelledCitizenText] = []) {
+                returnVisitPolicy: ReturnVisitPolicy, departments: [Department], responsibilityRules: [ResponsibilityRule],
+                calendar: WorkingCalendar, districts: [District], streets: [Street], communities: [Community], grids: [UnitGrid],
+                components: [ComponentRecord], gazetteer: [GazetteerEntry], labelledReports: [LabelledReport],
+                hotlineCategories: [HotlineCategoryRow] = [], classTerms: [ClassTerm] = [], citizenTexts: [LabelledCitizenText] = []) {
         self.version = version
         self.city = city
         self.classes = classes
         self.filingConditions = filingConditions
         self.stageLimits = stageLimits
+        self.returnVisitPolicy = returnVisitPolicy
         self.departments = departments
         self.responsibilityRules = responsibilityRules
         self.liveCalendar = LiveCalendar(calendar)

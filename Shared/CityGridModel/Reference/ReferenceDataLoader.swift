@@ -26,8 +26,8 @@ extension ReferenceData {
 
 /// The files of a reference-data directory in load order (calendar years sort with `calendar`).
 private let fileOrder = ["VERSION", "city.csv", "calendar", "classes.csv", "departments.csv", "filing-conditions.csv", "stage-limits.csv",
-                         "responsibility-rules.csv", "districts.csv", "streets.csv", "communities.csv", "grids.csv", "components.csv",
-                         "gazetteer.csv", "labelled-reports.csv", "hotline-categories.csv", "class-terms.csv", "citizen-texts.csv"]
+                         "return-visit-policy.csv", "responsibility-rules.csv", "districts.csv", "streets.csv", "communities.csv", "grids.csv",
+                         "components.csv", "gazetteer.csv", "labelled-reports.csv", "hotline-categories.csv", "class-terms.csv", "citizen-texts.csv"]
 
 /// A parsed value with the line it came from, kept for cross-file checks.
 private struct Located<Value> {
@@ -80,6 +80,7 @@ private struct ReferenceDataLoader {
         let departments = loadDepartments()
         let conditions = loadConditions()
         let stageLimits = loadStageLimits()
+        let returnVisitPolicy = loadReturnVisitPolicy()
         let rules = loadRules()
         let districts = loadDistricts()
         let streets = loadStreets()
@@ -112,10 +113,10 @@ private struct ReferenceDataLoader {
         checkClassReferences("class-terms.csv", terms.map { ($0.value.classKey, $0.line) }, classes: classes.map(\.value))
         checkClassReferences("citizen-texts.csv", texts.map { ($0.value.classKey, $0.line) }, classes: classes.map(\.value))
 
-        guard let version, let city, let calendar else { return nil }
+        guard let version, let city, let calendar, let returnVisitPolicy else { return nil }
         return ReferenceData(
             version: version, city: city.value, classes: classes.map(\.value), filingConditions: conditions.map(\.value),
-            stageLimits: stageLimits.map(\.value), departments: departments.map(\.value), responsibilityRules: rules.map(\.value),
+            stageLimits: stageLimits.map(\.value), returnVisitPolicy: returnVisitPolicy, departments: departments.map(\.value), responsibilityRules: rules.map(\.value),
             calendar: calendar, districts: districts.map(\.value), streets: streets.map(\.value), communities: communities.map(\.value),
             grids: grids.map(\.value), components: components.map(\.value), gazetteer: gazetteer.map(\.value),
             labelledReports: reports.map(\.value), hotlineCategories: hotlineRows.map(\.value), classTerms: terms.map(\.value),
@@ -418,6 +419,57 @@ private struct ReferenceDataLoader {
             fail("stage-limits.csv", 0, "stage", "no limit for stage '\(stage.rawValue)'")
         }
         return result
+    }
+
+    /// `return-visit-policy.csv`: one `key` per row, each required once; `value` (and `unit` for
+    /// the handling limit) as the key needs.
+    mutating func loadReturnVisitPolicy() -> ReturnVisitPolicy? {
+        let file = "return-visit-policy.csv"
+        var seen: [String: Int] = [:]
+        var version: String?
+        var verdicts: Set<ReturnVisitVerdict>?
+        var maxReopenings: Int?
+        var handlingLimit: TimeLimit??
+        forEachRow(file, required: ["key", "value", "unit", "description", "source"]) { me, row in
+            let key = row["key"]
+            guard me.unique(&seen, key, row, "key"), me.source(row) != nil else { return }
+            switch key {
+            case "version":
+                version = me.required(row, "value")
+            case "reopen_verdicts":
+                var found: Set<ReturnVisitVerdict> = []
+                for name in row["value"].split(separator: ";").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                    guard let verdict = ReturnVisitVerdict(rawValue: name) else {
+                        me.fail(row, "value", "'\(name)' is not one of " + ReturnVisitVerdict.allCases.map(\.rawValue).joined(separator: "|"))
+                        return
+                    }
+                    found.insert(verdict)
+                }
+                verdicts = found
+            case "max_reopenings":
+                guard let count = Int(row["value"]), count >= 0 else {
+                    me.fail(row, "value", "expected a whole number ≥ 0, found '\(row["value"])'")
+                    return
+                }
+                maxReopenings = count
+            case "handling_limit":
+                // Empty: the filing condition's limit for the area class.
+                if row["value"].isEmpty && row["unit"].isEmpty {
+                    handlingLimit = .some(nil)
+                } else if let limit = me.limit(row, value: "value", unit: "unit") {
+                    handlingLimit = .some(limit)
+                }
+            default:
+                me.fail(row, "key", "unknown key '\(key)' (version, reopen_verdicts, max_reopenings, handling_limit)")
+            }
+        }
+        for key in ["version", "reopen_verdicts", "max_reopenings", "handling_limit"] where seen[key] == nil {
+            if FileManager.default.fileExists(atPath: directory.appendingPathComponent(file).path) {
+                fail(file, 0, "key", "no row for '\(key)'")
+            }
+        }
+        guard let version, let verdicts, let maxReopenings, let handlingLimit else { return nil }
+        return ReturnVisitPolicy(version: version, reopeningVerdicts: verdicts, maxReopenings: maxReopenings, handlingLimit: handlingLimit)
     }
 
     mutating func loadDepartments() -> [Located<Department>] {

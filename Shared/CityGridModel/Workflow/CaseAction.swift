@@ -40,6 +40,9 @@ public enum CaseAction: String, Codable, Sendable, Hashable, CaseIterable {
     case markOverdue = "mark_overdue"
     case urge
     case recomputeDeadline = "recompute_deadline"
+    case returnVisit = "return_visit"
+    case reopen
+    case keepClosed = "keep_closed"
 
     /// Roles allowed to trigger this action (the role → action matrix).
     public var permittedRoles: Set<Role> { Self.table(self).roles }
@@ -85,6 +88,12 @@ public enum CaseAction: String, Codable, Sendable, Hashable, CaseIterable {
         // A replaced calendar moves running deadlines wherever a clock runs.
         case .recomputeDeadline: return ([.system], open.subtracting([.suspended]).union([.selfHandledPending]))
         case .urge: return ([.dispatcher], [.inHandling])
+        // 回访 and 重办: the only moves out of (or on) a closed case. The hotline (system) or an
+        // acceptor / the shift leader records the citizen's verdict; the return-visit policy
+        // (system) reopens, or the shift leader decides a reopening the policy referred.
+        case .returnVisit: return ([.system, .acceptor, .shiftLeader], [.closed])
+        case .reopen: return ([.system, .shiftLeader], [.closed])
+        case .keepClosed: return ([.shiftLeader], [.closed])
         }
     }
 }

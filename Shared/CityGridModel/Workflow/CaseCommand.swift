@@ -84,6 +84,14 @@ public enum CaseCommand: Codable, Sendable, Hashable {
     /// imported notice, new office hours), so the same limit counted from the same start now ends
     /// at `deadline`. `previous` is the deadline it replaces; `reason` says what changed.
     case recomputeDeadline(stage: StageClock.Stage, previous: Date?, deadline: Date, basis: DeadlineBasis, reason: String)
+    /// closed: the citizen's verdict (回访). No state change. `referral` is set when the
+    /// return-visit policy puts a reopening before the shift leader instead of reopening.
+    case returnVisit(ReturnVisit, referral: ReopenReferralReason?)
+    /// closed → in_handling (重办) at `department` under the new dispatch (task) id `dispatchId`,
+    /// with a new handling clock; `reason` is the citizen's words.
+    case reopen(dispatchId: UUID, department: String, deadline: Date, reason: String)
+    /// closed with a referred reopening: the shift leader keeps the case closed (维持结案).
+    case keepClosed(reason: String)
 
     /// The action this command performs (for the role matrix and the timeline).
     public var action: CaseAction {
@@ -123,6 +131,9 @@ public enum CaseCommand: Codable, Sendable, Hashable {
         case .markOverdue: .markOverdue
         case .urge: .urge
         case .recomputeDeadline: .recomputeDeadline
+        case .returnVisit: .returnVisit
+        case .reopen: .reopen
+        case .keepClosed: .keepClosed
         }
     }
 
@@ -134,8 +145,10 @@ public enum CaseCommand: Codable, Sendable, Hashable {
             .void(let text, _), .requireManualDispatch(let text), .progressNote(let text), .complete(let text, _),
             .requestReturn(let text), .refuseReturn(let text), .requestExtension(_, let text), .refuseExtension(let text),
             .requestSuspension(let text), .refuseSuspension(let text), .checkFailed(let text, _), .rejectSelfHandled(let text),
-            .urge(let text), .recomputeDeadline(_, _, _, _, let text):
+            .urge(let text), .recomputeDeadline(_, _, _, _, let text), .reopen(_, _, _, let text), .keepClosed(let text):
             text
+        case .returnVisit(let visit, _):
+            visit.note
         default:
             nil
         }

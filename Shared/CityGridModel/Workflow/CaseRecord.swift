@@ -51,6 +51,15 @@ public struct CaseRecord: Codable, Sendable, Hashable {
     /// The earlier case this one duplicates, when voided as a duplicate.
     public var duplicateOf: UUID?
 
+    /// 重办: reopenings after a return visit. Stored optional so that records written before
+    /// reopening existed still decode (absent = none); read ``reopenCount``.
+    private var reopenings: Int?
+    /// The keys of the return visits recorded (``ReturnVisit/key``), oldest first; absent in
+    /// records written before return visits existed. Read ``returnVisitKeys``.
+    private var visitKeys: [String]?
+    /// A reopening the return-visit policy put before the shift leader, not yet decided.
+    public var reopenReferral: ReopenReferral?
+
     public var reportedAt: Date
     public var acceptedAt: Date?
     public var filedAt: Date?
@@ -86,6 +95,18 @@ public struct CaseRecord: Codable, Sendable, Hashable {
         self.returnCount = 0
         self.extensionCount = 0
         self.reportedAt = reportedAt
+    }
+
+    /// 重办: how often the case was reopened after a return visit.
+    public var reopenCount: Int {
+        get { reopenings ?? 0 }
+        set { reopenings = newValue }
+    }
+
+    /// The return visits recorded, by key, oldest first.
+    public var returnVisitKeys: [String] {
+        get { visitKeys ?? [] }
+        set { visitKeys = newValue }
     }
 
     /// 挂账 cases leave the KPI denominators (domain §4.3, region 立案数 is net of 挂账).

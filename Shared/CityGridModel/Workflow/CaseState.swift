@@ -33,14 +33,15 @@ public enum CaseState: String, Codable, Sendable, Hashable, CaseIterable {
     case awaitingCheck = "awaiting_check"
     /// 待结案: the check passed; the shift leader closes.
     case awaitingClose = "awaiting_close"
-    /// 结案 (end).
+    /// 结案 (end). A return visit (回访) may reopen it (重办) back to `in_handling`.
     case closed
     /// 作废 (end): false, duplicate or invalid.
     case voided
     /// 自处置待审核: a supervisor fixed it on the spot; the centre approves (closed) or rejects (voided).
     case selfHandledPending = "self_handled_pending"
 
-    /// No command moves a case out of a terminal state.
+    /// The case has ended: no clock runs and only the commands whose source states name a
+    /// terminal state apply (on `closed`: a return visit, and a reopening after one).
     public var isTerminal: Bool {
         switch self {
         case .notAccepted, .notFiled, .closed, .voided: true

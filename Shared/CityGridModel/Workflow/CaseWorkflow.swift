@@ -108,7 +108,9 @@ public enum CaseWorkflow {
         }
 
         if isAlreadyApplied(command, record) { return .alreadyApplied }
-        if state.isTerminal { return .illegal(error(.caseEnded, "the case has ended")) }
+        // An ended case refuses everything but the few commands made for it (a return visit on
+        // a closed case, and the reopening it may lead to).
+        if state.isTerminal, !action.sourceStates.contains(state) { return .illegal(error(.caseEnded, "the case has ended")) }
         if let operation = command.departmentOperation, let task = record.departmentTask {
             // The department rows are DepartmentTaskRules', which disposal asks too before it
             // commits; only the mapping onto workflow codes is ours.
@@ -171,6 +173,11 @@ public enum CaseWorkflow {
         case .alreadyApplied: return .alreadyApplied
         case .notYet(let error): return .notYet(error)
         case .illegal(let error): return .rejected(error)
+        }
+        // The policy (system) reopens on its own terms; the shift leader reopens only what the
+        // policy referred to them.
+        if action == .reopen, actor.role == .shiftLeader, record.reopenReferral == nil {
+            return reject(.noPendingRequest, "no reopening was referred to the shift leader")
         }
 
         if let problem = timeProblem(command, record, at: at) {
@@ -242,6 +249,10 @@ extension CaseWorkflow {
             return state == .notAccepted
         case .refuseFiling:
             return state == .notFiled
+        case .returnVisit(let visit, _):
+            return record.returnVisitKeys.contains(visit.key)
+        case .reopen(let dispatchId, _, _, _):
+            return record.dispatchIds.contains(dispatchId)
         default:
             return false
         }
@@ -266,6 +277,8 @@ extension CaseWorkflow {
             return needsPending(.extension)
         case .approveSuspension, .refuseSuspension:
             return needsPending(.suspension)
+        case .keepClosed:
+            return record.reopenReferral == nil ? Problem(.noPendingRequest, "no reopening was referred to the shift leader") : nil
         case .markWarning(let stage, let deadline), .markOverdue(let stage, let deadline):
             guard record.clock?.stage == stage, record.clock?.deadline == deadline else {
                 return Problem(.clockNotRunning, "no \(stage.rawValue) clock with deadline \(deadline.iso) is running")
@@ -304,8 +317,10 @@ extension CaseWorkflow {
         switch command {
         case .file(let conditionId, _) where conditionId.isBlank:
             return Problem(.missingField, "a filing condition (立案条件) is required")
-        case .dispatch(_, let department, _) where department.isBlank:
+        case .dispatch(_, let department, _) where department.isBlank, .reopen(_, let department, _, _) where department.isBlank:
             return Problem(.missingField, "a department code is required")
+        case .returnVisit(let visit, _) where visit.key.isBlank:
+            return Problem(.missingField, "a return visit needs a visit id")
         default:
             return nil
         }
@@ -503,6 +518,42 @@ extension CaseWorkflow {
         case .close, .approveSelfHandled:
             end(.closed)
             r.closedAt = at
+        case .returnVisit(let visit, let referral):
+            details[.visitKey] = visit.key
+            details[.verdict] = visit.verdict.rawValue
+            details[.route] = visit.route.rawValue
+            details[.visitedBy] = visit.visitedBy
+            details[.referral] = referral?.rawValue
+            r.returnVisitKeys.append(visit.key)
+            if let referral {
+                // The latest visit that asks for a reopening is the one the shift leader answers.
+                r.reopenReferral = ReopenReferral(visitKey: visit.key, verdict: visit.verdict, note: visit.note, reason: referral,
+                                                  referredAt: at)
+            }
+        case .reopen(let dispatchId, let department, let deadline, _):
+            // 重办 goes out as a new task to the department, as a rework does: it signs for it
+            // again, under its own dispatch id and a new handling clock.
+            details[.dispatchId] = dispatchId.uuidString.lowercased()
+            details[.visitKey] = record.reopenReferral?.visitKey
+            details[.verdict] = record.reopenReferral?.verdict.rawValue
+            r.state = .inHandling
+            r.currentDepartment = department
+            r.dispatchIds.append(dispatchId)
+            r.dispatchedAt = at
+            r.taskAcceptedAt = nil
+            r.checkRequestedAt = nil
+            r.closedAt = nil
+            r.pendingRequest = nil
+            r.reopenReferral = nil
+            r.handlingDeadline = deadline
+            r.handlingDeadlineBasis = nil
+            r.reopenCount += 1
+            details[.reopenCount] = String(r.reopenCount)
+            startClock(.handle, deadline)
+        case .keepClosed:
+            details[.visitKey] = record.reopenReferral?.visitKey
+            details[.verdict] = record.reopenReferral?.verdict.rawValue
+            r.reopenReferral = nil
         case .markWarning(let stage, let deadline):
             details[.stage] = stage.rawValue
             details[.deadline] = deadline.iso
@@ -577,7 +628,8 @@ extension CaseCommand {
             .file(_, let deadline), .complete(_, let deadline), .approveReturn(let deadline), .requestCheck(let deadline),
             .checkPassed(let deadline):
             deadline
-        case .dispatch(_, _, let deadline), .resume(let deadline), .checkFailed(_, let deadline), .approveExtension(let deadline):
+        case .dispatch(_, _, let deadline), .resume(let deadline), .checkFailed(_, let deadline), .approveExtension(let deadline),
+            .reopen(_, _, let deadline, _):
             deadline
         default:
             nil
@@ -612,7 +664,8 @@ extension Date {
 extension CaseWorkflow {
     /// The actions a person in `role` may take on `record` now: the role and state table, the
     /// pending request a decision needs, verification before acceptance for channels that demand
-    /// it, and a check only once the check task was sent. What the workbench offers as buttons;
+    /// it, a check only once the check task was sent, and a reopening decision only while one is
+    /// referred. What the workbench offers as buttons;
     /// ``apply(_:to:actor:at:)`` still judges each command on its payload when it arrives.
     public static func offeredActions(to role: Role, on record: CaseRecord) -> [CaseAction] {
         let pending = record.pendingRequest?.kind
@@ -625,6 +678,7 @@ extension CaseWorkflow {
             case .approveSuspension, .refuseSuspension: return pending == .suspension
             case .checkPassed, .checkFailed: return record.checkRequestedAt != nil
             case .requestCheck: return record.checkRequestedAt == nil
+            case .reopen, .keepClosed: return record.reopenReferral != nil
             default: return true
             }
         }

@@ -129,6 +129,18 @@ public enum TimelineDetail: String, Codable, Sendable, CaseIterable {
     /// The competent body (有权处理单位): who handles a not-ours 12345 ticket instead (`held_for_acceptor` annotation), or
     /// the body a case outside city management is sent back towards (with `reason_code`; reject at accept, refuse filing, void).
     case competentBody = "competent_body"
+    /// The return visit's key, `<source>:<visit id>` (return visit; reopen and keep-closed: the visit they answer).
+    case visitKey = "visit_key"
+    /// The citizen's verdict, a `ReturnVisitVerdict` raw value (return visit, reopen, keep-closed).
+    case verdict
+    /// How the visit reached the centre: `hotline` or `centre` (return visit).
+    case route
+    /// Who talked to the citizen: the hotline agent or the staff member (return visit).
+    case visitedBy = "visited_by"
+    /// Why the reopening went to the shift leader, a `ReopenReferralReason` raw value (return visit).
+    case referral
+    /// How many reopenings the case has had now (reopen).
+    case reopenCount = "reopen_count"
 }
 
 extension Dictionary where Key == String, Value == String {

@@ -21,11 +21,13 @@ public struct CaseEvent: Sendable, Hashable, Codable {
     public var detailDeadline: Date?
     /// `details.returned_by` for an approved return.
     public var returnedBy: String?
+    /// `details.verdict`: the citizen's verdict of a return visit (回访).
+    public var verdict: ReturnVisitVerdict?
 
     public init(caseId: UUID, sequence: Int, action: CaseAction, at: Date, to: CaseState, actorId: String, actorRole: Role,
                 department: String? = nil, stoppedStage: StageClock.Stage? = nil, stoppedDeadline: Date? = nil,
                 startedStage: StageClock.Stage? = nil, startedDeadline: Date? = nil, detailDeadline: Date? = nil,
-                returnedBy: String? = nil) {
+                returnedBy: String? = nil, verdict: ReturnVisitVerdict? = nil) {
         self.caseId = caseId
         self.sequence = sequence
         self.action = action
@@ -40,6 +42,7 @@ public struct CaseEvent: Sendable, Hashable, Codable {
         self.startedDeadline = startedDeadline
         self.detailDeadline = detailDeadline
         self.returnedBy = returnedBy
+        self.verdict = verdict
     }
 
     /// Flattens a timeline entry.
@@ -50,7 +53,8 @@ public struct CaseEvent: Sendable, Hashable, Codable {
             stoppedStage: entry.stoppedClock?.stage, stoppedDeadline: entry.stoppedClock?.deadline,
             startedStage: entry.startedClock?.stage, startedDeadline: entry.startedClock?.deadline,
             detailDeadline: entry.date(.deadline),
-            returnedBy: entry.detail(.returnedBy))
+            returnedBy: entry.detail(.returnedBy),
+            verdict: entry.action == .returnVisit ? entry.detail(.verdict).flatMap(ReturnVisitVerdict.init(rawValue:)) : nil)
     }
 
 

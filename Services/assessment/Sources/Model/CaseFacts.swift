@@ -41,6 +41,9 @@ public struct CaseFacts: Codable, Sendable, Hashable {
     public var suspendedAt: Date?
     /// A supervisor's self-handled report approved by the centre (counts as an effective report).
     public var selfHandledApproved: Bool = false
+    /// The latest return visit (回访); it keeps a closed case among a later period's histories,
+    /// where its visits count.
+    public var lastVisitAt: Date?
     /// 返工 / 回退 / 延期 per department.
     public var reworks: [String: Int] = [:]
     public var returns: [String: Int] = [:]
@@ -125,9 +128,23 @@ public struct CaseFacts: Codable, Sendable, Hashable {
             endedAt = e.at
         case .recomputeDeadline:
             followRecomputedDeadline(e)
+        case .returnVisit:
+            lastVisitAt = e.at
+        case .reopen:
+            // 重办: the case is open again at the same department with a new handling clock, and
+            // is judged again (by its new deadline or its next close) like a fresh dispatch. The
+            // figures of the period it was closed in were folded before this and stay.
+            dispatchedAt = e.at
+            department = e.department ?? department
+            if let d = department, !departments.contains(d) { departments.append(d) }
+            handlingDeadline = e.startedDeadline ?? e.detailDeadline
+            handled = false
+            closedAt = nil
+            closedOnTime = false
+            endedAt = nil
         case .locate, .accept, .requestVerification, .requireManualDispatch, .acceptTask, .progressNote,
              .requestReturn, .refuseReturn, .requestExtension, .refuseExtension, .requestSuspension,
-             .refuseSuspension, .requestCheck, .checkPassed, .markWarning, .markOverdue, .urge:
+             .refuseSuspension, .requestCheck, .checkPassed, .markWarning, .markOverdue, .urge, .keepClosed:
             break
         }
     }
@@ -155,7 +172,7 @@ public struct CaseFacts: Codable, Sendable, Hashable {
             if let x = a[keyPath: mine], let y = other[keyPath: mine], abs(x.timeIntervalSince(y)) <= tolerance { a[keyPath: mine] = y }
         }
         for path in [\CaseFacts.reportedAt, \.verifiedAt, \.filedAt, \.dispatchedAt, \.handlingDeadline, \.completedAt, \.closedAt,
-                     \.voidedAt, \.endedAt, \.suspendedAt] {
+                     \.voidedAt, \.endedAt, \.suspendedAt, \.lastVisitAt] {
             align(path)
         }
         return a == other

@@ -61,6 +61,16 @@ public struct DepartmentFigures: Codable, Sendable, Hashable {
     public var overduePendingRate: Double?
     public var score: Double?
     public var grade: String?
+    /// 回访数, by verdict (满意 / 基本满意 / 不满意): return visits recorded in the period on cases
+    /// this department handled.
+    public var visits = 0
+    public var satisfied = 0
+    public var basicallySatisfied = 0
+    public var dissatisfied = 0
+    /// 满意率 = (满意 + 基本满意) / 回访数; nil without visits.
+    public var satisfactionRate: Double?
+    /// 重办数: reopenings after a return visit in the period.
+    public var reopenings = 0
     public init(code: String) { self.code = code }
 }
 
@@ -87,6 +97,16 @@ public struct AreaFigures: Codable, Sendable, Hashable {
     public var filedScore: Double?
     public var score: Double?
     public var grade: String?
+    /// 回访数, by verdict (满意 / 基本满意 / 不满意): return visits recorded in the period on the area's
+    /// cases.
+    public var visits = 0
+    public var satisfied = 0
+    public var basicallySatisfied = 0
+    public var dissatisfied = 0
+    /// 满意率 = (满意 + 基本满意) / 回访数; nil without visits.
+    public var satisfactionRate: Double?
+    /// 重办数: reopenings after a return visit in the period.
+    public var reopenings = 0
     public init(level: AreaLevel, code: String) {
         self.level = level
         self.code = code

@@ -39,6 +39,8 @@ public struct KPIEngine: Sendable {
         public var attributed: Bool
         /// The instant deadlines were judged at: the period end, or the city's now while it runs.
         public var asOf: Date
+        /// The period's start: events from here up to ``asOf`` are the period's own (visits, reopenings).
+        public var from: Date
     }
 
     /// Folds every history as of `period.end` and applies the attribution rule judged at
@@ -47,7 +49,8 @@ public struct KPIEngine: Sendable {
         let asOf = period.asOf(now: now)
         return histories.map { h in
             let facts = CaseFacts.fold(caseId: h.caseId, events: h.events, asOf: period.end)
-            return Folded(history: h, facts: facts, attributed: Attribution.counts(facts, in: period, asOf: asOf), asOf: asOf)
+            return Folded(history: h, facts: facts, attributed: Attribution.counts(facts, in: period, asOf: asOf), asOf: asOf,
+                          from: period.start)
         }
     }
 
@@ -91,8 +94,16 @@ public struct KPIEngine: Sendable {
                 }
             }
         }
+        // 回访 and 重办 count when they happen, to the department that handled the case.
+        for c in folded {
+            for visit in ReturnVisitTally.events(of: c) {
+                guard let d = visit.department else { continue }
+                touch(d) { $0.tally(visit) }
+            }
+        }
         return byCode.values.map { x in
             var x = x
+            x.satisfactionRate = rate(x.satisfied + x.basicallySatisfied, x.visits)
             let disposal = fraction(x.handled, x.due), onTime = fraction(x.handledOnTime, x.due)
             let rework = fraction(x.reworks, x.due), extensions = fraction(x.extensions, x.due)
             let overduePending = fraction(x.overduePending, x.due)
@@ -147,8 +158,18 @@ public struct KPIEngine: Sendable {
             byCode[code] = x
         }
         let maxFiled = byCode.values.map(\.filed).max() ?? 0
+        // 回访 and 重办 count when they happen, in the area of the case.
+        for c in folded {
+            guard let code = c.history.meta.area(level) else { continue }
+            for visit in ReturnVisitTally.events(of: c) {
+                var x = byCode[code] ?? AreaFigures(level: level, code: code)
+                x.tally(visit)
+                byCode[code] = x
+            }
+        }
         return byCode.values.map { x in
             var x = x
+            x.satisfactionRate = rate(x.satisfied + x.basicallySatisfied, x.visits)
             x.repeatLocations = locationComplaints[x.code, default: [:]].values.filter { $0 > weights.repeatThreshold }.count
             let close = fraction(x.closed, x.filed), onTimeClose = fraction(x.closedOnTime, x.filed)
             let publicReports = fraction(x.verifiedPublicReports, x.filed), filedShare = fraction(x.filed, maxFiled)
@@ -332,6 +353,58 @@ public struct KPIEngine: Sendable {
                 rankDelta: rank.flatMap { a in previousRank.map { $0 - a } },
                 scoreDelta: r.score.flatMap { a in previousScore.map { ScoreRounding.round(a - $0) } })
         }.sorted { ($0.rank ?? Int.max, $0.code) < ($1.rank ?? Int.max, $1.code) }
+    }
+}
+
+/// The return visits (回访) and reopenings (重办) of a case that happened in the period: from its
+/// start up to the instant the period is judged at (its end, or the city's now while it runs).
+/// They count by when they happen, not by the attribution rule: a visit is an event of its own,
+/// and a case closed last month may be visited this month.
+enum ReturnVisitTally {
+    struct Event {
+        var department: String?
+        /// The verdict of a visit; `nil` for a reopening.
+        var verdict: ReturnVisitVerdict?
+        var isReopening: Bool
+    }
+
+    static func events(of c: KPIEngine.Folded) -> [Event] {
+        c.history.events.compactMap { e in
+            guard e.at >= c.from, e.at < c.asOf else { return nil }
+            switch e.action {
+            case .returnVisit:
+                guard let verdict = e.verdict else { return nil }
+                return Event(department: e.department, verdict: verdict, isReopening: false)
+            case .reopen:
+                return Event(department: e.department, verdict: nil, isReopening: true)
+            default:
+                return nil
+            }
+        }
+    }
+}
+
+extension DepartmentFigures {
+    mutating func tally(_ e: ReturnVisitTally.Event) {
+        if e.isReopening { reopenings += 1 }
+        switch e.verdict {
+        case .satisfied?: visits += 1; satisfied += 1
+        case .basicallySatisfied?: visits += 1; basicallySatisfied += 1
+        case .dissatisfied?: visits += 1; dissatisfied += 1
+        case nil: break
+        }
+    }
+}
+
+extension AreaFigures {
+    mutating func tally(_ e: ReturnVisitTally.Event) {
+        if e.isReopening { reopenings += 1 }
+        switch e.verdict {
+        case .satisfied?: visits += 1; satisfied += 1
+        case .basicallySatisfied?: visits += 1; basicallySatisfied += 1
+        case .dissatisfied?: visits += 1; dissatisfied += 1
+        case nil: break
+        }
     }
 }
 

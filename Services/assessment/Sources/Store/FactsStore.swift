@@ -45,12 +45,12 @@ enum FactsStore {
         let json = String(decoding: try encoder.encode(entry), as: UTF8.self)
         try c.query("""
             INSERT INTO assessment.case_events (case_id, sequence, action, at, to_state, actor_id, actor_role, department,
-                stopped_stage, stopped_deadline, started_stage, started_deadline, detail_deadline, returned_by, entry)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+                stopped_stage, stopped_deadline, started_stage, started_deadline, detail_deadline, returned_by, entry, verdict)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
             ON CONFLICT (case_id, sequence) DO NOTHING
             """, [e.caseId, e.sequence, e.action.rawValue, e.at, e.to.rawValue, e.actorId, e.actorRole.rawValue, e.department,
                   e.stoppedStage?.rawValue, e.stoppedDeadline, e.startedStage?.rawValue, e.startedDeadline, e.detailDeadline,
-                  e.returnedBy, PGJSON(json)])
+                  e.returnedBy, PGJSON(json), e.verdict?.rawValue])
     }
 
     static func loadMeta(_ caseId: UUID, on c: PGConnection) throws -> CaseMeta {
@@ -75,8 +75,8 @@ enum FactsStore {
             INSERT INTO assessment.case_facts (case_id, case_number, channel, kind, class_code, grid_code, community_code, street_code,
                 district_code, reporter_id, component_code, last_sequence, state, reported_at, filed_at, dispatched_at, department,
                 departments, handling_deadline, completed_at, completed_on_time, closed_at, voided_at, ended_at, suspended,
-                rework_count, return_count, extension_count, attributed_at, facts, updated_at)
-            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30, now())
+                rework_count, return_count, extension_count, attributed_at, facts, last_visit_at, updated_at)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31, now())
             ON CONFLICT (case_id) DO UPDATE SET case_number = EXCLUDED.case_number, channel = EXCLUDED.channel, kind = EXCLUDED.kind,
                 class_code = EXCLUDED.class_code, grid_code = EXCLUDED.grid_code, community_code = EXCLUDED.community_code,
                 street_code = EXCLUDED.street_code, district_code = EXCLUDED.district_code, reporter_id = EXCLUDED.reporter_id,
@@ -86,12 +86,12 @@ enum FactsStore {
                 completed_at = EXCLUDED.completed_at, completed_on_time = EXCLUDED.completed_on_time, closed_at = EXCLUDED.closed_at,
                 voided_at = EXCLUDED.voided_at, ended_at = EXCLUDED.ended_at, suspended = EXCLUDED.suspended,
                 rework_count = EXCLUDED.rework_count, return_count = EXCLUDED.return_count, extension_count = EXCLUDED.extension_count,
-                attributed_at = EXCLUDED.attributed_at, facts = EXCLUDED.facts, updated_at = now()
+                attributed_at = EXCLUDED.attributed_at, facts = EXCLUDED.facts, last_visit_at = EXCLUDED.last_visit_at, updated_at = now()
             """, [f.caseId, meta.caseNumber, meta.channel?.rawValue, meta.kind?.rawValue, meta.classCode, meta.gridCode,
                   meta.area(.community), meta.area(.street), meta.area(.district), meta.reporterId, meta.componentCode,
                   f.lastSequence, f.state?.rawValue, f.reportedAt, f.filedAt, f.dispatchedAt, f.department, PGTextArray(f.departments),
                   f.handlingDeadline, f.completedAt, f.completedOnTime, f.closedAt, f.voidedAt, f.endedAt, f.suspended,
-                  f.reworkCount, f.returnCount, f.extensionCount, Attribution.instant(of: f), PGJSON(json)])
+                  f.reworkCount, f.returnCount, f.extensionCount, Attribution.instant(of: f), PGJSON(json), f.lastVisitAt])
     }
 
     /// Records a duplicate report linked to an earlier case (idempotent on the report id).
@@ -102,10 +102,12 @@ enum FactsStore {
             """, [d.reportId, d.duplicateOf, d.channel.rawValue, d.kind.rawValue, d.classCode, d.reportedAt])
     }
 
-    /// The histories that can matter for `[from, to)`: cases reported before `to` and not ended before
-    /// `from`, with their events before `to` (a case's attribution instant is never after its end).
+    /// The cases that can matter for `[$1, $2)`: reported before the end and not ended before the
+    /// start (a case's attribution instant is never after its end), or visited (回访) since the start.
+    static let window = "f.reported_at < $2 AND (f.ended_at IS NULL OR f.ended_at >= $1 OR f.last_visit_at >= $1)"
+
+    /// The histories that can matter for `[from, to)` (``window``), with their events before `to`.
     static func histories(from: Date, to: Date, on c: PGConnection) throws -> [CaseHistory] {
-        let window = "f.reported_at < $2 AND (f.ended_at IS NULL OR f.ended_at >= $1)"
         let metas = try c.query("""
             SELECT f.case_id, f.case_number, f.channel, f.kind, f.class_code, f.grid_code, f.reporter_id, f.component_code,
                    (SELECT count(*) FROM assessment.duplicate_links d WHERE d.duplicate_of = f.case_id AND d.reported_at < $2) AS dups
@@ -113,7 +115,7 @@ enum FactsStore {
             """, [from, to])
         let events = try c.query("""
             SELECT e.case_id, e.sequence, e.action, e.at, e.to_state, e.actor_id, e.actor_role, e.department, e.stopped_stage,
-                   e.stopped_deadline, e.started_stage, e.started_deadline, e.detail_deadline, e.returned_by
+                   e.stopped_deadline, e.started_stage, e.started_deadline, e.detail_deadline, e.returned_by, e.verdict
             FROM assessment.case_events e JOIN assessment.case_facts f USING (case_id)
             WHERE \(window) AND e.at < $2 ORDER BY e.case_id, e.sequence
             """, [from, to])
@@ -138,21 +140,21 @@ enum FactsStore {
             actorId: try row.string("actor_id"), actorRole: role, department: row.optionalString("department"),
             stoppedStage: row.optionalString("stopped_stage").flatMap(StageClock.Stage.init), stoppedDeadline: row.optionalDate("stopped_deadline"),
             startedStage: row.optionalString("started_stage").flatMap(StageClock.Stage.init), startedDeadline: row.optionalDate("started_deadline"),
-            detailDeadline: row.optionalDate("detail_deadline"), returnedBy: row.optionalString("returned_by"))
+            detailDeadline: row.optionalDate("detail_deadline"), returnedBy: row.optionalString("returned_by"),
+            verdict: row.optionalString("verdict").flatMap(ReturnVisitVerdict.init(rawValue:)))
     }
 
     /// Re-folds the facts of every case touching `[from, to)` from its full stored history
     /// (two queries for the whole window, then one upsert per case whose fold differed).
     /// - Returns: (cases re-folded, rows whose stored fold differed).
     static func rebuild(from: Date, to: Date, on c: PGConnection) throws -> (cases: Int, changed: Int) {
-        let window = "f.reported_at < $2 AND (f.ended_at IS NULL OR f.ended_at >= $1)"
         let stored = try c.query("""
             SELECT f.case_id, f.facts, f.case_number, f.channel, f.kind, f.class_code, f.grid_code, f.reporter_id, f.component_code
             FROM assessment.case_facts f WHERE \(window)
             """, [from, to])
         let events = try c.query("""
             SELECT e.case_id, e.sequence, e.action, e.at, e.to_state, e.actor_id, e.actor_role, e.department, e.stopped_stage,
-                   e.stopped_deadline, e.started_stage, e.started_deadline, e.detail_deadline, e.returned_by
+                   e.stopped_deadline, e.started_stage, e.started_deadline, e.detail_deadline, e.returned_by, e.verdict
             FROM assessment.case_events e JOIN assessment.case_facts f USING (case_id)
             WHERE \(window) ORDER BY e.case_id, e.sequence
             """, [from, to])
@@ -180,7 +182,7 @@ enum FactsStore {
         struct EventRow: Encodable {
             var case_id: UUID, sequence: Int, action: String, at: String, to_state: String, actor_id: String, actor_role: String
             var department: String?, stopped_stage: String?, stopped_deadline: String?, started_stage: String?
-            var started_deadline: String?, detail_deadline: String?, returned_by: String?
+            var started_deadline: String?, detail_deadline: String?, returned_by: String?, verdict: String?
         }
         let plain = JSONEncoder()
         // Times are stored as the messages carry them (RFC 3339, milliseconds). Fold what will be
@@ -206,16 +208,16 @@ enum FactsStore {
                          to_state: e.to.rawValue, actor_id: e.actorId, actor_role: e.actorRole.rawValue, department: e.department,
                          stopped_stage: e.stoppedStage?.rawValue, stopped_deadline: e.stoppedDeadline.map(RFC3339.format),
                          started_stage: e.startedStage?.rawValue, started_deadline: e.startedDeadline.map(RFC3339.format),
-                         detail_deadline: e.detailDeadline.map(RFC3339.format), returned_by: e.returnedBy)
+                         detail_deadline: e.detailDeadline.map(RFC3339.format), returned_by: e.returnedBy, verdict: e.verdict?.rawValue)
             }
             try c.query("""
                 INSERT INTO assessment.case_events (case_id, sequence, action, at, to_state, actor_id, actor_role, department,
-                    stopped_stage, stopped_deadline, started_stage, started_deadline, detail_deadline, returned_by, entry)
+                    stopped_stage, stopped_deadline, started_stage, started_deadline, detail_deadline, returned_by, entry, verdict)
                 SELECT x.case_id, x.sequence, x.action, x.at, x.to_state, x.actor_id, x.actor_role, x.department, x.stopped_stage,
-                       x.stopped_deadline, x.started_stage, x.started_deadline, x.detail_deadline, x.returned_by, to_jsonb(x)
+                       x.stopped_deadline, x.started_stage, x.started_deadline, x.detail_deadline, x.returned_by, to_jsonb(x), x.verdict
                 FROM jsonb_to_recordset($1::jsonb) AS x(case_id uuid, sequence integer, action text, at timestamptz, to_state text,
                     actor_id text, actor_role text, department text, stopped_stage text, stopped_deadline timestamptz,
-                    started_stage text, started_deadline timestamptz, detail_deadline timestamptz, returned_by text)
+                    started_stage text, started_deadline timestamptz, detail_deadline timestamptz, returned_by text, verdict text)
                 ON CONFLICT (case_id, sequence) DO NOTHING
                 """, [PGJSON(String(decoding: try plain.encode(rows), as: UTF8.self))])
             for h in slice {

@@ -68,5 +68,12 @@ enum AssessmentMigrations {
             );
             CREATE INDEX duplicate_links_of ON assessment.duplicate_links (duplicate_of);
             """),
+        // Return visits (回访): the verdict is a column of its `return_visit` event, and the latest
+        // visit keeps a closed case among the histories of a later period, whose visits it counts.
+        Migration(101, "return visit verdicts", """
+            ALTER TABLE assessment.case_events ADD COLUMN verdict text;
+            ALTER TABLE assessment.case_facts ADD COLUMN last_visit_at timestamptz;
+            CREATE INDEX case_facts_last_visit ON assessment.case_facts (last_visit_at) WHERE last_visit_at IS NOT NULL;
+            """),
     ]
 }

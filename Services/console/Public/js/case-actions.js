@@ -59,6 +59,24 @@ const commands = {
     fields: (approve) => [{ name: "note", label: t(approve ? "actions.field.note" : "actions.field.check-failed-note"), type: "textarea", required: !approve }],
     body: (values, approve) => ({ passed: approve, note: values.note || undefined }),
   },
+  // 回访: the citizen's verdict on a closed case; the server's policy decides whether it reopens.
+  "return-visit": {
+    fields: () => [
+      { name: "verdict", label: t("actions.field.verdict"), type: "select", required: true,
+        options: [["satisfied", t("verdict.satisfied")], ["basically_satisfied", t("verdict.basically_satisfied")], ["dissatisfied", t("verdict.dissatisfied")]]
+          .map(([value, label]) => ({ value, label })) },
+      { name: "note", label: t("actions.field.visit-note"), type: "textarea" },
+    ],
+    body: (values) => ({ verdict: values.verdict, note: values.note || undefined }),
+  },
+  // The shift leader's answer to a reopening the policy referred: 重办 or 维持结案.
+  "reopen-decision": {
+    decide: true,
+    fields: (approve) => approve
+      ? [{ name: "reason", label: t("actions.field.reopen-reason"), type: "textarea" }]
+      : [reason("actions.field.keep-closed-reason")],
+    body: (values, approve) => ({ reopen: approve, reason: values.reason || undefined }),
+  },
 };
 
 /** A case named by number (what people quote) or id → its id, as commands that link cases take it. */

@@ -1,6 +1,7 @@
 // The shift leader's desk (值班长): the decisions that are the shift leader's alone, one queue per
 // tab — filing, closing, self-handled reports, extension and suspension requests, suspended cases
-// to resume — and voiding any open case found by its number. Which buttons a row gets is the
+// to resume, dissatisfied return visits the policy did not reopen (重办待定) — and voiding any open
+// case found by its number. Which buttons a row gets is the
 // server's `actions`; the queues refresh every 10 s.
 "use strict";
 import { api } from "../api.js";
@@ -13,7 +14,7 @@ import {
 } from "./acceptor.js";
 import { tabStrip, scanInHandling, decidable, requestTable } from "./dispatcher.js";
 
-const tabNames = ["file", "close", "self", "requests", "suspended", "void"];
+const tabNames = ["file", "close", "self", "requests", "suspended", "reopen", "void"];
 
 /** The queues read from supervision's list by state, and the commands each queue's rows offer. */
 const queues = {
@@ -21,6 +22,8 @@ const queues = {
   close: { state: "awaiting_close", commands: ["close"] },
   self: { state: "self_handled_pending", commands: ["approve-self-handled", "reject-self-handled"] },
   suspended: { state: "suspended", commands: ["resume"] },
+  // Closed cases whose reopening the return-visit policy referred to the shift leader.
+  reopen: { state: "closed", filter: { referred: "true" }, commands: ["reopen-decision"] },
 };
 
 export default {
@@ -28,7 +31,7 @@ export default {
     useDeskStyle();
     const reference = await loadReference();
     let tab = tabNames.includes(route.query.get("tab")) ? route.query.get("tab") : "file";
-    const lists = { file: [], close: [], self: [], suspended: [], requests: [] };
+    const lists = { file: [], close: [], self: [], suspended: [], reopen: [], requests: [] };
     const more = {};
     let capped = false;
 
@@ -53,6 +56,11 @@ export default {
         { label: t("shift.column.photos"), render: (item) => photoLinks(item.photos, ["before", "after"]) },
         reported, clock, actions("self")],
       suspended: [number, kindClass, department, place, reported, actions("suspended")],
+      reopen: [number, kindClass, department,
+        { label: t("shift.column.citizen"), render: (item) => item.reopenReferral?.note || "—" },
+        { label: t("shift.column.referral"), render: (item) => t(`shift.referral.${item.reopenReferral?.reason}`) },
+        { label: t("shift.column.referred"), class: "nowrap", render: (item) => formatTime(item.reopenReferral?.referredAt) },
+        actions("reopen")],
     };
 
     const boxes = {};
@@ -79,7 +87,7 @@ export default {
     async function loadQueues() {
       // The oldest-first sort works on the newest 100 of each queue; a longer queue says so and
       // the case list has the rest. Four lists of 200 at once took the page over 200 ms.
-      const pages = await Promise.all(Object.values(queues).map((queue) => api.get("supervision", "cases", { state: queue.state, limit: 100 })));
+      const pages = await Promise.all(Object.values(queues).map((queue) => api.get("supervision", "cases", { state: queue.state, limit: 100, ...queue.filter })));
       Object.keys(queues).forEach((name, index) => {
         lists[name] = pages[index].items.sort(byUrgency);
         more[name] = Boolean(pages[index].nextCursor);
