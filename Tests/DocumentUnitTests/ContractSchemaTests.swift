@@ -196,6 +196,10 @@ struct ContractSchemaTests {
         var atOnce = notice(.closed, 2, .closed)
         atOnce.result = "已告知办理渠道"
         atOnce.photos = []
+        var reopened = notice(.reopened, 19, .inHandling)
+        reopened.department = department
+        reopened.deadline = now.addingTimeInterval(3 * 86_400)
+        reopened.reason = "井盖又松动了"
         var notAccepted = notice(.notAccepted, 3, .notAccepted)
         notAccepted.reason = "重复举报"
         var returned = notice(.returned, 3, .notAccepted, channel: .police110, address: "110")
@@ -203,7 +207,7 @@ struct ContractSchemaTests {
         returned.reasonCode = .outsideCityManagement
         returned.competentBody = "辖区派出所"
         return [notice(.signedFor, 0, .reported), linked, notice(.filed, 5, .awaitingDispatch), dispatched, extended, suspended, closed, atOnce,
-                notAccepted, returned]
+                reopened, notAccepted, returned]
     }
 
     @Test("every contract type, encoded as services encode it, validates against docs/asyncapi.yaml")
@@ -219,7 +223,7 @@ struct ContractSchemaTests {
         #expect(status == 0, "\(text)")
         #expect(text.contains("\(samples().count) message(s) checked, 0 failing"), "\(text)")
         #expect(text.contains(" example(s) checked, 0 failing") && !text.contains("\n0 example(s)"), "\(text)")
-        #expect(samples().count == 38)
+        #expect(samples().count == 39)
     }
 
     @Test("each notice kind's schema holds: a notice without its kind's fields does not validate")

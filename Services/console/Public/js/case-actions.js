@@ -10,6 +10,28 @@ import { loadReference } from "./reference.js";
 
 const reason = (label) => ({ name: "reason", label: t(label), type: "textarea", required: true });
 
+/**
+ * 退回: a report that is not city management goes back to the channel it came from with the
+ * competent body (有权处理单位). Offered wherever a case ends unhandled; a 12345 ticket whose
+ * category the mapping table marks not ours comes with both filled in.
+ */
+function returnFields(item) {
+  const notOurs = item?.hotlineCategory?.outcome === "not_ours";
+  return [
+    { name: "reasonCode", label: t("actions.field.reason-code"), type: "select",
+      options: [{ value: "", label: t("reasonCode.none") }, { value: "outside_city_management", label: t("reasonCode.outside_city_management") }],
+      value: notOurs ? "outside_city_management" : "" },
+    { name: "competentBody", label: t("actions.field.competent-body"), value: notOurs ? item.hotlineCategory.competentBody || "" : "" },
+  ];
+}
+
+/** The body of a command that ends a case unhandled: its reason, and for 退回 the code and the competent body. */
+function notHandledBody(values) {
+  const returned = values.reasonCode === "outside_city_management";
+  return { reason: values.reason, reasonCode: returned ? values.reasonCode : undefined,
+    competentBody: returned ? (values.competentBody || "").trim() || undefined : undefined };
+}
+
 /** A datetime-local value (Beijing wall clock) → an RFC 3339 instant. */
 function instant(local) { return local ? new Date(`${local}:00+08:00`).toISOString() : undefined; }
 
@@ -19,7 +41,7 @@ function instant(local) { return local ? new Date(`${local}:00+08:00`).toISOStri
  */
 const commands = {
   "accept": { fields: () => [] },
-  "reject": { fields: () => [reason("actions.field.reject-reason")] },
+  "reject": { fields: (item) => [reason("actions.field.reject-reason"), ...returnFields(item)], body: notHandledBody },
   "handle-at-intake": { fields: () => [{ name: "result", label: t("actions.field.result"), type: "textarea", required: true }] },
   "verification": {
     decide: true,
@@ -35,10 +57,10 @@ const commands = {
         : { name: "conditionId", label: t("actions.field.condition"), required: true, value: item.conditionId || "" }];
     },
   },
-  "refuse-filing": { fields: () => [reason("actions.field.refuse-reason")] },
+  "refuse-filing": { fields: (item) => [reason("actions.field.refuse-reason"), ...returnFields(item)], body: notHandledBody },
   "void": {
-    fields: () => [reason("actions.field.void-reason"), { name: "duplicateOf", label: t("actions.field.duplicate-of") }],
-    body: async (values) => ({ reason: values.reason, duplicateOf: await caseIdOf(values.duplicateOf) }),
+    fields: (item) => [reason("actions.field.void-reason"), { name: "duplicateOf", label: t("actions.field.duplicate-of") }, ...returnFields(item)],
+    body: async (values) => ({ ...notHandledBody(values), duplicateOf: await caseIdOf(values.duplicateOf) }),
   },
   "close": { fields: () => [] },
   "urge": { fields: () => [{ name: "message", label: t("actions.field.urge-message"), type: "textarea", required: true }] },
