@@ -60,6 +60,75 @@ enum SupervisionOpenAPI {
                           nextCursor: {type: string, nullable: true}
                 "401": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
+          /api/v1/cases/export:
+            get:
+              summary: The cases of a reporting window and filter as CSV or GeoJSON (数据共享, for auditors)
+              description: >-
+                Case data for others (seed 五(四)): every case reported in [from, to) that the filters select, within
+                the token's scope, newest first, one row (CSV) or feature (GeoJSON) per case as supervision holds it
+                now. Columns, in order: number, id, channel, kind, class_code, condition_id, state, district_code,
+                street_code, community_code, grid_code, department_code (the department holding it now, or last),
+                reported_at, accepted_at, filed_at, dispatched_at, completed_at, closed_at, voided_at,
+                handling_deadline, overdue_marked, rework_count, return_count, extension_count, reopen_count,
+                duplicate_count, duplicate_of, longitude, latitude (WGS 84), address, description. Nothing that
+                names a citizen leaves: no reporter, contact or hotline ticket number, and phone numbers, ID numbers,
+                e-mail addresses and self-introduced names in the address and description are masked as in the public
+                Open311 list. CSV is RFC 4180 with CRLF line ends and a UTF-8 byte order mark (spreadsheets read the
+                Chinese correctly); a cell starting with = + - @ is prefixed with an apostrophe so that it never runs
+                as a formula. GeoJSON is an RFC 7946 FeatureCollection of Point features ([longitude, latitude]; a null
+                geometry for a case never located) with the other columns as properties. The answer is streamed in
+                batches of CITYGRID_SUPERVISION_EXPORT_BATCH cases (default 1,000), each read in its own
+                transaction: a case that changes during a long export appears as it was when its batch was read. A
+                failure after the first batch ends the transfer early (the client sees it truncated). Auditors, shift
+                leaders and admins only. Any other query parameter answers 422 naming it.
+              parameters:
+                - {name: format, in: query, required: true, schema: {type: string, enum: [csv, geojson]}}
+                - {name: from, in: query, required: true, schema: {type: string, format: date-time}, description: reported at or after}
+                - {name: to, in: query, required: true, schema: {type: string, format: date-time}, description: "reported before (exclusive); not before from, at most 366 days after it"}
+                - {name: state, in: query, schema: {type: string}, description: "comma-separated states (status is its older alias; give one)"}
+                - {name: status, in: query, schema: {type: string}, deprecated: true}
+                - {name: district, in: query, schema: {type: string}}
+                - {name: street, in: query, schema: {type: string}}
+                - {name: community, in: query, schema: {type: string}}
+                - {name: grid, in: query, schema: {type: string}}
+                - {name: department, in: query, schema: {type: string}, description: the department currently holding the case}
+                - {name: class, in: query, schema: {type: string}, description: a class code or a prefix of one}
+                - {name: channel, in: query, schema: {type: string}}
+                - {name: overdue, in: query, schema: {type: boolean}, description: "only cases overdue now"}
+                - {name: pending, in: query, schema: {type: string}, description: "any, or a comma list of return, extension, suspension"}
+                - {name: light, in: query, schema: {type: string, enum: [red, yellow, green]}}
+                - {name: referred, in: query, schema: {type: boolean}}
+              responses:
+                "200":
+                  description: The cases, as a download (Content-Disposition attachment)
+                  content:
+                    text/csv:
+                      schema: {type: string}
+                      example: "\uFEFFnumber,id,channel,kind,class_code,...\r\n20261125-0042,3f0c...,hotline_12345,component,0101,...\r\n"
+                    application/geo+json:
+                      schema:
+                        type: object
+                        required: [type, features]
+                        properties:
+                          type: {type: string, enum: [FeatureCollection]}
+                          features:
+                            type: array
+                            items:
+                              type: object
+                              required: [type, geometry, properties]
+                              properties:
+                                type: {type: string, enum: [Feature]}
+                                geometry:
+                                  nullable: true
+                                  type: object
+                                  properties:
+                                    type: {type: string, enum: [Point]}
+                                    coordinates: {type: array, items: {type: number}, minItems: 2, maxItems: 2}
+                                properties: {type: object, additionalProperties: true}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+                "503": {$ref: "#/components/responses/Error"}
           /api/v1/cases/counts:
             get:
               summary: Case counts in scope, grouped and filtered

@@ -22,7 +22,9 @@ public enum SupervisionService {
             var search = SearchTuning()
             search.window = try variables.int("CITYGRID_SUPERVISION_SEARCH_WINDOW", default: search.window, range: 1...1_000_000)
             search.indexLimit = try variables.int("CITYGRID_SUPERVISION_SEARCH_INDEX_LIMIT", default: search.indexLimit, range: 1...1_000_000)
-            let api = SupervisionAPI(env: env, engine: engine, counts: CountsCache(ttl: countsTTL), searchTuning: search)
+            let exportBatch = try variables.int("CITYGRID_SUPERVISION_EXPORT_BATCH", default: CaseExport.batchSize, range: 1...10_000)
+            let api = SupervisionAPI(env: env, engine: engine, counts: CountsCache(ttl: countsTTL), searchTuning: search,
+                                     exportBatchSize: exportBatch)
             env.logger.info("return-visit policy loaded", metadata: ["version": "\(refs.returnVisitPolicy.version)"])
             return ServiceParts(consumers: [SupervisionConsumers.definition(engine: engine), ReturnVisitInbound.definition(engine: engine)],
                                 routes: { router in api.register(router) },

@@ -61,10 +61,10 @@ enum Open311Requests {
             ("status_notes", statusNotes(r).map { .text($0) }),
             ("service_name", .text(service?.nameZh ?? r.serviceCode)),
             ("service_code", .text(r.serviceCode)),
-            ("description", .text(Open311Disclosure.mask(r.description))),
+            ("description", .text(PersonalDataMask.mask(r.description))),
             ("requested_datetime", .text(w3c(r.requested))),
             ("updated_datetime", .text(w3c(r.updated))),
-            ("address", r.address.map { .text(Open311Disclosure.mask($0)) }),
+            ("address", r.address.map { .text(PersonalDataMask.mask($0)) }),
             ("lat", r.lat.map { .double($0) }),
             ("long", r.lon.map { .double($0) }),
             // GeoReport has one media_url: the first photo of the problem as reported.
