@@ -323,11 +323,12 @@ public struct CaseEngine: Sendable {
         let facts = stored.facts
         guard let condition = filingCondition(facts, preferred: record.conditionId) else { return }
         let area = areaClass(stored)
-        // Only the centre's decisions: grid-routing dispatches the case as it stored it from the
-        // report and its own location.
+        // The centre's decisions: grid-routing dispatches the case as it stored it from the report
+        // and its own location, under the class filed here (the acceptor may have changed it).
         try outbox.publish(CaseFiled(caseId: record.id, caseNumber: record.caseNumber, conditionId: condition.id,
                                      handlingLimit: condition.limit(for: area), filedAt: at,
-                                     excludedDepartments: record.returnedBy.sorted(), redispatch: redispatch ? true : nil),
+                                     excludedDepartments: record.returnedBy.sorted(), redispatch: redispatch ? true : nil,
+                                     kind: facts.kind, classCode: facts.classCode),
                            subject: subject(record.id), at: at)
     }
 }

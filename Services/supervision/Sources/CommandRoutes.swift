@@ -10,6 +10,30 @@ struct FileBody: Decodable { var conditionId: String }
 struct ReasonBody: Decodable { var reason: String }
 /// 不予受理 / 不予立案: the reason, and for a case outside city management (退回) its code and the
 /// competent body the report is sent back towards.
+/// `accept`: optionally the class the acceptor chose (both or neither).
+struct AcceptBody: Decodable {
+    var kind: String?
+    var classCode: String?
+
+    /// The chosen class, checked against the reference data; 422 naming the fields otherwise.
+    func chosenClass(_ refs: ReferenceData) throws -> ClassKey? {
+        switch (kind, classCode) {
+        case (nil, nil):
+            return nil
+        case (let kind?, let code?):
+            guard let parsed = ClassKind(rawValue: kind) else {
+                throw APIError.validation([.init(field: "kind", problem: "must be component or event")])
+            }
+            guard refs.caseClass(ClassKey(parsed, code)) != nil else {
+                throw APIError.validation([.init(field: "classCode", problem: "no \(kind) class \(code) in the reference data")])
+            }
+            return ClassKey(parsed, code)
+        default:
+            throw APIError.validation([.init(field: kind == nil ? "kind" : "classCode", problem: "kind and classCode are given together")])
+        }
+    }
+}
+
 struct NotHandledBody: Decodable, NotHandledFields { var reason: String; var reasonCode: String?; var competentBody: String? }
 struct VoidBody: Decodable, NotHandledFields { var reason: String; var duplicateOf: UUID?; var reasonCode: String?; var competentBody: String? }
 struct DecisionBody: Decodable { var approve: Bool; var reason: String?; var newDeadline: Date? }
@@ -101,11 +125,31 @@ extension SupervisionAPI {
             }
         }
 
-        // Acceptors work the cases automation could not place (unlocatable reports).
-        simple(router, .accept, EmptyBody.self) { _, stored, now in
-            stored.record.requiresVerification
-                ? .requestVerification(deadline: try engine.deadline(.verify, from: now))
-                : .accept(deadline: try engine.deadline(.file, from: now))
+        // Acceptors work the cases automation could not place (unlocatable reports) and the ones
+        // the standing policy leaves to them (a class from a suggestion, a not-ours category).
+        // Accepting may set the class: the acceptor's decision replaces the provisional one.
+        router.post("/api/v1/cases/{id}/\(StaffCommand.accept.rawValue)") { request, context -> CaseView in
+            _ = try context.requireToken()
+            let body = try await request.decodeJSON(as: AcceptBody.self, context: context)
+            let chosen = try body.chosenClass(engine.refs)
+            return try await mutate(context) { stored, token, now, connection, outbox in
+                var details: [String: String] = [:]
+                // A refused acceptance rolls the whole transaction back, the class with it.
+                if let chosen, chosen != ClassKey(stored.facts.kind, stored.facts.classCode) {
+                    details[TimelineDetail.reclassifiedFrom.rawValue] = "\(stored.facts.kind.rawValue):\(stored.facts.classCode)"
+                    details[TimelineDetail.reclassifiedTo.rawValue] = "\(chosen.kind.rawValue):\(chosen.code)"
+                    stored.facts.kind = chosen.kind
+                    stored.facts.classCode = chosen.code
+                    stored.facts.classSource = .acceptor
+                    // The report's filing condition belonged to the old class.
+                    stored.facts.conditionId = nil
+                }
+                let command: CaseCommand = stored.record.requiresVerification
+                    ? .requestVerification(deadline: try engine.deadline(.verify, from: now))
+                    : .accept(deadline: try engine.deadline(.file, from: now))
+                try Self.settle(engine.apply(command, to: &stored, actor: token.actor, at: now, details: details, connection: connection,
+                                             outbox: outbox))
+            }
         }
         simple(router, .reject, NotHandledBody.self, check: { try $0.validateReason() }, details: { $0.reasonDetails }) { body, _, _ in
             .rejectAtAccept(reason: body.reason)

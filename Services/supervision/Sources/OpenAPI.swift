@@ -234,7 +234,22 @@ enum SupervisionOpenAPI {
           /api/v1/cases/{id}/accept:
             post:
               summary: 受理 (acceptor). Public reports go to verification instead.
+              description: >-
+                The acceptor may set the case's class while accepting (kind and classCode together, a class of the
+                reference data): a 12345 ticket whose class came from a suggestion, or any report classified wrongly.
+                The timeline entry records reclassified_from and reclassified_to, the case's classSource becomes
+                acceptor, the report's filing condition is dropped (it belonged to the old class), and the filing
+                tells grid-routing the class to dispatch by. A refused acceptance changes nothing.
               parameters: [{$ref: "#/components/parameters/id"}]
+              requestBody:
+                required: false
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        kind: {type: string, enum: [component, event]}
+                        classCode: {type: string, example: "0102"}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -688,10 +703,11 @@ enum SupervisionOpenAPI {
                            return-visit, reopen-decision]
                 classSource:
                   type: string
-                  enum: [reporter, hotline_mapping, suggestion]
+                  enum: [reporter, hotline_mapping, suggestion, acceptor]
                   description: >-
                     Where kind and classCode came from; absent when the reporter chose them. `suggestion`: nobody did (a 12345
                     category the mapping table maps to no class); the class is the best suggestion and the case waits for the acceptor.
+                    `acceptor`: the acceptor set it when accepting.
                 hotlineCategory: {$ref: "#/components/schemas/HotlineCategoryDecision"}
                 awaitsAcceptor:
                   type: boolean

@@ -244,9 +244,14 @@ public struct CaseFiled: DomainEvent, Equatable {
     /// Departments that returned the case; never dispatch to them again.
     public var excludedDepartments: [String]
     public var redispatch: Bool?
+    /// Optional: the class the case was filed under. It differs from the report's when the
+    /// acceptor chose another at acceptance (a 12345 ticket classified by suggestion); the
+    /// department is chosen by this class. Absent in filings made before it was sent.
+    public var kind: ClassKind?
+    public var classCode: String?
 
     public init(caseId: UUID, caseNumber: String, conditionId: String, handlingLimit: TimeLimit, filedAt: Date,
-                excludedDepartments: [String], redispatch: Bool?) {
+                excludedDepartments: [String], redispatch: Bool?, kind: ClassKind? = nil, classCode: String? = nil) {
         self.caseId = caseId
         self.caseNumber = caseNumber
         self.conditionId = conditionId
@@ -254,6 +259,8 @@ public struct CaseFiled: DomainEvent, Equatable {
         self.filedAt = filedAt
         self.excludedDepartments = excludedDepartments
         self.redispatch = redispatch
+        self.kind = kind
+        self.classCode = classCode
     }
 }
 

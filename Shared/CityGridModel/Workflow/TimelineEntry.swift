@@ -112,6 +112,10 @@ public enum TimelineDetail: String, Codable, Sendable, CaseIterable {
     case errorCode = "error_code"
     /// Where the case's class came from, a `ClassSource` raw value (`held_for_acceptor` annotation).
     case classSource = "class_source"
+    /// The class the acceptor replaced when accepting, `<kind>:<code>` (accept, request verification).
+    case reclassifiedFrom = "reclassified_from"
+    /// The class the acceptor chose when accepting, `<kind>:<code>` (accept, request verification).
+    case reclassifiedTo = "reclassified_to"
     /// The 12345 ticket's own category code (`held_for_acceptor` annotation).
     case hotlineCategory = "hotline_category"
     /// What the mapping table made of it, a `HotlineCategoryDecision.Outcome` raw value (`held_for_acceptor`).

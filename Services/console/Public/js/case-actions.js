@@ -40,7 +40,34 @@ function instant(local) { return local ? new Date(`${local}:00+08:00`).toISOStri
  * commands come as a pair of buttons, approve and refuse.
  */
 const commands = {
-  "accept": { fields: () => [] },
+  // 受理: the acceptor may set the class while accepting (a 12345 ticket's provisional class from
+  // a suggestion, or a wrong one). The current class comes first, then the suggestions, then every
+  // class that can be filed.
+  "accept": {
+    fields: async (item) => {
+      const reference = await loadReference();
+      const current = `${item.kind}:${item.classCode}`;
+      const seen = new Set([current]);
+      const options = [{ value: current, label: `${reference.className(item.kind, item.classCode)} · ${t("actions.field.class.current")}` }];
+      for (const entry of item.suggestions?.classes || []) {
+        const key = `${entry.kind}:${entry.classCode}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        options.push({ value: key, label: `${reference.className(entry.kind, entry.classCode)} · ${t("actions.field.class.suggested", { p: Math.round(entry.score * 100) })}` });
+      }
+      const fileable = [...new Set(reference.filingConditions.map((condition) => `${condition.kind}:${condition.classCode}`))].sort();
+      for (const key of fileable) {
+        if (seen.has(key)) continue;
+        const [kind, code] = key.split(":");
+        options.push({ value: key, label: `${t(`kind.${kind}`)} · ${reference.className(kind, code)}` });
+      }
+      return [{ name: "classKey", label: t("actions.field.class"), type: "select", options, value: current, required: true }];
+    },
+    body: (values, _approve, item) => {
+      const [kind, classCode] = String(values.classKey || "").split(":");
+      return kind && classCode && (kind !== item.kind || classCode !== item.classCode) ? { kind, classCode } : {};
+    },
+  },
   "reject": { fields: (item) => [reason("actions.field.reject-reason"), ...returnFields(item)], body: notHandledBody },
   "handle-at-intake": { fields: () => [{ name: "result", label: t("actions.field.result"), type: "textarea", required: true }] },
   "verification": {
