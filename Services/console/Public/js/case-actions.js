@@ -48,18 +48,19 @@ const commands = {
       const reference = await loadReference();
       const current = `${item.kind}:${item.classCode}`;
       const seen = new Set([current]);
-      const options = [{ value: current, label: `${reference.className(item.kind, item.classCode)} · ${t("actions.field.class.current")}` }];
+      const named = (kind, code) => `${t(`kind.${kind}`)} · ${reference.className(kind, code)}`;
+      const options = [{ value: current, label: `${named(item.kind, item.classCode)} · ${t("actions.field.class.current")}` }];
       for (const entry of item.suggestions?.classes || []) {
         const key = `${entry.kind}:${entry.classCode}`;
         if (seen.has(key)) continue;
         seen.add(key);
-        options.push({ value: key, label: `${reference.className(entry.kind, entry.classCode)} · ${t("actions.field.class.suggested", { p: Math.round(entry.score * 100) })}` });
+        options.push({ value: key, label: `${named(entry.kind, entry.classCode)} · ${t("actions.field.class.suggested", { p: Math.round(entry.score * 100) })}` });
       }
       const fileable = [...new Set(reference.filingConditions.map((condition) => `${condition.kind}:${condition.classCode}`))].sort();
       for (const key of fileable) {
         if (seen.has(key)) continue;
         const [kind, code] = key.split(":");
-        options.push({ value: key, label: `${t(`kind.${kind}`)} · ${reference.className(kind, code)}` });
+        options.push({ value: key, label: named(kind, code) });
       }
       return [{ name: "classKey", label: t("actions.field.class"), type: "select", options, value: current, required: true }];
     },
