@@ -46,7 +46,12 @@ public final class OutboxRelay: Service, Sendable {
                         try await updateBacklog()
                         lastBacklogCheck = .now
                     }
-                    if published < batchSize { await wake.wait(milliseconds: 500) }
+                    if published < batchSize {
+                        // Idle: keep the connection's heartbeats going, or the broker closes it
+                        // after two intervals with nothing to publish.
+                        try await publisher.keepAlive()
+                        await wake.wait(milliseconds: 500)
+                    }
                 } catch {
                     failures += 1
                     health.set("broker.publisher", ok: false, detail: "\(error)")

@@ -1,6 +1,9 @@
 import AMQPClient
 import CityGridModel
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import PGClient
 import TestSupport
 import Testing
@@ -70,6 +73,61 @@ struct PlatformReliabilityTests {
         #expect(result.rows == 200)
         #expect(result.distinct == 200)
         #expect(try await unsent(pool, subject: subject) == 0)
+    }
+
+    /// The broker's view of the probe user's connections: name → when each was opened.
+    func probeConnections() async throws -> [String: Int] {
+        let user = try #require(URLComponents(string: try env.require("CITYGRID_TEST_AMQP_URL_PROBE"))?.user)
+        let management = try env.require("CITYGRID_TEST_AMQP_MGMT_URL")
+        let credentials = Data("\(try env.require("CITYGRID_TEST_AMQP_ADMIN_USER")):\(try env.require("CITYGRID_TEST_AMQP_ADMIN_PASSWORD"))".utf8)
+            .base64EncodedString()
+        var request = URLRequest(url: try #require(URL(string: "\(management)/api/connections?columns=name,user,connected_at")))
+        request.setValue("Basic \(credentials)", forHTTPHeaderField: "Authorization")
+        let (data, _) = try await URLSession.shared.data(for: request)
+        let rows = (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
+        return Dictionary(rows.filter { $0["user"] as? String == user }.compactMap { row in
+            (row["name"] as? String).map { ($0, row["connected_at"] as? Int ?? 0) }
+        }, uniquingKeysWith: { first, _ in first })
+    }
+
+    @Test("heartbeats hold under CPU load: an idle relay's connection (2 s heartbeats) outlives six intervals with every core busy")
+    func heartbeatsUnderLoad() async throws {
+        let pool = try env.adminPool()
+        // Two-second heartbeats: the broker closes a connection that stays silent for two of them.
+        let producer = try ServiceProcess(executable: env.binDirectory + "/platform-probe", port: testPort(), environment: [
+            "CITYGRID_DB_URL": try env.require("CITYGRID_TEST_DB_URL_PROBE"),
+            "CITYGRID_AMQP_URL": try env.require("CITYGRID_TEST_AMQP_URL_PROBE") + "?heartbeat=2", "PROBE_ROLE": "producer",
+        ])
+        defer { producer.terminate() }
+        try await producer.waitUntilReady()
+        let subject = "hb-\(UUID())"
+        #expect(try await producer.http("POST", "/probe/emit?subject=\(subject)&count=1").0 == 202)
+        try await eventually("the first message is published") { try await unsent(pool, subject: subject) == 0 }
+        // The management API lists a connection some seconds after it opens.
+        var before: [String: Int] = [:]
+        try await eventually(timeout: .seconds(20), "the broker lists the probe's connections") {
+            before = try await probeConnections()
+            return !before.isEmpty
+        }
+
+        // Every core busy (twice over) for six heartbeat intervals while the relay has nothing to publish.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let burners = try (0..<(2 * cores)).map { _ in
+            try ServiceProcess(executable: "/bin/sh", port: 0, environment: [:], arguments: ["-c", "while :; do :; done"])
+        }
+        defer { burners.forEach { $0.terminate() } }
+        try await Task.sleep(for: .seconds(12))
+        burners.forEach { $0.terminate() }
+
+        let after = try await probeConnections()
+        for (name, opened) in before {
+            #expect(after[name] == opened, "connection \(name) was closed (now: \(after.keys.sorted()))")
+        }
+        // And the relay still publishes on it.
+        let second = "hb-\(UUID())"
+        #expect(try await producer.http("POST", "/probe/emit?subject=\(second)&count=1").0 == 202)
+        try await eventually("the next message is published") { try await unsent(pool, subject: second) == 0 }
+        #expect(try await probeConnections().keys.sorted() == before.keys.sorted(), "no reconnect was needed")
     }
 
     @Test("the same message delivered twice has exactly one effect")
