@@ -56,15 +56,20 @@ class Services:
     def __init__(self):
         self.procs = {}
 
-    def start(self, name):
+    def start(self, name, instance=1, fault=None):
+        """Starts `name` (a second instance on its own port, sharing the schema and queues; `fault`
+        arms a fault-injection point)."""
         user, port = SERVICES[name]
         env = dict(os.environ, CITYGRID_DB_URL=ENV[f"CITYGRID_TEST_DB_URL_{user}"], CITYGRID_AMQP_URL=ENV[f"CITYGRID_TEST_AMQP_URL_{user}"],
-                   CITYGRID_HTTP_PORT=str(port), CITYGRID_LOG_LEVEL="warning", CITYGRID_STARTUP_TIMEOUT="60")
-        logf = open(os.path.join(STATE, f"chaos-{name}.log"), "a")
-        self.procs[name] = subprocess.Popen([os.path.join(BIN, name)], env=env, stdout=logf, stderr=logf, stdin=subprocess.DEVNULL)
+                   CITYGRID_HTTP_PORT=str(port + 100 * (instance - 1)), CITYGRID_LOG_LEVEL="warning", CITYGRID_STARTUP_TIMEOUT="60")
+        if fault:
+            env["CITYGRID_FAULT"] = fault
+        key = name if instance == 1 else f"{name}#{instance}"
+        logf = open(os.path.join(STATE, f"chaos-{key}.log"), "a")
+        self.procs[key] = subprocess.Popen([os.path.join(BIN, name)], env=env, stdout=logf, stderr=logf, stdin=subprocess.DEVNULL)
 
-    def ready(self, name, timeout=60):
-        port = SERVICES[name][1]
+    def ready(self, name, timeout=60, instance=1):
+        port = SERVICES[name][1] + 100 * (instance - 1)
         end = time.time() + timeout
         while time.time() < end:
             try:
@@ -94,7 +99,8 @@ class Services:
 
     def stop_all(self):
         for n in list(self.procs):
-            self.term(n)
+            if self.procs[n].poll() is None:
+                self.term(n)
 
 def purge_queues():
     """Empties every queue of the test vhost, so leftovers of earlier test runs (messages published
@@ -183,6 +189,25 @@ def scenario_fault(name, svcs):
         for n in SERVICES:
             svcs.term(n); svcs.start(n); svcs.ready(n)
     elif name == "duplicates-and-poison": pass  # injected by the load loop
+    elif name == "crash-after-publish":
+        # reliability #3: intake dies after the broker confirmed a batch, before marking it sent;
+        # restarted, it publishes the batch again and the consumers' inboxes absorb the repeats.
+        svcs.term("intake"); svcs.start("intake", fault="kill-after-publish-before-mark")
+        svcs.procs["intake"].wait(timeout=60)
+        svcs.start("intake"); svcs.ready("intake")
+    elif name == "broker-disk-alarm":
+        # reliability #14: a disk alarm raised at runtime blocks every publisher; outboxes grow
+        # (confirms time out, rows stay unsent) and drain once the alarm clears.
+        infra("ctl", "set_disk_free_limit", "100000GB")
+        time.sleep(15)
+        infra("ctl", "set_disk_free_limit", "50MB")
+    elif name == "two-instances":
+        # reliability #16: a second instance of intake and of supervision (two relays over one
+        # outbox, competing consumers on one queue) for the rest of the load.
+        for n in ("intake", "supervision"):
+            svcs.start(n, instance=2)
+        for n in ("intake", "supervision"):
+            svcs.ready(n, instance=2)
 
 def quiescent(keys_sql, timeout=240):
     end, last, stable = time.time() + timeout, None, 0
@@ -218,7 +243,8 @@ def main():
     ap.add_argument("--scenario", action="append")
     args = ap.parse_args()
     scenarios = args.scenario or ["kill-intake", "kill-routing", "kill-supervision", "kill-disposal", "kill-assessment",
-                                  "broker-kill", "broker-graceful", "postgres-immediate", "duplicates-and-poison", "rolling-sigterm"]
+                                  "broker-kill", "broker-graceful", "postgres-immediate", "duplicates-and-poison", "rolling-sigterm",
+                                  "crash-after-publish", "broker-disk-alarm", "two-instances"]
     use_scratch()
     tok, results, run = token(), {}, uuid.uuid4().hex[:8]
     for name in scenarios:

@@ -129,6 +129,9 @@ public final class OutboxRelay: Service, Sendable {
                 }
             }
             metrics.confirmed.increment(by: Int64(sent.count))
+            // The broker has confirmed the batch; the rows are not yet marked sent. A crash here
+            // publishes them again after restart, and the consumers' inboxes absorb the repeats.
+            FaultInjection.point("kill-after-publish-before-mark")
             for (row, reason) in failed {
                 logger.error("message not accepted by the broker; kept in the outbox for retry", metadata: [
                     "message_id": "\(row.message.messageId)", "routing_key": "\(row.message.routingKey)", "reason": "\(reason)",

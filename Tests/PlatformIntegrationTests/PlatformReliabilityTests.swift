@@ -195,6 +195,39 @@ struct PlatformReliabilityTests {
         #expect(try await effects(pool, subject: subject).distinct == 5)
     }
 
+    @Test("a relay killed after the broker confirmed a batch, before marking it sent, publishes it again; each message still applies once")
+    func killAfterPublishBeforeMark() async throws {
+        let pool = try env.adminPool()
+        // The consumer declares its queue and goes away: the messages wait for it, and no other
+        // process's relay (every probe runs one over the same outbox) can mark the rows meanwhile.
+        let first = try probe(role: "consumer")
+        try await first.waitUntilReady()
+        first.terminate()
+        _ = try await first.waitForExit()
+        let port = testPort()
+        let producer = try probe(role: "producer", fault: "kill-after-publish-before-mark", port: port)
+        try await producer.waitUntilReady()
+        let subject = "mark-\(UUID())"
+        _ = try? await producer.http("POST", "/probe/emit?subject=\(subject)&count=5")
+        _ = try await producer.waitForExit()
+        // Confirmed by the broker, but not marked sent.
+        #expect(try await unsent(pool, subject: subject) == 5)
+        let restarted = try probe(role: "producer", port: port)
+        defer { restarted.terminate() }
+        try await restarted.waitUntilReady()
+        try await eventually("the batch is published again and marked sent") { try await unsent(pool, subject: subject) == 0 }
+        // Both publishes wait in the queue: the consumer applies five and its inbox skips the five repeats.
+        let consumer = try probe(role: "consumer")
+        defer { consumer.terminate() }
+        try await consumer.waitUntilReady()
+        try await eventually("five repeats skipped") {
+            let (_, m) = try await consumer.http("GET", "/metrics")
+            return String(decoding: m, as: UTF8.self).contains("citygrid_messages_duplicates_skipped_total{service=\"platform-probe\"} 5")
+        }
+        let result = try await effects(pool, subject: subject)
+        #expect(result.rows == 5 && result.distinct == 5)
+    }
+
     @Test("a publish to a routing key no queue is bound to is detected and kept, not lost")
     func unroutableIsKept() async throws {
         let pool = try env.adminPool()
