@@ -77,6 +77,25 @@ struct IntakeRouteTests {
         }
     }
 
+    @Test("bytes that are not UTF-8 are refused at the door, never stored as they came: a lone surrogate, %FF, a stray %")
+    func notUTF8Refused() async throws {
+        try await routes.test(add) { client in
+            for (text, name) in [("description=%ED%A0%80x", "description"), ("description=%FFx", "description"), ("address_string=100%", "address_string")] {
+                let form = try await client.execute(uri: "/open311/v2/requests.json", method: .post,
+                                                    headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                    body: ByteBuffer(string: "api_key=k&service_code=event-0101&lat=40.8&long=111.6&\(text)"))
+                #expect(form.status == .badRequest, "\(text)")
+                #expect(String(buffer: form.body).contains("\(name) is not valid percent-encoded UTF-8"), "\(String(buffer: form.body))")
+            }
+            let search = try await client.execute(uri: "/open311/v2/requests.json?status=%ED%A0%80", method: .get)
+            #expect(search.status == .badRequest)
+            // A lone surrogate escaped in JSON is no text either.
+            let native = try await client.send(.post, "/api/v1/reports", headers: routes.bearer(.supervisor, "district:150102"),
+                                               json: #"{"description": "bad \ud800 here"}"#)
+            #expect(native.status == .unprocessableContent)
+        }
+    }
+
     @Test("a report that decodes but does not validate lists every problem at once")
     func invalidReport() async throws {
         try await routes.test(add) { client in

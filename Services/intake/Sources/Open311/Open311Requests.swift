@@ -94,7 +94,7 @@ enum Open311Requests {
     /// `GET requests`: by ids (overriding everything else), or by service codes, a date span of
     /// at most 90 days (default: the last 90), status; paged by `page` / `page_size` (≤ 1,000).
     static func search(intake: Intake, catalogue: Open311Catalogue, query q: Open311Form) async throws -> Open311Document {
-        try q.refuseNUL()
+        try q.refuseUnstorable()
         let ids = list(q["service_request_id"])
         if !ids.isEmpty { return document(try await fetch(intake: intake, catalogue: catalogue, ids: ids)) }
         var problems: [(Int, String)] = []
@@ -135,7 +135,7 @@ enum Open311Requests {
     /// `POST requests`: checks the key, the service and the location form, then accepts the
     /// report through the same validation and transaction as the native API (channel `open311`).
     static func create(intake: Intake, catalogue: Open311Catalogue, form: Open311Form) async throws -> Open311Document {
-        try form.refuseNUL()
+        try form.refuseUnstorable()
         guard let key = form["api_key"] else { throw Open311Error(.forbidden, "api_key is required") }
         let known = try await intake.env.pool.withConnection { c in try Open311Store.isKnownKey(key, connection: c) }
         guard known else { throw Open311Error(.forbidden, "invalid api_key") }
