@@ -120,12 +120,20 @@ const commands = {
     body: (values) => ({ verdict: values.verdict, note: values.note || undefined }),
   },
   // The shift leader's answer to a reopening the policy referred: 重办 or 维持结案.
+  // A case no department handled (self-handled, handled during the call) needs one named.
   "reopen-decision": {
     decide: true,
-    fields: (approve) => approve
-      ? [{ name: "reason", label: t("actions.field.reopen-reason"), type: "textarea" }]
-      : [reason("actions.field.keep-closed-reason")],
-    body: (values, approve) => ({ reopen: approve, reason: values.reason || undefined }),
+    fields: async (approve, item) => {
+      if (!approve) return [reason("actions.field.keep-closed-reason")];
+      const fields = [{ name: "reason", label: t("actions.field.reopen-reason"), type: "textarea" }];
+      if (!item.currentDepartment) {
+        const reference = await loadReference();
+        const options = [...reference.departments.values()].map((department) => ({ value: department.code, label: `${department.name} (${department.code})` }));
+        fields.unshift({ name: "departmentCode", label: t("actions.field.reopen-department"), type: "select", options, required: true });
+      }
+      return fields;
+    },
+    body: (values, approve) => ({ reopen: approve, reason: values.reason || undefined, departmentCode: values.departmentCode || undefined }),
   },
 };
 
