@@ -20,7 +20,7 @@ final class RepeatReportTests {
     /// LR0001: geocoded to grid 150104001005003, handled by STREET-150104001.
     static let address = "大南街29号东侧人行道"
     /// A spot in grid 150105002005003, handled by STREET-150105002 (as in ReturnVisitTests).
-    static let spot: [String: Any] = ["longitude": 111.6983394, "latitude": 40.8169077, "address": "赛罕区大学东街"]
+    static var spot: [String: Any] { ["longitude": 111.6983394, "latitude": 40.8169077, "address": "赛罕区大学东街"] }
     static let street = "STREET-150105002"
 
     var city: InjectedCity?
@@ -35,13 +35,15 @@ final class RepeatReportTests {
     @discardableResult
     func post(_ service: String, _ path: String, _ body: [String: Any] = [:], token: String, expect: Int = 200,
               sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
-        let answer = try await try #require(city).request("POST", service, path, body: body, token: token)
+        let city = try #require(self.city)
+        let answer = try await city.request("POST", service, path, body: body, token: token)
         #expect(answer.status == expect, "POST \(path): \(answer.text)", sourceLocation: sourceLocation)
         return answer.json
     }
 
     func get(_ service: String, _ path: String) async throws -> (Int, [String: Any]) {
-        let answer = try await try #require(city).request("GET", service, path, token: auditor)
+        let city = try #require(self.city)
+        let answer = try await city.request("GET", service, path, token: auditor)
         return (answer.status, answer.json)
     }
 
@@ -143,7 +145,8 @@ final class RepeatReportTests {
         }
         let (_, report) = try await get("intake", "/api/v1/reports/\(secondId)")
         #expect(report.keys.allSatisfy { !$0.lowercased().contains("caller") && !$0.lowercased().contains("hash") })
-        let lookup = try await try #require(city?.services["intake"]).http(
+        let intake = try #require(city?.services["intake"])
+        let lookup = try await intake.http(
             "POST", "/api/v1/status-lookup", body: try JSONSerialization.data(withJSONObject: ["caseNumber": secondNumber, "phoneLast4": "2222"]),
             headers: ["Content-Type": "application/json"])
         let answer = (try? JSONSerialization.jsonObject(with: lookup.1)) as? [String: Any] ?? [:]
@@ -213,7 +216,8 @@ final class RepeatReportTests {
                                                       contact: "张先生 138 0000 1234", text: "市民来电：大学东街路边垃圾堆放")
         try await waitFor(firstId, "awaiting verification") { $0.state == "awaiting_verify" }
         try await post("supervision", "/api/v1/cases/\(firstId)/verification", ["result": "confirmed"], token: supervisor)
-        let task = try await try #require(city?.tap).nextEnvelope(TaskDispatched.self, subject: firstId)
+        let tap = try #require(city?.tap)
+        let task = try await tap.nextEnvelope(TaskDispatched.self, subject: firstId)
         #expect(task.departmentCode == Self.street)
         let path = "/api/v1/tasks/\(task.dispatchId.uuidString.lowercased())"
         let dept = try #require(city).department(Self.street)
@@ -262,8 +266,9 @@ final class RepeatReportTests {
         let (_, areas) = try await get("assessment", "/api/v1/kpi/areas?period=2026-12&level=district")
         let district = ((areas["rows"] as? [[String: Any]]) ?? []).first { $0["code"] as? String == "150105" } ?? [:]
         #expect(district["repeat_complaints"] as? Int == 1)
-        let (_, csv) = try await try #require(city?.services["assessment"]).http("GET", "/api/v1/kpi/departments?period=2026-12&format=csv",
-                                                                               headers: ["Authorization": "Bearer \(auditor)"])
+        let assessment = try #require(city?.services["assessment"])
+        let (_, csv) = try await assessment.http("GET", "/api/v1/kpi/departments?period=2026-12&format=csv",
+                                                 headers: ["Authorization": "Bearer \(auditor)"])
         #expect(String(decoding: csv, as: UTF8.self).split(separator: "\r\n").first?.hasSuffix(",repeat_complaints") == true)
     }
 }
