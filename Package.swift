@@ -78,7 +78,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
     ]
-        + service("intake", library: "IntakeService", executable: "intake")
+        // Intake hashes callers' phone numbers (HMAC-SHA256) for repeat calls.
+        + service("intake", library: "IntakeService", executable: "intake", extraDependencies: [.product(name: "Crypto", package: "swift-crypto")])
         + service("grid-routing", library: "GridRoutingService", executable: "grid-routing")
         + service("disposal", library: "DisposalService", executable: "disposal")
         + service("supervision", library: "SupervisionService", executable: "supervision")

@@ -81,11 +81,14 @@ public struct ReportStore: Sendable {
     public let duplicates: DuplicatePolicy
     /// Tells the report's channel it was signed for (签收), when the channel has a return address.
     public let notices: ChannelNoticeWriter
+    /// Hashes the caller's phone number for repeat calls (重复来电); `nil` stores no hash.
+    public let callers: CallerKey?
 
-    public init(numbering: CaseNumbering, duplicates: DuplicatePolicy, notices: ChannelNoticeWriter) {
+    public init(numbering: CaseNumbering, duplicates: DuplicatePolicy, notices: ChannelNoticeWriter, callers: CallerKey? = nil) {
         self.numbering = numbering
         self.duplicates = duplicates
         self.notices = notices
+        self.callers = callers
     }
 
     /// The report an earlier submission with the same idempotency key or channel reference created.
@@ -138,6 +141,7 @@ public struct ReportStore: Sendable {
                   report.location.latitude, report.location.address, report.description, try PGJSON(encoding: report.photos), report.reportedAt, now,
                   report.channel.requiresVerification, report.selfHandled, report.handledAtIntake, status.rawValue, match?.0.caseId, match?.1,
                   report.classSource.rawValue, try report.hotlineCategory.map { try PGJSON(encoding: $0) }])
+        try RepeatStore.rememberCaller(callers?.hash(contact: report.reporterContact), caseId: caseId, on: c)
         if let (original, distance) = match {
             _ = try outbox.publish(DuplicateLinked(reportId: caseId, duplicateOf: original.caseId, duplicateOfNumber: original.caseNumber,
                                                channel: report.channel, kind: report.kind, classCode: report.classCode,
@@ -170,12 +174,16 @@ public struct ReportStore: Sendable {
             WHERE status = 'open' AND kind = $1 AND class_code = $2
               AND lon BETWEEN $3 AND $4 AND lat BETWEEN $5 AND $6
               AND reported_at BETWEEN $7 AND $8
+              AND repeat_relation IS DISTINCT FROM 'duplicate'
             """, [report.kind.rawValue, report.classCode, box.min.lon, box.max.lon, box.min.lat, box.max.lat,
                   report.reportedAt.addingTimeInterval(-duplicates.window), report.reportedAt.addingTimeInterval(duplicates.window)]).rows
-        let candidates = try rows.map {
+        var candidates = try rows.map {
             DuplicatePolicy.Candidate(caseId: try $0.uuid("case_id"), caseNumber: try $0.string("case_number"),
                                       point: GeoPoint(lon: try $0.double("lon"), lat: try $0.double("lat")), reportedAt: try $0.date("reported_at"))
         }
+        // Address-only reports count from the point grid-routing located them at.
+        candidates += try RepeatStore.openCandidates(kind: report.kind, classCode: report.classCode, around: point, policy: duplicates,
+                                                     reportedAt: report.reportedAt, excluding: nil, withOwnCoordinates: false, on: c).0
         return duplicates.match(point: point, at: report.reportedAt, among: candidates)
     }
 

@@ -8,7 +8,8 @@ import PGClient
 enum SupervisionConsumers {
     static func definition(engine: CaseEngine) -> ConsumerDefinition {
         let bindings = [CaseReported.routingKey, DuplicateLinked.routingKey, CaseLocated.routingKey,
-                        ManualDispatchRequired.routingKey, TaskDispatched.bindingPatternAllDepartments, TaskUpdated.bindingPatternAll]
+                        ManualDispatchRequired.routingKey, TaskDispatched.bindingPatternAllDepartments, TaskUpdated.bindingPatternAll,
+                        RepeatFound.routingKey]
         return ConsumerDefinition(
             queue: "supervision.events",
             bindings: bindings.map { .init(exchange: MessagingNames.eventsExchange, routingKey: $0) },
@@ -57,6 +58,9 @@ enum SupervisionConsumers {
                 TaskUpdated.eventType: { message, context in
                     let update = try message.payload(TaskUpdated.self)
                     try handleTaskUpdate(update, engine: engine, context: context)
+                },
+                RepeatFound.eventType: { message, context in
+                    try RepeatLinks.handle(try message.payload(RepeatFound.self), engine: engine, context: context)
                 },
             ])
     }

@@ -777,7 +777,7 @@ enum SupervisionOpenAPI {
                     terms: {type: integer}
             TimelineRow:
               type: object
-              description: "kind=transition: a workflow TimelineEntry (sequence = case version); kind=annotation: a fact that is not a transition (duplicate_linked, update_refused, held_for_acceptor)"
+              description: "kind=transition: a workflow TimelineEntry (sequence = case version); kind=annotation: a fact that is not a transition (duplicate_linked, update_refused, held_for_acceptor, repeat_noted, repeat_complaint, repeat_complaint_received)"
               properties:
                 sequence: {type: integer}
                 kind: {type: string, enum: [transition, annotation]}

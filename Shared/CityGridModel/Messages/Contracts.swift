@@ -132,6 +132,11 @@ public struct DuplicateLinked: DomainEvent, Equatable {
     public var classCode: String
     public var distanceMeters: Double?
     public var reportedAt: Date
+    /// Optional (added with repeats found after locating): present when the report had become a
+    /// case of its own and was linked after it was located, once supervision ended that case as a
+    /// duplicate (`link_duplicate`): why intake held it for a repeat. Absent for a report linked
+    /// at submission by its coordinates (it never became a case).
+    public var basis: RepeatBasis? = nil
 
     public init(reportId: UUID, duplicateOf: UUID, duplicateOfNumber: String, channel: ReportChannel, kind: ClassKind,
                 classCode: String, distanceMeters: Double?, reportedAt: Date) {

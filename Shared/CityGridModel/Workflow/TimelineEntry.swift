@@ -82,8 +82,18 @@ public enum TimelineDetail: String, Codable, Sendable, CaseIterable {
     case previousDeadline = "previous_deadline"
     /// The calendar basis of a recomputed deadline, space-separated tokens (recompute).
     case deadlineBasis = "deadline_basis"
-    /// The case a voided case repeats, lowercase UUID (void).
+    /// The case a voided case repeats, lowercase UUID (void, link duplicate).
     case duplicateOf = "duplicate_of"
+    /// That case's number (link duplicate), so a reader (intake's notice to the channel) can name it.
+    case duplicateOfNumber = "duplicate_of_number"
+    /// The earlier case a case repeats, lowercase UUID (supervision's `repeat_noted` and
+    /// `repeat_complaint` annotations).
+    case repeatOf = "repeat_of"
+    /// That case's number (`repeat_noted`, `repeat_complaint`).
+    case repeatOfNumber = "repeat_of_number"
+    /// Why intake held the report for a repeat, a `RepeatBasis` raw value (link duplicate and the
+    /// repeat annotations).
+    case repeatBasis = "repeat_basis"
     /// The department whose return was approved (approve return).
     case returnedBy = "returned_by"
     /// The kind of pending request a completion overtook (complete).

@@ -131,11 +131,15 @@ public struct CaseHistory: Sendable, Hashable {
     public var meta: CaseMeta
     public var events: [CaseEvent]
     public var duplicateLinks: Int
+    /// When repeat complaints (重复投诉) about this case were made: the same caller again about the
+    /// same place after the case had ended (intake's `RepeatFound`, `repeat_complaint`).
+    public var repeatComplaints: [Date]
 
-    public init(caseId: UUID, meta: CaseMeta, events: [CaseEvent], duplicateLinks: Int = 0) {
+    public init(caseId: UUID, meta: CaseMeta, events: [CaseEvent], duplicateLinks: Int = 0, repeatComplaints: [Date] = []) {
         self.caseId = caseId
         self.meta = meta
         self.events = events
         self.duplicateLinks = duplicateLinks
+        self.repeatComplaints = repeatComplaints
     }
 }
