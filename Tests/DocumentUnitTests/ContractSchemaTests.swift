@@ -65,6 +65,15 @@ struct ContractSchemaTests {
                     basis: .init(corpusVersion: "2026.1", trainingTexts: 240, terms: 285))
                 return report
             }()),
+            envelope({ () -> CaseReported in
+                // A public app's report in GCJ-02: the location in WGS84, the point as sent beside it.
+                var report = CaseReported(caseId: caseId, caseNumber: "20261125-0004", channel: .app, channelReference: nil, reporterId: nil,
+                                          reporterContact: nil, kind: .event, classCode: "0102", conditionId: nil, componentCode: nil,
+                                          location: ReportedLocation(longitude: 111.683779, latitude: 40.816827), description: "暴露垃圾",
+                                          photos: [], reportedAt: now, requiresVerification: true)
+                report.originalLocation = OriginalLocation(longitude: 111.690593, latitude: 40.81818, system: .gcj02)
+                return report
+            }()),
             envelope(DuplicateLinked(reportId: UUID(), duplicateOf: caseId, duplicateOfNumber: "20261125-0001", channel: .supervisor, kind: .event,
                                      classCode: "0502", distanceMeters: 12.5, reportedAt: now)),
             // Linked after locating: the report had been a case of its own (issue 14, point 6).
@@ -133,6 +142,9 @@ struct ContractSchemaTests {
                                    classCode: "0509", conditionId: nil, componentCode: nil, location: ReportedLocation(address: "中山路"),
                                    description: "占道", photos: [.report("https://img.example/110.jpg")], reportedAt: now, selfHandled: nil,
                                    handledAtIntake: nil)),
+            envelope(HotlineReport(channel: .hotline12345, channelReference: "12345-20261125-11", kind: .event, classCode: "0102",
+                                   location: ReportedLocation(longitude: 111.697102, latitude: 40.824175), description: "暴露垃圾",
+                                   coordinateSystem: "bd09")),
             envelope(HotlineReport(channel: .hotline12345, channelReference: "12345-20261125-9", kind: nil, classCode: nil,
                                    location: ReportedLocation(address: "劳动保障"), description: "拖欠工资",
                                    hotlineCategory: HotlineCategory(code: "040101", path: "劳动保障>劳动报酬>拖欠工资"))),

@@ -18,7 +18,8 @@ struct IntakeRouteTests {
         routes = try InProcessRoutes(service: "intake")
         let reference = try InProcessRoutes.reference()
         intake = Intake(env: routes.env, reference: reference,
-                        validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids)),
+                        validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids),
+                                                   channelCoordinates: try ChannelCoordinates.load(from: URL(fileURLWithPath: InProcessRoutes.referenceDataPath))),
                         store: ReportStore(numbering: CaseNumbering(timeZone: TimeZone(identifier: reference.city.timeZoneIdentifier)!),
                                            duplicates: DuplicatePolicy(),
                                            notices: ChannelNoticeWriter(returnAddresses: try ReturnAddresses.load(
@@ -104,6 +105,19 @@ struct IntakeRouteTests {
             #expect(response.status == .unprocessableContent)
             let fields = Set(try ErrorBody(response).fields)
             #expect(fields.isSuperset(of: ["channel", "classCode", "location", "description"]), "\(fields)")
+        }
+    }
+
+    @Test("an unknown coordinate system is 422 naming coordinateSystem, before anything is stored")
+    func unknownCoordinateSystem() async throws {
+        try await routes.test(add) { client in
+            let response = try await client.send(.post, "/api/v1/reports", headers: routes.bearer(.supervisor, "district:150102"), json: #"""
+                {"channel": "app", "kind": "event", "classCode": "0502", "description": "路口有人乞讨", "coordinateSystem": "mars",
+                 "location": {"longitude": 111.690593, "latitude": 40.81818}}
+                """#)
+            #expect(response.status == .unprocessableContent)
+            let body = try ErrorBody(response)
+            #expect(body.code == "validation_failed" && body.fields == ["coordinateSystem"])
         }
     }
 

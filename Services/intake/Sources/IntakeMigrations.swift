@@ -177,6 +177,18 @@ enum IntakeMigrations {
                 UNIQUE (case_id, sequence)
             );
             """),
+        // Declared coordinate systems: `lon`/`lat` hold the point in WGS84 (converted at intake);
+        // these keep it as the reporter sent it, with its system. NULL for reports placed by address
+        // or a component's register position, and for reports stored before systems were declared
+        // (those were taken as WGS84 whatever they were).
+        Migration(112, "original coordinates and their system", """
+            ALTER TABLE intake.reports
+                ADD COLUMN original_lon double precision,
+                ADD COLUMN original_lat double precision,
+                ADD COLUMN coordinate_system text CHECK (coordinate_system IN ('wgs84', 'cgcs2000', 'gcj02', 'bd09')),
+                ADD CONSTRAINT reports_original_point_whole CHECK (
+                    (original_lon IS NULL) = (original_lat IS NULL) AND (original_lon IS NULL) = (coordinate_system IS NULL));
+            """),
         // Repeats found after locating (issue 14, point 6): where grid-routing located each case
         // (address-only reports become duplicate candidates), and the caller's keyed hash
         // (HMAC-SHA256 of the normalised phone number; never the number, never shown).

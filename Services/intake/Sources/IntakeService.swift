@@ -19,8 +19,10 @@ public enum IntakeService {
         let directory = URL(fileURLWithPath: env.configuration.referenceDataPath)
         let reference = try ReferenceData.load(from: directory)
         let returnAddresses: ReturnAddresses
+        let channelCoordinates: ChannelCoordinates
         do {
             returnAddresses = try ReturnAddresses.load(from: directory)
+            channelCoordinates = try ChannelCoordinates.load(from: directory)
         } catch {
             throw ConfigurationError(variable: "CITYGRID_REFERENCE_DATA", problem: "\(error)")
         }
@@ -35,7 +37,7 @@ public enum IntakeService {
         }
         let intake = Intake(
             env: env, reference: reference,
-            validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids)),
+            validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids), channelCoordinates: channelCoordinates),
             store: ReportStore(numbering: CaseNumbering(timeZone: zone), duplicates: duplicates,
                                notices: ChannelNoticeWriter(returnAddresses: returnAddresses, departments: reference.departments),
                                callers: callers),
@@ -46,6 +48,7 @@ public enum IntakeService {
                                                    "repeat_call_window_s": "\(repeats.rules.callWindow)",
                                                    "open311_public_channels": "\(intake.disclosure.channelNames.joined(separator: ","))",
                                                    "return_addresses": "\(returnAddresses.entries.map { "\($0.channel.rawValue)=\($0.address)" }.joined(separator: ","))",
+                                                   "coordinate_defaults": "\(channelCoordinates.entries.map { "\($0.channel.rawValue)=\($0.system.rawValue)" }.joined(separator: ","))",
                                                    "reference_version": "\(reference.version)"])
         return ServiceParts(
             consumers: [HotlineInbound.consumer(intake), CaseStatusFollower.consumer(notices: intake.store.notices),

@@ -168,7 +168,10 @@ enum Open311Requests {
             // Open311 makes the description optional; a case needs one, so the service name stands in.
             description: form["description"] ?? service.nameZh,
             // media_url is a plain URL: a `report` photo.
-            photos: form["media_url"].map { [ReportSubmission.PhotoInput(url: $0)] } ?? [])
+            photos: form["media_url"].map { [ReportSubmission.PhotoInput(url: $0)] } ?? [],
+            // Our extension of GeoReport v2 (optional; the spec's lat/long are WGS84, the channel's default):
+            // a client built on a Chinese map SDK says which system its lat/long are in.
+            coordinateSystem: form["coordinate_system"])
         let report: ValidReport
         switch intake.validator.validate(submission, now: intake.env.clock.now()) {
         case .success(let valid): report = valid
@@ -200,6 +203,7 @@ enum Open311Requests {
         case "location.latitude": return "lat"
         case "conditionId": return "attribute[condition]"
         case "componentCode": return "attribute[component_code]"
+        case "coordinateSystem": return "coordinate_system"
         case let f where f.hasPrefix("photos"): return "media_url"
         default: return field
         }
