@@ -132,6 +132,9 @@ public struct DuplicateLinked: DomainEvent, Equatable {
     public var classCode: String
     public var distanceMeters: Double?
     public var reportedAt: Date
+    /// The repeat report's own photos, typed (absent when it had none, and in messages from before
+    /// it was sent): supervision keeps them on the original case's `duplicate_linked` annotation.
+    public var photos: [Photo]?
 
     public init(reportId: UUID, duplicateOf: UUID, duplicateOfNumber: String, channel: ReportChannel, kind: ClassKind,
                 classCode: String, distanceMeters: Double?, reportedAt: Date) {
