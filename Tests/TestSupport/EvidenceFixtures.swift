@@ -8,7 +8,7 @@ public enum MultipartBody {
     public static var contentType: String { "multipart/form-data; boundary=\(boundary)" }
 
     /// A form with the given parts (field name, file name, content type, bytes).
-    public static func form(_ parts: [(String, String?, String?, [UInt8])], boundary: String = boundary, preamble: String = "",
+    public static func form(_ parts: [(String, String?, String?, [UInt8])], boundary: String = MultipartBody.boundary, preamble: String = "",
                             close: Bool = true) -> Data {
         var body = Array(preamble.utf8)
         for (name, filename, type, bytes) in parts {
@@ -65,8 +65,8 @@ public enum ExifFixture {
         let exifAt = ifd0At + 2 + ifd0Entries * 12 + 4
         let gpsAt = exifAt + 2 + exifEntries * 12 + 4
         let valuesAt = gpsAt + (gps ? 2 + 4 * 12 + 4 : 0)
-        let dateBytes = Array(date.utf8) + [0]
-        let offsetBytes = offset.map { Array($0.utf8) + [0] } ?? []
+        let dateBytes: [UInt8] = Array(date.utf8) + [0]
+        let offsetBytes: [UInt8] = offset.map { Array($0.utf8) + [0] } ?? []
         let dateAt = valuesAt
         let offsetAt = dateAt + dateBytes.count
         let latitudeAt = offsetAt + offsetBytes.count

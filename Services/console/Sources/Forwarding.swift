@@ -135,7 +135,7 @@ struct ForwardRoutes {
                                        otherwise: context.maxUploadSize)
             do {
                 body = Data(try await request.body.collect(upTo: limit).readableBytesView)
-            } catch let error as HTTPError where error.status == .contentTooLarge {
+            } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
                 throw APIError(status: .contentTooLarge, code: "body_too_large", message: "the request body is larger than the console forwards (\(limit) bytes)")
             }
         }

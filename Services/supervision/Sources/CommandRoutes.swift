@@ -98,8 +98,9 @@ extension SupervisionAPI {
             guard problems.isEmpty else { throw APIError.validation(problems) }
             // The photos taken on site are kept on the verification's entry (they were accepted and dropped before).
             let photos = (body.photos ?? []).map { Photo(url: $0, purpose: .verification) }
-            var details: [String: String] = [:]
-            details[.verificationPhotos] = TimelinePhotos.join(body.photos ?? [])
+            var recorded: [String: String] = [:]
+            recorded[.verificationPhotos] = TimelinePhotos.join(body.photos ?? [])
+            let details = recorded
             return try await mutate(context) { stored, token, now, connection, outbox in
                 try Self.requireStored(body.photos ?? [], on: connection)
                 if body.result == "refuted" {

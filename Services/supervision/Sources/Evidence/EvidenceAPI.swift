@@ -71,8 +71,13 @@ struct EvidenceAPI: Sendable {
         let exif = sniffed == .jpeg ? ExifReader.read(jpeg: Array(bytes.prefix(256 * 1024)), defaultTimeZone: timeZone) : ExifMetadata()
         // The client's name for the file is kept for display only: control characters (NUL
         // included, which no text column may hold) are dropped, the length is bounded.
-        let name = file.filename.map { String(String.UnicodeScalarView($0.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) }))
-            .trimmingCharacters(in: .whitespaces).prefix(200) }.map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        var name: String?
+        if let given = file.filename {
+            var scalars = String.UnicodeScalarView()
+            scalars.append(contentsOf: given.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) })
+            let cleaned = String(String(scalars).trimmingCharacters(in: .whitespaces).prefix(200))
+            name = cleaned.isEmpty ? nil : cleaned
+        }
         return Accepted(bytes: bytes, type: sniffed, fileName: name, address: ContentAddress(of: bytes), exif: exif)
     }
 
@@ -80,7 +85,7 @@ struct EvidenceAPI: Sendable {
         let token = try context.requireToken(roles: Self.uploaders, "auditors may read evidence, not upload it")
         let limits = settings.limits
         let maximum = limits.maxRequestBytes
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > maximum {
+        if let declared = request.headers[.contentLength].flatMap({ Int($0) }), declared > maximum {
             throw Problem.tooLarge("the request has \(declared) bytes; at most \(maximum) are read (the largest file plus its form)")
         }
         // Refuse a wrong Content-Type before reading a byte of the body.
@@ -90,7 +95,7 @@ struct EvidenceAPI: Sendable {
         let body: Data
         do {
             body = Data(try await request.body.collect(upTo: maximum).readableBytesView)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw Problem.tooLarge("the request is larger than the \(maximum) bytes read (the largest file plus its form)")
         }
         let accepted = try Self.accept(body: body, contentType: request.headers[.contentType], limits: limits, timeZone: cityTimeZone)
@@ -150,8 +155,11 @@ struct EvidenceAPI: Sendable {
             .cacheControl: "private, max-age=86400, immutable",
             .contentDisposition: "inline; filename=\"\(record.id.uuidString.lowercased()).\(record.mediaType.fileExtension)\"",
         ]
-        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
-        headers[HTTPField.Name("Repr-Digest")!] = "sha-256=:\(Data(hexPairs: record.sha256)?.base64EncodedString() ?? ""):"
+        // Named through HTTPFields' element type: the service imports Hummingbird, which exports HTTPFields only.
+        if let nosniff = HTTPFields.Element.Name("X-Content-Type-Options") { headers[nosniff] = "nosniff" }
+        if let digest = HTTPFields.Element.Name("Repr-Digest"), let raw = Data(hexPairs: record.sha256) {
+            headers[digest] = "sha-256=:\(raw.base64EncodedString()):"
+        }
         if request.headers[.ifNoneMatch].map({ $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.contains(etag) }) == true {
             return Response(status: .notModified, headers: headers)
         }

@@ -45,7 +45,7 @@ extension SupervisionAPI {
     static func requireStored(_ urls: [String], field: String = "photos", on connection: PGConnection) throws {
         let named = urls.enumerated().compactMap { index, url in EvidenceReference.id(in: url).map { (index, $0) } }
         guard !named.isEmpty else { return }
-        let held = try EvidenceStore.held(named.map(\.1), on: connection)
+        let held = try EvidenceStore.held(named.map { $0.1 }, on: connection)
         let problems = named.filter { !held.contains($0.1) }.map {
             APIError.FieldProblem(field: "\(field)[\($0.0)]", problem: "names evidence \($0.1.uuidString.lowercased()) that is not stored here; upload it first")
         }

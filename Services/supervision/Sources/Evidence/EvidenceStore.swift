@@ -120,7 +120,8 @@ enum EvidenceStore {
                                    mediaType: row.optionalString("media_type"), sizeBytes: row.optionalInt("size_bytes"),
                                    capturedAt: row.optionalDate("captured_at"),
                                    location: EvidenceLocation(longitude: row.optionalDouble("longitude"), latitude: row.optionalDouble("latitude")))
-            photos[try row.int("timeline_id"), default: []].append(photo)
+            let timeline = try row.int("timeline_id")
+            photos[timeline, default: []].append(photo)
         }
         return photos
     }
