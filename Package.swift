@@ -82,7 +82,9 @@ let package = Package(
         + service("intake", library: "IntakeService", executable: "intake", extraDependencies: [.product(name: "Crypto", package: "swift-crypto")])
         + service("grid-routing", library: "GridRoutingService", executable: "grid-routing")
         + service("disposal", library: "DisposalService", executable: "disposal")
-        + service("supervision", library: "SupervisionService", executable: "supervision")
+        // Supervision hashes its evidence uploads (SHA-256, content-addressed store).
+        + service("supervision", library: "SupervisionService", executable: "supervision",
+                  extraDependencies: [.product(name: "Crypto", package: "swift-crypto")])
         + service("assessment", library: "AssessmentService", executable: "assessment")
         + [
             // The workbench's edge: sessions, pages and forwarding to the five; no broker.

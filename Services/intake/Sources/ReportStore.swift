@@ -153,10 +153,12 @@ public struct ReportStore: Sendable {
                   report.originalLocation?.longitude, report.originalLocation?.latitude, report.originalLocation?.system.rawValue])
         try RepeatStore.rememberCaller(callers?.hash(contact: report.reporterContact), caseId: caseId, on: c)
         if let (original, distance) = match {
-            _ = try outbox.publish(DuplicateLinked(reportId: caseId, duplicateOf: original.caseId, duplicateOfNumber: original.caseNumber,
-                                               channel: report.channel, kind: report.kind, classCode: report.classCode,
-                                               distanceMeters: (distance * 10).rounded() / 10, reportedAt: report.reportedAt),
-                               subject: original.caseId.uuidString.lowercased(), at: now)
+            var link = DuplicateLinked(reportId: caseId, duplicateOf: original.caseId, duplicateOfNumber: original.caseNumber,
+                                       channel: report.channel, kind: report.kind, classCode: report.classCode,
+                                       distanceMeters: (distance * 10).rounded() / 10, reportedAt: report.reportedAt)
+            // The repeat's photos go along: supervision keeps them on the original case.
+            link.photos = report.photos.isEmpty ? nil : report.photos
+            _ = try outbox.publish(link, subject: original.caseId.uuidString.lowercased(), at: now)
         } else {
             var reported = CaseReported(caseId: caseId, caseNumber: caseNumber, channel: report.channel, channelReference: report.channelReference,
                                         reporterId: report.reporterId, reporterContact: report.reporterContact, kind: report.kind,

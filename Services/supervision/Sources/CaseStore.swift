@@ -139,8 +139,9 @@ enum CaseStore {
 
     /// The case's timeline, in the order it was written.
     static func timeline(_ caseId: UUID, on connection: PGConnection) throws -> [TimelineRow] {
-        try connection.query("""
-            SELECT sequence, kind, action, from_state, to_state, actor_id, actor_role, actor_department, department, at, reason,
+        let photos = try EvidenceStore.entryPhotos(caseId, on: connection)
+        return try connection.query("""
+            SELECT id, sequence, kind, action, from_state, to_state, actor_id, actor_role, actor_department, department, at, reason,
                    details, entry
             FROM supervision.timeline WHERE case_id = $1 ORDER BY id
             """, [caseId]).rows.map { row in
@@ -150,7 +151,7 @@ enum CaseStore {
                                actorRole: try row.string("actor_role"), actorDepartment: row.optionalString("actor_department"),
                                department: row.optionalString("department"), at: try row.date("at"), reason: row.optionalString("reason"),
                                details: (try? row.json("details", as: [String: String].self)) ?? [:],
-                               stoppedClock: entry?.stoppedClock, startedClock: entry?.startedClock)
+                               stoppedClock: entry?.stoppedClock, startedClock: entry?.startedClock, photos: photos[try row.int("id")])
         }
     }
 }

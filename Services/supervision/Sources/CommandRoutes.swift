@@ -61,7 +61,7 @@ extension NotHandledFields {
     }
 }
 
-/// Photos a supervisor sends with a check: absolute http(s) URLs, at most 30.
+/// Photos a supervisor sends with a check or a verification: absolute http(s) URLs (an upload's `url`, or an external one), at most 30.
 enum CheckPhotos {
     static let maxCount = 30
 
@@ -93,17 +93,25 @@ extension SupervisionAPI {
         router.post("\(base)/\(StaffCommand.verification.rawValue)") { request, context -> CaseView in
             _ = try context.requireToken()
             let body = try await request.decodeJSON(as: VerificationBody.self, context: context)
-            guard body.result == "confirmed" || body.result == "refuted" else {
-                throw APIError.validation([.init(field: "result", problem: "must be confirmed or refuted")])
-            }
+            var problems = CheckPhotos.problems(body.photos)
+            if body.result != "confirmed" && body.result != "refuted" { problems.insert(.init(field: "result", problem: "must be confirmed or refuted"), at: 0) }
+            guard problems.isEmpty else { throw APIError.validation(problems) }
+            // The photos taken on site are kept on the verification's entry (they were accepted and dropped before).
+            let photos = (body.photos ?? []).map { Photo(url: $0, purpose: .verification) }
+            var recorded: [String: String] = [:]
+            recorded[.verificationPhotos] = TimelinePhotos.join(body.photos ?? [])
+            let details = recorded
             return try await mutate(context) { stored, token, now, connection, outbox in
+                try Self.requireStored(body.photos ?? [], on: connection)
                 if body.result == "refuted" {
                     try Self.settle(engine.apply(.verificationRefuted(reason: body.note ?? "现场核实不属实"), to: &stored,
-                                                 actor: token.actor, at: now, connection: connection, outbox: outbox))
+                                                 actor: token.actor, at: now, details: details, photos: photos, connection: connection,
+                                                 outbox: outbox))
                     return
                 }
                 let outcome = try engine.apply(.verificationConfirmed(deadline: try engine.deadline(.file, from: now)), to: &stored,
-                                               actor: token.actor, at: now, connection: connection, outbox: outbox)
+                                               actor: token.actor, at: now, details: details, photos: photos, connection: connection,
+                                               outbox: outbox)
                 try Self.settle(outcome)
                 guard case .applied = outcome else { return }
                 let filer = token.role == .shiftLeader ? token.actor : CaseEngine.Actors.autoFiling
@@ -189,7 +197,7 @@ extension SupervisionAPI {
             var details: [String: String] = [:]
             details[.checkPhotos] = TimelinePhotos.join(body.photos ?? [])
             return details
-        }) { body, stored, now in
+        }, photos: { body in (body.photos ?? []).map { Photo(url: $0, purpose: .check) } }) { body, stored, now in
             if body.passed { return .checkPassed(deadline: try engine.deadline(.close, from: now)) }
             return .checkFailed(reason: body.note ?? "核查未通过", deadline: try engine.requireHandlingDeadline(stored, from: now))
         }
@@ -259,9 +267,11 @@ extension SupervisionAPI {
     /// - Parameters:
     ///   - check: validates the body before the case is read (422 with every problem).
     ///   - details: what the body adds to the entry's details.
+    ///   - photos: the photos the body brings, typed; kept on the entry (an upload must be stored here first).
     func simple<Body: Decodable & Sendable>(_ router: ServiceRouter, _ command: StaffCommand, _ type: Body.Type,
                                             check: @escaping @Sendable (Body) throws -> Void = { _ in },
                                             details: @escaping @Sendable (Body) -> [String: String] = { _ in [:] },
+                                            photos: @escaping @Sendable (Body) -> [Photo] = { _ in [] },
                                             _ make: @escaping @Sendable (Body, StoredCase, Date) throws -> CaseCommand) {
         let engine = self.engine
         router.post("/api/v1/cases/{id}/\(command.rawValue)") { request, context -> CaseView in
@@ -269,10 +279,12 @@ extension SupervisionAPI {
             let body = try await request.decodeJSON(as: Body.self, context: context)
             try check(body)
             let added = details(body)
+            let attached = photos(body)
             return try await mutate(context) { stored, token, now, connection, outbox in
+                try Self.requireStored(attached.map(\.url), on: connection)
                 let command = try make(body, stored, now)
-                try Self.settle(engine.apply(command, to: &stored, actor: token.actor, at: now, details: added, connection: connection,
-                                             outbox: outbox))
+                try Self.settle(engine.apply(command, to: &stored, actor: token.actor, at: now, details: added, photos: attached,
+                                             connection: connection, outbox: outbox))
             }
         }
     }

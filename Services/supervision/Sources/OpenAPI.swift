@@ -295,7 +295,7 @@ enum SupervisionOpenAPI {
                       properties:
                         result: {type: string, enum: [confirmed, refuted]}
                         note: {type: string}
-                        photos: {type: array, items: {type: string}}
+                        photos: {type: array, maxItems: 30, items: {type: string, format: uri}, description: "photos taken on site: absolute http(s) URLs, an upload's url (POST /api/v1/evidence; 422 when it names no stored upload) or an external one. Kept on the entry (details.verification_photos and the entry's photos)."}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -410,7 +410,7 @@ enum SupervisionOpenAPI {
                       properties:
                         passed: {type: boolean}
                         note: {type: string}
-                        photos: {type: array, maxItems: 30, items: {type: string, format: uri, description: "absolute http(s) URL"}}
+                        photos: {type: array, maxItems: 30, items: {type: string, format: uri, description: "absolute http(s) URL: an upload's url (POST /api/v1/evidence; 422 when it names no stored upload) or an external one"}}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -524,6 +524,60 @@ enum SupervisionOpenAPI {
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
+          /api/v1/evidence:
+            post:
+              summary: Upload one photo or short video (evidence); refer to it afterwards by its url
+              description: >-
+                The file is the form's part named `file`. Its type is judged by its first bytes, never by
+                the part's or the request's Content-Type; the accepted types and the largest photo and video
+                are configuration (CITYGRID_EVIDENCE_TYPES, CITYGRID_EVIDENCE_MAX_PHOTO_BYTES,
+                CITYGRID_EVIDENCE_MAX_VIDEO_BYTES; by default JPEG, PNG, WebP up to 15 MB and MP4 up to
+                50 MB). The answer comes after the file is stored and fsynced and its record committed.
+                Send the answer's `url` as a photo's url in a report (intake), a department's progress or
+                completion (disposal), a verification or a check: the entry that brings it shows it with
+                its hash. An upload no entry refers to is removed after the grace period
+                (CITYGRID_EVIDENCE_ORPHAN_GRACE_HOURS, 24 by default). Every role but auditor may upload.
+              requestBody:
+                required: true
+                content:
+                  multipart/form-data:
+                    schema:
+                      type: object
+                      required: [file]
+                      properties:
+                        file: {type: string, format: binary, description: "the photo or video; the file name is kept for display"}
+              responses:
+                "201":
+                  description: Stored. Location names the evidence.
+                  headers:
+                    Location: {schema: {type: string}, description: "/api/v1/evidence/{id}"}
+                  content: {application/json: {schema: {$ref: "#/components/schemas/Evidence"}}}
+                "400": {description: "malformed_multipart: the form cannot be read, or it has no (or more than one) part named file", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "413": {description: "evidence_too_large: over the limit of its kind, or a request larger than the largest file plus its form", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+                "415": {description: "unsupported_media_type: the file is not an accepted type; multipart_required: the request is not multipart/form-data", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+          /api/v1/evidence/{id}:
+            get:
+              summary: The stored file
+              description: >-
+                City-wide tokens and the uploader see any upload; anyone else only one shown on a case
+                their scope covers (a district or street token the case's area, a department token the
+                cases with it). Anything else answers 404, as a case outside the scope does.
+              parameters:
+                - {name: id, in: path, required: true, schema: {type: string, format: uuid}}
+                - {name: If-None-Match, in: header, required: false, schema: {type: string}, description: "the ETag (the quoted SHA-256): 304 when it matches"}
+              responses:
+                "200":
+                  description: The file's bytes, with ETag (the quoted SHA-256) and Repr-Digest (sha-256).
+                  content:
+                    image/jpeg: {schema: {type: string, format: binary}}
+                    image/png: {schema: {type: string, format: binary}}
+                    image/webp: {schema: {type: string, format: binary}}
+                    video/mp4: {schema: {type: string, format: binary}}
+                "304": {description: Not modified}
+                "401": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
           /openapi.yaml:
             get:
               summary: This document
@@ -584,6 +638,46 @@ enum SupervisionOpenAPI {
               properties:
                 url: {type: string}
                 purpose: {type: string, enum: [report, before, after, verification, check, progress, completion]}
+            Evidence:
+              type: object
+              description: An upload held in the evidence store.
+              required: [id, url, href, sha256, mediaType, kind, sizeBytes, uploadedBy, uploadedAt, attached]
+              properties:
+                id: {type: string, format: uuid}
+                url: {type: string, format: uri, description: "CITYGRID_EVIDENCE_BASE_URL + href: what a report, completion, verification or check sends as a photo's url"}
+                href: {type: string, example: "/api/v1/evidence/5f0c2c9e-8a4b-4a8e-9d3f-0c6f7e1d2b3a", description: the path on this service that serves the file}
+                sha256: {type: string, pattern: "^[0-9a-f]{64}$", description: SHA-256 of the file's bytes (its address in the store)}
+                mediaType: {type: string, enum: [image/jpeg, image/png, image/webp, image/heic, video/mp4, video/quicktime]}
+                kind: {type: string, enum: [photo, video]}
+                sizeBytes: {type: integer}
+                fileName: {type: string, description: the client's name for the file (display only)}
+                capturedAt: {type: string, format: date-time, description: "EXIF DateTimeOriginal (with OffsetTimeOriginal, else the city's zone); JPEG only"}
+                location:
+                  type: object
+                  description: EXIF GPS position as the camera wrote it
+                  properties:
+                    longitude: {type: number}
+                    latitude: {type: number}
+                uploadedBy: {type: string}
+                uploadedAt: {type: string, format: date-time}
+                attached: {type: boolean, description: "true once a timeline entry shows it (it is then kept for good)"}
+            EntryPhoto:
+              type: object
+              required: [url, purpose]
+              properties:
+                url: {type: string, description: as the sender gave it}
+                purpose: {type: string, enum: [report, before, after, verification, check, progress, completion]}
+                evidenceId: {type: string, format: uuid, description: "the upload behind the url when this service holds it (absent for an external URL)"}
+                href: {type: string, description: "/api/v1/evidence/{evidenceId}"}
+                sha256: {type: string}
+                mediaType: {type: string}
+                sizeBytes: {type: integer}
+                capturedAt: {type: string, format: date-time}
+                location:
+                  type: object
+                  properties:
+                    longitude: {type: number}
+                    latitude: {type: number}
             Error:
               type: object
               properties:
@@ -793,6 +887,10 @@ enum SupervisionOpenAPI {
                 details: {type: object, additionalProperties: {type: string}}
                 stoppedClock: {$ref: "#/components/schemas/StageClock"}
                 startedClock: {$ref: "#/components/schemas/StageClock"}
+                photos:
+                  type: array
+                  description: "the photos the entry brought, in the sender's order (a report's on its first entry, a repeat's on duplicate_linked, a department's on progress_note / complete / update_refused, a verification's, a check's); absent when none"
+                  items: {$ref: "#/components/schemas/EntryPhoto"}
 
         """#
 

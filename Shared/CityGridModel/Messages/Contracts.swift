@@ -156,6 +156,9 @@ public struct DuplicateLinked: DomainEvent, Equatable {
     /// duplicate (`link_duplicate`): why intake held it for a repeat. Absent for a report linked
     /// at submission by its coordinates (it never became a case).
     public var basis: RepeatBasis? = nil
+    /// The repeat report's own photos, typed (absent when it had none, and in messages from before
+    /// it was sent): supervision keeps them on the original case's `duplicate_linked` annotation.
+    public var photos: [Photo]?
 
     public init(reportId: UUID, duplicateOf: UUID, duplicateOfNumber: String, channel: ReportChannel, kind: ClassKind,
                 classCode: String, distanceMeters: Double?, reportedAt: Date) {

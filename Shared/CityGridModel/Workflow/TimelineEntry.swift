@@ -138,6 +138,10 @@ public enum TimelineDetail: String, Codable, Sendable, CaseIterable {
     case completionPhotos = "completion_photos"
     /// The supervisor's photo URLs taken at the check, space-separated (check passed / failed; recorded by supervision).
     case checkPhotos = "check_photos"
+    /// The supervisor's photo URLs taken on site when verifying, space-separated (verification confirmed / refuted; recorded by supervision).
+    case verificationPhotos = "verification_photos"
+    /// The department's photo URLs sent with a progress note, space-separated (progress note; recorded by supervision).
+    case progressPhotos = "progress_photos"
     /// Why a case ended without handling, a ``NotHandledReason`` raw value (reject at accept, refuse filing, void).
     case reasonCode = "reason_code"
     /// The competent body (有权处理单位): who handles a not-ours 12345 ticket instead (`held_for_acceptor` annotation), or
