@@ -248,6 +248,18 @@ def scenario_fault(name, svcs):
         infra("ctl", "set_disk_free_limit", "100000GB")
         time.sleep(15)
         infra("ctl", "set_disk_free_limit", "50MB")
+    elif name == "consumer-timeout":
+        # reliability #13: supervision's first batch hangs 20 s inside its transaction, past the
+        # broker's consumer_timeout (lowered to 5 s; RabbitMQ reads it when a channel opens): the
+        # broker closes the channel and takes the deliveries back; they come again and apply once.
+        infra("ctl", "eval", "application:set_env(rabbit, consumer_timeout, 5000).")
+        infra("ctl", "eval", "application:set_env(rabbit, channel_tick_interval, 1000).")
+        try:
+            svcs.term("supervision"); svcs.start("supervision", fault="hang-once-in-handler"); svcs.ready("supervision")
+            time.sleep(30)
+        finally:
+            infra("ctl", "eval", "application:set_env(rabbit, consumer_timeout, 1800000).")
+            infra("ctl", "eval", "application:set_env(rabbit, channel_tick_interval, 60000).")
     elif name == "two-instances":
         # reliability #16: a second instance of intake and of supervision (two relays over one
         # outbox, competing consumers on one queue) for the rest of the load.
@@ -291,7 +303,8 @@ def main():
     args = ap.parse_args()
     scenarios = args.scenario or ["kill-intake", "kill-routing", "kill-supervision", "kill-disposal", "kill-assessment",
                                   "broker-kill", "broker-graceful", "postgres-immediate", "duplicates-and-poison", "rolling-sigterm",
-                                  "crash-after-publish", "broker-disk-alarm", "two-instances", "kill-supervision-mid-upload"]
+                                  "crash-after-publish", "broker-disk-alarm", "two-instances", "kill-supervision-mid-upload",
+                                  "consumer-timeout"]
     use_scratch()
     subprocess.run(["rm", "-rf", EVIDENCE_DIR], check=True)
     tok, results, run = token(), {}, uuid.uuid4().hex[:8]

@@ -235,7 +235,8 @@ public final class MessageConsumerService: Service, Sendable {
         let now = clock.now()
         let batch = items.map(\.delivery)
         let dispositions = try await pool.transaction { [self] connection in
-            try applyBatch(items.map(\.incoming), forcedDeadLetter: forcedDeadLetter, connection: connection, now: now, wrote: wrote)
+            FaultInjection.hangOnce("hang-once-in-handler")
+            return try applyBatch(items.map(\.incoming), forcedDeadLetter: forcedDeadLetter, connection: connection, now: now, wrote: wrote)
         }
         FaultInjection.point("kill-after-commit-before-ack")
         if wrote.isSet { await relayWake.notify() }
@@ -245,7 +246,14 @@ public final class MessageConsumerService: Service, Sendable {
             case .duplicate: metrics.duplicatesSkipped.increment()
             case .deadLettered(let reason):
                 metrics.deadLettered.increment()
-                logger.error("message dead-lettered", metadata: ["queue": "\(name)", "message_id": "\(delivery.messageId)", "reason": "\(reason)"])
+                if forcedDeadLetter != nil {
+                    // A message we must not lose could not be stored: an operator has to fix and replay it.
+                    metrics.unstorable.increment()
+                    logger.error("message could not be stored: dead-lettered, its case's later messages follow it there until it is replayed",
+                                 metadata: ["queue": "\(name)", "message_id": "\(delivery.messageId)", "reason": "\(reason)"])
+                } else {
+                    logger.error("message dead-lettered", metadata: ["queue": "\(name)", "message_id": "\(delivery.messageId)", "reason": "\(reason)"])
+                }
             case .parked(let reason):
                 metrics.parked.increment()
                 logger.info("message parked until its case catches up", metadata: ["queue": "\(name)", "message_id": "\(delivery.messageId)", "reason": "\(reason)"])
@@ -267,7 +275,8 @@ public final class MessageConsumerService: Service, Sendable {
                      message: InboundMessage.parse(body: $0.body, routingKey: $0.routingKey, headers: $0.headers))
         }
         let dispositions = try await pool.transaction { [self] connection in
-            try applyBatch(incoming, forcedDeadLetter: nil, connection: connection, now: now, wrote: wrote)
+            FaultInjection.hangOnce("hang-once-in-handler")
+            return try applyBatch(incoming, forcedDeadLetter: nil, connection: connection, now: now, wrote: wrote)
         }
         metrics.handlerLatency.record(ContinuousClock.now - started)
         metrics.batchSize.record(Double(messages.count))
@@ -310,7 +319,7 @@ public final class MessageConsumerService: Service, Sendable {
                 message = m
             }
             if let forcedDeadLetter {
-                try deadLetter(connection, delivery: item.delivery, messageId: message.id, reason: forcedDeadLetter, wrote: wrote)
+                try deadLetter(connection, delivery: item.delivery, message: message, reason: forcedDeadLetter, wrote: wrote)
                 results.append(.deadLettered(forcedDeadLetter))
                 continue
             }
@@ -325,9 +334,17 @@ public final class MessageConsumerService: Service, Sendable {
     /// Inbox claim + handler inside a savepoint, so a poison or early message undoes only itself.
     private func apply(_ message: InboundMessage, delivery: Delivery?, connection: PGConnection, now: Date, wrote: Flag) throws -> Disposition {
         try connection.query("SAVEPOINT message")
-        let claimed = try connection.query(
+        var claimed = try connection.query(
             "INSERT INTO \(schema).inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
             [name, message.id]).affectedRows == 1
+        if !claimed, message.headers[MessagingNames.deadLetteredByHeader] == name {
+            // A dead letter of ours, replayed by an operator after a fix: its id is in the inbox
+            // (dead-lettering claims it), so a copy passes while it has a dead letter not yet
+            // replayed, and marks them all: one replay applies, a second copy is a duplicate.
+            claimed = try connection.query(
+                "UPDATE \(schema).dead_letters SET replayed_at = now() WHERE consumer = $1 AND message_id = $2 AND replayed_at IS NULL",
+                [name, message.id.uuidString.lowercased()]).affectedRows >= 1
+        }
         guard claimed else {
             try connection.query("RELEASE SAVEPOINT message")
             return .duplicate
@@ -353,6 +370,16 @@ public final class MessageConsumerService: Service, Sendable {
                 try deadLetter(connection, delivery: delivery, message: message, reason: reason, wrote: wrote)
                 return .deadLettered(reason)
             case .notYet(let reason):
+                if let blocker = try deadLetterBlocking(message, connection: connection) {
+                    // Parking would wait for a message that will not come until an operator replays
+                    // it: the waiting message joins it in the dead letters, to be replayed after it.
+                    let because = "waits for the earlier message \(blocker.messageId) of case \(message.subject ?? "?"), which was dead-lettered (\(blocker.reason)); replay that one first, then this (\(reason))"
+                    try deadLetter(connection, delivery: delivery, message: message, reason: because, wrote: wrote)
+                    metrics.blockedByDeadLetter.increment()
+                    logger.error("message dead-lettered behind an earlier dead letter of its case",
+                                 metadata: ["queue": "\(name)", "blocked_by": "\(blocker.messageId)"])
+                    return .deadLettered(because)
+                }
                 try connection.query("""
                     INSERT INTO \(schema).parked_messages (consumer, message_id, subject, routing_key, headers, body, reason)
                     VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)
@@ -401,6 +428,15 @@ public final class MessageConsumerService: Service, Sendable {
         }
     }
 
+    /// The latest dead letter of this consumer for the message's case, if any.
+    private func deadLetterBlocking(_ message: InboundMessage, connection: PGConnection) throws -> (messageId: String, reason: String)? {
+        guard let subject = message.subject else { return nil }
+        guard let row = try connection.query(
+            "SELECT message_id, reason FROM \(schema).dead_letters WHERE consumer = $1 AND subject = $2 AND replayed_at IS NULL ORDER BY id DESC LIMIT 1",
+            [name, subject]).first else { return nil }
+        return (try row.string("message_id"), String(try row.string("reason").prefix(300)))
+    }
+
     /// Periodically retries every parked case (the enabling change may have come from elsewhere).
     private func sweepParked() async throws {
         let now = clock.now()
@@ -418,26 +454,27 @@ public final class MessageConsumerService: Service, Sendable {
 
     private func deadLetter(_ connection: PGConnection, delivery: Delivery?, message: InboundMessage, reason: String, wrote: Flag) throws {
         try deadLetter(connection, delivery: delivery, messageId: message.id, reason: reason, wrote: wrote,
-                       body: String(decoding: message.body, as: UTF8.self), routingKey: message.routingKey, type: message.type)
+                       body: String(decoding: message.body, as: UTF8.self), routingKey: message.routingKey, type: message.type,
+                       subject: message.subject)
     }
 
     /// Records the poison message locally and sends it, with the reason in a header, to this
     /// queue's dead-letter queue through the outbox (so the dead letter is as durable as any event).
     private func deadLetter(_ connection: PGConnection, delivery: Delivery?, messageId: UUID?, reason: String, wrote: Flag,
-                            body: String? = nil, routingKey: String? = nil, type: String? = nil) throws {
+                            body: String? = nil, routingKey: String? = nil, type: String? = nil, subject: String? = nil) throws {
         let text = body ?? delivery.map { String(decoding: $0.body, as: UTF8.self) } ?? ""
         let key = routingKey ?? delivery?.routingKey ?? ""
         if let messageId {
             try connection.query("INSERT INTO \(schema).inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", [name, messageId])
         }
-        try connection.query("INSERT INTO \(schema).dead_letters (consumer, message_id, routing_key, reason, body) VALUES ($1, $2, $3, $4, $5)",
-                             [name, messageId?.uuidString.lowercased() ?? delivery?.messageId ?? "", key, reason, text])
+        try connection.query("INSERT INTO \(schema).dead_letters (consumer, message_id, routing_key, reason, body, subject) VALUES ($1, $2, $3, $4, $5, $6)",
+                             [name, messageId?.uuidString.lowercased() ?? delivery?.messageId ?? "", key, reason, text, subject])
         let outbox = OutboxWriter(connection: connection, schema: schema, source: source, cause: nil, wrote: wrote)
         var headers = delivery?.headers ?? [:]
         headers[MessagingNames.deadLetterReasonHeader] = String(reason.prefix(1000))
         headers[MessagingNames.originalRoutingKeyHeader] = key
         headers["x-citygrid-original-message-id"] = messageId?.uuidString.lowercased() ?? delivery?.messageId ?? ""
-        headers["x-citygrid-dead-lettered-by"] = name
+        headers[MessagingNames.deadLetteredByHeader] = name
         try outbox.enqueue(exchange: MessagingNames.deadLetterExchange, routingKey: name,
                            type: type ?? delivery?.type ?? "unknown", messageId: UUID(), subject: nil, headers: headers, body: text)
     }

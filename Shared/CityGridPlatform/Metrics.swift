@@ -13,6 +13,8 @@ public final class PlatformMetrics: Sendable {
     public let duplicatesSkipped: Counter
     public let deadLettered: Counter
     public let parked: Counter
+    public let unstorable: Counter
+    public let blockedByDeadLetter: Counter
     public let handlerFailures: Counter
     public let outboxBacklog: Gauge
     public let parkedBacklog: Gauge
@@ -35,6 +37,10 @@ public final class PlatformMetrics: Sendable {
         duplicatesSkipped = registry.makeCounter(name: "citygrid_messages_duplicates_skipped_total", labels: labels, help: "Deliveries already applied (inbox hit), acked without effect")
         deadLettered = registry.makeCounter(name: "citygrid_messages_dead_lettered_total", labels: labels, help: "Deliveries sent to the dead-letter queue with a reason")
         parked = registry.makeCounter(name: "citygrid_messages_parked_total", labels: labels, help: "Deliveries that arrived before the state they need and were parked for retry")
+        unstorable = registry.makeCounter(name: "citygrid_messages_unstorable_total", labels: labels,
+                                          help: "Valid messages this service could not store (a permanent database error) and dead-lettered: alert on any")
+        blockedByDeadLetter = registry.makeCounter(name: "citygrid_messages_blocked_by_dead_letter_total", labels: labels,
+                                                   help: "Messages that waited for an earlier, dead-lettered message of their case and were dead-lettered behind it")
         handlerFailures = registry.makeCounter(name: "citygrid_handler_failures_total", labels: labels, help: "Batches rolled back by a transient failure and requeued")
         outboxBacklog = registry.makeGauge(name: "citygrid_outbox_backlog", labels: labels, help: "Outbox rows not yet confirmed by the broker")
         parkedBacklog = registry.makeGauge(name: "citygrid_parked_backlog", labels: labels, help: "Parked messages waiting for their case to catch up")

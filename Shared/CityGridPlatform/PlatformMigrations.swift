@@ -77,5 +77,14 @@ public enum PlatformMigrations {
                 UNIQUE (table_name, item_key, version)
             );
             """),
+        Migration(3, "dead letters by case", """
+            -- The case (envelope subject) of a dead-lettered message, so that its case's later
+            -- messages are not parked behind it forever: they follow it to the dead letters.
+            -- replayed_at: an operator replayed it (citygrid dead-letters replay) and the copy was
+            -- let past the inbox once; until then the case's later messages follow it.
+            ALTER TABLE dead_letters ADD COLUMN subject text, ADD COLUMN replayed_at timestamptz;
+            CREATE INDEX dead_letters_by_subject ON dead_letters (consumer, subject) WHERE subject IS NOT NULL AND replayed_at IS NULL;
+            CREATE INDEX dead_letters_by_message ON dead_letters (consumer, message_id) WHERE replayed_at IS NULL;
+            """),
     ]
 }

@@ -59,7 +59,10 @@ struct KPIRouteTests {
             // Year 1 and earlier once reached the database and answered 500 on every endpoint.
             for (path, field) in [("kpi/departments?period=0001-01", "period"), ("kpi/areas?period=0000-W01", "period"),
                                   ("rankings?family=departments&period=0001-01-01", "period"),
-                                  ("kpi/departments?from=0001-01-01&to=0001-01-31", "from")] {
+                                  ("kpi/departments?from=0001-01-01&to=0001-01-31", "from"),
+                                  // The sane span is the years 1900-2200 (DateBounds), both ends.
+                                  ("kpi/departments?period=1899-12", "period"), ("kpi/departments?period=2201-01", "period"),
+                                  ("kpi/departments?from=2200-12-01&to=2201-01-02", "to")] {
                 let ancient = try await client.send(.get, "/api/v1/\(path)", headers: headers)
                 #expect(ancient.status == .unprocessableContent, "\(path)")
                 #expect(try ErrorBody(ancient).fields == [field], "\(path)")

@@ -274,6 +274,16 @@ final class EvidenceTests {
         let tooLarge = try await upload(Self.jpeg("big") + [UInt8](repeating: 0x42, count: Self.maxPhotoBytes), token: supervisor)
         #expect(tooLarge.status == 413)
         #expect((tooLarge.json["error"] as? [String: Any])?["code"] as? String == "evidence_too_large")
+        // A declared length over the limit is refused from the headers alone, the body never sent.
+        let supervision = try #require(city?.services["supervision"])
+        let declared = try runTool(["python3", "-c", """
+            import socket, sys
+            s = socket.create_connection(("127.0.0.1", \(supervision.port)), timeout=10)
+            s.sendall(b"POST /api/v1/evidence HTTP/1.1\\r\\nHost: x\\r\\nAuthorization: Bearer \(supervisor)\\r\\n"
+                      b"Content-Type: multipart/form-data; boundary=b\\r\\nContent-Length: 999999999\\r\\n\\r\\n")
+            print(s.recv(4096).decode("latin-1").split("\\r\\n")[0])
+            """]).output
+        #expect(declared.hasPrefix("HTTP/1.1 413"), "\(declared)")
         let gif = try await upload(Array("GIF89a\u{1}\u{0}\u{1}\u{0}".utf8), name: "a.jpg", token: supervisor)
         #expect(gif.status == 415)
         #expect((gif.json["error"] as? [String: Any])?["code"] as? String == "unsupported_media_type")

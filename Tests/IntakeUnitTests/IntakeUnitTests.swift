@@ -78,6 +78,24 @@ struct IntakeUnitTests {
         #expect(failure.problems.first?.problem.contains("first covered year: 2025") == true, "\(failure.problems)")
         // The first minute of the first official year is fine.
         #expect(throws: Never.self) { try Fixtures.validator.validate(submission("2025-01-01T00:00:00+08:00"), now: Fixtures.now).get() }
+        // Outside the sane span (1900-2200) the date is refused as such, before any calendar question.
+        guard case .failure(let ancient) = Fixtures.validator.validate(submission("0001-01-01T00:00:00Z"), now: Fixtures.now) else {
+            Issue.record("expected a failure"); return
+        }
+        #expect(ancient.problems.map(\.field) == ["reportedAt"])
+        #expect(ancient.problems.first?.problem == DateBounds.problem)
+    }
+
+    @Test("the message and body decoder refuses dates outside the years 1900-2200 and keeps those inside")
+    func dateBoundsInDecoder() throws {
+        struct Stamp: Decodable { var at: Date }
+        let decoder = MessageCoding.decoder()
+        for inside in ["1900-01-01T00:00:00Z", "2200-12-31T23:59:59Z", "2026-12-03T08:00:00+08:00"] {
+            #expect(throws: Never.self) { try decoder.decode(Stamp.self, from: Data("{\"at\":\"\(inside)\"}".utf8)) }
+        }
+        for outside in ["1899-12-31T23:59:59Z", "2201-01-01T00:00:00Z", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"] {
+            #expect(throws: DecodingError.self, "\(outside)") { try decoder.decode(Stamp.self, from: Data("{\"at\":\"\(outside)\"}".utf8)) }
+        }
     }
 
     @Test("validation lists every problem with its field path")

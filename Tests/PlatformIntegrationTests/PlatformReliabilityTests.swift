@@ -14,12 +14,15 @@ import Testing
 struct PlatformReliabilityTests {
     let env = TestEnvironment()
 
-    func probe(role: String, fault: String? = nil, port: Int = testPort()) throws -> ServiceProcess {
+    func probe(role: String, fault: String? = nil, port: Int = testPort(), fixed: Bool = false,
+               extra: [String: String] = [:]) throws -> ServiceProcess {
         var variables = [
             "CITYGRID_DB_URL": try env.require("CITYGRID_TEST_DB_URL_PROBE"),
             "CITYGRID_AMQP_URL": try env.require("CITYGRID_TEST_AMQP_URL_PROBE"),
             "PROBE_ROLE": role,
         ]
+        if fixed { variables["PROBE_FIXED"] = "1" }
+        variables.merge(extra) { _, new in new }
         if let fault { variables["CITYGRID_FAULT"] = fault }
         return try ServiceProcess(executable: env.binDirectory + "/platform-probe", port: port, environment: variables)
     }
@@ -38,21 +41,22 @@ struct PlatformReliabilityTests {
     }
 
     /// Publishes a raw message as the test's admin user.
-    func publishRaw(_ body: String, routingKey: String, messageId: String = UUID().uuidString) async throws -> PublishOutcome {
+    func publishRaw(_ body: String, routingKey: String, messageId: String = UUID().uuidString,
+                    headers: [String: String] = [:]) async throws -> PublishOutcome {
         let publisher = try env.adminPublisher()
         let outcome = try await publisher.publish([OutgoingMessage(
             exchange: MessagingNames.eventsExchange, routingKey: routingKey, messageId: messageId,
-            type: "citygrid.probe.work.v1", body: Array(body.utf8))])
+            type: "citygrid.probe.work.v1", headers: headers, body: Array(body.utf8))])
         await publisher.disconnect()
         return outcome[0]
     }
 
-    func envelope(id: UUID = UUID(), subject: String, sequence: Int, after: Int? = nil) -> String {
+    func envelope(id: UUID = UUID(), subject: String, sequence: Int, after: Int? = nil, key: String = "t") -> String {
         let afterJSON = after.map { ",\"after\":\($0)" } ?? ""
         return """
             {"specversion":"1.0","id":"\(id.uuidString.lowercased())","type":"citygrid.probe.work.v1","source":"/citygrid/test",\
             "time":"2026-11-25T10:00:00.000Z","subject":"\(subject)","datacontenttype":"application/json",\
-            "data":{"sequence":\(sequence),"key":"t"\(afterJSON)}}
+            "data":{"sequence":\(sequence),"key":"\(key)"\(afterJSON)}}
             """
     }
 
@@ -295,6 +299,101 @@ struct PlatformReliabilityTests {
             try c.query("SELECT sequence FROM probe.effects WHERE subject = $1 ORDER BY id", [subject]).rows.map { try $0.int("sequence") }
         }
         #expect(order == [1, 2])
+    }
+
+    @Test("a message the database refuses for good alerts (metric, error log) and its case's later messages follow it to the dead letters instead of parking forever")
+    func unstorableMessageDoesNotStrandItsSuccessors() async throws {
+        let pool = try env.adminPool()
+        let adminURL = try env.require("CITYGRID_TEST_AMQP_ADMIN_URL")
+        // Drain what earlier runs left in the dead-letter queue: the replay below takes all of it.
+        let admin = AMQPConsumer(endpoint: try AMQPEndpoint(url: adminURL), topology: Topology(), queue: "probe.work.dlq", prefetch: 10)
+        try await admin.connect()
+        while let old = try await admin.next(timeoutMilliseconds: 300) { try await admin.ack(old) }
+        await admin.close()
+        let consumer = try probe(role: "consumer")
+        defer { consumer.terminate() }
+        try await consumer.waitUntilReady()
+        let subject = "unstorable-\(UUID())"
+        let first = UUID(), second = UUID(), other = "unrelated-\(UUID())"
+        #expect(try await publishRaw(envelope(id: first, subject: subject, sequence: 1, key: "unstorable"), routingKey: "probe.work.t") == .confirmed)
+        #expect(try await publishRaw(envelope(id: second, subject: subject, sequence: 2, after: 1), routingKey: "probe.work.t") == .confirmed)
+        // Another case's waiting message is still parked as before: only a dead letter of its own case blocks it.
+        #expect(try await publishRaw(envelope(subject: other, sequence: 2, after: 1), routingKey: "probe.work.t") == .confirmed)
+        func deadLetters() async throws -> [(id: String, reason: String)] {
+            try await pool.withConnection { c in
+                try c.query("SELECT message_id, reason FROM probe.dead_letters WHERE subject = $1 ORDER BY id", [subject]).rows
+                    .map { (try $0.string("message_id"), try $0.string("reason")) }
+            }
+        }
+        try await eventually("both of the case's messages dead-lettered") { try await deadLetters().count == 2 }
+        let letters = try await deadLetters()
+        #expect(letters.map(\.id) == [first.uuidString.lowercased(), second.uuidString.lowercased()])
+        #expect(letters[0].reason.contains("handler failed permanently"), "\(letters[0].reason)")
+        #expect(letters[1].reason.contains("waits for the earlier message \(first.uuidString.lowercased())"), "\(letters[1].reason)")
+        try await eventually("the other case's message parked") {
+            try await pool.withConnection { c in try c.query("SELECT count(*) AS n FROM probe.parked_messages WHERE subject = $1", [other]).first!.int("n") == 1 }
+        }
+        let parkedHere = try await pool.withConnection { c in
+            try c.query("SELECT count(*) AS n FROM probe.parked_messages WHERE subject = $1", [subject]).first!.int("n")
+        }
+        #expect(parkedHere == 0)
+        #expect(try await effects(pool, subject: subject).rows == 0)
+        let (_, m) = try await consumer.http("GET", "/metrics")
+        let metrics = String(decoding: m, as: UTF8.self)
+        #expect(metrics.contains("citygrid_messages_unstorable_total{service=\"platform-probe\"} 1"), "\(metrics)")
+        #expect(metrics.contains("citygrid_messages_blocked_by_dead_letter_total{service=\"platform-probe\"} 1"))
+
+        // The fix is deployed; the operator replays the dead letters: both apply, in order, once.
+        consumer.terminate()
+        let fixedConsumer = try probe(role: "consumer", fixed: true)
+        defer { fixedConsumer.terminate() }
+        try await fixedConsumer.waitUntilReady()
+        let replay = try runTool([env.binDirectory + "/citygrid", "dead-letters", "replay", "--queue", "probe.work", "--amqp-url", adminURL])
+        #expect(replay.status == 0, "\(replay.output)")
+        #expect(replay.output.contains("replayed 2 message(s)"), "\(replay.output)")
+        try await eventually("both applied after the replay") { try await effects(pool, subject: subject).rows == 2 }
+        let order = try await pool.withConnection { c in
+            try c.query("SELECT sequence FROM probe.effects WHERE subject = $1 ORDER BY id", [subject]).rows.map { try $0.int("sequence") }
+        }
+        #expect(order == [1, 2])
+        // A second copy of a replayed message is a duplicate like any other.
+        #expect(try await publishRaw(envelope(id: first, subject: subject, sequence: 1, key: "unstorable"), routingKey: "probe.work.t",
+                                     messageId: first.uuidString.lowercased(),
+                                     headers: [MessagingNames.deadLetteredByHeader: "probe.work"]) == .confirmed)
+        try await Task.sleep(for: .seconds(1))
+        #expect(try await effects(pool, subject: subject).rows == 2)
+    }
+
+    @Test("a handler hung past the broker's consumer_timeout: the broker takes the delivery back, it is delivered again and applied once")
+    func consumerTimeout() async throws {
+        let pool = try env.adminPool()
+        // Lowered for this test only (RabbitMQ reads both when a channel opens); restored after.
+        try await env.infra("ctl", "eval", "application:set_env(rabbit, consumer_timeout, 3000).")
+        try await env.infra("ctl", "eval", "application:set_env(rabbit, channel_tick_interval, 1000).")
+        var restored = false
+        func restore() async throws {
+            guard !restored else { return }
+            restored = true
+            try await env.infra("ctl", "eval", "application:set_env(rabbit, consumer_timeout, 1800000).")
+            try await env.infra("ctl", "eval", "application:set_env(rabbit, channel_tick_interval, 60000).")
+        }
+        do {
+            let consumer = try probe(role: "consumer", fault: "hang-once-in-handler", extra: ["CITYGRID_FAULT_HANG_SECONDS": "10"])
+            defer { consumer.terminate() }
+            try await consumer.waitUntilReady()
+            let subject = "hung-\(UUID())"
+            #expect(try await publishRaw(envelope(subject: subject, sequence: 1), routingKey: "probe.work.t") == .confirmed)
+            try await eventually(timeout: .seconds(90), "applied after the hang") { try await effects(pool, subject: subject).rows == 1 }
+            try await eventually(timeout: .seconds(60), "the copy the broker gave back was skipped by the inbox") {
+                let (_, m) = try await consumer.http("GET", "/metrics")
+                return String(decoding: m, as: UTF8.self).contains("citygrid_messages_duplicates_skipped_total{service=\"platform-probe\"} 1")
+            }
+            #expect(try await effects(pool, subject: subject) == (rows: 1, distinct: 1))
+            try await restore()
+        } catch {
+            try? await restore()
+            throw error
+        }
     }
 
     @Test("RabbitMQ killed and restarted mid-stream: every message applied exactly once")

@@ -76,7 +76,9 @@ struct EvidenceRouteTests {
                  Self.multipart, [:], .contentTooLarge, "evidence_too_large"),
                 ("body over the request limit", Data(count: 8192 + EvidenceLimits.framingAllowance + 1), Self.multipart, [:], .contentTooLarge,
                  "evidence_too_large"),
-                ("declared length over the limit", Data(), Self.multipart, [.contentLength: "999999999"], .contentTooLarge, "evidence_too_large"),
+                // A declared Content-Length over the limit is refused before the body is read; the
+                // in-process client sets the header from the body it sends, so EvidenceTests checks
+                // that one over a real socket.
                 ("a GIF", EvidenceLogicTests.form([("file", "a.gif", "image/gif", Array("GIF89a\u{1}\u{0}".utf8))]), Self.multipart, [:],
                  .unsupportedMediaType, "unsupported_media_type"),
                 ("HTML called a JPEG", EvidenceLogicTests.form([("file", "a.jpg", "image/jpeg", Array("<html><script>".utf8))]), Self.multipart, [:],

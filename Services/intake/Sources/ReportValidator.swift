@@ -129,7 +129,9 @@ public struct ReportValidator: Sendable {
 
         var reportedAt = now
         if let text = s.reportedAt {
-            if let date = RFC3339.parse(text) {
+            if let date = RFC3339.parse(text), !DateBounds.contains(date) {
+                problem("reportedAt", DateBounds.problem)
+            } else if let date = RFC3339.parse(text) {
                 if date.timeIntervalSince(now) > futureTolerance { problem("reportedAt", "is in the future") }
                 // Every deadline of the case is counted from here: a start the working calendar
                 // does not cover would leave the case without deadlines.

@@ -65,10 +65,28 @@ public enum MessageCoding {
             guard let date = RFC3339.parse(text) else {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' is not an RFC 3339 date-time")
             }
+            guard DateBounds.contains(date) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "'\(text)' \(DateBounds.problem)")
+            }
             return date
         }
         return decoder
     }
+}
+
+/// The span every date a request or a message carries must fall in. Outside it a date is a
+/// mistake or an attack: PostgreSQL stores year 1 but the calendar and the KPI periods cannot use
+/// it (it once answered 500), and no case of a city's lifetime lies there. Edges refuse such dates
+/// with a 4xx naming the field; consumers dead-letter the message with the reason.
+public enum DateBounds {
+    public static let years = 1900...2200
+    /// 1900-01-01T00:00:00Z, inclusive.
+    public static let lower = Date(timeIntervalSince1970: -2_208_988_800)
+    /// 2201-01-01T00:00:00Z, exclusive.
+    public static let upper = Date(timeIntervalSince1970: 7_289_654_400)
+    public static let problem = "must lie in the years 1900-2200"
+
+    public static func contains(_ date: Date) -> Bool { date >= lower && date < upper }
 }
 
 /// RFC 3339 date-times with fractional seconds and any offset.

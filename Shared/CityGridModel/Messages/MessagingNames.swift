@@ -20,6 +20,9 @@ public enum MessagingNames {
     public static let deadLetterReasonHeader = "x-citygrid-dead-letter-reason"
     /// Header on dead letters: the routing key the message originally had.
     public static let originalRoutingKeyHeader = "x-citygrid-original-routing-key"
+    /// The consumer (queue) that dead-lettered a message. `citygrid dead-letters replay` keeps it,
+    /// so that consumer lets the replayed copy past its inbox once.
+    public static let deadLetteredByHeader = "x-citygrid-dead-lettered-by"
     /// W3C trace context header carried on every message.
     public static let traceparentHeader = "traceparent"
 

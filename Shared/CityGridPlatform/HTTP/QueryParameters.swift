@@ -93,6 +93,10 @@ public struct QueryParameters: Sendable {
             problem(name, "must be an RFC 3339 date-time")
             return nil
         }
+        guard DateBounds.contains(date) else {
+            problem(name, DateBounds.problem)
+            return nil
+        }
         return date
     }
 

@@ -46,6 +46,11 @@ let descriptor = ServiceDescriptor(
                     let work = try message.payload(ProbeWork.self)
                     guard work.sequence >= 0 else { throw HandlerError.invalid("sequence must be ≥ 0, got \(work.sequence)") }
                     guard let subject = message.subject else { throw HandlerError.invalid("subject is required") }
+                    // A message the database refuses for good (as PostgreSQL once refused a NUL),
+                    // until the fix is deployed (PROBE_FIXED=1).
+                    if work.key == "unstorable" && ProcessInfo.processInfo.environment["PROBE_FIXED"] != "1" {
+                        try context.connection.query("SELECT 1 / 0")
+                    }
                     if let after = work.after {
                         let found = try context.connection.query(
                             "SELECT 1 FROM probe.effects WHERE subject = $1 AND sequence = $2", [subject, after]).first

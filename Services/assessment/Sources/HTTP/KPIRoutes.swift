@@ -43,13 +43,15 @@ struct KPIRoutes: Sendable {
         let q = request.uri.queryParameters
         if let text = q["period"].map(String.init) {
             guard let p = Period.parse(text) else {
-                throw APIError.validation([.init(field: "period", problem: "expected 2026-11, 2026-W47 or 2026-11-25, in the years 1001–9999")])
+                throw APIError.validation([.init(field: "period", problem: "expected 2026-11, 2026-W47 or 2026-11-25, in the years \(Period.years.lowerBound)–\(Period.years.upperBound)")])
             }
             return p
         }
         if let from = q["from"].map(String.init), let to = q["to"].map(String.init) {
             guard let p = Period.range(from: from, to: to) else {
-                throw APIError.validation([.init(field: "from", problem: "from and to must be days (2026-11-01) in the years 1001–9999, with from ≤ to")])
+                // Name the field at fault: `to` when only it is not a day of the span.
+                let field = Period.day(from) != nil && Period.day(to) == nil ? "to" : "from"
+                throw APIError.validation([.init(field: field, problem: "from and to must be days (2026-11-01) in the years \(Period.years.lowerBound)–\(Period.years.upperBound), with from ≤ to")])
             }
             return p
         }

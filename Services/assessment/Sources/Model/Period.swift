@@ -1,3 +1,4 @@
+import CityGridModel
 import Foundation
 
 /// An evaluation period: a half-open interval of city time (UTC+8, China has no DST).
@@ -34,9 +35,10 @@ public struct Period: Sendable, Hashable, Codable, CustomStringConvertible {
         return c
     }()
 
-    /// The years a period may lie in: four digits, and the year before (a period's `previous`)
-    /// too. Year 1 and earlier reached the database as dates it refused, answered 500.
-    public static let years = 1001...9999
+    /// The years a period may lie in (the span every date must fall in; a period's `previous`,
+    /// 1899 at the earliest, is still a date PostgreSQL and the calendar handle). Year 1 and
+    /// earlier once reached the database as dates it refused, answered 500.
+    public static let years = DateBounds.years
 
     /// Parses `2026-11` (month), `2026-W47` (ISO week), `2026-11-25` (day).
     public static func parse(_ text: String) -> Period? {

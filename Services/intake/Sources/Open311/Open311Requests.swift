@@ -101,6 +101,7 @@ enum Open311Requests {
         func date(_ name: String) -> Date? {
             guard let text = q[name] else { return nil }
             guard let d = RFC3339.parse(text) else { problems.append((400, "\(name) must be a W3C date-time with a time zone, e.g. 2026-01-01T00:00:00Z")); return nil }
+            guard DateBounds.contains(d) else { problems.append((400, "\(name) \(DateBounds.problem)")); return nil }
             return d
         }
         let maxSpan: TimeInterval = 90 * 86_400
