@@ -319,6 +319,12 @@ public final class MessageConsumerService: Service, Sendable {
                 message = m
             }
             if let forcedDeadLetter {
+                // A copy of a message already applied or dead-lettered (redelivered after a crash
+                // before the ack) is a duplicate, not a second dead letter.
+                guard try claim(message, connection: connection) else {
+                    results.append(.duplicate)
+                    continue
+                }
                 try deadLetter(connection, delivery: item.delivery, message: message, reason: forcedDeadLetter, wrote: wrote)
                 results.append(.deadLettered(forcedDeadLetter))
                 continue
@@ -334,18 +340,7 @@ public final class MessageConsumerService: Service, Sendable {
     /// Inbox claim + handler inside a savepoint, so a poison or early message undoes only itself.
     private func apply(_ message: InboundMessage, delivery: Delivery?, connection: PGConnection, now: Date, wrote: Flag) throws -> Disposition {
         try connection.query("SAVEPOINT message")
-        var claimed = try connection.query(
-            "INSERT INTO \(schema).inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-            [name, message.id]).affectedRows == 1
-        if !claimed, message.headers[MessagingNames.deadLetteredByHeader] == name {
-            // A dead letter of ours, replayed by an operator after a fix: its id is in the inbox
-            // (dead-lettering claims it), so a copy passes while it has a dead letter not yet
-            // replayed, and marks them all: one replay applies, a second copy is a duplicate.
-            claimed = try connection.query(
-                "UPDATE \(schema).dead_letters SET replayed_at = now() WHERE consumer = $1 AND message_id = $2 AND replayed_at IS NULL",
-                [name, message.id.uuidString.lowercased()]).affectedRows >= 1
-        }
-        guard claimed else {
+        guard try claim(message, connection: connection) else {
             try connection.query("RELEASE SAVEPOINT message")
             return .duplicate
         }
@@ -426,6 +421,19 @@ public final class MessageConsumerService: Service, Sendable {
                 }
             }
         }
+    }
+
+    /// The inbox claim: true the first time this consumer sees the message id. A dead letter of
+    /// ours replayed by an operator after a fix has its id in the inbox already (dead-lettering
+    /// claims it): a copy passes while the id has a dead letter not yet replayed, and marks them
+    /// all, so one replay applies and a second copy is a duplicate.
+    private func claim(_ message: InboundMessage, connection: PGConnection) throws -> Bool {
+        if try connection.query("INSERT INTO \(schema).inbox (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                                [name, message.id]).affectedRows == 1 { return true }
+        guard message.headers[MessagingNames.deadLetteredByHeader] == name else { return false }
+        return try connection.query(
+            "UPDATE \(schema).dead_letters SET replayed_at = now() WHERE consumer = $1 AND message_id = $2 AND replayed_at IS NULL",
+            [name, message.id.uuidString.lowercased()]).affectedRows >= 1
     }
 
     /// The latest dead letter of this consumer for the message's case, if any.

@@ -343,8 +343,10 @@ struct PlatformReliabilityTests {
         #expect(metrics.contains("citygrid_messages_unstorable_total{service=\"platform-probe\"} 1"), "\(metrics)")
         #expect(metrics.contains("citygrid_messages_blocked_by_dead_letter_total{service=\"platform-probe\"} 1"))
 
-        // The fix is deployed; the operator replays the dead letters: both apply, in order, once.
+        // The fix is deployed (the old instance gone); the operator replays the dead letters: both
+        // apply, in order, once.
         consumer.terminate()
+        _ = try await consumer.waitForExit()
         let fixedConsumer = try probe(role: "consumer", fixed: true)
         defer { fixedConsumer.terminate() }
         try await fixedConsumer.waitUntilReady()

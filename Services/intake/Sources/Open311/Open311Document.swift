@@ -68,8 +68,10 @@ public indirect enum Open311Value: Sendable, Equatable {
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&apos;"
-            // Control characters other than tab/newline are not allowed in XML 1.0.
+            // XML 1.0 has no place for control characters other than tab, newline and return,
+            // nor for U+FFFE and U+FFFF (found by the open311 fuzz target): they are left out.
             case _ where scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r": continue
+            case "\u{FFFE}", "\u{FFFF}": continue
             default: out.unicodeScalars.append(scalar)
             }
         }

@@ -26,7 +26,8 @@ public struct EvidenceRecord: Codable, Sendable, Equatable {
 /// An upload as the API shows it: the record, the URL to put in a photo reference, and the path
 /// on this service that serves it.
 public struct EvidenceView: Codable, Sendable {
-    public var id: UUID
+    /// Lower case, as in `url` and `href` (a bare `UUID` would encode in upper case).
+    public var id: String
     /// `<CITYGRID_EVIDENCE_BASE_URL>/api/v1/evidence/{id}`: what a report, a department's
     /// completion or a check sends as a photo's `url`.
     public var url: String
@@ -44,7 +45,7 @@ public struct EvidenceView: Codable, Sendable {
     public var attached: Bool
 
     init(_ record: EvidenceRecord, baseURL: String) {
-        id = record.id
+        id = record.id.uuidString.lowercased()
         href = EvidenceReference.path(record.id)
         url = baseURL + href
         sha256 = record.sha256
@@ -77,7 +78,8 @@ public struct EvidenceLocation: Codable, Sendable, Equatable {
 public struct EntryPhoto: Codable, Sendable, Equatable {
     public var url: String
     public var purpose: PhotoPurpose
-    public var evidenceId: UUID?
+    /// Lower case, like the evidence's own `id` and its `href`.
+    public var evidenceId: String?
     /// `/api/v1/evidence/{id}` when the photo is held here.
     public var href: String?
     public var sha256: String?

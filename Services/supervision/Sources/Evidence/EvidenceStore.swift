@@ -116,7 +116,7 @@ enum EvidenceStore {
         for row in rows {
             let evidence = row.optionalUUID("evidence_id")
             let photo = EntryPhoto(url: try row.string("url"), purpose: PhotoPurpose(rawValue: try row.string("purpose")) ?? .report,
-                                   evidenceId: evidence, href: evidence.map(EvidenceReference.path), sha256: row.optionalString("sha256"),
+                                   evidenceId: evidence?.uuidString.lowercased(), href: evidence.map(EvidenceReference.path), sha256: row.optionalString("sha256"),
                                    mediaType: row.optionalString("media_type"), sizeBytes: row.optionalInt("size_bytes"),
                                    capturedAt: row.optionalDate("captured_at"),
                                    location: EvidenceLocation(longitude: row.optionalDouble("longitude"), latitude: row.optionalDouble("latitude")))
