@@ -23,13 +23,21 @@ public final class InjectedCity: @unchecked Sendable {
         let clockFile = FileManager.default.temporaryDirectory.appendingPathComponent("citygrid-\(name)-clock-\(UUID().uuidString)").path
         let city = InjectedCity(scratch: scratch, clockFile: clockFile)
         try city.setClock(start)
+        var ports: [String: Int] = [:]
+        for (product, _) in products {
+            var port = testPort()
+            while ports.values.contains(port) { port = testPort() }
+            ports[product] = port
+        }
         for (product, user) in products {
-            city.services[product] = try ServiceProcess(executable: base.binDirectory + "/" + product, port: testPort(), environment: [
+            city.services[product] = try ServiceProcess(executable: base.binDirectory + "/" + product, port: ports[product]!, environment: [
                 "CITYGRID_DB_URL": try scratch.databaseURL(user),
                 "CITYGRID_AMQP_URL": try scratch.amqpURL(user),
                 "CITYGRID_CLOCK_FILE": clockFile,
                 "CITYGRID_SUPERVISION_SCAN_SECONDS": "0.5",
                 "CITYGRID_DUPLICATE_RADIUS_M": "0",
+                // The supervisors' phones hand their reports to this city's intake.
+                "CITYGRID_SUPERVISION_INTAKE_URL": "http://127.0.0.1:\(ports["intake"]!)",
             ].merging(extraEnvironment) { _, extra in extra })
         }
         for process in city.services.values { try await process.waitUntilReady(timeout: .seconds(90)) }
