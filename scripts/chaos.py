@@ -10,6 +10,10 @@ of the load, waits for quiescence, and checks every schema:
               a timeline with repeated or missing sequence numbers
   stuck       a case not dispatched (or in the manual queue) after quiescence, unsent outbox rows,
               dead letters other than the injected poison
+The scenario kill-supervision-mid-upload uploads photos to supervision's evidence store while
+supervision is killed and restarted, and sends a report for each accepted upload; lost then also
+counts an accepted upload without its record, its file or the file's right hash, and stuck a
+referenced upload that its case's first entry does not show.
 Usage: scripts/chaos.py [--reports N] [--scenario NAME ...]   (after scripts/infra up and swift build)
 """
 import argparse, json, os, random, signal, subprocess, sys, threading, time, urllib.error, urllib.parse, urllib.request, uuid
@@ -21,6 +25,7 @@ INFRA = os.path.join(REPO, "scripts", "infra")
 SERVICES = {"intake": ("INTAKE", 19081), "grid-routing": ("ROUTING", 19082), "disposal": ("DISPOSAL", 19083),
             "supervision": ("SUPERVISION", 19084), "assessment": ("ASSESSMENT", 19085)}
 SCHEMAS = ["intake", "routing", "disposal", "supervision", "assessment"]
+EVIDENCE_DIR = os.path.join(STATE, "chaos-evidence")
 
 def log(*a):
     print(time.strftime("%H:%M:%S"), *a, flush=True)
@@ -56,15 +61,21 @@ class Services:
     def __init__(self):
         self.procs = {}
 
-    def start(self, name):
+    def start(self, name, instance=1, fault=None):
+        """Starts `name` (a second instance on its own port, sharing the schema and queues; `fault`
+        arms a fault-injection point)."""
         user, port = SERVICES[name]
         env = dict(os.environ, CITYGRID_DB_URL=ENV[f"CITYGRID_TEST_DB_URL_{user}"], CITYGRID_AMQP_URL=ENV[f"CITYGRID_TEST_AMQP_URL_{user}"],
-                   CITYGRID_HTTP_PORT=str(port), CITYGRID_LOG_LEVEL="warning", CITYGRID_STARTUP_TIMEOUT="60")
-        logf = open(os.path.join(STATE, f"chaos-{name}.log"), "a")
-        self.procs[name] = subprocess.Popen([os.path.join(BIN, name)], env=env, stdout=logf, stderr=logf, stdin=subprocess.DEVNULL)
+                   CITYGRID_HTTP_PORT=str(port + 100 * (instance - 1)), CITYGRID_LOG_LEVEL="warning", CITYGRID_STARTUP_TIMEOUT="60",
+                   CITYGRID_EVIDENCE_DIR=EVIDENCE_DIR)
+        if fault:
+            env["CITYGRID_FAULT"] = fault
+        key = name if instance == 1 else f"{name}#{instance}"
+        logf = open(os.path.join(STATE, f"chaos-{key}.log"), "a")
+        self.procs[key] = subprocess.Popen([os.path.join(BIN, name)], env=env, stdout=logf, stderr=logf, stdin=subprocess.DEVNULL)
 
-    def ready(self, name, timeout=60):
-        port = SERVICES[name][1]
+    def ready(self, name, timeout=60, instance=1):
+        port = SERVICES[name][1] + 100 * (instance - 1)
         end = time.time() + timeout
         while time.time() < end:
             try:
@@ -94,7 +105,8 @@ class Services:
 
     def stop_all(self):
         for n in list(self.procs):
-            self.term(n)
+            if self.procs[n].poll() is None:
+                self.term(n)
 
 def purge_queues():
     """Empties every queue of the test vhost, so leftovers of earlier test runs (messages published
@@ -132,12 +144,13 @@ def grid_centroids():
 
 POINTS = grid_centroids()
 
-def post_report(tok, key, i):
+def post_report(tok, key, i, photos=()):
     # Inside a real grid (so every report is locatable); a different grid each time (so reports
     # are not linked to each other as duplicates).
     lon, lat = POINTS[(i * 7919 + hash(key)) % len(POINTS)]
     body = json.dumps({"channel": "supervisor", "reporterId": "chaos", "kind": "event", "classCode": "0502",
-                       "location": {"longitude": lon, "latitude": lat}, "description": f"chaos {key}", "photos": []}).encode()
+                       "location": {"longitude": lon, "latitude": lat}, "description": f"chaos {key}",
+                       "photos": [{"url": u, "purpose": "report"} for u in photos]}).encode()
     for attempt in range(60):  # intake may be down right now: the client retries with the same key
         req = urllib.request.Request(f"http://127.0.0.1:{SERVICES['intake'][1]}/api/v1/reports", data=body, method="POST",
                                      headers={"Content-Type": "application/json", "Authorization": "Bearer " + tok, "Idempotency-Key": key})
@@ -151,6 +164,46 @@ def post_report(tok, key, i):
             pass
         time.sleep(0.5)
     raise RuntimeError(f"intake never accepted {key}")
+
+def upload_photo(tok, data):
+    """POST /api/v1/evidence with one JPEG; retried while supervision is down (each success is a new
+    upload). Returns the answer, or None if it never got one."""
+    boundary = "chaos" + uuid.uuid4().hex
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"chaos.jpg\"\r\n"
+            f"Content-Type: image/jpeg\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    for attempt in range(60):
+        req = urllib.request.Request(f"http://127.0.0.1:{SERVICES['supervision'][1]}/api/v1/evidence", data=body, method="POST",
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Authorization": "Bearer " + tok})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            if e.code < 500:
+                raise RuntimeError(f"supervision refused an upload: {e.code} {e.read()[:200]}")
+        except Exception:
+            pass
+        time.sleep(0.5)
+    return None
+
+def check_evidence(accepted, keys):
+    """Every accepted upload has its record and its file with the right hash; every one a report
+    referred to is shown on that case's first entry."""
+    import hashlib
+    lost = stuck = 0
+    for key, answer, digest in accepted:
+        rows = sql(f"SELECT sha256, attached_at IS NOT NULL FROM supervision.evidence WHERE id = '{answer['id']}'")
+        h = answer["sha256"]
+        path = os.path.join(EVIDENCE_DIR, "sha256", h[0:2], h[2:4], h)
+        on_disk = hashlib.sha256(open(path, "rb").read()).hexdigest() if os.path.exists(path) else None
+        if not rows or rows[0][0] != digest or h != digest or on_disk != digest:
+            lost += 1
+            continue
+        shown = sql(f"SELECT count(*) FROM supervision.entry_photos p JOIN intake.reports r ON r.case_id = p.case_id "
+                    f"JOIN supervision.timeline t ON t.id = p.timeline_id AND t.sequence = 1 "
+                    f"WHERE r.idempotency_key = '{key}' AND p.evidence_id = '{answer['id']}'")[0][0]
+        if rows[0][1] != "t" or int(shown) != 1:
+            stuck += 1
+    return lost, stuck
 
 def publish_poison(marker, count):
     import pika
@@ -183,6 +236,25 @@ def scenario_fault(name, svcs):
         for n in SERVICES:
             svcs.term(n); svcs.start(n); svcs.ready(n)
     elif name == "duplicates-and-poison": pass  # injected by the load loop
+    elif name == "crash-after-publish":
+        # reliability #3: intake dies after the broker confirmed a batch, before marking it sent;
+        # restarted, it publishes the batch again and the consumers' inboxes absorb the repeats.
+        svcs.term("intake"); svcs.start("intake", fault="kill-after-publish-before-mark")
+        svcs.procs["intake"].wait(timeout=60)
+        svcs.start("intake"); svcs.ready("intake")
+    elif name == "broker-disk-alarm":
+        # reliability #14: a disk alarm raised at runtime blocks every publisher; outboxes grow
+        # (confirms time out, rows stay unsent) and drain once the alarm clears.
+        infra("ctl", "set_disk_free_limit", "100000GB")
+        time.sleep(15)
+        infra("ctl", "set_disk_free_limit", "50MB")
+    elif name == "two-instances":
+        # reliability #16: a second instance of intake and of supervision (two relays over one
+        # outbox, competing consumers on one queue) for the rest of the load.
+        for n in ("intake", "supervision"):
+            svcs.start(n, instance=2)
+        for n in ("intake", "supervision"):
+            svcs.ready(n, instance=2)
 
 def quiescent(keys_sql, timeout=240):
     end, last, stable = time.time() + timeout, None, 0
@@ -218,8 +290,10 @@ def main():
     ap.add_argument("--scenario", action="append")
     args = ap.parse_args()
     scenarios = args.scenario or ["kill-intake", "kill-routing", "kill-supervision", "kill-disposal", "kill-assessment",
-                                  "broker-kill", "broker-graceful", "postgres-immediate", "duplicates-and-poison", "rolling-sigterm"]
+                                  "broker-kill", "broker-graceful", "postgres-immediate", "duplicates-and-poison", "rolling-sigterm",
+                                  "crash-after-publish", "broker-disk-alarm", "two-instances", "kill-supervision-mid-upload"]
     use_scratch()
+    subprocess.run(["rm", "-rf", EVIDENCE_DIR], check=True)
     tok, results, run = token(), {}, uuid.uuid4().hex[:8]
     for name in scenarios:
         purge_queues()
@@ -229,7 +303,25 @@ def main():
         marker = f"chaos-poison-{run}-{name}"
         keys = [f"chaos-{run}-{name}-{i}" for i in range(args.reports)]
         errors = []
+        accepted = []   # (report key, upload answer, SHA-256 of the bytes sent)
+        def upload_load():
+            import hashlib
+            for i, k in enumerate(keys):
+                try:
+                    # 60–260 kB each, so some uploads are in flight when supervision is killed.
+                    data = b"\xff\xd8\xff\xe0" + os.urandom(random.randint(60_000, 260_000)) + b"\xff\xd9"
+                    answer = upload_photo(tok, data)
+                    if answer is None:
+                        errors.append(f"upload {k} never answered")
+                        continue
+                    accepted.append((k, answer, hashlib.sha256(data).hexdigest()))
+                    post_report(tok, k, i, photos=[answer["url"]])
+                except Exception as e:
+                    errors.append(str(e))
+                time.sleep(0.05)
         def load():
+            if name == "kill-supervision-mid-upload":
+                return upload_load()
             for i, k in enumerate(keys):
                 try:
                     post_report(tok, k, i)
@@ -253,11 +345,21 @@ def main():
                 ch.basic_publish("citygrid.events", "intake.case.reported", body, props)
             conn.close()
             publish_poison(marker, 5)
+        elif name == "kill-supervision-mid-upload":
+            svcs.kill9("supervision"); time.sleep(1); svcs.start("supervision")
         else:
             scenario_fault(name, svcs)
         t.join()
         ok = quiescent(",".join(f"'{k}'" for k in keys))
         result = check(keys, marker, run_start)
+        if name == "kill-supervision-mid-upload":
+            # Reports exist only for accepted uploads; the rest of the keys were never sent.
+            sent = [k for k, _, _ in accepted]
+            result = check(sent, marker, run_start) if sent else result
+            lost, stuck = check_evidence(accepted, sent)
+            result["lost"] += lost
+            result["stuck"] += stuck
+            result["uploads_accepted"] = len(accepted)
         result["quiescent"] = ok
         result["client_errors"] = len(errors)
         results[name] = result

@@ -169,6 +169,29 @@ final class AMQPConnection {
         return outcomes
     }
 
+    /// Reads what the broker sent to an idle publishing connection without waiting: librabbitmq
+    /// sends our heartbeat when one is due and takes the broker's. A connection is only serviced
+    /// while it is used, and a publisher with nothing to publish for two heartbeat intervals would
+    /// be closed by the broker as dead. A close from the broker closes this side too.
+    func serviceIdle() throws(AMQPError) {
+        let c = try conn()
+        var event = cg_amqp_publisher_event()
+        cg_amqp_wait_publisher_event(c, 0, &event)
+        switch event.kind {
+        case 0, 1, 2, 3, 6:
+            // Nothing, or a confirm / return of a batch that already gave up waiting (its rows
+            // were left unsent and go out again): nothing to act on.
+            return
+        case 4, 5:
+            let text = cString(event.text)
+            close()
+            throw AMQPError.fromBroker(code: event.reply_code, text: text, connectionClosed: event.kind == 5)
+        default:
+            close()
+            throw AMQPError(.connection, cString(event.text))
+        }
+    }
+
     func setPrefetch(_ count: Int) throws(AMQPError) {
         try check { c, st in cg_amqp_qos(c, channel, UInt16(clamping: count), &st) }
     }

@@ -48,6 +48,16 @@ public final class AMQPPublisher: Sendable {
         }
     }
 
+    /// Services an idle connection (heartbeats both ways; see `AMQPConnection.serviceIdle`). Call
+    /// it between batches, at least every half heartbeat interval. Throws when the broker closed
+    /// the connection or it failed; it re-opens on the next publish.
+    public func keepAlive() async throws {
+        try await thread.run { [box] in
+            guard let connection = box.connection, connection.isOpen else { return }
+            try connection.serviceIdle()
+        }
+    }
+
     /// Closes the connection (it re-opens on the next publish).
     public func disconnect() async {
         _ = try? await thread.run { [box] in box.connection?.close(); box.connection = nil }

@@ -9,6 +9,7 @@ public enum FaultInjection {
     /// Points used by the platform:
     /// - `kill-after-commit-before-ack`: a consumer committed its effects but has not acked.
     /// - `kill-before-relay`: a transaction committed outbox rows; the relay has not published.
+    /// - `kill-after-publish-before-mark`: the broker confirmed a batch; the rows are not marked sent.
     public static func point(_ name: String) {
         guard armed.contains(name) else { return }
         FileHandle.standardError.write(Data("fault injection: SIGKILL at \(name)\n".utf8))

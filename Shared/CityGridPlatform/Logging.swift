@@ -33,9 +33,8 @@ public struct JSONLogHandler: LogHandler {
         FileHandle.standardError.write(line)
     }
 
-    public func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-                    file: String, function: String, line: UInt) {
-        write(Record(level: level, message: message, metadata: metadata, file: file, line: line))
+    public func log(event: LogEvent) {
+        write(Record(level: event.level, message: event.message, metadata: event.metadata, file: event.file, line: event.line))
     }
 
     struct Record {

@@ -46,7 +46,12 @@ public final class OutboxRelay: Service, Sendable {
                         try await updateBacklog()
                         lastBacklogCheck = .now
                     }
-                    if published < batchSize { await wake.wait(milliseconds: 500) }
+                    if published < batchSize {
+                        // Idle: keep the connection's heartbeats going, or the broker closes it
+                        // after two intervals with nothing to publish.
+                        try await publisher.keepAlive()
+                        await wake.wait(milliseconds: 500)
+                    }
                 } catch {
                     failures += 1
                     health.set("broker.publisher", ok: false, detail: "\(error)")
@@ -124,6 +129,9 @@ public final class OutboxRelay: Service, Sendable {
                 }
             }
             metrics.confirmed.increment(by: Int64(sent.count))
+            // The broker has confirmed the batch; the rows are not yet marked sent. A crash here
+            // publishes them again after restart, and the consumers' inboxes absorb the repeats.
+            FaultInjection.point("kill-after-publish-before-mark")
             for (row, reason) in failed {
                 logger.error("message not accepted by the broker; kept in the outbox for retry", metadata: [
                     "message_id": "\(row.message.messageId)", "routing_key": "\(row.message.routingKey)", "reason": "\(reason)",

@@ -700,18 +700,21 @@ struct TimelineDetailTests {
         // docs/case-lifecycle.md lists the workflow's keys; supervision's duplicate annotation adds four,
         // its update_refused annotation three, its held_for_acceptor annotation five; approvals add the
         // request's reason, and supervision records what staff and departments send besides the workflow's
-        // payload: completion and check photos, and a case sent back's reason code (with competent_body,
+        // payload: completion, progress, verification and check photos, and a case sent back's reason code (with competent_body,
         // which the hold writes too).
         #expect(Set(TimelineDetail.allCases.map(\.rawValue)) == [
             "grid_code", "condition_id", "dispatch_id", "deadline", "requested_deadline", "previous_deadline", "deadline_basis",
             "duplicate_of", "returned_by", "superseded_request", "stage", "before_photos", "after_photos", "rework_count",
             "report_id", "channel", "duplicate_count", "distance_meters", "update_id", "refused_action", "error_code",
             "class_source", "hotline_category", "hotline_outcome", "mapping_version", "competent_body",
-            "request_reason", "completion_photos", "check_photos", "reason_code",
+            "request_reason", "completion_photos", "check_photos", "verification_photos", "progress_photos", "reason_code",
             "visit_key", "verdict", "route", "visited_by", "referral", "reopen_count",
             // field tasks: supervision's task_reassigned annotation, and what the phone adds to an answer
             "task_id", "task_kind", "assignee", "previous_assignee", "assignment_reason", "shift", "due_at",
-            "verification_photos", "gps_position", "gps_accuracy_m", "captured_at", "client_id",
+            "gps_position", "gps_accuracy_m", "captured_at", "client_id",
+            // Repeats found after locating: link_duplicate names the case's number; supervision's
+            // repeat_noted and repeat_complaint annotations name the earlier case and the basis.
+            "duplicate_of_number", "repeat_of", "repeat_of_number", "repeat_basis",
         ])
     }
 

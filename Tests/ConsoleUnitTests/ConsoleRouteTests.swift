@@ -84,6 +84,20 @@ struct ConsoleRouteTests {
         #expect(ForwardRoutes.openedCase(service: "intake", segments: ["reports", "r1"]) == "r1")
     }
 
+    @Test("an evidence upload to supervision is forwarded up to the upload limit; other bodies up to the console's own")
+    func uploadLimit() throws {
+        var settings = ConsoleSettings(upstreams: [:], publicFolder: "/nowhere")
+        settings.uploadMaxBytes = 20_000_000
+        #expect(ForwardRoutes.bodyLimit(service: "supervision", segments: ["evidence"], method: .post, settings: settings, otherwise: 1_000_000)
+                == 20_000_000)
+        #expect(ForwardRoutes.bodyLimit(service: "supervision", segments: ["cases", "C1", "check"], method: .post, settings: settings,
+                                        otherwise: 1_000_000) == 1_000_000)
+        #expect(ForwardRoutes.bodyLimit(service: "intake", segments: ["evidence"], method: .post, settings: settings, otherwise: 1_000_000)
+                == 1_000_000)
+        #expect(try ConsoleSettings.load(EnvironmentReader(["CITYGRID_CONSOLE_UPLOAD_MAX_BYTES": "2048"])).uploadMaxBytes == 2048)
+        #expect(throws: ConfigurationError.self) { try ConsoleSettings.load(EnvironmentReader(["CITYGRID_CONSOLE_UPLOAD_MAX_BYTES": "1"])) }
+    }
+
     @Test("sign-in needs a JSON body: a form post is 415, a body missing fields 422")
     func signInShape() async throws {
         try await withConsole { client in

@@ -65,8 +65,38 @@ struct ContractSchemaTests {
                     basis: .init(corpusVersion: "2026.1", trainingTexts: 240, terms: 285))
                 return report
             }()),
+            envelope({ () -> CaseReported in
+                // A public app's report in GCJ-02: the location in WGS84, the point as sent beside it.
+                var report = CaseReported(caseId: caseId, caseNumber: "20261125-0004", channel: .app, channelReference: nil, reporterId: nil,
+                                          reporterContact: nil, kind: .event, classCode: "0102", conditionId: nil, componentCode: nil,
+                                          location: ReportedLocation(longitude: 111.683779, latitude: 40.816827), description: "暴露垃圾",
+                                          photos: [], reportedAt: now, requiresVerification: true)
+                report.originalLocation = OriginalLocation(longitude: 111.690593, latitude: 40.81818, system: .gcj02)
+                return report
+            }()),
             envelope(DuplicateLinked(reportId: UUID(), duplicateOf: caseId, duplicateOfNumber: "20261125-0001", channel: .supervisor, kind: .event,
                                      classCode: "0502", distanceMeters: 12.5, reportedAt: now)),
+            // Linked after locating: the report had been a case of its own (issue 14, point 6).
+            envelope({ () -> DuplicateLinked in
+                var link = DuplicateLinked(reportId: UUID(), duplicateOf: caseId, duplicateOfNumber: "20261125-0001", channel: .hotline12345,
+                                           kind: .event, classCode: "0102", distanceMeters: nil, reportedAt: now)
+                link.basis = .samePlace
+                return link
+            }()),
+            envelope(RepeatFound(caseId: UUID(), caseNumber: "20261125-0009", repeatOf: CaseReference(caseId: caseId, caseNumber: "20261125-0001"),
+                                 relation: .duplicate, basis: .samePlace, channel: .hotline12345, kind: .event, classCode: "0102",
+                                 reportedAt: now, distanceMeters: 0, sameGrid: true, foundAt: now)),
+            envelope(RepeatFound(caseId: UUID(), caseNumber: "20261125-0010", repeatOf: CaseReference(caseId: caseId, caseNumber: "20261125-0001"),
+                                 relation: .repeatComplaint, basis: .sameCaller, channel: .hotline12345, kind: .event, classCode: "0102",
+                                 reportedAt: now, distanceMeters: nil, sameGrid: true, foundAt: now)),
+            envelope(CaseTransitioned(entry: TimelineEntry(caseId: caseId, sequence: 4, action: .linkDuplicate, from: .awaitingVerify, to: .voided,
+                                                           actorId: "intake", actorRole: .system, actorDepartment: nil, at: now, department: nil,
+                                                           reason: "地址定位后与编号20261125-0001的案件同类、同地点：作为重复上报并入该案件办理",
+                                                           details: ["duplicate_of": caseId.uuidString.lowercased(),
+                                                                     "duplicate_of_number": "20261125-0001", "repeat_basis": "same_place"],
+                                                           stoppedClock: nil, startedClock: nil),
+                                      caseNumber: "20261125-0009", channel: .hotline12345, kind: .event, classCode: "0102",
+                                      gridCode: "150104001005003", reporterId: nil)),
             envelope(CaseLocated(caseId: caseId, caseNumber: "20261125-0001", gridCode: "150102001001001", communityCode: "150102001001",
                                  streetCode: "150102001", districtCode: "150102", areaClass: .a, longitude: 111.68, latitude: 40.83,
                                  method: .poi, matchedName: "新华广场", recurrenceKey: "150102001001001:event0502:新华广场")),
@@ -121,6 +151,9 @@ struct ContractSchemaTests {
                                    classCode: "0509", conditionId: nil, componentCode: nil, location: ReportedLocation(address: "中山路"),
                                    description: "占道", photos: [.report("https://img.example/110.jpg")], reportedAt: now, selfHandled: nil,
                                    handledAtIntake: nil)),
+            envelope(HotlineReport(channel: .hotline12345, channelReference: "12345-20261125-11", kind: .event, classCode: "0102",
+                                   location: ReportedLocation(longitude: 111.697102, latitude: 40.824175), description: "暴露垃圾",
+                                   coordinateSystem: "bd09")),
             envelope(HotlineReport(channel: .hotline12345, channelReference: "12345-20261125-9", kind: nil, classCode: nil,
                                    location: ReportedLocation(address: "劳动保障"), description: "拖欠工资",
                                    hotlineCategory: HotlineCategory(code: "040101", path: "劳动保障>劳动报酬>拖欠工资"))),
@@ -211,14 +244,21 @@ struct ContractSchemaTests {
         var atOnce = notice(.closed, 2, .closed)
         atOnce.result = "已告知办理渠道"
         atOnce.photos = []
+        var reopened = notice(.reopened, 19, .inHandling)
+        reopened.department = department
+        reopened.deadline = now.addingTimeInterval(3 * 86_400)
+        reopened.reason = "井盖又松动了"
         var notAccepted = notice(.notAccepted, 3, .notAccepted)
         notAccepted.reason = "重复举报"
         var returned = notice(.returned, 3, .notAccepted, channel: .police110, address: "110")
         returned.reason = "邻里噪声纠纷"
         returned.reasonCode = .outsideCityManagement
         returned.competentBody = "辖区派出所"
+        var linkedAfterLocating = notice(.linked, 4, nil)
+        linkedAfterLocating.linkedCaseNumber = "20261125-0007"
+        linkedAfterLocating.reason = "地址定位后与编号20261125-0007的案件同类、同地点：作为重复上报并入该案件办理"
         return [notice(.signedFor, 0, .reported), linked, notice(.filed, 5, .awaitingDispatch), dispatched, extended, suspended, closed, atOnce,
-                notAccepted, returned]
+                reopened, notAccepted, returned, linkedAfterLocating]
     }
 
     @Test("every contract type, encoded as services encode it, validates against docs/asyncapi.yaml")
@@ -234,7 +274,7 @@ struct ContractSchemaTests {
         #expect(status == 0, "\(text)")
         #expect(text.contains("\(samples().count) message(s) checked, 0 failing"), "\(text)")
         #expect(text.contains(" example(s) checked, 0 failing") && !text.contains("\n0 example(s)"), "\(text)")
-        #expect(samples().count == 41)
+        #expect(samples().count == 47)
     }
 
     @Test("each notice kind's schema holds: a notice without its kind's fields does not validate")

@@ -272,4 +272,92 @@ final class ReturnVisitTests {
         let (_, november) = try await get("assessment", "/api/v1/kpi/departments?period=2026-11")
         #expect(((november["rows"] as? [[String: Any]]) ?? []).allSatisfy { ($0["visits"] as? Int ?? 0) == 0 })
     }
+
+    /// Publishes a 12345 ticket on the inbound exchange.
+    func publishTicket(_ report: HotlineReport) async throws {
+        let envelope = Envelope(type: HotlineReport.eventType, source: "/hotline/12345", time: Date(), subject: nil, data: report)
+        let publisher = try #require(city).scratch.adminPublisher()
+        let outcome = try await publisher.publish([OutgoingMessage(exchange: MessagingNames.inboundExchange, routingKey: report.routingKey,
+                                                                   messageId: envelope.id.uuidString.lowercased(), type: HotlineReport.eventType,
+                                                                   body: Array(try MessageCoding.encoder().encode(envelope)))])
+        await publisher.disconnect()
+        #expect(outcome == [.confirmed])
+    }
+
+    @Test("the 12345 platform's pika adapter: ticket → dispatched → closed → 不满意 → reopened → closed → 满意; a not-ours ticket is sent back, never dispatched")
+    func hotlinePlatformLoop() async throws {
+        city = try await InjectedCity.start("revisit_hotline", at: Self.cityStart)
+        // The platform answers the first result 不满意 and the second 满意, as its agent would after calling back.
+        let platform = try await HotlinePlatform.start(try #require(city).scratch,
+                                                       verdicts: [(.dissatisfied, note: "垃圾又堆起来了"), (.satisfied, note: "这次清理干净了")])
+        defer { platform.stop() }
+
+        let ticket = "RX\(UUID().uuidString.prefix(8))"
+        try await publishTicket(HotlineReport(channel: .hotline12345, channelReference: ticket, reporterContact: "13800001234", kind: .event,
+                                              classCode: "0102", location: ReportedLocation(longitude: 111.6983394, latitude: 40.8169077,
+                                                                                            address: "赛罕区大学东街"),
+                                              description: "市民来电：大学东街路边垃圾堆放", reportedAt: Date()))
+        let signed = try await platform.waitFor("signed for") { $0.channelReference == ticket && $0.kind == .signedFor }
+        let caseId = signed.caseId.uuidString.lowercased()
+        try await waitFor(caseId, "awaiting verification") { $0.state == "awaiting_verify" }
+        try await post("supervision", "/api/v1/cases/\(caseId)/verification", ["result": "confirmed"], token: supervisor)
+        let first = try await try #require(city?.tap).nextEnvelope(TaskDispatched.self, subject: caseId)
+        #expect(first.departmentCode == Self.street)
+        try await eventually("task in the inbox") { try await task(first.dispatchId) != nil }
+        try await handleAndClose(caseId, first.dispatchId)
+
+        // The result reaches the platform under its ticket number; its agent answers 不满意 and the case comes back.
+        let closed = try await platform.waitFor("the result") { $0.channelReference == ticket && $0.kind == .closed }
+        #expect(closed.result == "已清运" && closed.department?.code == Self.street)
+        #expect((closed.photos ?? []).contains(Photo(url: "https://photos.example/after.jpg", purpose: .completion)), "\(closed.photos)")
+        let reopenedNotice = try await platform.waitFor("重办") { $0.channelReference == ticket && $0.kind == .reopened }
+        #expect(reopenedNotice.department?.code == Self.street && reopenedNotice.reason == "垃圾又堆起来了")
+        #expect(reopenedNotice.state == .inHandling)
+        let reopened = try await waitFor(caseId, "reopened") { $0.state == "in_handling" && $0.actions.last == "reopen" }
+        #expect(reopened.fields["currentDepartment"] as? String == Self.street && reopened.fields["reopenCount"] as? Int == 1)
+        let newDeadline = try #require((reopened.fields["handlingDeadline"] as? String).flatMap(RFC3339.parse))
+        #expect(abs((reopenedNotice.deadline ?? .distantPast).timeIntervalSince(newDeadline)) < 1, "the notice carries the new clock")
+        #expect(newDeadline > closed.occurredAt)
+        let visitEntry = try #require(reopened.last("return_visit"))
+        #expect((visitEntry["details"] as? [String: String])?["visit_key"] == "hotline_12345:HV-\(ticket)-1")
+
+        // Handled again by the same department under a new task, closed again; the agent's second call: 满意.
+        let notice = try await try #require(city?.tap).nextEnvelope(TaskNotice.self, subject: caseId) { $0.kind == .reopened }
+        #expect(notice.departmentCode == Self.street && notice.dispatchId != first.dispatchId)
+        try await waitTask(notice.dispatchId, "dispatched")
+        try await handleAndClose(caseId, notice.dispatchId)
+        let done = try await waitFor(caseId, "two visits") { $0.actions.filter { $0 == "return_visit" }.count == 2 }
+        #expect(done.state == "closed" && done.fields["reopenCount"] as? Int == 1)
+        #expect((done.last("return_visit")?["details"] as? [String: String])?["verdict"] == "satisfied")
+
+        let heard = try platform.notices().filter { $0.notice.channelReference == ticket }
+        #expect(heard.map(\.notice.kind) == [.signedFor, .filed, .dispatched, .closed, .reopened, .closed], "\(heard.map(\.routingKey))")
+        #expect(heard.allSatisfy { $0.routingKey == "12345.case.\($0.notice.kind.routingWord)" && $0.notice.caseId == signed.caseId })
+        #expect(try platform.visits().map(\.verdict) == [.dissatisfied, .satisfied])
+
+        // Assessment, December 2026: two visits on the street office's case, 满意率 1/2, one reopening.
+        let department = try await figures("/api/v1/kpi/departments?period=2026-12", Self.street) { ($0["visits"] as? Int) == 2 }
+        #expect(department["satisfied"] as? Int == 1 && department["dissatisfied"] as? Int == 1)
+        #expect(department["satisfaction_rate"] as? Double == 0.5)
+        #expect(department["reopenings"] as? Int == 1)
+
+        // A ticket about unpaid wages: not city management. The acceptor sends it back with the competent body;
+        // the platform hears 退回 and the case never reaches a department.
+        let wages = "RX\(UUID().uuidString.prefix(8))"
+        try await publishTicket(HotlineReport(channel: .hotline12345, channelReference: wages, kind: nil, classCode: nil,
+                                              location: ReportedLocation(address: "大学东街"), description: "大学东街那个工地的老板拖欠我们工资三个月了",
+                                              reportedAt: Date(), hotlineCategory: HotlineCategory(code: "040101", path: "劳动保障 > 劳动报酬 > 拖欠工资")))
+        let wagesSigned = try await platform.waitFor("the wages ticket signed for") { $0.channelReference == wages && $0.kind == .signedFor }
+        let wagesCase = wagesSigned.caseId.uuidString.lowercased()
+        let held = try await waitFor(wagesCase, "held for the acceptor") { $0.state == "awaiting_accept" && $0.actions.contains("held_for_acceptor") }
+        let body = try #require((held.fields["hotlineCategory"] as? [String: Any])?["competentBody"] as? String)
+        try await post("supervision", "/api/v1/cases/\(wagesCase)/reject", ["reason": "拖欠工资不属城市管理事项",
+                                                                             "reasonCode": "outside_city_management", "competentBody": body],
+                       token: acceptor)
+        let returned = try await platform.waitFor("退回") { $0.channelReference == wages && $0.kind == .returned }
+        #expect(returned.reasonCode == .outsideCityManagement && returned.competentBody == body && returned.reason == "拖欠工资不属城市管理事项")
+        let ended = try await waitFor(wagesCase, "not accepted") { $0.state == "not_accepted" }
+        #expect(!ended.actions.contains("dispatch") && !ended.actions.contains("file"), "\(ended.actions)")
+        #expect(try platform.notices().filter { $0.notice.channelReference == wages }.map(\.notice.kind) == [.signedFor, .returned])
+    }
 }

@@ -142,12 +142,44 @@ struct HotlineCategoryRoutingTests {
         let listed = try #require(items.first { ($0["id"] as? String)?.lowercased() == ids["unmapped"]!.uuidString.lowercased() })
         #expect(listed["suggestions"] == nil && listed["hotlineCategory"] != nil)
 
-        // The acceptor decides as before: accepting sends the public report to verification; the not-ours one is rejected.
+        // The acceptor decides: the suggested class was provisional. The component layer shows a storm-water
+        // cover (雨水井盖, component 0103) at that gate, whatever the lid says; accepting with that class sends the
+        // public report to verification under it.
         let headers = ["Authorization": "Bearer \(token(.acceptor))", "Content-Type": "application/json"]
-        let (accepted, _) = try await supervision.http("POST", "/api/v1/cases/\(ids["unmapped"]!.uuidString.lowercased())/accept",
-                                                       body: Data("{}".utf8), headers: headers)
+        let acceptPath = "/api/v1/cases/\(ids["unmapped"]!.uuidString.lowercased())/accept"
+        for (body, field) in [(#"{"kind": "component", "classCode": "9999"}"#, "classCode"), (#"{"kind": "thing", "classCode": "0102"}"#, "kind"),
+                              (#"{"classCode": "0102"}"#, "kind")] {
+            let (status, answer) = try await supervision.http("POST", acceptPath, body: Data(body.utf8), headers: headers)
+            #expect(status == 422 && String(decoding: answer, as: UTF8.self).contains(field), "\(body): \(status)")
+        }
+        let provisional = "\(cover["kind"] as? String ?? "?"):\(cover["classCode"] as? String ?? "?")"
+        #expect(provisional != "component:0103")
+        let (accepted, _) = try await supervision.http("POST", acceptPath, body: Data(#"{"kind": "component", "classCode": "0103"}"#.utf8),
+                                                       headers: headers)
         #expect(accepted == 200)
-        _ = try await waitView(supervision, ids["unmapped"]!, "accepted → verification") { item, _ in item["state"] as? String == "awaiting_verify" }
+        let reclassified = try await waitView(supervision, ids["unmapped"]!, "accepted → verification") { item, _ in
+            item["state"] as? String == "awaiting_verify"
+        }
+        #expect(reclassified["kind"] as? String == "component" && reclassified["classCode"] as? String == "0103")
+        #expect(reclassified["classSource"] as? String == "acceptor")
+        let timeline = ((try await view(supervision, ids["unmapped"]!))["timeline"] as? [[String: Any]]) ?? []
+        let acceptance = try #require(timeline.last { $0["action"] as? String == "request_verification" })
+        #expect((acceptance["details"] as? [String: String])?["reclassified_from"] == provisional)
+        #expect((acceptance["details"] as? [String: String])?["reclassified_to"] == "component:0103")
+        // Verified on site and filed: grid-routing dispatches by the acceptor's class.
+        let (verified, _) = try await supervision.http("POST", "/api/v1/cases/\(ids["unmapped"]!.uuidString.lowercased())/verification",
+                                                       body: Data(#"{"result": "confirmed"}"#.utf8),
+                                                       headers: ["Authorization": "Bearer \(token(.supervisor))", "Content-Type": "application/json"])
+        #expect(verified == 200)
+        let coverId = ids["unmapped"]!
+        try await eventually("grid-routing files the case under the acceptor's class") {
+            let pool = try scratch.adminPool()
+            defer { Task { await pool.closeAll() } }
+            let row = try await pool.withConnection {
+                try $0.query("SELECT kind, class_code FROM routing.cases WHERE case_id = $1", [coverId]).first
+            }
+            return try row?.string("kind") == "component" && row?.string("class_code") == "0103"
+        }
         let reason = #"{"reason": "非城市管理事项，退回12345，建议转市人力资源和社会保障局"}"#
         let (rejected, _) = try await supervision.http("POST", "/api/v1/cases/\(ids["notOurs"]!.uuidString.lowercased())/reject",
                                                        body: Data(reason.utf8), headers: headers)

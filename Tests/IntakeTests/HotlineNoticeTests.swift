@@ -105,48 +105,6 @@ struct HotlineNoticeTests {
         return n
     }
 
-    /// The 12345 platform's broker account as docs/hotline-integration.md has the operations team
-    /// make it (here on the scratch vhost): its own queues, tickets to `citygrid.inbound` under
-    /// `hotline.12345.*`, bindings on `citygrid.outbound` under `12345.` only. Returns its AMQP URL.
-    func hotlineAccount(_ scratch: ScratchEnvironment, vhost: String) async throws -> String {
-        let user = "hotline-12345-test", password = "hotline-12345-test-password"
-        let management = try env.require("CITYGRID_TEST_AMQP_MGMT_URL")
-        let credentials = Data("\(try env.require("CITYGRID_TEST_AMQP_ADMIN_USER")):\(try env.require("CITYGRID_TEST_AMQP_ADMIN_PASSWORD"))".utf8)
-            .base64EncodedString()
-        let encodedVhost = vhost.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "-_"))) ?? vhost
-        func put(_ path: String, _ body: [String: Any]) async throws {
-            var request = URLRequest(url: URL(string: "\(management)/api/\(path)")!)
-            request.httpMethod = "PUT"
-            request.setValue("Basic \(credentials)", forHTTPHeaderField: "Authorization")
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = try JSONSerialization.data(withJSONObject: body)
-            let (data, response) = try await URLSession.shared.data(for: request)
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            guard (200..<300).contains(status) else { throw TestSetupError("PUT \(path): \(status) \(String(decoding: data, as: UTF8.self))") }
-        }
-        try await put("users/\(user)", ["password": password, "tags": ""])
-        try await put("permissions/\(encodedVhost)/\(user)", [
-            "configure": #"^hotline\.12345\..*"#, "write": #"^(hotline\.12345\..*|citygrid\.inbound)$"#,
-            "read": #"^(hotline\.12345\..*|citygrid\.outbound)$"#,
-        ])
-        try await put("topic-permissions/\(encodedVhost)/\(user)", ["exchange": "citygrid.inbound", "write": #"^hotline\.12345\."#, "read": "^$"])
-        try await put("topic-permissions/\(encodedVhost)/\(user)", ["exchange": "citygrid.outbound", "write": "^$", "read": #"^12345\."#])
-        var url = try #require(URLComponents(string: try scratch.amqpURL("ADMIN")))
-        url.user = user
-        url.password = password
-        return try #require(url.string)
-    }
-
-    /// The notices the adapter stored, in the order it stored them.
-    func adapterNotices(_ file: URL) throws -> [(routingKey: String, notice: ChannelNotice)] {
-        guard let text = try? String(contentsOf: file, encoding: .utf8) else { return [] }
-        return try text.split(separator: "\n").map { line in
-            let data = Data(line.utf8)
-            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-            return ((object?["routingKey"] as? String) ?? "", try MessageCoding.decoder().decode(ChannelNotice.self, from: data))
-        }
-    }
-
     @Test("a 12345 ticket's notices reach the hotline's pika adapter in order under its reference; 110's go to 110 only; an app report's go nowhere")
     func noticesReachTheirChannels() async throws {
         let scratch = try await ScratchEnvironment.recreate("hotline_notices")
@@ -171,19 +129,8 @@ struct HotlineNoticeTests {
         await admin.disconnect()
 
         // The 12345 platform's adapter binds its own queue before any ticket goes out.
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citygrid-hotline-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let out = folder.appendingPathComponent("12345.jsonl")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("hotline_adapter.py").path
-        let account = try await hotlineAccount(scratch, vhost: "citygrid-hotline-notices")
-        let adapter = try ServiceProcess(executable: "/usr/bin/env", port: 0, environment: [:],
-                                         arguments: ["python3", script, account, "12345", "hotline.12345.notices", out.path, "300"])
-        defer { adapter.terminate() }
-        try await eventually("the adapter bound its queue") {
-            if !adapter.process.isRunning { throw TestSetupError("the adapter exited: \(adapter.collectStderr())") }
-            return FileManager.default.fileExists(atPath: out.path + ".ready")
-        }
+        let platform = try await HotlinePlatform.start(scratch)
+        defer { platform.stop() }
         let everything = try await NoticeTap(scratch, queue: "test.outbound.all", pattern: "#")
         let police = try await NoticeTap(scratch, queue: "test.outbound.110", pattern: "110.#")
 
@@ -243,8 +190,8 @@ struct HotlineNoticeTests {
         let expected: [ChannelNoticeKind] = [.signedFor, .filed, .dispatched, .extended, .suspended, .resumed, .closed]
         var stored: [(routingKey: String, notice: ChannelNotice)] = []
         try await eventually("the adapter stored seven notices") {
-            if !adapter.process.isRunning { throw TestSetupError("the adapter exited: \(adapter.collectStderr())") }
-            stored = try adapterNotices(out).filter { $0.notice.caseId == caseId }
+            if let failure = platform.failure() { throw TestSetupError(failure) }
+            stored = try platform.notices().filter { $0.notice.caseId == caseId }
             return stored.count >= expected.count
         }
         #expect(stored.map(\.notice.kind) == expected, "in the order they happened")
@@ -331,11 +278,10 @@ struct HotlineNoticeTests {
         #expect(!everything.seen.contains { $0.notice.caseId == appId }, "a channel without a return address hears nothing")
         #expect(try await count(scratch, "SELECT count(*) AS n FROM intake.channel_notices WHERE case_id = $1", [appId]) == 0)
         #expect(try await state(supervision, appId) == "voided")
-        #expect(try adapterNotices(out).allSatisfy { $0.notice.channel == .hotline12345 && $0.routingKey.hasPrefix("12345.") })
+        #expect(try platform.notices().allSatisfy { $0.notice.channel == .hotline12345 && $0.routingKey.hasPrefix("12345.") })
 
         // The adapter stops cleanly when told.
-        _ = FileManager.default.createFile(atPath: out.path + ".stop", contents: nil)
-        #expect(try await adapter.waitForExit() == 0, "\(adapter.collectStderr())")
+        #expect(try await platform.stopCleanly() == 0, "\(platform.stderr())")
         await everything.consumer.close()
         await police.consumer.close()
     }

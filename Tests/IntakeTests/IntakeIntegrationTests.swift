@@ -496,6 +496,21 @@ struct IntakeIntegrationTests {
         }
         let (_, xml) = try await intake.http("GET", "/open311/v2/requests/\(number).xml")
         #expect(String(decoding: xml, as: UTF8.self).contains("<status>closed</status>"))
+
+        // A return visit's 不满意 reopens the case (重办): it is open again, and closed again after.
+        let closedAt = Date()
+        try await transition(caseId, number: number, sequence: 11, .reopen, from: .closed, to: .inHandling, reason: "又堆起来了",
+                             at: closedAt.addingTimeInterval(60))
+        try await eventually("case open again in Open311") {
+            let (_, data) = try await intake.http("GET", "/open311/v2/requests.json?service_request_id=\(number),\(duplicateNumber)&status=open")
+            let list = try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []
+            return list.count == 2
+        }
+        try await transition(caseId, number: number, sequence: 19, .close, from: .awaitingClose, to: .closed, at: closedAt.addingTimeInterval(120))
+        try await eventually("case closed again in Open311") {
+            let (_, data) = try await intake.http("GET", "/open311/v2/requests.json?service_request_id=\(number)&status=closed")
+            return (try JSONSerialization.jsonObject(with: data) as? [[String: Any]] ?? []).count == 1
+        }
     }
 
     /// Publishes a supervision transition of `caseId` as supervision would.

@@ -109,13 +109,43 @@ struct ChannelNoticeTests {
         #expect(closed.department?.code == "SZGY")
     }
 
+    @Test("after a return visit's 不满意 the hotline hears 重办 (department, new deadline, the citizen's words), then closed again; a visit alone is silent")
+    func reopenedThenClosedAgain() throws {
+        var walk = Walk(requiresVerification: false)
+        walk.apply(.locate(gridCode: "150104001005003"), .system, at: 1)
+        walk.apply(.accept(deadline: Self.t(60)), .acceptor, at: 2)
+        walk.apply(.file(conditionId: "0102-01", deadline: Self.t(120)), .shiftLeader, at: 3)
+        walk.apply(.dispatch(dispatchId: UUID(), department: "SZGY", deadline: Self.t(600)), .system, at: 4)
+        walk.apply(.acceptTask, .department, at: 5, department: "SZGY")
+        walk.apply(.complete(result: "已清运", deadline: Self.t(60)), .department, at: 30, department: "SZGY")
+        walk.apply(.requestCheck(deadline: Self.t(90)), .acceptor, at: 30)
+        walk.apply(.checkPassed(deadline: Self.t(120)), .supervisor, at: 40)
+        walk.apply(.close, .shiftLeader, at: 50)
+        let visit = ReturnVisit(key: "hotline_12345:HV-1", verdict: .dissatisfied, note: "垃圾又堆起来了", route: .hotline, visitedBy: "agent-7")
+        let visitEntry = walk.apply(.returnVisit(visit, referral: nil), .system, at: 1440)
+        let newDeadline = Self.t(1440 + 600)
+        let reopen = walk.apply(.reopen(dispatchId: UUID(), department: "SZGY", deadline: newDeadline, reason: "垃圾又堆起来了"), .system, at: 1440)
+        #expect(Self.notice(Self.event(visitEntry)) == nil, "the visit itself is the hotline's own news")
+        let reopened = try #require(Self.notice(Self.event(reopen)))
+        #expect(reopened.kind == .reopened && reopened.routingKey == "12345.case.reopened")
+        #expect(reopened.state == .inHandling && reopened.department == .init(code: "SZGY", name: "市政公用局"))
+        #expect(reopened.deadline == newDeadline && reopened.reason == "垃圾又堆起来了")
+        walk.apply(.acceptTask, .department, at: 1450, department: "SZGY")
+        walk.apply(.complete(result: "已再次清运并增设垃圾桶", deadline: Self.t(1500)), .department, at: 1460, department: "SZGY")
+        walk.apply(.requestCheck(deadline: Self.t(1500)), .acceptor, at: 1460)
+        walk.apply(.checkPassed(deadline: Self.t(1520)), .supervisor, at: 1470)
+        let closedAgain = walk.apply(.close, .shiftLeader, at: 1480)
+        let again = try #require(Self.notice(Self.event(closedAgain, resolution: .init(summary: "已再次清运并增设垃圾桶", photos: []))))
+        #expect(again.kind == .closed && again.sequence > reopened.sequence && again.result == "已再次清运并增设垃圾桶")
+    }
+
     @Test("steps inside the centre make no notice: acceptance, verification, requests, refusals, marks, urging, rework, recounts")
     func silentSteps() {
         for action in CaseAction.allCases {
             let entry = TimelineEntry(caseId: UUID(), sequence: 5, action: action, from: .inHandling, to: .inHandling, actorId: "x",
                                       actorRole: .system, actorDepartment: nil, at: Self.t(0), department: "SZGY", reason: nil, details: [:],
                                       stoppedClock: nil, startedClock: nil)
-            let heard: Set<CaseAction> = [.file, .dispatch, .approveExtension, .approveSuspension, .resume]
+            let heard: Set<CaseAction> = [.file, .dispatch, .approveExtension, .approveSuspension, .resume, .reopen]
             #expect((ChannelNotices.kind(of: entry) != nil) == heard.contains(action), "\(action)")
         }
         // An annotation-like entry that does not move the state never ends the case twice.

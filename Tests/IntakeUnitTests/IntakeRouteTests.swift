@@ -18,7 +18,8 @@ struct IntakeRouteTests {
         routes = try InProcessRoutes(service: "intake")
         let reference = try InProcessRoutes.reference()
         intake = Intake(env: routes.env, reference: reference,
-                        validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids)),
+                        validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids),
+                                                   channelCoordinates: try ChannelCoordinates.load(from: URL(fileURLWithPath: InProcessRoutes.referenceDataPath))),
                         store: ReportStore(numbering: CaseNumbering(timeZone: TimeZone(identifier: reference.city.timeZoneIdentifier)!),
                                            duplicates: DuplicatePolicy(),
                                            notices: ChannelNoticeWriter(returnAddresses: try ReturnAddresses.load(
@@ -77,6 +78,25 @@ struct IntakeRouteTests {
         }
     }
 
+    @Test("bytes that are not UTF-8 are refused at the door, never stored as they came: a lone surrogate, %FF, a stray %")
+    func notUTF8Refused() async throws {
+        try await routes.test(add) { client in
+            for (text, name) in [("description=%ED%A0%80x", "description"), ("description=%FFx", "description"), ("address_string=100%", "address_string")] {
+                let form = try await client.execute(uri: "/open311/v2/requests.json", method: .post,
+                                                    headers: [.contentType: "application/x-www-form-urlencoded"],
+                                                    body: ByteBuffer(string: "api_key=k&service_code=event-0101&lat=40.8&long=111.6&\(text)"))
+                #expect(form.status == .badRequest, "\(text)")
+                #expect(String(buffer: form.body).contains("\(name) is not valid percent-encoded UTF-8"), "\(String(buffer: form.body))")
+            }
+            let search = try await client.execute(uri: "/open311/v2/requests.json?status=%ED%A0%80", method: .get)
+            #expect(search.status == .badRequest)
+            // A lone surrogate escaped in JSON is no text either.
+            let native = try await client.send(.post, "/api/v1/reports", headers: routes.bearer(.supervisor, "district:150102"),
+                                               json: #"{"description": "bad \ud800 here"}"#)
+            #expect(native.status == .unprocessableContent)
+        }
+    }
+
     @Test("a report that decodes but does not validate lists every problem at once")
     func invalidReport() async throws {
         try await routes.test(add) { client in
@@ -85,6 +105,19 @@ struct IntakeRouteTests {
             #expect(response.status == .unprocessableContent)
             let fields = Set(try ErrorBody(response).fields)
             #expect(fields.isSuperset(of: ["channel", "classCode", "location", "description"]), "\(fields)")
+        }
+    }
+
+    @Test("an unknown coordinate system is 422 naming coordinateSystem, before anything is stored")
+    func unknownCoordinateSystem() async throws {
+        try await routes.test(add) { client in
+            let response = try await client.send(.post, "/api/v1/reports", headers: routes.bearer(.supervisor, "district:150102"), json: #"""
+                {"channel": "app", "kind": "event", "classCode": "0502", "description": "路口有人乞讨", "coordinateSystem": "mars",
+                 "location": {"longitude": 111.690593, "latitude": 40.81818}}
+                """#)
+            #expect(response.status == .unprocessableContent)
+            let body = try ErrorBody(response)
+            #expect(body.code == "validation_failed" && body.fields == ["coordinateSystem"])
         }
     }
 

@@ -9,7 +9,8 @@ enum Fixtures {
     static let referencePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Shared/reference-data").path
     static let reference: ReferenceData = try! ReferenceData.load(from: URL(fileURLWithPath: referencePath))
-    static let validator = ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids))
+    static let channelCoordinates: ChannelCoordinates = try! ChannelCoordinates.load(from: URL(fileURLWithPath: referencePath))
+    static let validator = ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids), channelCoordinates: channelCoordinates)
     static let now = RFC3339.parse("2026-11-25T10:00:00Z")!
 }
 

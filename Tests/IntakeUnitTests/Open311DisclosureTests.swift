@@ -23,7 +23,7 @@ struct Open311DisclosureTests {
             ("我是幸福小区的住户", "我是幸福小区的住户"),
         ]
         for (text, expected) in cases {
-            #expect(Open311Disclosure.mask(text) == expected, "\(text)")
+            #expect(PersonalDataMask.mask(text) == expected, "\(text)")
         }
     }
 

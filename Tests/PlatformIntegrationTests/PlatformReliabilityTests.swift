@@ -1,6 +1,9 @@
 import AMQPClient
 import CityGridModel
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import PGClient
 import TestSupport
 import Testing
@@ -72,6 +75,61 @@ struct PlatformReliabilityTests {
         #expect(try await unsent(pool, subject: subject) == 0)
     }
 
+    /// The broker's view of the probe user's connections: name → when each was opened.
+    func probeConnections() async throws -> [String: Int] {
+        let user = try #require(URLComponents(string: try env.require("CITYGRID_TEST_AMQP_URL_PROBE"))?.user)
+        let management = try env.require("CITYGRID_TEST_AMQP_MGMT_URL")
+        let credentials = Data("\(try env.require("CITYGRID_TEST_AMQP_ADMIN_USER")):\(try env.require("CITYGRID_TEST_AMQP_ADMIN_PASSWORD"))".utf8)
+            .base64EncodedString()
+        var request = URLRequest(url: try #require(URL(string: "\(management)/api/connections?columns=name,user,connected_at")))
+        request.setValue("Basic \(credentials)", forHTTPHeaderField: "Authorization")
+        let (data, _) = try await URLSession.shared.data(for: request)
+        let rows = (try JSONSerialization.jsonObject(with: data) as? [[String: Any]]) ?? []
+        return Dictionary(rows.filter { $0["user"] as? String == user }.compactMap { row in
+            (row["name"] as? String).map { ($0, row["connected_at"] as? Int ?? 0) }
+        }, uniquingKeysWith: { first, _ in first })
+    }
+
+    @Test("heartbeats hold under CPU load: an idle relay's connection (2 s heartbeats) outlives six intervals with every core busy")
+    func heartbeatsUnderLoad() async throws {
+        let pool = try env.adminPool()
+        // Two-second heartbeats: the broker closes a connection that stays silent for two of them.
+        let producer = try ServiceProcess(executable: env.binDirectory + "/platform-probe", port: testPort(), environment: [
+            "CITYGRID_DB_URL": try env.require("CITYGRID_TEST_DB_URL_PROBE"),
+            "CITYGRID_AMQP_URL": try env.require("CITYGRID_TEST_AMQP_URL_PROBE") + "?heartbeat=2", "PROBE_ROLE": "producer",
+        ])
+        defer { producer.terminate() }
+        try await producer.waitUntilReady()
+        let subject = "hb-\(UUID())"
+        #expect(try await producer.http("POST", "/probe/emit?subject=\(subject)&count=1").0 == 202)
+        try await eventually("the first message is published") { try await unsent(pool, subject: subject) == 0 }
+        // The management API lists a connection some seconds after it opens.
+        var before: [String: Int] = [:]
+        try await eventually(timeout: .seconds(20), "the broker lists the probe's connections") {
+            before = try await probeConnections()
+            return !before.isEmpty
+        }
+
+        // Every core busy (twice over) for six heartbeat intervals while the relay has nothing to publish.
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let burners = try (0..<(2 * cores)).map { _ in
+            try ServiceProcess(executable: "/bin/sh", port: 0, environment: [:], arguments: ["-c", "while :; do :; done"])
+        }
+        defer { burners.forEach { $0.terminate() } }
+        try await Task.sleep(for: .seconds(12))
+        burners.forEach { $0.terminate() }
+
+        let after = try await probeConnections()
+        for (name, opened) in before {
+            #expect(after[name] == opened, "connection \(name) was closed (now: \(after.keys.sorted()))")
+        }
+        // And the relay still publishes on it.
+        let second = "hb-\(UUID())"
+        #expect(try await producer.http("POST", "/probe/emit?subject=\(second)&count=1").0 == 202)
+        try await eventually("the next message is published") { try await unsent(pool, subject: second) == 0 }
+        #expect(try await probeConnections().keys.sorted() == before.keys.sorted(), "no reconnect was needed")
+    }
+
     @Test("the same message delivered twice has exactly one effect")
     func duplicateDelivery() async throws {
         let pool = try env.adminPool()
@@ -135,6 +193,39 @@ struct PlatformReliabilityTests {
         try await eventually("5 effects after restart") { try await effects(pool, subject: subject).rows == 5 }
         #expect(try await unsent(pool, subject: subject) == 0)
         #expect(try await effects(pool, subject: subject).distinct == 5)
+    }
+
+    @Test("a relay killed after the broker confirmed a batch, before marking it sent, publishes it again; each message still applies once")
+    func killAfterPublishBeforeMark() async throws {
+        let pool = try env.adminPool()
+        // The consumer declares its queue and goes away: the messages wait for it, and no other
+        // process's relay (every probe runs one over the same outbox) can mark the rows meanwhile.
+        let first = try probe(role: "consumer")
+        try await first.waitUntilReady()
+        first.terminate()
+        _ = try await first.waitForExit()
+        let port = testPort()
+        let producer = try probe(role: "producer", fault: "kill-after-publish-before-mark", port: port)
+        try await producer.waitUntilReady()
+        let subject = "mark-\(UUID())"
+        _ = try? await producer.http("POST", "/probe/emit?subject=\(subject)&count=5")
+        _ = try await producer.waitForExit()
+        // Confirmed by the broker, but not marked sent.
+        #expect(try await unsent(pool, subject: subject) == 5)
+        let restarted = try probe(role: "producer", port: port)
+        defer { restarted.terminate() }
+        try await restarted.waitUntilReady()
+        try await eventually("the batch is published again and marked sent") { try await unsent(pool, subject: subject) == 0 }
+        // Both publishes wait in the queue: the consumer applies five and its inbox skips the five repeats.
+        let consumer = try probe(role: "consumer")
+        defer { consumer.terminate() }
+        try await consumer.waitUntilReady()
+        try await eventually("five repeats skipped") {
+            let (_, m) = try await consumer.http("GET", "/metrics")
+            return String(decoding: m, as: UTF8.self).contains("citygrid_messages_duplicates_skipped_total{service=\"platform-probe\"} 5")
+        }
+        let result = try await effects(pool, subject: subject)
+        #expect(result.rows == 5 && result.distinct == 5)
     }
 
     @Test("a publish to a routing key no queue is bound to is detected and kept, not lost")

@@ -88,6 +88,64 @@ struct SupervisionQueryTests {
         #expect(try await problems("state=in_handling&status=closed") == (422, ["status"]))
     }
 
+    @Test("export: the cases of a window and filter as CSV and GeoJSON, streamed in batches, masked, within the token's scope")
+    func export() async throws {
+        // Batches of two, so three cases take two round trips and the stream's paging is used.
+        let service = try await h.start(["CITYGRID_SUPERVISION_EXPORT_BATCH": "2"])
+        defer { service.terminate() }
+        // A window of our own in the past: other tests' cases are reported now.
+        let start = RFC3339.parse("2026-02-02T00:00:00Z")!.addingTimeInterval(Double(UInt32.random(in: 0...20_000_000)))
+        var ids: [UUID] = []
+        for index in 0..<3 {
+            let id = UUID()
+            ids.append(id)
+            try await h.publish(h.reported(id, description: "我叫王小明，电话 13912345678，第\(index)处井盖", at: start.addingTimeInterval(Double(index) * 60)),
+                                subject: id)
+            try await h.publish(h.located(id), subject: id)
+        }
+        for id in ids { try await h.waitCase(service, id, "located") { $0.case.gridCode != nil } }
+        let window = "from=\(RFC3339.format(start.addingTimeInterval(-1)))&to=\(RFC3339.format(start.addingTimeInterval(600)))"
+            .replacingOccurrences(of: "+", with: "%2B")
+        let auditor = h.token(.auditor)
+
+        let (status, csvData) = try await get(service, "/api/v1/cases/export?format=csv&\(window)", token: auditor)
+        #expect(status == 200, "\(String(decoding: csvData, as: UTF8.self))")
+        let csv = String(decoding: csvData, as: UTF8.self)
+        let lines = csv.split(separator: "\r\n").map(String.init)
+        #expect(lines.first?.hasPrefix("\u{FEFF}number,id,channel,kind,class_code") == true)
+        #expect(lines.count == 4, "the header and three cases: \(lines)")
+        #expect(lines.dropFirst().map { String($0.prefix(9)) } == ids.reversed().map { "T\($0.uuidString.prefix(8))" }, "newest first")
+        #expect(csv.contains("我叫王**，电话 139****5678，第2处井盖") && !csv.contains("13912345678") && !csv.contains("sup-7"))
+
+        let (geoStatus, geoData) = try await get(service, "/api/v1/cases/export?format=geojson&\(window)&class=0101&state=awaiting_file,awaiting_dispatch,in_handling,awaiting_verify", token: auditor)
+        #expect(geoStatus == 200)
+        let collection = try #require(try JSONSerialization.jsonObject(with: geoData) as? [String: Any])
+        let features = try #require(collection["features"] as? [[String: Any]])
+        #expect(features.count == 3)
+        let first = try #require(features.first)
+        #expect((first["geometry"] as? [String: Any])?["coordinates"] as? [Double] == [SupervisionHarness.point.lon, SupervisionHarness.point.lat])
+        #expect((first["properties"] as? [String: Any])?["grid_code"] as? String == SupervisionHarness.grid.grid)
+
+        // A filter that matches none gives the header alone; another district sees none of them.
+        let (_, none) = try await get(service, "/api/v1/cases/export?format=csv&\(window)&channel=app", token: auditor)
+        #expect(String(decoding: none, as: UTF8.self).split(separator: "\r\n").count == 1)
+        let elsewhere = h.token(.auditor, scope: AccessScope(level: .district, code: "150103"))
+        let (_, hidden) = try await get(service, "/api/v1/cases/export?format=geojson&\(window)", token: elsewhere)
+        #expect(((try JSONSerialization.jsonObject(with: hidden) as? [String: Any])?["features"] as? [Any])?.isEmpty == true)
+
+        // Who may, and what must be said.
+        #expect(try await get(service, "/api/v1/cases/export?format=csv&\(window)", token: h.token(.supervisor)).0 == 403)
+        #expect(try await get(service, "/api/v1/cases/export?format=csv&\(window)", token: h.token(.department, scope: AccessScope(level: .department, code: "SZGY"))).0 == 403)
+        let (missing, missingBody) = try await get(service, "/api/v1/cases/export", token: auditor)
+        #expect(missing == 422)
+        let problem = String(decoding: missingBody, as: UTF8.self)
+        #expect(problem.contains("format") && problem.contains("from") && problem.contains("to"), "\(problem)")
+        #expect(try await get(service, "/api/v1/cases/export?format=xlsx&\(window)", token: auditor).0 == 422)
+        let tooLong = "from=2025-01-01T00:00:00Z&to=2026-01-03T00:00:00Z"
+        #expect(try await get(service, "/api/v1/cases/export?format=csv&\(tooLong)", token: auditor).0 == 422)
+        #expect(try await get(service, "/api/v1/cases/export?format=csv&\(window)&colour=red", token: auditor).0 == 422)
+    }
+
     @Test("list pagination is stable; near, within and counts find the cases")
     func listNearWithinCounts() async throws {
         let service = try await h.start()

@@ -47,6 +47,12 @@ struct SupervisionRouteTests {
             let nul = try await client.send(.get, "/api/v1/cases?q=a%00b", headers: routes.bearer(.supervisor))
             #expect(nul.status == .unprocessableContent)
             #expect(try ErrorBody(nul).fields == ["q"])
+            // Escapes that spell no UTF-8 are refused, naming the parameter.
+            for query in ["q=%ED%A0%80", "q=%FF", "q=100%"] {
+                let bad = try await client.send(.get, "/api/v1/cases?\(query)", headers: routes.bearer(.supervisor))
+                #expect(bad.status == .unprocessableContent, "\(query)")
+                #expect(try ErrorBody(bad).fields == ["q"], "\(query)")
+            }
         }
     }
 

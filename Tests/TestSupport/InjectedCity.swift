@@ -14,6 +14,9 @@ public final class InjectedCity: @unchecked Sendable {
     public let clockFile: String
     public private(set) var services: [String: ServiceProcess] = [:]
     public private(set) var tap: AMQPConsumer?
+    /// Each service's environment, so that a test can stop one and start it again.
+    private var environments: [String: [String: String]] = [:]
+    private let binDirectory: String
 
     /// Starts the city on scratch environment `name` with its clock at `start`; waits until every
     /// service is ready and the tap (tasks and the centre's notices) is connected.
@@ -21,7 +24,7 @@ public final class InjectedCity: @unchecked Sendable {
                              extraEnvironment: [String: String] = [:]) async throws -> InjectedCity {
         let scratch = try await ScratchEnvironment.recreate(name)
         let clockFile = FileManager.default.temporaryDirectory.appendingPathComponent("citygrid-\(name)-clock-\(UUID().uuidString)").path
-        let city = InjectedCity(scratch: scratch, clockFile: clockFile)
+        let city = InjectedCity(scratch: scratch, clockFile: clockFile, binDirectory: base.binDirectory)
         try city.setClock(start)
         var ports: [String: Int] = [:]
         for (product, _) in products {
@@ -30,7 +33,7 @@ public final class InjectedCity: @unchecked Sendable {
             ports[product] = port
         }
         for (product, user) in products {
-            city.services[product] = try ServiceProcess(executable: base.binDirectory + "/" + product, port: ports[product]!, environment: [
+            let environment = [
                 "CITYGRID_DB_URL": try scratch.databaseURL(user),
                 "CITYGRID_AMQP_URL": try scratch.amqpURL(user),
                 "CITYGRID_CLOCK_FILE": clockFile,
@@ -38,7 +41,9 @@ public final class InjectedCity: @unchecked Sendable {
                 "CITYGRID_DUPLICATE_RADIUS_M": "0",
                 // The supervisors' phones hand their reports to this city's intake.
                 "CITYGRID_SUPERVISION_INTAKE_URL": "http://127.0.0.1:\(ports["intake"]!)",
-            ].merging(extraEnvironment) { _, extra in extra })
+            ].merging(extraEnvironment) { _, extra in extra }
+            city.environments[product] = environment
+            city.services[product] = try ServiceProcess(executable: base.binDirectory + "/" + product, port: ports[product]!, environment: environment)
         }
         for process in city.services.values { try await process.waitUntilReady(timeout: .seconds(90)) }
         let queue = "test.\(name).\(UUID().uuidString.prefix(8))"
@@ -54,9 +59,26 @@ public final class InjectedCity: @unchecked Sendable {
         return city
     }
 
-    init(scratch: ScratchEnvironment, clockFile: String) {
+    init(scratch: ScratchEnvironment, clockFile: String, binDirectory: String) {
         self.scratch = scratch
         self.clockFile = clockFile
+        self.binDirectory = binDirectory
+    }
+
+    /// Stops one service (SIGTERM: its consumers stop, its outbox is flushed) and waits for it to
+    /// exit; its queues keep what arrives meanwhile.
+    public func halt(_ product: String) async throws {
+        guard let process = services[product] else { throw TestSetupError("no service \(product) in this city") }
+        process.terminate()
+        _ = try await process.waitForExit()
+    }
+
+    /// Starts a halted service again with the same environment, on a new port, and waits until it is ready.
+    public func resume(_ product: String) async throws {
+        guard let environment = environments[product] else { throw TestSetupError("no service \(product) in this city") }
+        let process = try ServiceProcess(executable: binDirectory + "/" + product, port: testPort(), environment: environment)
+        services[product] = process
+        try await process.waitUntilReady(timeout: .seconds(90))
     }
 
     deinit { stop() }

@@ -22,7 +22,7 @@ public enum AssessmentServiceDescriptor {
             })
     }
 
-    /// `assessment.events`: every timeline entry, plus duplicate links for repeat complaints.
+    /// `assessment.events`: every timeline entry, plus duplicate links and repeat complaints (重复投诉).
     static func consumer(logger: Logger) -> ConsumerDefinition {
         ConsumerDefinition(
             queue: "assessment.events",
@@ -30,6 +30,7 @@ public enum AssessmentServiceDescriptor {
                 .init(exchange: MessagingNames.eventsExchange, routingKey: CaseTransitioned.routingKey),
                 .init(exchange: MessagingNames.eventsExchange, routingKey: DuplicateLinked.routingKey),
                 .init(exchange: MessagingNames.eventsExchange, routingKey: FieldTaskAssigned.routingKey),
+                .init(exchange: MessagingNames.eventsExchange, routingKey: RepeatFound.routingKey),
             ],
             handlers: [
                 CaseTransitioned.eventType: { message, context in
@@ -50,6 +51,10 @@ public enum AssessmentServiceDescriptor {
                     let payload = try message.payload(DuplicateLinked.self)
                     try FactsStore.link(payload, on: context.connection)
                     context.logger.debug("duplicate linked", metadata: ["case_id": "\(payload.duplicateOf)", "report_id": "\(payload.reportId)"])
+                },
+                RepeatFound.eventType: { message, context in
+                    // Only repeat complaints count here; a duplicate counts once linked (DuplicateLinked).
+                    try FactsStore.recordRepeatComplaint(try message.payload(RepeatFound.self), on: context.connection)
                 },
             ])
     }

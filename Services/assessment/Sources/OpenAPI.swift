@@ -264,7 +264,7 @@ enum AssessmentOpenAPI {
             DepartmentFigures:
               type: object
               required: [code, due, handled, handled_on_time, overdue, overdue_pending, reworks, returns, extensions, suspended, visits, satisfied,
-                         basically_satisfied, dissatisfied, reopenings]
+                         basically_satisfied, dissatisfied, reopenings, repeat_complaints]
               properties:
                 code: {type: string}
                 due: {type: integer, description: 应处置数}
@@ -290,10 +290,11 @@ enum AssessmentOpenAPI {
                 dissatisfied: {type: integer, description: 不满意}
                 satisfaction_rate: {allOf: [{$ref: "#/components/schemas/Rate"}], description: "满意率 = (satisfied + basically_satisfied) / visits; absent without visits"}
                 reopenings: {type: integer, description: "重办数: reopenings after a return visit in the period"}
+                repeat_complaints: {type: integer, description: "重复投诉数: repeat complaints made in the period (the same caller again about the same place and class after the case had ended) about cases this department had handled"}
             AreaFigures:
               type: object
               required: [level, code, filed, suspended, closed, closed_on_time, verified_public_reports, complaints, repeat_locations, visits,
-                         satisfied, basically_satisfied, dissatisfied, reopenings]
+                         satisfied, basically_satisfied, dissatisfied, reopenings, repeat_complaints]
               properties:
                 level: {type: string, enum: [district, street, community, grid]}
                 code: {type: string}
@@ -316,6 +317,7 @@ enum AssessmentOpenAPI {
                 dissatisfied: {type: integer, description: 不满意}
                 satisfaction_rate: {allOf: [{$ref: "#/components/schemas/Rate"}], description: "满意率 = (satisfied + basically_satisfied) / visits; absent without visits"}
                 reopenings: {type: integer, description: "重办数: reopenings after a return visit in the period"}
+                repeat_complaints: {type: integer, description: "重复投诉数: repeat complaints made in the period about the area's cases (not repeat_locations, the places with more than N complaints)"}
             PostFigures:
               type: object
               required: [post, actor_id, reports, valid_reports, verifications, verifications_assigned, verifications_on_time, checks,

@@ -30,6 +30,9 @@ public struct ConsoleSettings: Sendable {
     public var publicFolder: String
     public var leafletFolder = "/usr/share/javascript/leaflet"
     public var chartFolder = "/usr/share/javascript/chart.js"
+    /// The largest evidence upload (`POST /api/supervision/evidence`, multipart) the console reads
+    /// and forwards (`CITYGRID_CONSOLE_UPLOAD_MAX_BYTES`); supervision applies its own limits per type.
+    public var uploadMaxBytes = 50_000_000 + 64 * 1024
 
     public init(upstreams: [String: String], publicFolder: String) {
         self.upstreams = upstreams
@@ -65,6 +68,8 @@ public struct ConsoleSettings: Sendable {
         settings.throttleWindowSeconds = try environment.int("CITYGRID_CONSOLE_THROTTLE_WINDOW_SECONDS", default: 900, range: 1...86_400)
         settings.scryptLogN = try environment.int("CITYGRID_CONSOLE_SCRYPT_LOG_N", default: PasswordHasher.defaultLogN,
                                                   range: PasswordHasher.allowedLogN)
+        settings.uploadMaxBytes = try environment.int("CITYGRID_CONSOLE_UPLOAD_MAX_BYTES", default: settings.uploadMaxBytes,
+                                                      range: 1_024...1_100_000_000)
         settings.leafletFolder = environment.string("CITYGRID_CONSOLE_VENDOR_LEAFLET", default: settings.leafletFolder)
         settings.chartFolder = environment.string("CITYGRID_CONSOLE_VENDOR_CHARTJS", default: settings.chartFolder)
         return settings

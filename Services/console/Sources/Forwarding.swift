@@ -96,6 +96,13 @@ struct ForwardRoutes {
         return segments
     }
 
+    /// How much of a request body is read and forwarded: an evidence upload to supervision (a
+    /// multipart photo or video) up to `CITYGRID_CONSOLE_UPLOAD_MAX_BYTES`, anything else up to
+    /// the console's own body limit.
+    static func bodyLimit(service: String, segments: [String], method: HTTPRequest.Method, settings: ConsoleSettings, otherwise: Int) -> Int {
+        service == "supervision" && method == .post && segments == ["evidence"] ? max(settings.uploadMaxBytes, otherwise) : otherwise
+    }
+
     func add(to router: ServiceRouter) {
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
             router.on("/api/{service}/**", method: method) { request, context in try await forward(request, context) }
@@ -124,7 +131,13 @@ struct ForwardRoutes {
                                                          exp: now.addingTimeInterval(Double(console.settings.forwardedTokenSeconds))))
         var body: Data?
         if Console.isStateChanging(request.method) {
-            body = Data(try await request.body.collect(upTo: context.maxUploadSize).readableBytesView)
+            let limit = Self.bodyLimit(service: service, segments: segments, method: request.method, settings: console.settings,
+                                       otherwise: context.maxUploadSize)
+            do {
+                body = Data(try await request.body.collect(upTo: limit).readableBytesView)
+            } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+                throw APIError(status: .contentTooLarge, code: "body_too_large", message: "the request body is larger than the console forwards (\(limit) bytes)")
+            }
         }
         let answer = try await console.forwarder.send(url: url, method: request.method.rawValue, token: token,
                                                       contentType: request.headers[.contentType], body: body)

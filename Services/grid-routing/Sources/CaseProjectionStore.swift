@@ -23,6 +23,11 @@ enum CaseProjectionStore {
                   report.location.address, try PGJSON(encoding: report.photos), report.reportedAt])
     }
 
+    /// The class the case was filed under, when the centre changed it (see `handleFiled`).
+    static func setClass(_ caseId: UUID, kind: ClassKind, classCode: String, connection: PGConnection) throws {
+        try connection.query("UPDATE routing.cases SET kind = $2, class_code = $3 WHERE case_id = $1", [caseId, kind.rawValue, classCode])
+    }
+
     static func setLocation(_ caseId: UUID, _ location: CaseLocation, at now: Date, connection: PGConnection) throws {
         try connection.query("""
             UPDATE routing.cases SET grid_code = $2, community_code = $3, street_code = $4, district_code = $5, area_class = $6,

@@ -59,8 +59,17 @@ public struct RoutingCore: Sendable {
     /// departments); what the case is and where it is come from the projection, so a filing for
     /// a case routing has not located yet waits for the location.
     func handleFiled(_ filed: CaseFiled, connection: PGConnection, outbox: OutboxWriter, now: Date, logger: Logger) throws {
-        guard let projection = try CaseProjectionStore.load(filed.caseId, connection: connection), let gridCode = projection.gridCode else {
+        guard var projection = try CaseProjectionStore.load(filed.caseId, connection: connection), let gridCode = projection.gridCode else {
             throw HandlerError.notYet("case \(filed.caseNumber) is not located yet")
+        }
+        // The centre files a case under its class: the acceptor may have replaced the report's
+        // provisional one (a 12345 ticket classified by suggestion). Dispatch follows the filing.
+        if let kind = filed.kind, let classCode = filed.classCode, kind != projection.kind || classCode != projection.classCode {
+            logger.info("class changed at acceptance", metadata: ["from": "\(projection.kind.rawValue):\(projection.classCode)",
+                                                                  "to": "\(kind.rawValue):\(classCode)"])
+            projection.kind = kind
+            projection.classCode = classCode
+            try CaseProjectionStore.setClass(filed.caseId, kind: kind, classCode: classCode, connection: connection)
         }
         if try alreadyDispatched(filed, connection: connection) {
             logger.notice("filing already dispatched; ignored", metadata: ["redispatch": "\(filed.redispatch ?? false)"])

@@ -18,6 +18,8 @@ enum CaseStatusFollower {
                     let event = try message.payload(CaseTransitioned.self)
                     let entry = event.entry
                     let updated = try ReportStore.followStatus(of: entry, connection: context.connection)
+                    // A case ended as a repeat: its report joins the case it repeats before the notices go out.
+                    try RepeatDetector.followLink(event, connection: context.connection, outbox: context.outbox)
                     let sent = try notices.transitioned(event, connection: context.connection, outbox: context.outbox)
                     context.logger.debug("case status followed", metadata: ["case_id": "\(entry.caseId)", "to": "\(entry.to.rawValue)",
                                                                             "rows": "\(updated)", "notices": "\(sent)"])

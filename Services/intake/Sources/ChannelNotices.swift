@@ -13,13 +13,18 @@ public struct NoticeRecipient: Sendable, Equatable {
     public var channelReference: String?
     /// The report was linked to the case as a repeat (its notices then name the case's number).
     public var linked: Bool
+    /// Added to the sequence of the notices a report hears of another case: a report linked after
+    /// it had become a case of its own (`link_duplicate`) heard its own case's steps up to the
+    /// link, so the case it joined continues after that (the link's sequence). 0 otherwise.
+    public var sequenceOffset: Int
 
-    public init(caseId: UUID, caseNumber: String, channel: ReportChannel, channelReference: String?, linked: Bool) {
+    public init(caseId: UUID, caseNumber: String, channel: ReportChannel, channelReference: String?, linked: Bool, sequenceOffset: Int = 0) {
         self.caseId = caseId
         self.caseNumber = caseNumber
         self.channel = channel
         self.channelReference = channelReference
         self.linked = linked
+        self.sequenceOffset = sequenceOffset
     }
 }
 
@@ -32,6 +37,8 @@ public struct NoticeRecipient: Sendable, Equatable {
 public enum ChannelNotices {
     /// The notice a timeline entry makes, or `nil` when the channel does not hear of it.
     public static func kind(of entry: TimelineEntry) -> ChannelNoticeKind? {
+        // Ended as a repeat of an open case: the channel hears where its ticket went, not "voided".
+        if entry.action == .linkDuplicate, entry.from != entry.to { return .linked }
         if entry.from != entry.to {
             switch entry.to {
             case .closed:
@@ -62,9 +69,11 @@ public enum ChannelNotices {
                               departmentName: (String) -> String?) -> ChannelNotice? {
         let entry = event.entry
         guard let kind = kind(of: entry) else { return nil }
+        // The report's own case's steps keep their sequence; another case's continue after the link.
+        let sequence = entry.sequence + (entry.caseId == recipient.caseId ? 0 : recipient.sequenceOffset)
         var notice = ChannelNotice(noticeId: noticeId, kind: kind, channel: recipient.channel, address: address,
                                    channelReference: recipient.channelReference, caseId: recipient.caseId, caseNumber: recipient.caseNumber,
-                                   linkedCaseNumber: recipient.linked ? event.caseNumber : nil, sequence: entry.sequence,
+                                   linkedCaseNumber: recipient.linked ? event.caseNumber : nil, sequence: sequence,
                                    occurredAt: entry.at, state: entry.to)
         let department = entry.department.map { ChannelNotice.Department(code: $0, name: departmentName($0)) }
         switch kind {
@@ -94,6 +103,12 @@ public enum ChannelNotices {
             notice.reason = entry.reason
             notice.reasonCode = .outsideCityManagement
             notice.competentBody = entry.detail(.competentBody)
+        case .linked:
+            // The report's own case ended in the link: the case it joined is named, and its state
+            // follows in the later notices.
+            notice.linkedCaseNumber = entry.detail(.duplicateOfNumber)
+            notice.reason = entry.reason
+            notice.state = nil
         case .signedFor, .filed:
             break
         }

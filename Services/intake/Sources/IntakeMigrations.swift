@@ -177,5 +177,41 @@ enum IntakeMigrations {
                 UNIQUE (case_id, sequence)
             );
             """),
+        // Declared coordinate systems: `lon`/`lat` hold the point in WGS84 (converted at intake);
+        // these keep it as the reporter sent it, with its system. NULL for reports placed by address
+        // or a component's register position, and for reports stored before systems were declared
+        // (those were taken as WGS84 whatever they were).
+        Migration(112, "original coordinates and their system", """
+            ALTER TABLE intake.reports
+                ADD COLUMN original_lon double precision,
+                ADD COLUMN original_lat double precision,
+                ADD COLUMN coordinate_system text CHECK (coordinate_system IN ('wgs84', 'cgcs2000', 'gcj02', 'bd09')),
+                ADD CONSTRAINT reports_original_point_whole CHECK (
+                    (original_lon IS NULL) = (original_lat IS NULL) AND (original_lon IS NULL) = (coordinate_system IS NULL));
+            """),
+        // Repeats found after locating (issue 14, point 6): where grid-routing located each case
+        // (address-only reports become duplicate candidates), and the caller's keyed hash
+        // (HMAC-SHA256 of the normalised phone number; never the number, never shown).
+        Migration(118, "located place and caller hash", """
+            ALTER TABLE intake.reports ADD COLUMN located_lon double precision, ADD COLUMN located_lat double precision,
+                                       ADD COLUMN located_grid text, ADD COLUMN located_at timestamptz,
+                                       ADD COLUMN caller_hash text;
+            CREATE INDEX reports_open_located_by_class ON intake.reports (kind, class_code, located_lat, located_lon)
+                WHERE status = 'open' AND lon IS NULL AND located_lon IS NOT NULL;
+            CREATE INDEX reports_caller ON intake.reports (caller_hash, reported_at) WHERE caller_hash IS NOT NULL;
+            """),
+        // What intake decided once a report was located: the earlier case it repeats, as a
+        // duplicate of an open case or a repeat complaint about an ended one, and why. A report
+        // linked after locating keeps the sequence of the link, after which the notices of the
+        // case it joined continue.
+        Migration(119, "repeats found after locating", """
+            ALTER TABLE intake.reports
+                ADD COLUMN repeat_of uuid REFERENCES intake.reports (case_id),
+                ADD COLUMN repeat_relation text CHECK (repeat_relation IN ('duplicate', 'repeat_complaint')),
+                ADD COLUMN repeat_basis text CHECK (repeat_basis IN ('same_place', 'same_caller')),
+                ADD COLUMN repeat_distance_m double precision,
+                ADD COLUMN linked_sequence integer,
+                ADD CONSTRAINT reports_repeat_complete CHECK ((repeat_of IS NULL) = (repeat_relation IS NULL) AND (repeat_of IS NULL) = (repeat_basis IS NULL));
+            """),
     ]
 }

@@ -19,28 +19,40 @@ public enum IntakeService {
         let directory = URL(fileURLWithPath: env.configuration.referenceDataPath)
         let reference = try ReferenceData.load(from: directory)
         let returnAddresses: ReturnAddresses
+        let channelCoordinates: ChannelCoordinates
         do {
             returnAddresses = try ReturnAddresses.load(from: directory)
+            channelCoordinates = try ChannelCoordinates.load(from: directory)
         } catch {
             throw ConfigurationError(variable: "CITYGRID_REFERENCE_DATA", problem: "\(error)")
         }
         guard let zone = TimeZone(identifier: reference.city.timeZoneIdentifier) else {
             throw ConfigurationError(variable: "CITYGRID_REFERENCE_DATA", problem: "city.csv time zone '\(reference.city.timeZoneIdentifier)' is unknown")
         }
+        let duplicates = try DuplicatePolicy.fromEnvironment()
+        let callers = try CallerKey.fromEnvironment()
+        let repeats = RepeatDetector(rules: try RepeatRules.fromEnvironment(duplicates: duplicates))
+        if callers.isDevelopmentDefault {
+            env.logger.warning("CITYGRID_CALLER_HASH_SECRET is not set: callers' numbers are hashed with the development secret")
+        }
         let intake = Intake(
             env: env, reference: reference,
-            validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids)),
-            store: ReportStore(numbering: CaseNumbering(timeZone: zone), duplicates: try DuplicatePolicy.fromEnvironment(),
-                               notices: ChannelNoticeWriter(returnAddresses: returnAddresses, departments: reference.departments)),
+            validator: ReportValidator(reference: reference, bounds: CityBounds(grids: reference.grids), channelCoordinates: channelCoordinates),
+            store: ReportStore(numbering: CaseNumbering(timeZone: zone), duplicates: duplicates,
+                               notices: ChannelNoticeWriter(returnAddresses: returnAddresses, departments: reference.departments),
+                               callers: callers),
             disclosure: try Open311Disclosure.fromEnvironment(),
             statusLookup: try StatusLookup.Settings.fromEnvironment())
         env.logger.info("intake ready", metadata: ["duplicate_radius_m": "\(intake.store.duplicates.radiusMeters)",
                                                    "duplicate_window_s": "\(intake.store.duplicates.window)",
+                                                   "repeat_call_window_s": "\(repeats.rules.callWindow)",
                                                    "open311_public_channels": "\(intake.disclosure.channelNames.joined(separator: ","))",
                                                    "return_addresses": "\(returnAddresses.entries.map { "\($0.channel.rawValue)=\($0.address)" }.joined(separator: ","))",
+                                                   "coordinate_defaults": "\(channelCoordinates.entries.map { "\($0.channel.rawValue)=\($0.system.rawValue)" }.joined(separator: ","))",
                                                    "reference_version": "\(reference.version)"])
         return ServiceParts(
-            consumers: [HotlineInbound.consumer(intake), CaseStatusFollower.consumer(notices: intake.store.notices)],
+            consumers: [HotlineInbound.consumer(intake), CaseStatusFollower.consumer(notices: intake.store.notices),
+                        LocatedReports.consumer(repeats)],
             routes: { router in
                 IntakeOpenAPI.add(to: router)
                 NativeRoutes.add(to: router, intake: intake)

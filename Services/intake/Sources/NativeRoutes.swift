@@ -25,7 +25,10 @@ enum NativeRoutes {
         var classCode: String
         var conditionId: String?
         var componentCode: String?
+        /// WGS84 (converted at intake).
         var location: ReportedLocation
+        /// The coordinates as the reporter sent them, with their system.
+        var originalLocation: OriginalLocation?
         var description: String
         var photos: [Photo]
         var reportedAt: Date
@@ -45,6 +48,7 @@ enum NativeRoutes {
             conditionId = r.conditionId
             componentCode = r.componentCode
             location = ReportedLocation(longitude: r.longitude, latitude: r.latitude, address: r.address)
+            originalLocation = r.originalLocation
             description = r.description
             photos = r.photos
             reportedAt = r.reportedAt

@@ -10,13 +10,14 @@ enum NoticeStore {
     static func recipients(of caseId: UUID, channels: [ReportChannel], on connection: PGConnection) throws -> [NoticeRecipient] {
         guard !channels.isEmpty else { return [] }
         return try connection.query("""
-            SELECT case_id, case_number, channel, channel_reference, duplicate_of FROM intake.reports
+            SELECT case_id, case_number, channel, channel_reference, duplicate_of, linked_sequence FROM intake.reports
             WHERE (case_id = $1 OR duplicate_of = $1) AND channel = ANY($2::text[])
             ORDER BY received_at, case_number
             """, [caseId, PGTextArray(channels.map(\.rawValue))]).rows.compactMap { row in
             guard let channel = ReportChannel(rawValue: try row.string("channel")) else { return nil }
             return NoticeRecipient(caseId: try row.uuid("case_id"), caseNumber: try row.string("case_number"), channel: channel,
-                                   channelReference: row.optionalString("channel_reference"), linked: row.optionalUUID("duplicate_of") != nil)
+                                   channelReference: row.optionalString("channel_reference"), linked: row.optionalUUID("duplicate_of") != nil,
+                                   sequenceOffset: row.optionalInt("linked_sequence") ?? 0)
         }
     }
 

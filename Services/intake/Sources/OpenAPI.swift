@@ -165,6 +165,14 @@ enum IntakeOpenAPI {
                         account_id: {type: string}
                         "attribute[condition]": {type: string, description: "a filing condition id of the service, e.g. 0502-01"}
                         "attribute[component_code]": {type: string, description: "16-digit component code"}
+                        coordinate_system:
+                          type: string
+                          example: gcj02
+                          description: >-
+                            CityGrid's extension, optional: the system of `lat`/`long` (`wgs84`, `cgcs2000`, `gcj02`, `bd09`; as
+                            `coordinateSystem` of the native API). Absent: the `open311` channel's default in `channel-coordinates.csv`
+                            (WGS84 in the demo, as GeoReport v2 specifies). An app built on a Chinese map SDK sends `gcj02` or `bd09`; an unknown name is a 400 naming
+                            `coordinate_system`.
               responses:
                 "201": {$ref: "#/components/responses/Open311"}
                 "400": {$ref: "#/components/responses/Open311Errors"}
@@ -260,10 +268,23 @@ enum IntakeOpenAPI {
                 componentCode: {type: string, pattern: "^[0-9]{16}$"}
                 location:
                   type: object
+                  description: >-
+                    Coordinates in the system named by `coordinateSystem` (or the channel's default), and/or an address. A stored
+                    report shows the coordinates in WGS84 (converted at intake) and the sent ones in `originalLocation`.
                   properties:
                     longitude: {type: number}
                     latitude: {type: number}
                     address: {type: string}
+                coordinateSystem:
+                  type: string
+                  example: gcj02
+                  description: >-
+                    The system of `location`'s coordinates: `wgs84`, `cgcs2000` (taken as WGS84: they differ by centimetres),
+                    `gcj02` (高德, 腾讯, WeChat: maps published in China) or `bd09` (Baidu). Case, `-` and `_` are ignored
+                    (`GCJ-02`), and `bd09ll` means `bd09`. Absent: the channel's default (`channel-coordinates.csv`; in the demo
+                    `app` sends GCJ-02, `supervisor` and `open311` WGS84, the hotlines, 110 and video CGCS2000). Intake converts the
+                    point to WGS84 before it checks the city box, links duplicates or publishes anything. Any other name: 422 on
+                    this field.
                 description: {type: string, maxLength: 4000}
                 photos:
                   type: array
@@ -313,6 +334,16 @@ enum IntakeOpenAPI {
                     status: {type: string, enum: [open, linked, closed]}
                     duplicateOf: {type: string, format: uuid}
                     duplicateDistanceMeters: {type: number}
+                    originalLocation:
+                      type: object
+                      description: >-
+                        The coordinates as the reporter sent them, with their system (declared or the channel's default).
+                        Absent for a report placed by address or component, and for reports stored before systems were declared.
+                      required: [longitude, latitude, system]
+                      properties:
+                        longitude: {type: number}
+                        latitude: {type: number}
+                        system: {type: string, enum: [wgs84, cgcs2000, gcj02, bd09]}
 
         """#
 

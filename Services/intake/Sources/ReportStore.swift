@@ -24,10 +24,13 @@ public struct StoredReport: Sendable, Equatable {
     public var status: ReportStatus
     public var duplicateOf: UUID?
     public var duplicateDistanceMeters: Double?
+    /// The reporter's coordinates as sent, with their system (`longitude`/`latitude` are WGS84).
+    public var originalLocation: OriginalLocation?
 
     static let columns = """
         case_id, case_number, channel, channel_reference, reporter_id, kind, class_code, condition_id, component_code,
-        lon, lat, address, description, photos, reported_at, received_at, status, duplicate_of, duplicate_distance_m
+        lon, lat, address, description, photos, reported_at, received_at, status, duplicate_of, duplicate_distance_m,
+        original_lon, original_lat, coordinate_system
         """
 
     init(row: PGRow) throws {
@@ -54,6 +57,12 @@ public struct StoredReport: Sendable, Equatable {
         self.status = status
         duplicateOf = row.optionalUUID("duplicate_of")
         duplicateDistanceMeters = row.optionalDouble("duplicate_distance_m")
+        if let name = row.optionalString("coordinate_system") {
+            guard let system = CoordinateSystem(rawValue: name), let lon = row.optionalDouble("original_lon"),
+                  let lat = row.optionalDouble("original_lat")
+            else { throw PGError(.decoding, "intake.reports holds an unknown coordinate system '\(name)' or half an original point") }
+            originalLocation = OriginalLocation(longitude: lon, latitude: lat, system: system)
+        }
     }
 }
 
@@ -81,11 +90,14 @@ public struct ReportStore: Sendable {
     public let duplicates: DuplicatePolicy
     /// Tells the report's channel it was signed for (签收), when the channel has a return address.
     public let notices: ChannelNoticeWriter
+    /// Hashes the caller's phone number for repeat calls (重复来电); `nil` stores no hash.
+    public let callers: CallerKey?
 
-    public init(numbering: CaseNumbering, duplicates: DuplicatePolicy, notices: ChannelNoticeWriter) {
+    public init(numbering: CaseNumbering, duplicates: DuplicatePolicy, notices: ChannelNoticeWriter, callers: CallerKey? = nil) {
         self.numbering = numbering
         self.duplicates = duplicates
         self.notices = notices
+        self.callers = callers
     }
 
     /// The report an earlier submission with the same idempotency key or channel reference created.
@@ -130,19 +142,23 @@ public struct ReportStore: Sendable {
             INSERT INTO intake.reports (case_id, case_number, channel, channel_reference, idempotency_key, reporter_id, reporter_contact,
                 kind, class_code, condition_id, component_code, lon, lat, address, description, photos, reported_at, received_at,
                 requires_verification, self_handled, handled_at_intake, status, duplicate_of, duplicate_distance_m, updated_at,
-                class_source, hotline_category)
+                class_source, hotline_category, original_lon, original_lat, coordinate_system)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16::jsonb, $17, $18, $19, $20, $21, $22, $23, $24, $18,
-                    $25, $26::jsonb)
+                    $25, $26::jsonb, $27, $28, $29)
             """, [caseId, caseNumber, report.channel.rawValue, report.channelReference, idempotencyKey, report.reporterId, report.reporterContact,
                   report.kind.rawValue, report.classCode, report.conditionId, report.componentCode, report.location.longitude,
                   report.location.latitude, report.location.address, report.description, try PGJSON(encoding: report.photos), report.reportedAt, now,
                   report.channel.requiresVerification, report.selfHandled, report.handledAtIntake, status.rawValue, match?.0.caseId, match?.1,
-                  report.classSource.rawValue, try report.hotlineCategory.map { try PGJSON(encoding: $0) }])
+                  report.classSource.rawValue, try report.hotlineCategory.map { try PGJSON(encoding: $0) },
+                  report.originalLocation?.longitude, report.originalLocation?.latitude, report.originalLocation?.system.rawValue])
+        try RepeatStore.rememberCaller(callers?.hash(contact: report.reporterContact), caseId: caseId, on: c)
         if let (original, distance) = match {
-            _ = try outbox.publish(DuplicateLinked(reportId: caseId, duplicateOf: original.caseId, duplicateOfNumber: original.caseNumber,
-                                               channel: report.channel, kind: report.kind, classCode: report.classCode,
-                                               distanceMeters: (distance * 10).rounded() / 10, reportedAt: report.reportedAt),
-                               subject: original.caseId.uuidString.lowercased(), at: now)
+            var link = DuplicateLinked(reportId: caseId, duplicateOf: original.caseId, duplicateOfNumber: original.caseNumber,
+                                       channel: report.channel, kind: report.kind, classCode: report.classCode,
+                                       distanceMeters: (distance * 10).rounded() / 10, reportedAt: report.reportedAt)
+            // The repeat's photos go along: supervision keeps them on the original case.
+            link.photos = report.photos.isEmpty ? nil : report.photos
+            _ = try outbox.publish(link, subject: original.caseId.uuidString.lowercased(), at: now)
         } else {
             var reported = CaseReported(caseId: caseId, caseNumber: caseNumber, channel: report.channel, channelReference: report.channelReference,
                                         reporterId: report.reporterId, reporterContact: report.reporterContact, kind: report.kind,
@@ -154,6 +170,7 @@ public struct ReportStore: Sendable {
             // Absent means the reporter chose the class, so reports without a category stay as they were.
             reported.classSource = report.classSource == .reporter ? nil : report.classSource
             reported.suggestions = report.suggestions
+            reported.originalLocation = report.originalLocation
             _ = try outbox.publish(reported, subject: caseId.uuidString.lowercased(), at: now)
         }
         guard let stored = try find(c, caseId: caseId) else { throw PGError(.decoding, "report \(caseId) vanished after insert") }
@@ -170,12 +187,16 @@ public struct ReportStore: Sendable {
             WHERE status = 'open' AND kind = $1 AND class_code = $2
               AND lon BETWEEN $3 AND $4 AND lat BETWEEN $5 AND $6
               AND reported_at BETWEEN $7 AND $8
+              AND repeat_relation IS DISTINCT FROM 'duplicate'
             """, [report.kind.rawValue, report.classCode, box.min.lon, box.max.lon, box.min.lat, box.max.lat,
                   report.reportedAt.addingTimeInterval(-duplicates.window), report.reportedAt.addingTimeInterval(duplicates.window)]).rows
-        let candidates = try rows.map {
+        var candidates = try rows.map {
             DuplicatePolicy.Candidate(caseId: try $0.uuid("case_id"), caseNumber: try $0.string("case_number"),
                                       point: GeoPoint(lon: try $0.double("lon"), lat: try $0.double("lat")), reportedAt: try $0.date("reported_at"))
         }
+        // Address-only reports count from the point grid-routing located them at.
+        candidates += try RepeatStore.openCandidates(kind: report.kind, classCode: report.classCode, around: point, policy: duplicates,
+                                                     reportedAt: report.reportedAt, excluding: nil, withOwnCoordinates: false, on: c).0
         return duplicates.match(point: point, at: report.reportedAt, among: candidates)
     }
 

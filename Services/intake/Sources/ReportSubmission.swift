@@ -83,6 +83,9 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
     public var handledAtIntake: Bool?
     /// A 12345 ticket's category in the hotline's own tree (instead of, or beside, `kind` and `classCode`).
     public var hotlineCategory: HotlineCategoryInput?
+    /// The coordinate system of `location`'s coordinates (`wgs84`, `cgcs2000`, `gcj02`, `bd09`);
+    /// absent: the channel's default (`channel-coordinates.csv`).
+    public var coordinateSystem: String?
 
     /// `hotlineCategory` as sent: loosely typed like the rest, so the validator can name what is wrong.
     public struct HotlineCategoryInput: Codable, Sendable, Equatable {
@@ -97,7 +100,8 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
     public init(channel: String? = nil, channelReference: String? = nil, reporterId: String? = nil, reporterContact: String? = nil,
                 kind: String? = nil, classCode: String? = nil, conditionId: String? = nil, componentCode: String? = nil,
                 location: Location? = nil, description: String? = nil, photos: [PhotoInput]? = nil, reportedAt: String? = nil,
-                selfHandled: Bool? = nil, handledAtIntake: Bool? = nil, hotlineCategory: HotlineCategoryInput? = nil) {
+                selfHandled: Bool? = nil, handledAtIntake: Bool? = nil, hotlineCategory: HotlineCategoryInput? = nil,
+                coordinateSystem: String? = nil) {
         self.channel = channel
         self.channelReference = channelReference
         self.reporterId = reporterId
@@ -113,6 +117,7 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
         self.selfHandled = selfHandled
         self.handledAtIntake = handledAtIntake
         self.hotlineCategory = hotlineCategory
+        self.coordinateSystem = coordinateSystem
     }
 
     /// The same report as it arrives from a hotline platform over AMQP.
@@ -123,7 +128,8 @@ public struct ReportSubmission: Codable, Sendable, Equatable {
                   location: Location(longitude: report.location.longitude, latitude: report.location.latitude, address: report.location.address),
                   description: report.description, photos: (report.photos ?? []).map(PhotoInput.init), reportedAt: report.reportedAt.map(RFC3339.format),
                   selfHandled: report.selfHandled, handledAtIntake: report.handledAtIntake,
-                  hotlineCategory: report.hotlineCategory.map { HotlineCategoryInput(code: $0.code, path: $0.path) })
+                  hotlineCategory: report.hotlineCategory.map { HotlineCategoryInput(code: $0.code, path: $0.path) },
+                  coordinateSystem: report.coordinateSystem)
     }
 }
 
@@ -137,7 +143,10 @@ public struct ValidReport: Sendable, Equatable {
     public var classCode: String
     public var conditionId: String?
     public var componentCode: String?
+    /// Coordinates in WGS84 (converted from the reporter's system), address as sent.
     public var location: ReportedLocation
+    /// The reporter's coordinates as sent, with their system; nil when the report gave none.
+    public var originalLocation: OriginalLocation? = nil
     public var description: String
     public var photos: [Photo]
     public var reportedAt: Date

@@ -7,6 +7,8 @@ import Foundation
 public struct ReportValidator: Sendable {
     public let reference: ReferenceData
     public let bounds: CityBounds
+    /// The coordinate system each channel sends when a report does not declare one.
+    public let channelCoordinates: ChannelCoordinates
     /// Class and place suggestions for reports that carry a hotline category; it also gives a
     /// ticket whose category maps to no class its provisional class.
     public let suggester: ReportSuggester
@@ -17,9 +19,10 @@ public struct ReportValidator: Sendable {
     public static let maxHotlineCategoryPathLength = 200
 
     /// - Parameter suggester: trained from `reference` when not given.
-    public init(reference: ReferenceData, bounds: CityBounds, suggester: ReportSuggester? = nil) {
+    public init(reference: ReferenceData, bounds: CityBounds, channelCoordinates: ChannelCoordinates, suggester: ReportSuggester? = nil) {
         self.reference = reference
         self.bounds = bounds
+        self.channelCoordinates = channelCoordinates
         self.suggester = suggester ?? ReportSuggester(reference: reference)
     }
 
@@ -112,21 +115,9 @@ public struct ReportValidator: Sendable {
             }
         }
 
-        let lon = s.location?.longitude
-        let lat = s.location?.latitude
         let address = s.location?.address?.trimmingCharacters(in: .whitespacesAndNewlines)
-        if (lon == nil) != (lat == nil) {
-            problem(lon == nil ? "location.longitude" : "location.latitude", "is required when the other coordinate is given")
-        }
-        if let lon, let lat {
-            let point = GeoPoint(lon: lon, lat: lat)
-            if !point.isValid {
-                problem("location", "coordinates (\(lon), \(lat)) are not valid WGS84 degrees")
-            } else if !bounds.contains(point) {
-                problem("location", "coordinates (\(lon), \(lat)) are outside the city")
-            }
-        }
-        if (lon == nil || lat == nil) && (address ?? "").isEmpty && s.componentCode == nil {
+        let (lon, lat, original) = coordinates(s, channel: channel, problem: problem)
+        if (s.location?.longitude == nil || s.location?.latitude == nil) && (address ?? "").isEmpty && s.componentCode == nil {
             problem("location", "give coordinates, an address or a component code")
         }
 
@@ -154,7 +145,7 @@ public struct ReportValidator: Sendable {
         }
 
         guard problems.isEmpty, let channel else { return .failure(ValidationFailure(problems: problems)) }
-        // A component's register position stands in for missing coordinates.
+        // A component's register position (WGS84, like all reference data) stands in for missing coordinates.
         var location = ReportedLocation(longitude: lon, latitude: lat, address: (address ?? "").isEmpty ? nil : address)
         if location.longitude == nil, let component {
             location.longitude = component.location.lon
@@ -183,6 +174,7 @@ public struct ReportValidator: Sendable {
             kind: classification.kind, classCode: classification.code, conditionId: classification.condition, componentCode: s.componentCode,
             location: location, description: description, photos: photos, reportedAt: reportedAt, selfHandled: s.selfHandled,
             handledAtIntake: s.handledAtIntake)
+        valid.originalLocation = original
         valid.hotlineCategory = decision
         valid.classSource = classification.source
         valid.suggestions = suggestions
@@ -191,6 +183,43 @@ public struct ReportValidator: Sendable {
 }
 
 extension ReportValidator {
+    /// The report's coordinates in WGS84, and as sent with their system. The system is the one the
+    /// report declares, else its channel's default; the point is converted before anything looks
+    /// at it (the city box here; the grid, duplicate linking and every distance later), so a
+    /// GCJ-02 point from a public app lands where the reporter stood, not 300–600 m away.
+    /// With an unknown system or an invalid point, the coordinates are nil and a problem is named.
+    func coordinates(_ s: ReportSubmission, channel: ReportChannel?, problem: (String, String) -> Void)
+        -> (lon: Double?, lat: Double?, original: OriginalLocation?) {
+        var system: CoordinateSystem?
+        if let name = s.coordinateSystem {
+            system = CoordinateSystem(name: name)
+            if system == nil {
+                problem("coordinateSystem", "'\(name.prefix(40))' is not a coordinate system here; use one of \(CoordinateSystem.names)")
+            }
+        } else if let channel {
+            system = channelCoordinates.defaultSystem(for: channel)
+        }
+        let lon = s.location?.longitude
+        let lat = s.location?.latitude
+        if (lon == nil) != (lat == nil) {
+            problem(lon == nil ? "location.longitude" : "location.latitude", "is required when the other coordinate is given")
+        }
+        guard let lon, let lat else { return (nil, nil, nil) }
+        let sent = GeoPoint(lon: lon, lat: lat)
+        guard sent.isValid else {
+            problem("location", "coordinates (\(lon), \(lat)) are not valid degrees of longitude and latitude")
+            return (nil, nil, nil)
+        }
+        // No system (an unknown name, or no channel to take the default from): already a problem.
+        guard let system else { return (nil, nil, nil) }
+        let point = system.toWGS84(sent)
+        if !bounds.contains(point) {
+            let converted = system == .wgs84 || system == .cgcs2000 ? "" : " (\(point.lon), \(point.lat) in WGS84)"
+            problem("location", "coordinates (\(lon), \(lat)) in \(system.rawValue)\(converted) are outside the city")
+        }
+        return (point.lon, point.lat, OriginalLocation(longitude: lon, latitude: lat, system: system))
+    }
+
     /// The photos with their purposes. A bare string is a `report` photo. `before` and `after`
     /// belong to a supervisor's self-handled report (自行处置), which needs at least one of each:
     /// they are its evidence, and supervision would refuse the report without them, so it is

@@ -117,9 +117,12 @@ public struct CaseEngine: Sendable {
     /// - Parameter details: what the command came with beyond the workflow's payload, recorded
     ///   in the entry's details (the photos of a completion or a check, the reason code and
     ///   competent body of a case sent back); the workflow's own keys win.
+    /// - Parameter photos: the photos the command came with, typed by purpose: recorded on the
+    ///   entry (`supervision.entry_photos`), and the uploads among them attached to it.
     @discardableResult
     public func apply(_ command: CaseCommand, to stored: inout StoredCase, actor: CaseActor, at: Date, counted: CountedBy? = nil,
-                      details: [String: String] = [:], connection: PGConnection, outbox: OutboxWriter) throws -> CaseWorkflow.Outcome {
+                      details: [String: String] = [:], photos: [Photo] = [], connection: PGConnection,
+                      outbox: OutboxWriter) throws -> CaseWorkflow.Outcome {
         let outcome = CaseWorkflow.apply(command, to: stored.record, actor: actor, at: at)
         guard case .applied(var transition) = outcome else { return outcome }
         stamp(&transition, stored, counted: counted)
@@ -138,6 +141,7 @@ public struct CaseEngine: Sendable {
         }
         try CaseStore.update(stored, on: connection)
         try CaseStore.append(transition.entry, on: connection)
+        try attachPhotos(photos, to: transition.entry, connection: connection)
         let resolved = transition.entry.to == .closed
             ? try resolution(of: transition.entry, stored: stored, connection: connection) : nil
         try publish(transition.entry, previous: previous, stored: stored, resolution: resolved, outbox: outbox)
@@ -201,6 +205,10 @@ public struct CaseEngine: Sendable {
         if !record.state.isTerminal {
             try CaseStore.annotate(record.id, record: record, action: TaskNoticeKind.updateRefused.rawValue, actorId: "supervision", at: at,
                                    reason: error.message, details: details, on: connection)
+            try attachPhotos(update.photos, toAnnotation: TaskNoticeKind.updateRefused.rawValue, of: record.id, at: at, connection: connection)
+        } else {
+            // Disposal accepted the photos: they are kept even though no entry follows the end.
+            try keepPhotos(update.photos, at: at, connection: connection)
         }
         var notice = TaskNotice(noticeId: UUID(), kind: .updateRefused, caseId: record.id, caseNumber: record.caseNumber,
                                 departmentCode: update.departmentCode, dispatchId: update.dispatchId, at: at, reason: error.message,
@@ -234,6 +242,8 @@ public struct CaseEngine: Sendable {
         stamp(&transition, StoredCase(facts: facts, record: transition.record, duplicateCount: 0))
         var stored = StoredCase(facts: facts, record: transition.record, duplicateCount: 0)
         try CaseStore.insert(stored, entry: transition.entry, on: connection)
+        // The report's photos (report, or a self-handled report's before and after) belong to its first entry.
+        try attachPhotos(reported.photos, to: transition.entry, connection: connection)
         try publish(transition.entry, previous: transition.record, stored: stored, resolution: nil, outbox: outbox)
         if reported.handledAtIntake == true, evidence == nil {
             try apply(.handleAtIntake(result: reported.description), to: &stored, actor: CaseActor(id: "intake-hotline", role: .acceptor),
@@ -335,11 +345,12 @@ public struct CaseEngine: Sendable {
         let facts = stored.facts
         guard let condition = filingCondition(facts, preferred: record.conditionId) else { return }
         let area = areaClass(stored)
-        // Only the centre's decisions: grid-routing dispatches the case as it stored it from the
-        // report and its own location.
+        // The centre's decisions: grid-routing dispatches the case as it stored it from the report
+        // and its own location, under the class filed here (the acceptor may have changed it).
         try outbox.publish(CaseFiled(caseId: record.id, caseNumber: record.caseNumber, conditionId: condition.id,
                                      handlingLimit: condition.limit(for: area), filedAt: at,
-                                     excludedDepartments: record.returnedBy.sorted(), redispatch: redispatch ? true : nil),
+                                     excludedDepartments: record.returnedBy.sorted(), redispatch: redispatch ? true : nil,
+                                     kind: facts.kind, classCode: facts.classCode),
                            subject: subject(record.id), at: at)
     }
 }

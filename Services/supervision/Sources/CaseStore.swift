@@ -61,7 +61,7 @@ enum CaseStore {
                 clock_started_at = $16, clock_deadline = $17, clock_warned_at = $18, clock_overdue_at = $19,
                 pending_request = $20, rework_count = $21, return_count = $22, extension_count = $23, suspended = $24,
                 duplicate_of = $25, duplicate_count = $26, facts = $27, record = $28, clock_basis = $29, channel_reference = $30,
-                reopen_count = $31, reopen_referred = $32, updated_at = now()
+                reopen_count = $31, reopen_referred = $32, kind = $33, class_code = $34, updated_at = now()
             WHERE id = $1
             """, [r.id, r.state.rawValue, r.version, r.conditionId ?? f.conditionId, r.gridCode ?? f.gridCode, f.communityCode,
                   f.streetCode, f.districtCode, f.areaClass?.rawValue, f.longitude, f.latitude,
@@ -69,7 +69,8 @@ enum CaseStore {
                   r.clock?.startedAt, r.clock?.deadline, r.clock?.warnedAt, r.clock?.overdueAt,
                   r.pendingRequest?.kind.rawValue, r.reworkCount, r.returnCount, r.extensionCount, r.isSuspended,
                   r.duplicateOf, stored.duplicateCount, try PGJSON(encoding: f, encoder: encoder), try PGJSON(encoding: r, encoder: encoder),
-                  r.clock?.basis.map { PGTextArray($0.tokens) }, f.channelReference, r.reopenCount, r.reopenReferral != nil])
+                  r.clock?.basis.map { PGTextArray($0.tokens) }, f.channelReference, r.reopenCount, r.reopenReferral != nil,
+                  f.kind.rawValue, f.classCode])
     }
 
     /// Appends one workflow entry.
@@ -138,8 +139,9 @@ enum CaseStore {
 
     /// The case's timeline, in the order it was written.
     static func timeline(_ caseId: UUID, on connection: PGConnection) throws -> [TimelineRow] {
-        try connection.query("""
-            SELECT sequence, kind, action, from_state, to_state, actor_id, actor_role, actor_department, department, at, reason,
+        let photos = try EvidenceStore.entryPhotos(caseId, on: connection)
+        return try connection.query("""
+            SELECT id, sequence, kind, action, from_state, to_state, actor_id, actor_role, actor_department, department, at, reason,
                    details, entry
             FROM supervision.timeline WHERE case_id = $1 ORDER BY id
             """, [caseId]).rows.map { row in
@@ -149,7 +151,7 @@ enum CaseStore {
                                actorRole: try row.string("actor_role"), actorDepartment: row.optionalString("actor_department"),
                                department: row.optionalString("department"), at: try row.date("at"), reason: row.optionalString("reason"),
                                details: (try? row.json("details", as: [String: String].self)) ?? [:],
-                               stoppedClock: entry?.stoppedClock, startedClock: entry?.startedClock)
+                               stoppedClock: entry?.stoppedClock, startedClock: entry?.startedClock, photos: photos[try row.int("id")])
         }
     }
 }

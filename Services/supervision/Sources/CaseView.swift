@@ -102,4 +102,7 @@ public struct TimelineRow: Codable, Sendable {
     public var details: [String: String]
     public var stoppedClock: StageClock?
     public var startedClock: StageClock?
+    /// The photos the entry holds (its report's, a completion's, a check's…), with the stored
+    /// upload behind each one held here; absent when it holds none.
+    public var photos: [EntryPhoto]?
 }

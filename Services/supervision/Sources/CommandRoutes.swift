@@ -10,6 +10,30 @@ struct FileBody: Decodable { var conditionId: String }
 struct ReasonBody: Decodable { var reason: String }
 /// 不予受理 / 不予立案: the reason, and for a case outside city management (退回) its code and the
 /// competent body the report is sent back towards.
+/// `accept`: optionally the class the acceptor chose (both or neither).
+struct AcceptBody: Decodable {
+    var kind: String?
+    var classCode: String?
+
+    /// The chosen class, checked against the reference data; 422 naming the fields otherwise.
+    func chosenClass(_ refs: ReferenceData) throws -> ClassKey? {
+        switch (kind, classCode) {
+        case (nil, nil):
+            return nil
+        case (let kind?, let code?):
+            guard let parsed = ClassKind(rawValue: kind) else {
+                throw APIError.validation([.init(field: "kind", problem: "must be component or event")])
+            }
+            guard refs.caseClass(ClassKey(parsed, code)) != nil else {
+                throw APIError.validation([.init(field: "classCode", problem: "no \(kind) class \(code) in the reference data")])
+            }
+            return ClassKey(parsed, code)
+        default:
+            throw APIError.validation([.init(field: kind == nil ? "kind" : "classCode", problem: "kind and classCode are given together")])
+        }
+    }
+}
+
 struct NotHandledBody: Decodable, NotHandledFields { var reason: String; var reasonCode: String?; var competentBody: String? }
 struct VoidBody: Decodable, NotHandledFields { var reason: String; var duplicateOf: UUID?; var reasonCode: String?; var competentBody: String? }
 struct DecisionBody: Decodable { var approve: Bool; var reason: String?; var newDeadline: Date? }
@@ -37,7 +61,7 @@ extension NotHandledFields {
     }
 }
 
-/// Photos a supervisor sends with a check: absolute http(s) URLs, at most 30.
+/// Photos a supervisor sends with a check or a verification: absolute http(s) URLs (an upload's `url`, or an external one), at most 30.
 enum CheckPhotos {
     static let maxCount = 30
 
@@ -69,12 +93,18 @@ extension SupervisionAPI {
         router.post("\(base)/\(StaffCommand.verification.rawValue)") { request, context -> CaseView in
             _ = try context.requireToken()
             let body = try await request.decodeJSON(as: VerificationBody.self, context: context)
-            guard body.result == "confirmed" || body.result == "refuted" else {
-                throw APIError.validation([.init(field: "result", problem: "must be confirmed or refuted")])
-            }
+            var problems = CheckPhotos.problems(body.photos)
+            if body.result != "confirmed" && body.result != "refuted" { problems.insert(.init(field: "result", problem: "must be confirmed or refuted"), at: 0) }
+            guard problems.isEmpty else { throw APIError.validation(problems) }
+            // The photos taken on site are kept on the verification's entry (they were accepted and dropped before).
+            let photos = (body.photos ?? []).map { Photo(url: $0, purpose: .verification) }
+            var recorded: [String: String] = [:]
+            recorded[.verificationPhotos] = TimelinePhotos.join(body.photos ?? [])
+            let details = recorded
             return try await mutate(context) { stored, token, now, connection, outbox in
+                try Self.requireStored(body.photos ?? [], on: connection)
                 for outcome in try engine.verify(confirmed: body.result == "confirmed", note: body.note, stored: &stored, actor: token.actor,
-                                                 at: now, connection: connection, outbox: outbox) {
+                                                 at: now, details: details, photos: photos, connection: connection, outbox: outbox) {
                     try Self.settle(outcome)
                 }
             }
@@ -92,11 +122,31 @@ extension SupervisionAPI {
             }
         }
 
-        // Acceptors work the cases automation could not place (unlocatable reports).
-        simple(router, .accept, EmptyBody.self) { _, stored, now in
-            stored.record.requiresVerification
-                ? .requestVerification(deadline: try engine.deadline(.verify, from: now))
-                : .accept(deadline: try engine.deadline(.file, from: now))
+        // Acceptors work the cases automation could not place (unlocatable reports) and the ones
+        // the standing policy leaves to them (a class from a suggestion, a not-ours category).
+        // Accepting may set the class: the acceptor's decision replaces the provisional one.
+        router.post("/api/v1/cases/{id}/\(StaffCommand.accept.rawValue)") { request, context -> CaseView in
+            _ = try context.requireToken()
+            let body = try await request.decodeJSON(as: AcceptBody.self, context: context)
+            let chosen = try body.chosenClass(engine.refs)
+            return try await mutate(context) { stored, token, now, connection, outbox in
+                var details: [String: String] = [:]
+                // A refused acceptance rolls the whole transaction back, the class with it.
+                if let chosen, chosen != ClassKey(stored.facts.kind, stored.facts.classCode) {
+                    details[TimelineDetail.reclassifiedFrom.rawValue] = "\(stored.facts.kind.rawValue):\(stored.facts.classCode)"
+                    details[TimelineDetail.reclassifiedTo.rawValue] = "\(chosen.kind.rawValue):\(chosen.code)"
+                    stored.facts.kind = chosen.kind
+                    stored.facts.classCode = chosen.code
+                    stored.facts.classSource = .acceptor
+                    // The report's filing condition belonged to the old class.
+                    stored.facts.conditionId = nil
+                }
+                let command: CaseCommand = stored.record.requiresVerification
+                    ? .requestVerification(deadline: try engine.deadline(.verify, from: now))
+                    : .accept(deadline: try engine.deadline(.file, from: now))
+                try Self.settle(engine.apply(command, to: &stored, actor: token.actor, at: now, details: details, connection: connection,
+                                             outbox: outbox))
+            }
         }
         simple(router, .reject, NotHandledBody.self, check: { try $0.validateReason() }, details: { $0.reasonDetails }) { body, _, _ in
             .rejectAtAccept(reason: body.reason)
@@ -136,7 +186,7 @@ extension SupervisionAPI {
             var details: [String: String] = [:]
             details[.checkPhotos] = TimelinePhotos.join(body.photos ?? [])
             return details
-        }) { body, stored, now in
+        }, photos: { body in (body.photos ?? []).map { Photo(url: $0, purpose: .check) } }) { body, stored, now in
             try engine.checkCommand(passed: body.passed, note: body.note, stored: stored, at: now)
         }
     }
@@ -205,9 +255,11 @@ extension SupervisionAPI {
     /// - Parameters:
     ///   - check: validates the body before the case is read (422 with every problem).
     ///   - details: what the body adds to the entry's details.
+    ///   - photos: the photos the body brings, typed; kept on the entry (an upload must be stored here first).
     func simple<Body: Decodable & Sendable>(_ router: ServiceRouter, _ command: StaffCommand, _ type: Body.Type,
                                             check: @escaping @Sendable (Body) throws -> Void = { _ in },
                                             details: @escaping @Sendable (Body) -> [String: String] = { _ in [:] },
+                                            photos: @escaping @Sendable (Body) -> [Photo] = { _ in [] },
                                             _ make: @escaping @Sendable (Body, StoredCase, Date) throws -> CaseCommand) {
         let engine = self.engine
         router.post("/api/v1/cases/{id}/\(command.rawValue)") { request, context -> CaseView in
@@ -215,10 +267,12 @@ extension SupervisionAPI {
             let body = try await request.decodeJSON(as: Body.self, context: context)
             try check(body)
             let added = details(body)
+            let attached = photos(body)
             return try await mutate(context) { stored, token, now, connection, outbox in
+                try Self.requireStored(attached.map(\.url), on: connection)
                 let command = try make(body, stored, now)
-                try Self.settle(engine.apply(command, to: &stored, actor: token.actor, at: now, details: added, connection: connection,
-                                             outbox: outbox))
+                try Self.settle(engine.apply(command, to: &stored, actor: token.actor, at: now, details: added, photos: attached,
+                                             connection: connection, outbox: outbox))
             }
         }
     }

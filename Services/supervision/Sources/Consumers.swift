@@ -8,7 +8,8 @@ import PGClient
 enum SupervisionConsumers {
     static func definition(engine: CaseEngine) -> ConsumerDefinition {
         let bindings = [CaseReported.routingKey, DuplicateLinked.routingKey, CaseLocated.routingKey,
-                        ManualDispatchRequired.routingKey, TaskDispatched.bindingPatternAllDepartments, TaskUpdated.bindingPatternAll]
+                        ManualDispatchRequired.routingKey, TaskDispatched.bindingPatternAllDepartments, TaskUpdated.bindingPatternAll,
+                        RepeatFound.routingKey]
         return ConsumerDefinition(
             queue: "supervision.events",
             bindings: bindings.map { .init(exchange: MessagingNames.eventsExchange, routingKey: $0) },
@@ -31,6 +32,9 @@ enum SupervisionConsumers {
                     details[.distanceMeters] = link.distanceMeters.map { String(format: "%.1f", $0) }
                     try CaseStore.annotate(link.duplicateOf, record: stored.record, action: "duplicate_linked", actorId: "intake",
                                            at: link.reportedAt, reason: nil, details: details, on: context.connection)
+                    // The repeat's own photos are evidence of the same problem: kept on its annotation.
+                    try engine.attachPhotos(link.photos ?? [], toAnnotation: "duplicate_linked", of: link.duplicateOf, at: link.reportedAt,
+                                            connection: context.connection)
                 },
                 CaseLocated.eventType: { message, context in
                     let located = try message.payload(CaseLocated.self)
@@ -57,6 +61,9 @@ enum SupervisionConsumers {
                 TaskUpdated.eventType: { message, context in
                     let update = try message.payload(TaskUpdated.self)
                     try handleTaskUpdate(update, engine: engine, context: context)
+                },
+                RepeatFound.eventType: { message, context in
+                    try RepeatLinks.handle(try message.payload(RepeatFound.self), engine: engine, context: context)
                 },
             ])
     }
@@ -163,12 +170,16 @@ enum SupervisionConsumers {
         case .suspensionRequested: command = .requestSuspension(reason: update.reason ?? "")
         }
         // The completion's photos show the result: kept on its entry, sent to the reporting channel at the close.
+        // A progress note's photos are kept on its entry too; each photo also becomes one of the entry's photos.
         var details: [String: String] = [:]
         if update.action == .completed {
             details[.completionPhotos] = TimelinePhotos.join(update.photos.urls(.completion))
         }
-        let outcome = try engine.apply(command, to: &stored, actor: actor, at: update.at, details: details, connection: context.connection,
-                                       outbox: context.outbox)
+        if update.action == .progressNoted {
+            details[.progressPhotos] = TimelinePhotos.join(update.photos.urls(.progress))
+        }
+        let outcome = try engine.apply(command, to: &stored, actor: actor, at: update.at, details: details, photos: update.photos,
+                                       connection: context.connection, outbox: context.outbox)
         if case .rejected(let error) = outcome {
             // Disposal has already committed this update: answer it rather than only dead-letter
             // it, so that the department and its task follow the case.

@@ -60,6 +60,75 @@ enum SupervisionOpenAPI {
                           nextCursor: {type: string, nullable: true}
                 "401": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
+          /api/v1/cases/export:
+            get:
+              summary: The cases of a reporting window and filter as CSV or GeoJSON (数据共享, for auditors)
+              description: >-
+                Case data for others (seed 五(四)): every case reported in [from, to) that the filters select, within
+                the token's scope, newest first, one row (CSV) or feature (GeoJSON) per case as supervision holds it
+                now. Columns, in order: number, id, channel, kind, class_code, condition_id, state, district_code,
+                street_code, community_code, grid_code, department_code (the department holding it now, or last),
+                reported_at, accepted_at, filed_at, dispatched_at, completed_at, closed_at, voided_at,
+                handling_deadline, overdue_marked, rework_count, return_count, extension_count, reopen_count,
+                duplicate_count, duplicate_of, longitude, latitude (WGS 84), address, description. Nothing that
+                names a citizen leaves: no reporter, contact or hotline ticket number, and phone numbers, ID numbers,
+                e-mail addresses and self-introduced names in the address and description are masked as in the public
+                Open311 list. CSV is RFC 4180 with CRLF line ends and a UTF-8 byte order mark (spreadsheets read the
+                Chinese correctly); a cell starting with = + - @ is prefixed with an apostrophe so that it never runs
+                as a formula. GeoJSON is an RFC 7946 FeatureCollection of Point features ([longitude, latitude]; a null
+                geometry for a case never located) with the other columns as properties. The answer is streamed in
+                batches of CITYGRID_SUPERVISION_EXPORT_BATCH cases (default 1,000), each read in its own
+                transaction: a case that changes during a long export appears as it was when its batch was read. A
+                failure after the first batch ends the transfer early (the client sees it truncated). Auditors, shift
+                leaders and admins only. Any other query parameter answers 422 naming it.
+              parameters:
+                - {name: format, in: query, required: true, schema: {type: string, enum: [csv, geojson]}}
+                - {name: from, in: query, required: true, schema: {type: string, format: date-time}, description: reported at or after}
+                - {name: to, in: query, required: true, schema: {type: string, format: date-time}, description: "reported before (exclusive); not before from, at most 366 days after it"}
+                - {name: state, in: query, schema: {type: string}, description: "comma-separated states (status is its older alias; give one)"}
+                - {name: status, in: query, schema: {type: string}, deprecated: true}
+                - {name: district, in: query, schema: {type: string}}
+                - {name: street, in: query, schema: {type: string}}
+                - {name: community, in: query, schema: {type: string}}
+                - {name: grid, in: query, schema: {type: string}}
+                - {name: department, in: query, schema: {type: string}, description: the department currently holding the case}
+                - {name: class, in: query, schema: {type: string}, description: a class code or a prefix of one}
+                - {name: channel, in: query, schema: {type: string}}
+                - {name: overdue, in: query, schema: {type: boolean}, description: "only cases overdue now"}
+                - {name: pending, in: query, schema: {type: string}, description: "any, or a comma list of return, extension, suspension"}
+                - {name: light, in: query, schema: {type: string, enum: [red, yellow, green]}}
+                - {name: referred, in: query, schema: {type: boolean}}
+              responses:
+                "200":
+                  description: The cases, as a download (Content-Disposition attachment)
+                  content:
+                    text/csv:
+                      schema: {type: string}
+                      example: "\uFEFFnumber,id,channel,kind,class_code,...\r\n20261125-0042,3f0c...,hotline_12345,component,0101,...\r\n"
+                    application/geo+json:
+                      schema:
+                        type: object
+                        required: [type, features]
+                        properties:
+                          type: {type: string, enum: [FeatureCollection]}
+                          features:
+                            type: array
+                            items:
+                              type: object
+                              required: [type, geometry, properties]
+                              properties:
+                                type: {type: string, enum: [Feature]}
+                                geometry:
+                                  nullable: true
+                                  type: object
+                                  properties:
+                                    type: {type: string, enum: [Point]}
+                                    coordinates: {type: array, items: {type: number}, minItems: 2, maxItems: 2}
+                                properties: {type: object, additionalProperties: true}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+                "503": {$ref: "#/components/responses/Error"}
           /api/v1/cases/counts:
             get:
               summary: Case counts in scope, grouped and filtered
@@ -165,7 +234,22 @@ enum SupervisionOpenAPI {
           /api/v1/cases/{id}/accept:
             post:
               summary: 受理 (acceptor). Public reports go to verification instead.
+              description: >-
+                The acceptor may set the case's class while accepting (kind and classCode together, a class of the
+                reference data): a 12345 ticket whose class came from a suggestion, or any report classified wrongly.
+                The timeline entry records reclassified_from and reclassified_to, the case's classSource becomes
+                acceptor, the report's filing condition is dropped (it belonged to the old class), and the filing
+                tells grid-routing the class to dispatch by. A refused acceptance changes nothing.
               parameters: [{$ref: "#/components/parameters/id"}]
+              requestBody:
+                required: false
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        kind: {type: string, enum: [component, event]}
+                        classCode: {type: string, example: "0102"}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -211,7 +295,7 @@ enum SupervisionOpenAPI {
                       properties:
                         result: {type: string, enum: [confirmed, refuted]}
                         note: {type: string}
-                        photos: {type: array, items: {type: string}}
+                        photos: {type: array, maxItems: 30, items: {type: string, format: uri}, description: "photos taken on site: absolute http(s) URLs, an upload's url (POST /api/v1/evidence; 422 when it names no stored upload) or an external one. Kept on the entry (details.verification_photos and the entry's photos)."}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -326,7 +410,7 @@ enum SupervisionOpenAPI {
                       properties:
                         passed: {type: boolean}
                         note: {type: string}
-                        photos: {type: array, maxItems: 30, items: {type: string, format: uri, description: "absolute http(s) URL"}}
+                        photos: {type: array, maxItems: 30, items: {type: string, format: uri, description: "absolute http(s) URL: an upload's url (POST /api/v1/evidence; 422 when it names no stored upload) or an external one"}}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -825,6 +909,60 @@ enum SupervisionOpenAPI {
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
                 "404": {$ref: "#/components/responses/Error"}
+          /api/v1/evidence:
+            post:
+              summary: Upload one photo or short video (evidence); refer to it afterwards by its url
+              description: >-
+                The file is the form's part named `file`. Its type is judged by its first bytes, never by
+                the part's or the request's Content-Type; the accepted types and the largest photo and video
+                are configuration (CITYGRID_EVIDENCE_TYPES, CITYGRID_EVIDENCE_MAX_PHOTO_BYTES,
+                CITYGRID_EVIDENCE_MAX_VIDEO_BYTES; by default JPEG, PNG, WebP up to 15 MB and MP4 up to
+                50 MB). The answer comes after the file is stored and fsynced and its record committed.
+                Send the answer's `url` as a photo's url in a report (intake), a department's progress or
+                completion (disposal), a verification or a check: the entry that brings it shows it with
+                its hash. An upload no entry refers to is removed after the grace period
+                (CITYGRID_EVIDENCE_ORPHAN_GRACE_HOURS, 24 by default). Every role but auditor may upload.
+              requestBody:
+                required: true
+                content:
+                  multipart/form-data:
+                    schema:
+                      type: object
+                      required: [file]
+                      properties:
+                        file: {type: string, format: binary, description: "the photo or video; the file name is kept for display"}
+              responses:
+                "201":
+                  description: Stored. Location names the evidence.
+                  headers:
+                    Location: {schema: {type: string}, description: "/api/v1/evidence/{id}"}
+                  content: {application/json: {schema: {$ref: "#/components/schemas/Evidence"}}}
+                "400": {description: "malformed_multipart: the form cannot be read, or it has no (or more than one) part named file", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "413": {description: "evidence_too_large: over the limit of its kind, or a request larger than the largest file plus its form", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+                "415": {description: "unsupported_media_type: the file is not an accepted type; multipart_required: the request is not multipart/form-data", content: {application/json: {schema: {$ref: "#/components/schemas/Error"}}}}
+          /api/v1/evidence/{id}:
+            get:
+              summary: The stored file
+              description: >-
+                City-wide tokens and the uploader see any upload; anyone else only one shown on a case
+                their scope covers (a district or street token the case's area, a department token the
+                cases with it). Anything else answers 404, as a case outside the scope does.
+              parameters:
+                - {name: id, in: path, required: true, schema: {type: string, format: uuid}}
+                - {name: If-None-Match, in: header, required: false, schema: {type: string}, description: "the ETag (the quoted SHA-256): 304 when it matches"}
+              responses:
+                "200":
+                  description: The file's bytes, with ETag (the quoted SHA-256) and Repr-Digest (sha-256).
+                  content:
+                    image/jpeg: {schema: {type: string, format: binary}}
+                    image/png: {schema: {type: string, format: binary}}
+                    image/webp: {schema: {type: string, format: binary}}
+                    video/mp4: {schema: {type: string, format: binary}}
+                "304": {description: Not modified}
+                "401": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
           /openapi.yaml:
             get:
               summary: This document
@@ -1016,6 +1154,46 @@ enum SupervisionOpenAPI {
               properties:
                 url: {type: string}
                 purpose: {type: string, enum: [report, before, after, verification, check, progress, completion]}
+            Evidence:
+              type: object
+              description: An upload held in the evidence store.
+              required: [id, url, href, sha256, mediaType, kind, sizeBytes, uploadedBy, uploadedAt, attached]
+              properties:
+                id: {type: string, format: uuid}
+                url: {type: string, format: uri, description: "CITYGRID_EVIDENCE_BASE_URL + href: what a report, completion, verification or check sends as a photo's url"}
+                href: {type: string, example: "/api/v1/evidence/5f0c2c9e-8a4b-4a8e-9d3f-0c6f7e1d2b3a", description: the path on this service that serves the file}
+                sha256: {type: string, pattern: "^[0-9a-f]{64}$", description: SHA-256 of the file's bytes (its address in the store)}
+                mediaType: {type: string, enum: [image/jpeg, image/png, image/webp, image/heic, video/mp4, video/quicktime]}
+                kind: {type: string, enum: [photo, video]}
+                sizeBytes: {type: integer}
+                fileName: {type: string, description: the client's name for the file (display only)}
+                capturedAt: {type: string, format: date-time, description: "EXIF DateTimeOriginal (with OffsetTimeOriginal, else the city's zone); JPEG only"}
+                location:
+                  type: object
+                  description: EXIF GPS position as the camera wrote it
+                  properties:
+                    longitude: {type: number}
+                    latitude: {type: number}
+                uploadedBy: {type: string}
+                uploadedAt: {type: string, format: date-time}
+                attached: {type: boolean, description: "true once a timeline entry shows it (it is then kept for good)"}
+            EntryPhoto:
+              type: object
+              required: [url, purpose]
+              properties:
+                url: {type: string, description: as the sender gave it}
+                purpose: {type: string, enum: [report, before, after, verification, check, progress, completion]}
+                evidenceId: {type: string, format: uuid, description: "the upload behind the url when this service holds it (absent for an external URL)"}
+                href: {type: string, description: "/api/v1/evidence/{evidenceId}"}
+                sha256: {type: string}
+                mediaType: {type: string}
+                sizeBytes: {type: integer}
+                capturedAt: {type: string, format: date-time}
+                location:
+                  type: object
+                  properties:
+                    longitude: {type: number}
+                    latitude: {type: number}
             Error:
               type: object
               properties:
@@ -1135,10 +1313,11 @@ enum SupervisionOpenAPI {
                            return-visit, reopen-decision]
                 classSource:
                   type: string
-                  enum: [reporter, hotline_mapping, suggestion]
+                  enum: [reporter, hotline_mapping, suggestion, acceptor]
                   description: >-
                     Where kind and classCode came from; absent when the reporter chose them. `suggestion`: nobody did (a 12345
                     category the mapping table maps to no class); the class is the best suggestion and the case waits for the acceptor.
+                    `acceptor`: the acceptor set it when accepting.
                 hotlineCategory: {$ref: "#/components/schemas/HotlineCategoryDecision"}
                 awaitsAcceptor:
                   type: boolean
@@ -1208,7 +1387,7 @@ enum SupervisionOpenAPI {
                     terms: {type: integer}
             TimelineRow:
               type: object
-              description: "kind=transition: a workflow TimelineEntry (sequence = case version); kind=annotation: a fact that is not a transition (duplicate_linked, update_refused, held_for_acceptor)"
+              description: "kind=transition: a workflow TimelineEntry (sequence = case version); kind=annotation: a fact that is not a transition (duplicate_linked, update_refused, held_for_acceptor, repeat_noted, repeat_complaint, repeat_complaint_received)"
               properties:
                 sequence: {type: integer}
                 kind: {type: string, enum: [transition, annotation]}
@@ -1224,6 +1403,10 @@ enum SupervisionOpenAPI {
                 details: {type: object, additionalProperties: {type: string}}
                 stoppedClock: {$ref: "#/components/schemas/StageClock"}
                 startedClock: {$ref: "#/components/schemas/StageClock"}
+                photos:
+                  type: array
+                  description: "the photos the entry brought, in the sender's order (a report's on its first entry, a repeat's on duplicate_linked, a department's on progress_note / complete / update_refused, a verification's, a check's); absent when none"
+                  items: {$ref: "#/components/schemas/EntryPhoto"}
 
         """#
 

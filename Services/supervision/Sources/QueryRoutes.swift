@@ -78,6 +78,11 @@ extension SupervisionAPI {
             }
             return cases.map { CaseView($0, for: token.role) }
         }
+        router.get("/api/v1/cases/export") { request, context -> Response in
+            let token = try context.requireToken(roles: Self.exportRoles, "exports are for auditors, shift leaders and admins")
+            let (format, query) = try Self.exportQuery(request, token: token, now: env.clock.now())
+            return try await export(query, as: format)
+        }
         router.get("/api/v1/cases/{id}") { _, context -> CaseDetail in
             let token = try context.requireToken()
             let (view, timeline) = try await read(context.parameters.get("id") ?? "", token: token)
@@ -144,6 +149,73 @@ extension SupervisionAPI {
         }
         try parameters.finish()
         return query
+    }
+
+    /// Who may take case data away in bulk (数据共享): the auditors it is for, the shift leader
+    /// who answers for the centre's figures, and admins. Within their token's scope.
+    static let exportRoles: Set<Role> = [.auditor, .shiftLeader, .admin]
+
+    /// The query parameters of `GET /api/v1/cases/export`: the list's filters, the format, and
+    /// a reporting window (`from`, `to`) that is required and at most ``CaseExport/maxSpan``.
+    static let exportParameters: Set<String> = caseFilterParameters.union(["format"])
+
+    static func exportQuery(_ request: Request, token: AccessToken, now: Date) throws -> (CaseExport.Format, CaseListQuery) {
+        var parameters = QueryParameters(request, known: exportParameters)
+        var query = CaseListQuery(scope: token.scope)
+        readFilters(&parameters, into: &query, now: now)
+        let format = parameters.choice("format", as: CaseExport.Format.self)
+        if !parameters.has("format") { parameters.problem("format", "is required: csv or geojson") }
+        for name in ["from", "to"] where !parameters.has(name) {
+            parameters.problem(name, "is required: an export covers a reporting window (from, to) of at most 366 days")
+        }
+        if let from = query.reportedFrom, let before = query.reportedBefore, before.timeIntervalSince(from) > CaseExport.maxSpan {
+            parameters.problem("to", "must be at most 366 days after from")
+        }
+        try parameters.finish()
+        return (format ?? .csv, query)
+    }
+
+    /// Streams the cases of `query`, newest first, in batches read each in its own transaction.
+    /// The first batch is read before the answer starts, so a failing database still answers
+    /// 503; a failure later ends the stream early (the client sees a truncated transfer, never
+    /// a file that looks complete).
+    func export(_ query: CaseListQuery, as format: CaseExport.Format) async throws -> Response {
+        let pool = env.pool, size = exportBatchSize
+        @Sendable func batch(after: (String, UUID)?) async throws -> [(StoredCase, String, UUID)] {
+            var paged = query
+            paged.after = after.map { (reportedAt: $0.0, id: $0.1) }
+            let filter = SQLFilter(paged)
+            return try await pool.transaction { connection in
+                try CaseQueryStore.page(filter: filter, limit: size - 1, on: connection)
+            }
+        }
+        let first = try await batch(after: nil)
+        var headers = HTTPFields()
+        headers[.contentType] = format.contentType
+        headers[.contentDisposition] = "attachment; filename=\"cases.\(format.rawValue)\""
+        headers[.cacheControl] = "no-store"
+        let body = ResponseBody { writer in
+            var rows = first
+            var written = 0
+            try await writer.write(ByteBuffer(string: format == .csv ? CaseExport.csvHead : CaseExport.geoJSONHead))
+            while true {
+                var chunk = ""
+                for (stored, _, _) in rows {
+                    let values = CaseExport.values(of: stored)
+                    switch format {
+                    case .csv: chunk += CaseExport.csvLine(values)
+                    case .geojson: chunk += (written == 0 ? "" : ",\n") + CaseExport.geoJSONFeature(values)
+                    }
+                    written += 1
+                }
+                if !chunk.isEmpty { try await writer.write(ByteBuffer(string: chunk)) }
+                guard rows.count == size, let last = rows.last else { break }
+                rows = try await batch(after: (last.1, last.2))
+            }
+            if format == .geojson { try await writer.write(ByteBuffer(string: CaseExport.geoJSONTail)) }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: headers, body: body)
     }
 
     func list(_ query: CaseListQuery, for role: Role?) async throws -> CaseListPage {

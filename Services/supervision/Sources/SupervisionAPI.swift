@@ -12,6 +12,8 @@ struct SupervisionAPI: Sendable {
     /// Dashboard counts may be this many seconds old (`CITYGRID_SUPERVISION_COUNTS_TTL_SECONDS`, default 5).
     let counts: CountsCache
     let searchTuning: SearchTuning
+    /// Cases read per round trip by `GET /api/v1/cases/export` (`CITYGRID_SUPERVISION_EXPORT_BATCH`).
+    var exportBatchSize = CaseExport.batchSize
 
     func register(_ router: ServiceRouter) {
         SupervisionOpenAPI.add(to: router)

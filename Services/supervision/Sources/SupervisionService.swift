@@ -8,7 +8,7 @@ import Foundation
 public enum SupervisionService {
     public static let descriptor = ServiceDescriptor(
         name: "supervision", schema: "supervision", messagingName: "supervision", defaultHTTPPort: 8084,
-        migrations: SupervisionMigrations.all,
+        migrations: SupervisionMigrations.all + EvidenceMigrations.all,
         build: { env in
             let directory = URL(fileURLWithPath: env.configuration.referenceDataPath)
             let refs = try ReferenceData.load(from: directory)
@@ -25,7 +25,19 @@ public enum SupervisionService {
             var search = SearchTuning()
             search.window = try variables.int("CITYGRID_SUPERVISION_SEARCH_WINDOW", default: search.window, range: 1...1_000_000)
             search.indexLimit = try variables.int("CITYGRID_SUPERVISION_SEARCH_INDEX_LIMIT", default: search.indexLimit, range: 1...1_000_000)
-            let api = SupervisionAPI(env: env, engine: engine, counts: CountsCache(ttl: countsTTL), searchTuning: search)
+            let exportBatch = try variables.int("CITYGRID_SUPERVISION_EXPORT_BATCH", default: CaseExport.batchSize, range: 1...10_000)
+            let api = SupervisionAPI(env: env, engine: engine, counts: CountsCache(ttl: countsTTL), searchTuning: search,
+                                     exportBatchSize: exportBatch)
+            // The evidence store (photos and short videos): its folder must be writable before the service is ready.
+            let evidenceSettings = try EvidenceSettings.read(variables, configuration: env.configuration)
+            let evidenceStore = ContentStore(root: evidenceSettings.directory)
+            try evidenceStore.prepare()
+            let evidence = EvidenceAPI(env: env, settings: evidenceSettings, store: evidenceStore,
+                                       cityTimeZone: TimeZone(identifier: refs.city.timeZoneIdentifier) ?? refs.calendar.timeZone)
+            let sweeper = EvidenceSweeper(env: env, store: evidenceStore, grace: evidenceSettings.orphanGrace,
+                                          interval: evidenceSettings.sweepInterval)
+            env.logger.info("evidence store ready", metadata: ["directory": "\(evidenceSettings.directory.path)",
+                                                               "base_url": "\(evidenceSettings.baseURL)"])
             env.logger.info("return-visit policy loaded", metadata: ["version": "\(refs.returnVisitPolicy.version)"])
             env.logger.info("roster loaded", metadata: ["version": "\(desk.baseRoster.version)", "rows": "\(desk.baseRoster.assignments.count)"])
             // The phone hands its reports to intake's native API (docs/supervision.md, "The supervisor's phone").
@@ -39,10 +51,11 @@ public enum SupervisionService {
             return ServiceParts(consumers: [SupervisionConsumers.definition(engine: engine), ReturnVisitInbound.definition(engine: engine)],
                                 routes: { router in
                                     api.register(router)
+                                    evidence.register(router)
                                     rosterRoutes.register(router)
                                     phoneRoutes.register(router)
                                 },
-                                background: [watcher, fieldWatcher],
+                                background: [watcher, sweeper, fieldWatcher],
                                 // The feed the supervisors' handheld gateway (城管通) reads its verification tasks from.
                                 feeds: [QueueSpec(name: "supervision.field-tasks", quorum: true, deliveryLimit: 20, bindings: [
                                     .init(exchange: MessagingNames.eventsExchange, routingKey: VerificationRequested.routingKey),

@@ -27,6 +27,11 @@ public enum ChannelNoticeKind: String, Codable, Sendable, CaseIterable {
     case notFiled = "not_filed"
     /// 作废: the case was voided (`reason`), e.g. not found on site or a repeat.
     case voided
+    /// 并案: the report had become a case of its own, and once located it turned out to repeat the
+    /// open case `linkedCaseNumber` (same problem, same place, or the same caller again): it is
+    /// handled as part of that case, and the later notices tell what happens to it (`reason`
+    /// says why it was linked).
+    case linked
     /// 退回: not a city-management matter; sent back to the channel with `reason` and the
     /// suggested competent body (`competentBody`, 有权处理单位). The case ended without handling.
     case returned

@@ -48,6 +48,21 @@ public struct ReportedLocation: Codable, Sendable, Equatable {
     }
 }
 
+/// A point as the reporter sent it, in the coordinate system it declared (or, when it declared
+/// none, its channel's default from `channel-coordinates.csv`). `ReportedLocation` always holds
+/// the same point converted to WGS84, which is what everyone routes and measures on.
+public struct OriginalLocation: Codable, Sendable, Equatable {
+    public var longitude: Double
+    public var latitude: Double
+    public var system: CoordinateSystem
+
+    public init(longitude: Double, latitude: Double, system: CoordinateSystem) {
+        self.longitude = longitude
+        self.latitude = latitude
+        self.system = system
+    }
+}
+
 /// `intake.case.reported` — a new report became a case (受理前).
 public struct CaseReported: DomainEvent, Equatable {
     public static let eventType = "citygrid.case.reported.v1"
@@ -91,6 +106,10 @@ public struct CaseReported: DomainEvent, Equatable {
     /// Optional (added with hotline categories): class and place suggestions from the text, for
     /// the acceptor (sent with every report that carries a hotline category).
     public var suggestions: ReportSuggestions? = nil
+    /// Optional (added with declared coordinate systems): the reporter's coordinates as sent, with
+    /// their system, whenever the report gave coordinates; `location` holds them in WGS84. Absent
+    /// for a report placed by address or by a component's register position.
+    public var originalLocation: OriginalLocation? = nil
 
     public init(caseId: UUID, caseNumber: String, channel: ReportChannel, channelReference: String?, reporterId: String?,
                 reporterContact: String?, kind: ClassKind, classCode: String, conditionId: String?, componentCode: String?,
@@ -132,6 +151,14 @@ public struct DuplicateLinked: DomainEvent, Equatable {
     public var classCode: String
     public var distanceMeters: Double?
     public var reportedAt: Date
+    /// Optional (added with repeats found after locating): present when the report had become a
+    /// case of its own and was linked after it was located, once supervision ended that case as a
+    /// duplicate (`link_duplicate`): why intake held it for a repeat. Absent for a report linked
+    /// at submission by its coordinates (it never became a case).
+    public var basis: RepeatBasis? = nil
+    /// The repeat report's own photos, typed (absent when it had none, and in messages from before
+    /// it was sent): supervision keeps them on the original case's `duplicate_linked` annotation.
+    public var photos: [Photo]?
 
     public init(reportId: UUID, duplicateOf: UUID, duplicateOfNumber: String, channel: ReportChannel, kind: ClassKind,
                 classCode: String, distanceMeters: Double?, reportedAt: Date) {
@@ -244,9 +271,14 @@ public struct CaseFiled: DomainEvent, Equatable {
     /// Departments that returned the case; never dispatch to them again.
     public var excludedDepartments: [String]
     public var redispatch: Bool?
+    /// Optional: the class the case was filed under. It differs from the report's when the
+    /// acceptor chose another at acceptance (a 12345 ticket classified by suggestion); the
+    /// department is chosen by this class. Absent in filings made before it was sent.
+    public var kind: ClassKind?
+    public var classCode: String?
 
     public init(caseId: UUID, caseNumber: String, conditionId: String, handlingLimit: TimeLimit, filedAt: Date,
-                excludedDepartments: [String], redispatch: Bool?) {
+                excludedDepartments: [String], redispatch: Bool?, kind: ClassKind? = nil, classCode: String? = nil) {
         self.caseId = caseId
         self.caseNumber = caseNumber
         self.conditionId = conditionId
@@ -254,6 +286,8 @@ public struct CaseFiled: DomainEvent, Equatable {
         self.filedAt = filedAt
         self.excludedDepartments = excludedDepartments
         self.redispatch = redispatch
+        self.kind = kind
+        self.classCode = classCode
     }
 }
 
@@ -618,11 +652,17 @@ public struct HotlineReport: DomainEvent, Equatable {
     public var handledAtIntake: Bool?
     /// Optional (12345 only): the ticket's category in the hotline's own tree.
     public var hotlineCategory: HotlineCategory?
+    /// Optional: the coordinate system of `location`'s coordinates (`wgs84`, `cgcs2000`, `gcj02`,
+    /// `bd09`; see ``CoordinateSystem/init(name:)`` for the spellings read). Absent: the channel's
+    /// default (`channel-coordinates.csv`). Text rather than the enum, so that intake can name an
+    /// unknown system in the dead letter's reason instead of failing to decode the message.
+    public var coordinateSystem: String? = nil
 
     public init(channel: ReportChannel, channelReference: String?, reporterId: String? = nil, reporterContact: String? = nil,
                 kind: ClassKind?, classCode: String?, conditionId: String? = nil, componentCode: String? = nil,
                 location: ReportedLocation, description: String, photos: [Photo]? = nil, reportedAt: Date? = nil,
-                selfHandled: Bool? = nil, handledAtIntake: Bool? = nil, hotlineCategory: HotlineCategory? = nil) {
+                selfHandled: Bool? = nil, handledAtIntake: Bool? = nil, hotlineCategory: HotlineCategory? = nil,
+                coordinateSystem: String? = nil) {
         self.channel = channel
         self.channelReference = channelReference
         self.reporterId = reporterId
@@ -638,6 +678,7 @@ public struct HotlineReport: DomainEvent, Equatable {
         self.selfHandled = selfHandled
         self.handledAtIntake = handledAtIntake
         self.hotlineCategory = hotlineCategory
+        self.coordinateSystem = coordinateSystem
     }
 }
 

@@ -86,6 +86,8 @@ public enum ClassSource: String, Codable, Sendable, CaseIterable {
     case hotlineMapping = "hotline_mapping"
     /// Nobody chose it: the best suggestion from the text, provisional until the acceptor decides.
     case suggestion
+    /// The acceptor chose it when accepting the case (supervision; never sent by intake).
+    case acceptor
 }
 
 /// Whether a new case waits in the acceptor's queue (待受理) instead of being accepted by the

@@ -15,6 +15,9 @@ public enum CaseAction: String, Codable, Sendable, Hashable, CaseIterable {
     case file
     case refuseFiling = "refuse_filing"
     case void
+    /// 并案: intake found, once the case was located, that it repeats an open case (intake's
+    /// `RepeatFound`); the system ends it as a duplicate while it is not yet filed.
+    case linkDuplicate = "link_duplicate"
     case dispatch
     case requireManualDispatch = "require_manual_dispatch"
     case acceptTask = "accept_task"
@@ -71,6 +74,9 @@ public enum CaseAction: String, Codable, Sendable, Hashable, CaseIterable {
         case .verificationConfirmed, .verificationRefuted: return ([.supervisor], [.awaitingVerify])
         case .file, .refuseFiling: return ([.shiftLeader], [.awaitingFile])
         case .void: return ([.shiftLeader], open)
+        // Only before filing: a filed case belongs to the command centre (its dispatch may be in
+        // flight), so a repeat found later is only annotated by supervision, never voided.
+        case .linkDuplicate: return ([.system], [.reported, .awaitingAccept, .awaitingVerify, .awaitingFile])
         case .dispatch: return ([.dispatcher, .system], [.awaitingDispatch, .manualDispatch])
         case .requireManualDispatch: return ([.system], [.awaitingDispatch])
         case .acceptTask, .progressNote, .complete, .requestReturn, .requestExtension, .requestSuspension:

@@ -32,6 +32,10 @@ public enum CaseCommand: Codable, Sendable, Hashable {
     case refuseFiling(reason: String)
     /// any open state except self_handled_pending → voided (作废), optionally as a duplicate of another case.
     case void(reason: String, duplicateOf: UUID?)
+    /// reported | awaiting_accept | awaiting_verify | awaiting_file → voided (并案): intake found,
+    /// once the case was located, that it repeats the case `of` (number `caseNumber`). Refused
+    /// when that case has ended (`originalOpen` false): a repeat of an ended case is not voided.
+    case linkDuplicate(of: UUID, caseNumber: String, originalOpen: Bool, reason: String)
     /// awaiting_dispatch | manual_dispatch → in_handling at `department`, under dispatch (task) id `dispatchId`.
     case dispatch(dispatchId: UUID, department: String, deadline: Date)
     /// awaiting_dispatch → manual_dispatch: automatic routing could not choose (unlocatable, no rule).
@@ -106,6 +110,7 @@ public enum CaseCommand: Codable, Sendable, Hashable {
         case .file: .file
         case .refuseFiling: .refuseFiling
         case .void: .void
+        case .linkDuplicate: .linkDuplicate
         case .dispatch: .dispatch
         case .requireManualDispatch: .requireManualDispatch
         case .acceptTask: .acceptTask
@@ -145,7 +150,8 @@ public enum CaseCommand: Codable, Sendable, Hashable {
             .void(let text, _), .requireManualDispatch(let text), .progressNote(let text), .complete(let text, _),
             .requestReturn(let text), .refuseReturn(let text), .requestExtension(_, let text), .refuseExtension(let text),
             .requestSuspension(let text), .refuseSuspension(let text), .checkFailed(let text, _), .rejectSelfHandled(let text),
-            .urge(let text), .recomputeDeadline(_, _, _, _, let text), .reopen(_, _, _, let text), .keepClosed(let text):
+            .urge(let text), .recomputeDeadline(_, _, _, _, let text), .reopen(_, _, _, let text), .keepClosed(let text),
+            .linkDuplicate(_, _, _, let text):
             text
         case .returnVisit(let visit, _):
             visit.note

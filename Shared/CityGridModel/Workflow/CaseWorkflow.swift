@@ -245,6 +245,8 @@ extension CaseWorkflow {
             return state == .closed
         case .verificationRefuted, .void, .rejectSelfHandled:
             return state == .voided
+        case .linkDuplicate(let original, _, _, _):
+            return state == .voided && record.duplicateOf == original
         case .rejectAtAccept:
             return state == .notAccepted
         case .refuseFiling:
@@ -269,8 +271,10 @@ extension CaseWorkflow {
             return Problem(.verificationRequired, "reports from this channel must be verified on site before filing")
         case .dispatch(_, let department, _) where record.returnedBy.contains(department):
             return Problem(.returnedByDepartment, "department \(department) returned this case")
-        case .void(_, let duplicateOf?) where duplicateOf == record.id:
+        case .void(_, let duplicateOf?) where duplicateOf == record.id, .linkDuplicate(let duplicateOf, _, _, _) where duplicateOf == record.id:
             return Problem(.duplicateOfSelf, "a case cannot duplicate itself")
+        case .linkDuplicate(_, let number, false, _):
+            return Problem(.duplicateOfEnded, "case \(number) has ended: a repeat of an ended case is annotated, not voided")
         case .approveReturn, .refuseReturn:
             return needsPending(.return)
         case .approveExtension, .refuseExtension:
@@ -321,6 +325,8 @@ extension CaseWorkflow {
             return Problem(.missingField, "a department code is required")
         case .returnVisit(let visit, _) where visit.key.isBlank:
             return Problem(.missingField, "a return visit needs a visit id")
+        case .linkDuplicate(_, let number, _, _) where number.isBlank:
+            return Problem(.missingField, "the number of the case repeated is required")
         default:
             return nil
         }
@@ -426,6 +432,12 @@ extension CaseWorkflow {
             r.voidedAt = at
             r.duplicateOf = duplicateOf
             details[.duplicateOf] = duplicateOf?.uuidString.lowercased()
+        case .linkDuplicate(let original, let number, _, _):
+            end(.voided)
+            r.voidedAt = at
+            r.duplicateOf = original
+            details[.duplicateOf] = original.uuidString.lowercased()
+            details[.duplicateOfNumber] = number
         case .dispatch(let dispatchId, let department, let deadline):
             r.state = .inHandling
             r.currentDepartment = department

@@ -82,8 +82,18 @@ public enum TimelineDetail: String, Codable, Sendable, CaseIterable {
     case previousDeadline = "previous_deadline"
     /// The calendar basis of a recomputed deadline, space-separated tokens (recompute).
     case deadlineBasis = "deadline_basis"
-    /// The case a voided case repeats, lowercase UUID (void).
+    /// The case a voided case repeats, lowercase UUID (void, link duplicate).
     case duplicateOf = "duplicate_of"
+    /// That case's number (link duplicate), so a reader (intake's notice to the channel) can name it.
+    case duplicateOfNumber = "duplicate_of_number"
+    /// The earlier case a case repeats, lowercase UUID (supervision's `repeat_noted` and
+    /// `repeat_complaint` annotations).
+    case repeatOf = "repeat_of"
+    /// That case's number (`repeat_noted`, `repeat_complaint`).
+    case repeatOfNumber = "repeat_of_number"
+    /// Why intake held the report for a repeat, a `RepeatBasis` raw value (link duplicate and the
+    /// repeat annotations).
+    case repeatBasis = "repeat_basis"
     /// The department whose return was approved (approve return).
     case returnedBy = "returned_by"
     /// The kind of pending request a completion overtook (complete).
@@ -112,6 +122,10 @@ public enum TimelineDetail: String, Codable, Sendable, CaseIterable {
     case errorCode = "error_code"
     /// Where the case's class came from, a `ClassSource` raw value (`held_for_acceptor` annotation).
     case classSource = "class_source"
+    /// The class the acceptor replaced when accepting, `<kind>:<code>` (accept, request verification).
+    case reclassifiedFrom = "reclassified_from"
+    /// The class the acceptor chose when accepting, `<kind>:<code>` (accept, request verification).
+    case reclassifiedTo = "reclassified_to"
     /// The 12345 ticket's own category code (`held_for_acceptor` annotation).
     case hotlineCategory = "hotline_category"
     /// What the mapping table made of it, a `HotlineCategoryDecision.Outcome` raw value (`held_for_acceptor`).
@@ -124,6 +138,10 @@ public enum TimelineDetail: String, Codable, Sendable, CaseIterable {
     case completionPhotos = "completion_photos"
     /// The supervisor's photo URLs taken at the check, space-separated (check passed / failed; recorded by supervision).
     case checkPhotos = "check_photos"
+    /// The supervisor's photo URLs taken on site when verifying, space-separated (verification confirmed / refuted; recorded by supervision).
+    case verificationPhotos = "verification_photos"
+    /// The department's photo URLs sent with a progress note, space-separated (progress note; recorded by supervision).
+    case progressPhotos = "progress_photos"
     /// Why a case ended without handling, a ``NotHandledReason`` raw value (reject at accept, refuse filing, void).
     case reasonCode = "reason_code"
     /// The competent body (有权处理单位): who handles a not-ours 12345 ticket instead (`held_for_acceptor` annotation), or
@@ -155,8 +173,6 @@ public enum TimelineDetail: String, Codable, Sendable, CaseIterable {
     case shift
     /// When the holder is due to have answered: ISO 8601 (`task_reassigned`).
     case dueAt = "due_at"
-    /// The supervisor's photo URLs taken at the verification, space-separated (verification confirmed / refuted).
-    case verificationPhotos = "verification_photos"
     /// Where the phone was when the supervisor answered: `longitude latitude`, WGS84 (verification, check from the phone).
     case gpsPosition = "gps_position"
     /// The phone's stated accuracy of that position, metres (verification, check from the phone).

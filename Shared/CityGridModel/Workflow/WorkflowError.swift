@@ -42,6 +42,8 @@ public struct WorkflowError: Error, Codable, Sendable, Hashable, CustomStringCon
         public static let clockNotRunning = Code(rawValue: "clock_not_running")
         /// Voiding a case as a duplicate of itself.
         public static let duplicateOfSelf = Code(rawValue: "duplicate_of_self")
+        /// Linking a case as a duplicate of a case that has ended.
+        public static let duplicateOfEnded = Code(rawValue: "duplicate_of_ended")
     }
 
     public var code: Code

@@ -18,6 +18,14 @@ public struct QueryParameters: Sendable {
         where name.unicodeScalars.contains("\u{0}") || value.unicodeScalars.contains("\u{0}") {
             problems.append(.init(field: name, problem: StorableText.problem))
         }
+        // Escapes that spell no UTF-8 (a lone surrogate `%ED%A0%80`, `%FF`, a stray `%`) decode
+        // to no text: refused rather than searched for as whatever they became.
+        for part in (request.uri.query ?? "").split(separator: "&") {
+            let pair = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (raw: Substring) in raw.replacingOccurrences(of: "+", with: " ").removingPercentEncoding }
+            guard decode(pair[0]) == nil || (pair.count > 1 && decode(pair[1]) == nil) else { continue }
+            problems.append(.init(field: decode(pair[0]) ?? String(pair[0]), problem: "is not valid percent-encoded UTF-8"))
+        }
         if let known {
             for name in Set(values.keys).subtracting(known).sorted() {
                 problems.append(.init(field: name, problem: "unknown query parameter; known: \(known.sorted().joined(separator: ", "))"))

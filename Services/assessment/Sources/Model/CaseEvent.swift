@@ -130,7 +130,8 @@ public enum AreaLevel: String, Sendable, Codable, CaseIterable {
 }
 
 /// One case's stored history: its meta plus its events in sequence order, how many later
-/// reports intake linked to it as duplicates, and the assignments of its field tasks.
+/// reports intake linked to it as duplicates, the assignments of its field tasks and the repeat
+/// complaints made about it.
 public struct CaseHistory: Sendable, Hashable {
     public var caseId: UUID
     public var meta: CaseMeta
@@ -139,13 +140,18 @@ public struct CaseHistory: Sendable, Hashable {
     /// Every assignment of the case's verification and check tasks (supervision's
     /// `FieldTaskAssigned`), in any order.
     public var assignments: [FieldAssignment]
+    /// When repeat complaints (重复投诉) about this case were made: the same caller again about the
+    /// same place after the case had ended (intake's `RepeatFound`, `repeat_complaint`).
+    public var repeatComplaints: [Date]
 
-    public init(caseId: UUID, meta: CaseMeta, events: [CaseEvent], duplicateLinks: Int = 0, assignments: [FieldAssignment] = []) {
+    public init(caseId: UUID, meta: CaseMeta, events: [CaseEvent], duplicateLinks: Int = 0, assignments: [FieldAssignment] = [],
+                repeatComplaints: [Date] = []) {
         self.caseId = caseId
         self.meta = meta
         self.events = events
         self.duplicateLinks = duplicateLinks
         self.assignments = assignments
+        self.repeatComplaints = repeatComplaints
     }
 }
 

@@ -119,7 +119,7 @@ public struct CaseFacts: Codable, Sendable, Hashable {
             closedOnTime = e.stoppedOnTime
             endedAt = e.at
             selfHandledApproved = true
-        case .void, .verificationRefuted, .rejectSelfHandled:
+        case .void, .verificationRefuted, .rejectSelfHandled, .linkDuplicate:
             voidedAt = e.at
             endedAt = e.at
             suspended = false

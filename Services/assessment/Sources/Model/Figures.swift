@@ -71,6 +71,8 @@ public struct DepartmentFigures: Codable, Sendable, Hashable {
     public var satisfactionRate: Double?
     /// 重办数: reopenings after a return visit in the period.
     public var reopenings = 0
+    /// 重复投诉数: repeat complaints made in the period about cases this department handled.
+    public var repeatComplaints = 0
     public init(code: String) { self.code = code }
 }
 
@@ -107,6 +109,8 @@ public struct AreaFigures: Codable, Sendable, Hashable {
     public var satisfactionRate: Double?
     /// 重办数: reopenings after a return visit in the period.
     public var reopenings = 0
+    /// 重复投诉数: repeat complaints made in the period about the area's cases.
+    public var repeatComplaints = 0
     public init(level: AreaLevel, code: String) {
         self.level = level
         self.code = code

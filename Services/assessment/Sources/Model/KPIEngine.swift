@@ -100,6 +100,8 @@ public struct KPIEngine: Sendable {
                 guard let d = visit.department else { continue }
                 touch(d) { $0.tally(visit) }
             }
+            // 重复投诉 count when they are made, to the department that had handled the case.
+            for d in RepeatComplaintTally.departments(of: c) { touch(d) { $0.repeatComplaints += 1 } }
         }
         return byCode.values.map { x in
             var x = x
@@ -164,6 +166,12 @@ public struct KPIEngine: Sendable {
             for visit in ReturnVisitTally.events(of: c) {
                 var x = byCode[code] ?? AreaFigures(level: level, code: code)
                 x.tally(visit)
+                byCode[code] = x
+            }
+            let complaints = RepeatComplaintTally.times(of: c).count
+            if complaints > 0 {
+                var x = byCode[code] ?? AreaFigures(level: level, code: code)
+                x.repeatComplaints += complaints
                 byCode[code] = x
             }
         }

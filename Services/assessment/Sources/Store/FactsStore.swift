@@ -133,9 +133,21 @@ enum FactsStore {
             """, [d.reportId, d.duplicateOf, d.channel.rawValue, d.kind.rawValue, d.classCode, d.reportedAt])
     }
 
+    /// Records a repeat complaint (重复投诉) about an ended case (idempotent on the later case's id).
+    static func recordRepeatComplaint(_ found: RepeatFound, on c: PGConnection) throws {
+        guard found.relation == .repeatComplaint else { return }
+        try c.query("""
+            INSERT INTO assessment.repeat_complaints (report_id, repeat_of, basis, channel, kind, class_code, reported_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (report_id) DO NOTHING
+            """, [found.caseId, found.repeatOf.caseId, found.basis.rawValue, found.channel.rawValue, found.kind.rawValue, found.classCode,
+                  found.reportedAt])
+    }
+
     /// The cases that can matter for `[$1, $2)`: reported before the end and not ended before the
-    /// start (a case's attribution instant is never after its end), or visited (回访) since the start.
-    static let window = "f.reported_at < $2 AND (f.ended_at IS NULL OR f.ended_at >= $1 OR f.last_visit_at >= $1)"
+    /// start (a case's attribution instant is never after its end), or visited (回访) since the
+    /// start, or complained about again (重复投诉) in the period.
+    static let window = "f.reported_at < $2 AND (f.ended_at IS NULL OR f.ended_at >= $1 OR f.last_visit_at >= $1"
+        + " OR f.case_id IN (SELECT r.repeat_of FROM assessment.repeat_complaints r WHERE r.reported_at >= $1 AND r.reported_at < $2))"
 
     /// The histories that can matter for `[from, to)` (``window``), with their events before `to`.
     static func histories(from: Date, to: Date, on c: PGConnection) throws -> [CaseHistory] {
@@ -156,10 +168,17 @@ enum FactsStore {
             byCase[e.caseId, default: []].append(e)
         }
         let assigned = try assignments(from: from, to: to, on: c)
+        var complaints: [UUID: [Date]] = [:]
+        for row in try c.query("""
+            SELECT r.repeat_of, r.reported_at FROM assessment.repeat_complaints r
+            WHERE r.reported_at >= $1 AND r.reported_at < $2 ORDER BY r.reported_at
+            """, [from, to]).rows {
+            complaints[try row.uuid("repeat_of"), default: []].append(try row.date("reported_at"))
+        }
         return try metas.rows.map { row in
             let id = try row.uuid("case_id")
             return CaseHistory(caseId: id, meta: meta(from: row), events: byCase[id] ?? [], duplicateLinks: row.optionalInt("dups") ?? 0,
-                               assignments: assigned[id] ?? [])
+                               assignments: assigned[id] ?? [], repeatComplaints: complaints[id] ?? [])
         }
     }
 

@@ -94,5 +94,21 @@ enum AssessmentMigrations {
             );
             CREATE INDEX field_assignments_case ON assessment.field_assignments (case_id);
             """),
+        // Repeat complaints (重复投诉, intake's RepeatFound with relation repeat_complaint): the same
+        // caller again about an ended case. They count when made, so a case ended before a period
+        // is among its histories when complained about in it.
+        Migration(104, "repeat complaints", """
+            CREATE TABLE assessment.repeat_complaints (
+                report_id   uuid PRIMARY KEY,
+                repeat_of   uuid        NOT NULL,
+                basis       text        NOT NULL,
+                channel     text        NOT NULL,
+                kind        text        NOT NULL,
+                class_code  text        NOT NULL,
+                reported_at timestamptz NOT NULL
+            );
+            CREATE INDEX repeat_complaints_of ON assessment.repeat_complaints (repeat_of, reported_at);
+            CREATE INDEX repeat_complaints_reported ON assessment.repeat_complaints (reported_at);
+            """),
     ]
 }

@@ -10,6 +10,28 @@ import { loadReference } from "./reference.js";
 
 const reason = (label) => ({ name: "reason", label: t(label), type: "textarea", required: true });
 
+/**
+ * 退回: a report that is not city management goes back to the channel it came from with the
+ * competent body (有权处理单位). Offered wherever a case ends unhandled; a 12345 ticket whose
+ * category the mapping table marks not ours comes with both filled in.
+ */
+function returnFields(item) {
+  const notOurs = item?.hotlineCategory?.outcome === "not_ours";
+  return [
+    { name: "reasonCode", label: t("actions.field.reason-code"), type: "select",
+      options: [{ value: "", label: t("reasonCode.none") }, { value: "outside_city_management", label: t("reasonCode.outside_city_management") }],
+      value: notOurs ? "outside_city_management" : "" },
+    { name: "competentBody", label: t("actions.field.competent-body"), value: notOurs ? item.hotlineCategory.competentBody || "" : "" },
+  ];
+}
+
+/** The body of a command that ends a case unhandled: its reason, and for 退回 the code and the competent body. */
+function notHandledBody(values) {
+  const returned = values.reasonCode === "outside_city_management";
+  return { reason: values.reason, reasonCode: returned ? values.reasonCode : undefined,
+    competentBody: returned ? (values.competentBody || "").trim() || undefined : undefined };
+}
+
 /** A datetime-local value (Beijing wall clock) → an RFC 3339 instant. */
 function instant(local) { return local ? new Date(`${local}:00+08:00`).toISOString() : undefined; }
 
@@ -18,8 +40,36 @@ function instant(local) { return local ? new Date(`${local}:00+08:00`).toISOStri
  * commands come as a pair of buttons, approve and refuse.
  */
 const commands = {
-  "accept": { fields: () => [] },
-  "reject": { fields: () => [reason("actions.field.reject-reason")] },
+  // 受理: the acceptor may set the class while accepting (a 12345 ticket's provisional class from
+  // a suggestion, or a wrong one). The current class comes first, then the suggestions, then every
+  // class that can be filed.
+  "accept": {
+    fields: async (item) => {
+      const reference = await loadReference();
+      const current = `${item.kind}:${item.classCode}`;
+      const seen = new Set([current]);
+      const named = (kind, code) => `${t(`kind.${kind}`)} · ${reference.className(kind, code)}`;
+      const options = [{ value: current, label: `${named(item.kind, item.classCode)} · ${t("actions.field.class.current")}` }];
+      for (const entry of item.suggestions?.classes || []) {
+        const key = `${entry.kind}:${entry.classCode}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        options.push({ value: key, label: `${named(entry.kind, entry.classCode)} · ${t("actions.field.class.suggested", { p: Math.round(entry.score * 100) })}` });
+      }
+      const fileable = [...new Set(reference.filingConditions.map((condition) => `${condition.kind}:${condition.classCode}`))].sort();
+      for (const key of fileable) {
+        if (seen.has(key)) continue;
+        const [kind, code] = key.split(":");
+        options.push({ value: key, label: named(kind, code) });
+      }
+      return [{ name: "classKey", label: t("actions.field.class"), type: "select", options, value: current, required: true }];
+    },
+    body: (values, _approve, item) => {
+      const [kind, classCode] = String(values.classKey || "").split(":");
+      return kind && classCode && (kind !== item.kind || classCode !== item.classCode) ? { kind, classCode } : {};
+    },
+  },
+  "reject": { fields: (item) => [reason("actions.field.reject-reason"), ...returnFields(item)], body: notHandledBody },
   "handle-at-intake": { fields: () => [{ name: "result", label: t("actions.field.result"), type: "textarea", required: true }] },
   "verification": {
     decide: true,
@@ -35,10 +85,10 @@ const commands = {
         : { name: "conditionId", label: t("actions.field.condition"), required: true, value: item.conditionId || "" }];
     },
   },
-  "refuse-filing": { fields: () => [reason("actions.field.refuse-reason")] },
+  "refuse-filing": { fields: (item) => [reason("actions.field.refuse-reason"), ...returnFields(item)], body: notHandledBody },
   "void": {
-    fields: () => [reason("actions.field.void-reason"), { name: "duplicateOf", label: t("actions.field.duplicate-of") }],
-    body: async (values) => ({ reason: values.reason, duplicateOf: await caseIdOf(values.duplicateOf) }),
+    fields: (item) => [reason("actions.field.void-reason"), { name: "duplicateOf", label: t("actions.field.duplicate-of") }, ...returnFields(item)],
+    body: async (values) => ({ ...notHandledBody(values), duplicateOf: await caseIdOf(values.duplicateOf) }),
   },
   "close": { fields: () => [] },
   "urge": { fields: () => [{ name: "message", label: t("actions.field.urge-message"), type: "textarea", required: true }] },
@@ -70,12 +120,20 @@ const commands = {
     body: (values) => ({ verdict: values.verdict, note: values.note || undefined }),
   },
   // The shift leader's answer to a reopening the policy referred: 重办 or 维持结案.
+  // A case no department handled (self-handled, handled during the call) needs one named.
   "reopen-decision": {
     decide: true,
-    fields: (approve) => approve
-      ? [{ name: "reason", label: t("actions.field.reopen-reason"), type: "textarea" }]
-      : [reason("actions.field.keep-closed-reason")],
-    body: (values, approve) => ({ reopen: approve, reason: values.reason || undefined }),
+    fields: async (approve, item) => {
+      if (!approve) return [reason("actions.field.keep-closed-reason")];
+      const fields = [{ name: "reason", label: t("actions.field.reopen-reason"), type: "textarea" }];
+      if (!item.currentDepartment) {
+        const reference = await loadReference();
+        const options = [...reference.departments.values()].map((department) => ({ value: department.code, label: `${department.name} (${department.code})` }));
+        fields.unshift({ name: "departmentCode", label: t("actions.field.reopen-department"), type: "select", options, required: true });
+      }
+      return fields;
+    },
+    body: (values, approve) => ({ reopen: approve, reason: values.reason || undefined, departmentCode: values.departmentCode || undefined }),
   },
 };
 

@@ -79,7 +79,7 @@ export function ask(title, fields, { confirm } = {}) {
         input = el("select", { name: field.name, required: field.required },
           field.options.map((option) => el("option", { value: option.value }, option.label)));
       } else input = el("input", { name: field.name, type: field.type || "text", required: field.required, value: field.value });
-      if (field.value !== undefined && field.type !== "select") input.value = field.value;
+      if (field.value !== undefined) input.value = field.value;
       form.append(el("label", {}, field.label, input));
     }
     const dialog = el("dialog", { class: "ask-dialog" }, form);

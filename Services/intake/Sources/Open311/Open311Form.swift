@@ -5,12 +5,19 @@ import Foundation
 /// (`attribute[CODE][]`) keep every value.
 public struct Open311Form: Sendable, Equatable {
     public var pairs: [(String, String)]
+    /// Parameters whose name or value is not valid percent-encoded UTF-8 (`%ED%A0%80`, a lone
+    /// surrogate; `%FF`; a `%` without two hex digits), by name as it came.
+    public var undecodable: [String] = []
 
     public init(_ body: String) {
+        var undecodable: [String] = []
         pairs = body.split(separator: "&", omittingEmptySubsequences: true).map { part in
             let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            return (Self.decode(kv[0]), kv.count > 1 ? Self.decode(kv[1]) : "")
+            let key = Self.decode(kv[0]), value = kv.count > 1 ? Self.decode(kv[1]) : ""
+            if key == nil || value == nil { undecodable.append(key ?? String(kv[0])) }
+            return (key ?? String(kv[0]), value ?? "")
         }
+        self.undecodable = undecodable
     }
 
     /// The first non-empty value of `key` (the spec treats an empty parameter as absent).
@@ -29,18 +36,20 @@ public struct Open311Form: Sendable, Equatable {
         return out
     }
 
-    /// `%00` decodes to a NUL that no store can keep (see ``StorableText``): refused, naming
-    /// the parameters, before anything else is read.
-    func refuseNUL() throws {
+    /// Text no store can keep is refused, naming the parameters, before anything else is read:
+    /// `%00` decodes to a NUL (see ``StorableText``), and bytes that are not UTF-8 (a lone
+    /// surrogate, `%FF`) decode to no text at all. Keeping them as they came would store
+    /// something the client never meant.
+    func refuseUnstorable() throws {
         let withNUL = pairs.filter { $0.0.unicodeScalars.contains("\u{0}") || $0.1.unicodeScalars.contains("\u{0}") }
-        guard withNUL.isEmpty else {
-            throw Open311Error(.badRequest, withNUL.map { "\($0.0.replacingOccurrences(of: "\u{0}", with: "\\0")) \(StorableText.problem)" }.joined(separator: "; "))
-        }
+        let problems = withNUL.map { "\($0.0.replacingOccurrences(of: "\u{0}", with: "\\0")) \(StorableText.problem)" }
+            + undecodable.map { "\($0) is not valid percent-encoded UTF-8" }
+        guard problems.isEmpty else { throw Open311Error(.badRequest, problems.joined(separator: "; ")) }
     }
 
-    static func decode(_ s: Substring) -> String {
-        let spaced = s.replacingOccurrences(of: "+", with: " ")
-        return spaced.removingPercentEncoding ?? spaced
+    /// `+` is a space; percent escapes must spell UTF-8. `nil` when they do not.
+    static func decode(_ s: Substring) -> String? {
+        s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
     public static func == (lhs: Open311Form, rhs: Open311Form) -> Bool { lhs.pairs.elementsEqual(rhs.pairs) { $0 == $1 } }

@@ -61,10 +61,10 @@ enum Open311Requests {
             ("status_notes", statusNotes(r).map { .text($0) }),
             ("service_name", .text(service?.nameZh ?? r.serviceCode)),
             ("service_code", .text(r.serviceCode)),
-            ("description", .text(Open311Disclosure.mask(r.description))),
+            ("description", .text(PersonalDataMask.mask(r.description))),
             ("requested_datetime", .text(w3c(r.requested))),
             ("updated_datetime", .text(w3c(r.updated))),
-            ("address", r.address.map { .text(Open311Disclosure.mask($0)) }),
+            ("address", r.address.map { .text(PersonalDataMask.mask($0)) }),
             ("lat", r.lat.map { .double($0) }),
             ("long", r.lon.map { .double($0) }),
             // GeoReport has one media_url: the first photo of the problem as reported.
@@ -94,7 +94,7 @@ enum Open311Requests {
     /// `GET requests`: by ids (overriding everything else), or by service codes, a date span of
     /// at most 90 days (default: the last 90), status; paged by `page` / `page_size` (≤ 1,000).
     static func search(intake: Intake, catalogue: Open311Catalogue, query q: Open311Form) async throws -> Open311Document {
-        try q.refuseNUL()
+        try q.refuseUnstorable()
         let ids = list(q["service_request_id"])
         if !ids.isEmpty { return document(try await fetch(intake: intake, catalogue: catalogue, ids: ids)) }
         var problems: [(Int, String)] = []
@@ -135,7 +135,7 @@ enum Open311Requests {
     /// `POST requests`: checks the key, the service and the location form, then accepts the
     /// report through the same validation and transaction as the native API (channel `open311`).
     static func create(intake: Intake, catalogue: Open311Catalogue, form: Open311Form) async throws -> Open311Document {
-        try form.refuseNUL()
+        try form.refuseUnstorable()
         guard let key = form["api_key"] else { throw Open311Error(.forbidden, "api_key is required") }
         let known = try await intake.env.pool.withConnection { c in try Open311Store.isKnownKey(key, connection: c) }
         guard known else { throw Open311Error(.forbidden, "invalid api_key") }
@@ -168,7 +168,10 @@ enum Open311Requests {
             // Open311 makes the description optional; a case needs one, so the service name stands in.
             description: form["description"] ?? service.nameZh,
             // media_url is a plain URL: a `report` photo.
-            photos: form["media_url"].map { [ReportSubmission.PhotoInput(url: $0)] } ?? [])
+            photos: form["media_url"].map { [ReportSubmission.PhotoInput(url: $0)] } ?? [],
+            // Our extension of GeoReport v2 (optional; the spec's lat/long are WGS84, the channel's default):
+            // a client built on a Chinese map SDK says which system its lat/long are in.
+            coordinateSystem: form["coordinate_system"])
         let report: ValidReport
         switch intake.validator.validate(submission, now: intake.env.clock.now()) {
         case .success(let valid): report = valid
@@ -200,6 +203,7 @@ enum Open311Requests {
         case "location.latitude": return "lat"
         case "conditionId": return "attribute[condition]"
         case "componentCode": return "attribute[component_code]"
+        case "coordinateSystem": return "coordinate_system"
         case let f where f.hasPrefix("photos"): return "media_url"
         default: return field
         }

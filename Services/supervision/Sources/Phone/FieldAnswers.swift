@@ -8,15 +8,16 @@ import PGClient
 extension CaseEngine {
     /// 核实: a confirmed report is filed at once — by the shift leader who confirmed it, else by
     /// the `auto-filing` policy; a refuted one is voided by the workflow. Returns the outcomes
-    /// in order (the verification, then the filing when there was one).
+    /// in order (the verification, then the filing when there was one). The photos taken on site
+    /// go on the verification's entry, whichever way it went.
     func verify(confirmed: Bool, note: String?, stored: inout StoredCase, actor: CaseActor, at: Date, details: [String: String] = [:],
-                connection: PGConnection, outbox: OutboxWriter) throws -> [CaseWorkflow.Outcome] {
+                photos: [Photo] = [], connection: PGConnection, outbox: OutboxWriter) throws -> [CaseWorkflow.Outcome] {
         if !confirmed {
             return [try apply(.verificationRefuted(reason: note ?? "现场核实不属实"), to: &stored, actor: actor, at: at, details: details,
-                              connection: connection, outbox: outbox)]
+                              photos: photos, connection: connection, outbox: outbox)]
         }
         let outcome = try apply(.verificationConfirmed(deadline: try deadline(.file, from: at)), to: &stored, actor: actor, at: at,
-                                details: details, connection: connection, outbox: outbox)
+                                details: details, photos: photos, connection: connection, outbox: outbox)
         guard case .applied = outcome else { return [outcome] }
         let filer = actor.role == .shiftLeader ? actor : Actors.autoFiling
         guard let filed = try file(&stored, actor: filer, at: at, connection: connection, outbox: outbox) else { return [outcome] }

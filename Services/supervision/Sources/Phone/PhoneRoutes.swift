@@ -123,8 +123,10 @@ struct PhoneRoutes: Sendable {
                                              photos: submission.photos, key: .verificationPhotos)
             return try await Self.answer(submission, caseRef: submission.caseId, result: submission.result, token: token, env: env) {
                 stored, now, connection, outbox in
+                try SupervisionAPI.requireStored(submission.photos.map(\.url), on: connection)
                 for outcome in try engine.verify(confirmed: submission.result == "confirmed", note: submission.note, stored: &stored,
-                                                 actor: token.actor, at: now, details: details, connection: connection, outbox: outbox) {
+                                                 actor: token.actor, at: now, details: details, photos: submission.photos,
+                                                 connection: connection, outbox: outbox) {
                     try Self.settleAnswer(outcome)
                 }
             }
@@ -139,9 +141,10 @@ struct PhoneRoutes: Sendable {
                                              photos: submission.photos, key: .checkPhotos)
             return try await Self.answer(submission, caseRef: submission.caseId, result: submission.passed ? "passed" : "failed", token: token,
                                          env: env) { stored, now, connection, outbox in
+                try SupervisionAPI.requireStored(submission.photos.map(\.url), on: connection)
                 let command = try engine.checkCommand(passed: submission.passed, note: submission.note, stored: stored, at: now)
-                try Self.settleAnswer(engine.apply(command, to: &stored, actor: token.actor, at: now, details: details, connection: connection,
-                                                   outbox: outbox))
+                try Self.settleAnswer(engine.apply(command, to: &stored, actor: token.actor, at: now, details: details,
+                                                   photos: submission.photos, connection: connection, outbox: outbox))
             }
         }
     }

@@ -22,6 +22,8 @@ const pageSizes = [20, 50, 100, 200];
 const filterNames = ["q", "state", "district", "street", "community", "grid", "department", "class", "channel", "overdue", "from", "to"];
 /** A CSV stops here; the note says so, and a narrower filter gets the rest. */
 const exportCap = 10000;
+/** The posts supervision lets take case data away in bulk (GET /api/v1/cases/export). */
+const exportRoles = ["auditor", "shift_leader", "admin"];
 
 /** Loads the pages' own style sheet once (shared by the list and the detail). */
 export function useCaseStyles() {
@@ -195,6 +197,13 @@ export default {
     const exportButton = el("button", { type: "button", dataset: { action: "export-csv" } }, t("action.export-csv"));
     const stopButton = el("button", { type: "button", hidden: true, dataset: { action: "cancel-export" } }, t("cases.export.stop"));
     const exportNote = el("span", { id: "cases-export-note", class: "note", role: "status", "aria-live": "polite" });
+    // The server's export (数据共享) for the posts that may take case data away: every case of the
+    // reporting window, masked, as CSV or GeoJSON, with no cap. The CSV button beside it keeps
+    // the rows in view, as everyone's list shows them.
+    const dataExport = exportRoles.includes(context.session.user.role)
+      ? ["csv", "geojson"].map((format) => el("button", { type: "button", dataset: { action: `export-${format}-all` },
+        onclick: () => exportAll(format) }, t(`cases.export.all.${format}`)))
+      : [];
 
     const form = el("form", { class: "filters cases-filters", id: "cases-filter", role: "search" },
       field("q", inputs.q, "grow"),
@@ -229,7 +238,7 @@ export default {
     view.append(el("section", { id: "page-cases" },
       el("div", { class: "cases-head" },
         el("h1", {}, t("cases.title")),
-        el("div", { class: "cases-tools" }, refreshed, exportNote, stopButton, exportButton)),
+        el("div", { class: "cases-tools" }, refreshed, exportNote, stopButton, exportButton, ...dataExport)),
       el("div", { class: "panel" }, form),
       listPanel));
 
@@ -448,6 +457,26 @@ export default {
         stopButton.hidden = true;
       }
     }
+    /**
+     * Downloads the server's export of the applied filter. It needs a reporting window: without
+     * one it takes the last 30 days, and says so. The text search is not part of it.
+     */
+    function exportAll(format) {
+      const params = apiQuery(applied, null, undefined);
+      delete params.limit;
+      delete params.q;
+      const now = new Date();
+      if (!params.to) params.to = now.toISOString();
+      if (!params.from) params.from = new Date(new Date(params.to).getTime() - 30 * 86400000).toISOString();
+      params.format = format;
+      const link = el("a", { href: `/api/supervision/cases/export?${new URLSearchParams(params)}`, download: `cases.${format}`, hidden: true });
+      document.body.append(link);
+      link.click();
+      setTimeout(() => link.remove(), 1000);
+      exportNote.textContent = t("cases.export.all.window", { from: csvTime(params.from), to: csvTime(params.to) })
+        + (applied.q ? ` ${t("cases.export.all.no-text")}` : "");
+    }
+
     exportButton.addEventListener("click", exportCsv);
     stopButton.addEventListener("click", () => { if (exporting) exporting.stopped = true; });
 
