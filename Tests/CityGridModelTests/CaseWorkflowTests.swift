@@ -709,6 +709,8 @@ struct TimelineDetailTests {
             "class_source", "hotline_category", "hotline_outcome", "mapping_version", "competent_body",
             "request_reason", "completion_photos", "check_photos", "verification_photos", "progress_photos", "reason_code",
             "visit_key", "verdict", "route", "visited_by", "referral", "reopen_count",
+            // the class the acceptor chose when accepting, and the one it replaced
+            "reclassified_from", "reclassified_to",
             // field tasks: supervision's task_reassigned annotation, and what the phone adds to an answer
             "task_id", "task_kind", "assignee", "previous_assignee", "assignment_reason", "shift", "due_at",
             "gps_position", "gps_accuracy_m", "captured_at", "client_id",

@@ -274,7 +274,7 @@ struct ContractSchemaTests {
         #expect(status == 0, "\(text)")
         #expect(text.contains("\(samples().count) message(s) checked, 0 failing"), "\(text)")
         #expect(text.contains(" example(s) checked, 0 failing") && !text.contains("\n0 example(s)"), "\(text)")
-        #expect(samples().count == 47)
+        #expect(samples().count == 49)
     }
 
     @Test("each notice kind's schema holds: a notice without its kind's fields does not validate")
