@@ -20,7 +20,12 @@ final class FieldWorkTests {
     static let street = "STREET-150102001"
 
     var city: InjectedCity?
-    deinit { city?.stop() }
+    /// The evidence store's folder of the test that uploads (not the shared state folder).
+    let evidenceFolder = FileManager.default.temporaryDirectory.appendingPathComponent("citygrid-fieldwork-evidence-\(UUID().uuidString)")
+    deinit {
+        city?.stop()
+        try? FileManager.default.removeItem(at: evidenceFolder)
+    }
 
     func token(_ role: Role, sub: String) -> String { city!.token(role, sub: sub) }
     func supervisor(_ id: String) -> String { token(.supervisor, sub: id) }
@@ -260,7 +265,8 @@ final class FieldWorkTests {
     @Test("offline replay: the same report, verification and check sent again twice after a broker restart happen once")
     func offlineReplay() async throws {
         // Wednesday 2 December 2026, 10:00: sup-001 is on the early shift for the grid.
-        city = try await InjectedCity.start("fieldreplay", at: RFC3339.parse("2026-12-02T10:00:00+08:00")!)
+        city = try await InjectedCity.start("fieldreplay", at: RFC3339.parse("2026-12-02T10:00:00+08:00")!,
+                                            extraEnvironment: ["CITYGRID_EVIDENCE_DIR": evidenceFolder.path])
         let phone = supervisor("sup-001")
 
         // A case awaiting verification and one awaiting its check, both sup-001's.
@@ -273,6 +279,16 @@ final class FieldWorkTests {
         try await waitFor(toCheck, "awaiting check") { $0.state == "awaiting_check" && !$0.rows("request_check").isEmpty }
         _ = try await waitTask(of: toCheck, heldBy: "sup-001")
 
+        // The verification's photo went to the evidence store before the phone lost its signal.
+        let photoBytes = ExifFixture.jpeg(littleEndian: false) + Array("field-replay-\(UUID())".utf8)
+        let (uploadStatus, uploadData) = try await try #require(city?.services["supervision"]).http(
+            "POST", "/api/v1/evidence", body: MultipartBody.form([("file", "IMG_0042.JPG", "image/jpeg", photoBytes)]),
+            headers: ["Authorization": "Bearer \(phone)", "Content-Type": MultipartBody.contentType])
+        #expect(uploadStatus == 201, "\(String(decoding: uploadData, as: UTF8.self))")
+        let upload = try #require(try JSONSerialization.jsonObject(with: uploadData) as? [String: Any])
+        let uploadId = try #require(upload["id"] as? String)
+        let uploadURL = try #require(upload["url"] as? String)
+
         // What the phone queued while offline: a report, a verification and a check, each with its own id.
         let text = "巡查发现：路边垃圾桶破损 \(UUID().uuidString.prefix(6))"
         let submissions: [(String, [String: Any])] = [
@@ -280,10 +296,16 @@ final class FieldWorkTests {
                                        "position": Self.position, "photos": [photo("r1", "report")],
                                        "capturedAt": "2026-12-02T09:40:00+08:00"]),
             ("/api/v1/field/verifications", ["clientId": "v-\(UUID())", "caseId": toVerify, "result": "confirmed", "position": Self.position,
-                                             "photos": [photo("v1", "verification")], "capturedAt": "2026-12-02T09:45:00+08:00"]),
+                                             "photos": [["url": uploadURL, "purpose": "verification"]],
+                                             "capturedAt": "2026-12-02T09:45:00+08:00"]),
             ("/api/v1/field/checks", ["clientId": "c-\(UUID())", "caseId": toCheck, "passed": true, "position": Self.position,
                                       "photos": [photo("c1", "check")], "capturedAt": "2026-12-02T09:50:00+08:00"]),
         ]
+        // A verification naming an upload the store does not hold is refused and keeps nothing: its id stays free.
+        var unstored = submissions[1].1
+        unstored["photos"] = [["url": "http://127.0.0.1:1/api/v1/evidence/\(UUID().uuidString.lowercased())", "purpose": "verification"]]
+        try await send("POST", "supervision", "/api/v1/field/verifications", unstored, token: phone, expect: 422)
+
         var first: [String] = []
         for (path, body) in submissions {
             let answer = try await try #require(city).request("POST", "supervision", path, body: body, token: phone)
@@ -327,9 +349,16 @@ final class FieldWorkTests {
         let verified = try await waitFor(toVerify, "verified and filed") { $0.actions.contains("file") }
         #expect(verified.rows("verification_confirmed").count == 1)
         #expect((verified.rows("verification_confirmed").first?["details"] as? [String: String])?["client_id"] == submissions[1].1["clientId"] as? String)
+        // The phone's verification photo is the stored upload, hashed, on the verification's own entry.
+        let onVerification = verified.rows("verification_confirmed").first?["photos"] as? [[String: Any]] ?? []
+        #expect(onVerification.map { $0["evidenceId"] as? String } == [uploadId])
+        #expect(onVerification.first?["sha256"] as? String == upload["sha256"] as? String && onVerification.first?["purpose"] as? String == "verification")
         let checked = try await waitFor(toCheck, "checked") { $0.state == "awaiting_close" }
         #expect(checked.rows("check_passed").count == 1)
         #expect((checked.rows("check_passed").first?["details"] as? [String: String])?["gps_position"] == "111.68021 40.83299")
+        let onCheck = checked.rows("check_passed").first?["photos"] as? [[String: Any]] ?? []
+        #expect(onCheck.map { $0["url"] as? String } == ["https://photos.example/c1.jpg"] && onCheck.first?["purpose"] as? String == "check",
+                "an external photo URL is kept on the check's entry as it came")
         // And assessment, downstream of the restarted broker, saw each once: one check done by sup-001.
         let figures = try await figures("sup-001") { ($0["checks"] as? Int ?? 0) >= 1 && ($0["verifications"] as? Int ?? 0) >= 2 }
         #expect(figures["checks"] as? Int == 1)
