@@ -852,7 +852,10 @@ enum SupervisionOpenAPI {
                 `gps_accuracy_m`, `captured_at`, `client_id`). The answer is kept with the change in one
                 transaction; replays and reuse of the id as for reports. A task held by someone else is
                 taken over (`task_reassigned`, reason `taken_over`). Workflow refusals are 409 and keep
-                nothing.
+                nothing. A photo's url is an upload's `url` (POST /api/v1/evidence, uploaded while the phone
+                had a signal) or an external http(s) URL; the photos are attached to the entry (its
+                `photos`, with `evidenceId` and `sha256` for uploads). A url naming an upload this service
+                does not hold is 422 and keeps nothing (the id stays free).
               requestBody:
                 content:
                   application/json:
@@ -877,7 +880,10 @@ enum SupervisionOpenAPI {
           /api/v1/field/checks:
             post:
               summary: Submit a check from the phone (核查; supervisor)
-              description: As verifications; the case must await its check. Pass → awaiting_close; fail → 返工. Photos (purpose check) go on the entry as `check_photos`.
+              description: >-
+                As verifications; the case must await its check. Pass → awaiting_close; fail → 返工. Photos
+                (purpose check; uploads or external URLs, an upload not held here is 422) are attached to
+                the entry and listed as `check_photos`.
               requestBody:
                 content:
                   application/json:
