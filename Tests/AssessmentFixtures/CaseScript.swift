@@ -8,6 +8,8 @@ struct CaseScript {
     var meta: CaseMeta
     var events: [CaseEvent] = []
     var duplicateLinks = 0
+    /// Assignments of the case's field tasks (RosterMonth).
+    var assignments: [FieldAssignment] = []
     /// The running handling deadline and department, so `complete` stops the right clock.
     var handlingDeadline: Date?
     var department: String?
@@ -19,7 +21,9 @@ struct CaseScript {
                         gridCode: grid, componentCode: component)
     }
 
-    var history: CaseHistory { CaseHistory(caseId: id, meta: meta, events: events, duplicateLinks: duplicateLinks) }
+    var history: CaseHistory {
+        CaseHistory(caseId: id, meta: meta, events: events, duplicateLinks: duplicateLinks, assignments: assignments)
+    }
 
     mutating func add(_ action: CaseAction, _ at: Date, to: CaseState, actor: String, role: Role, department: String? = nil,
                               stopped: (StageClock.Stage, Date?)? = nil, started: (StageClock.Stage, Date?)? = nil,

@@ -148,9 +148,10 @@ struct AssessmentServiceIntegrationTests {
         let rowB = try #require(lines.first { $0.hasPrefix("DEPT-B-\(run),") })
         // B: 应处置 2, 处置 2, 按期 1, 超期 1, 超期待处置 0, 返工 0, 回退 1.
         #expect(rowB.hasPrefix("DEPT-B-\(run),2,2,1,1,0,0,1,"))
-        // …score 90.0, grade A; then the return-visit columns: no visits, no 满意率, no reopenings.
-        #expect(rowB.hasSuffix(",90.0,A,0,0,0,0,,0"))
-        #expect(lines.first?.hasSuffix(",score,grade,visits,satisfied,basically_satisfied,dissatisfied,satisfaction_rate,reopenings") == true)
+        // …score 90.0, grade A; then the return-visit columns (no visits, no 满意率, no reopenings) and no repeat complaints.
+        #expect(rowB.hasSuffix(",90.0,A,0,0,0,0,,0,0"))
+        #expect(lines.first?.hasSuffix(",score,grade,visits,satisfied,basically_satisfied,dissatisfied,satisfaction_rate,reopenings,repeat_complaints")
+                == true)
 
         let (_, acceptCSV) = try await svc.http("GET", "/api/v1/kpi/areas?level=district&period=2026-11", headers: auditor.merging(["Accept": "text/csv"]) { $1 })
         let (_, areaBody) = try await svc.http("GET", "/api/v1/kpi/areas?level=district&period=2026-11", headers: auditor)

@@ -101,31 +101,37 @@ struct ScriptedMonthTests {
         #expect(d2.grade == "C")
     }
 
-    @Test("supervisors: s1 87.5, s2 82.8, s3 100")
+    @Test("supervisors: s1 90, s2 85.3, s3 100 (no roster in this month)")
     func supervisors() throws {
+        // This month predates grid responsibility: its cases name no responsible supervisor and its
+        // tasks no assignments. 漏报率 then has no cases to judge (absent; counts as 0 in the score),
+        // and each verification or check counts for whoever did it, on the stage clock it stopped.
+        // The month with a roster is RosterMonthTests.
         let rows = engine.posts(histories, period: period, post: .supervisor)
         let s1 = try #require(rows.first { $0.actorId == "s1" })
-        // s1: reports c1 c2 c3 c15, all filed → 有效上报率 4/4 = 1. Grids G1 {c1 c2 c5 c12} + G2 {c3 c4 c7 c15}:
-        // 漏报率 = 1 verified public report (c12) / 8 立案 = 0.125. 核实: c12 on time, c14 late → 1/2 = 0.5. No checks → full marks.
+        // s1: reports c1 c2 c3 c15, all filed → 有效上报率 4/4 = 1. 核实: c12 on time, c14 late → 1/2 = 0.5. No checks → full marks.
         #expect(s1.reports == 4)
         #expect(s1.validReportRate == 1)
-        #expect(s1.missedReportRate == 0.125)
+        #expect(s1.responsibleFiled == 0)
+        #expect(s1.missedReportRate == nil)
+        #expect(s1.verificationsAssigned == 2)
         #expect(s1.onTimeVerifyRate == 0.5)
         #expect(s1.onTimeCheckRate == nil)
-        // score = 1×40 + (1−0.125)×20 + 0.5×20 + 1×20 = 40 + 17.5 + 10 + 20 = 87.5 → B.
-        #expect(s1.score == 87.5)
-        #expect(s1.grade == "B")
+        // score = 1×40 + (1−0)×20 + 0.5×20 + 1×20 = 90 → A.
+        #expect(s1.score == 90)
+        #expect(s1.grade == "A")
         let s2 = try #require(rows.first { $0.actorId == "s2" })
         // s2: reports c4 c5 c6 c7 c13, c13 voided unfiled → 4/5 = 0.8; checks c1 ✓, c4 fail ✓, c4 pass ✗ → 2/3 = 0.6667.
-        // score = 0.8×40 + 0.875×20 + 1×20 + 2/3×20 = 32 + 17.5 + 20 + 13.333… = 82.833… → 82.8 → B.
+        // score = 0.8×40 + 1×20 + 1×20 + 2/3×20 = 32 + 20 + 20 + 13.333… = 85.333… → 85.3 → B.
         #expect(s2.reports == 5)
         #expect(s2.validReports == 4)
+        #expect(s2.checksAssigned == 3)
         #expect(s2.onTimeCheckRate == 0.6667)
-        #expect(s2.score == 82.8)
+        #expect(s2.score == 85.3)
         let s3 = try #require(rows.first { $0.actorId == "s3" })
-        // s3: November reports c8 c9 c10 (c11 is October's), all filed; G3 has 2 立案, 0 public → 漏报率 0 → 100.
+        // s3: November reports c8 c9 c10 (c11 is October's), all filed → 100.
         #expect(s3.reports == 3)
-        #expect(s3.missedReportRate == 0)
+        #expect(s3.missedReportRate == nil)
         #expect(s3.score == 100)
         #expect(s3.grade == "A")
         #expect(rows.first { $0.actorId == "system" } == nil)

@@ -709,8 +709,11 @@ struct TimelineDetailTests {
             "class_source", "hotline_category", "hotline_outcome", "mapping_version", "competent_body",
             "request_reason", "completion_photos", "check_photos", "verification_photos", "progress_photos", "reason_code",
             "visit_key", "verdict", "route", "visited_by", "referral", "reopen_count",
-            // The acceptor's class at acceptance: what the reporter said, and what it became.
+            // the class the acceptor chose when accepting, and the one it replaced
             "reclassified_from", "reclassified_to",
+            // field tasks: supervision's task_reassigned annotation, and what the phone adds to an answer
+            "task_id", "task_kind", "assignee", "previous_assignee", "assignment_reason", "shift", "due_at",
+            "gps_position", "gps_accuracy_m", "captured_at", "client_id",
             // Repeats found after locating: link_duplicate names the case's number; supervision's
             // repeat_noted and repeat_complaint annotations name the earlier case and the basis.
             "duplicate_of_number", "repeat_of", "repeat_of_number", "repeat_basis",

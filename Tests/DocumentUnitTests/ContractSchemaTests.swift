@@ -117,6 +117,15 @@ struct ContractSchemaTests {
                                     dispatchedBy: "dispatcher-1", deadlineBasis: provisional)),
             envelope(VerificationRequested(caseId: caseId, caseNumber: "20261125-0001", gridCode: "150102001001001", description: "d",
                                            address: "新华广场", longitude: nil, latitude: nil, requestedAt: now, deadline: now)),
+            // Field tasks: the first assignment to the supervisor on duty, and a handover to the shift leader's queue.
+            envelope(FieldTaskAssigned(taskId: dispatch, caseId: caseId, caseNumber: "20261125-0001", kind: .verification, requestSequence: 3,
+                                       gridCode: "150102001001001", sequence: 1, supervisorId: "sup-001", shift: "early", assignedAt: now,
+                                       dueAt: now.addingTimeInterval(3600), reason: .requested, previousSupervisorId: nil,
+                                       assignedBy: "field-task-policy", description: "流动摊贩", address: "新华广场", longitude: 111.68,
+                                       latitude: 40.83)),
+            envelope(FieldTaskAssigned(taskId: dispatch, caseId: caseId, caseNumber: "20261125-0001", kind: .check, requestSequence: 9,
+                                       gridCode: nil, sequence: 3, supervisorId: nil, shift: nil, assignedAt: now, dueAt: nil, reason: .offDuty,
+                                       previousSupervisorId: "sup-002", assignedBy: "field-task-policy")),
             envelope(TaskUpdated(updateId: UUID(), dispatchId: dispatch, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
                                  action: .extensionRequested, actorId: "wang", at: now, reason: "need parts", requestedDeadline: now)),
             envelope(TaskUpdated(updateId: UUID(), dispatchId: dispatch, caseId: caseId, caseNumber: "20261125-0001", departmentCode: "CGZF",
@@ -158,6 +167,12 @@ struct ContractSchemaTests {
                                           content: calendarFile, source: calendarYear.notice, changedAt: now, changedBy: "ops-li")),
             envelope(CaseTransitioned(entry: entry, caseNumber: "20261125-0001", channel: .supervisor, kind: .event, classCode: "0502",
                                       gridCode: "150102001001001", reporterId: "sup-001")),
+            envelope({ () -> CaseTransitioned in
+                var event = CaseTransitioned(entry: entry, caseNumber: "20261125-0001", channel: .hotline12345, kind: .event, classCode: "0502",
+                                             gridCode: "150102001001001", reporterId: nil)
+                event.gridSupervisorId = "sup-001"
+                return event
+            }()),
             envelope({ () -> CaseTransitioned in
                 let close = TimelineEntry(caseId: caseId, sequence: 16, action: .close, from: .awaitingClose, to: .closed, actorId: "lead-1",
                                           actorRole: .shiftLeader, actorDepartment: nil, at: now, department: "SZGY", reason: nil, details: [:],
@@ -259,7 +274,7 @@ struct ContractSchemaTests {
         #expect(status == 0, "\(text)")
         #expect(text.contains("\(samples().count) message(s) checked, 0 failing"), "\(text)")
         #expect(text.contains(" example(s) checked, 0 failing") && !text.contains("\n0 example(s)"), "\(text)")
-        #expect(samples().count == 46)
+        #expect(samples().count == 49)
     }
 
     @Test("each notice kind's schema holds: a notice without its kind's fields does not validate")

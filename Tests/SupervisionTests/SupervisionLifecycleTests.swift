@@ -29,8 +29,11 @@ struct SupervisionLifecycleTests {
         #expect(filing.conditionId == "0101-01")
         #expect(filing.handlingLimit == .naturalHours(2))
         #expect(filing.excludedDepartments.isEmpty)
-        // Decisions only: grid-routing has the report and the place already.
-        #expect(try filed.payloadKeys() == ["caseId", "caseNumber", "conditionId", "handlingLimit", "filedAt", "excludedDepartments"])
+        // Decisions only: grid-routing has the report and the place already; the class is the one filed under
+        // (the acceptor may have changed it), so it goes along.
+        #expect(try filed.payloadKeys() == ["caseId", "caseNumber", "conditionId", "handlingLimit", "filedAt", "excludedDepartments", "kind",
+                                            "classCode"])
+        #expect(filing.kind == .component && filing.classCode == "0101")
 
         try await h.publish(h.update(id, dispatchId: dispatchId, .accepted, department: dept), subject: id)
         try await h.publish(h.update(id, dispatchId: dispatchId, .completed, department: dept), subject: id)

@@ -26,6 +26,12 @@ public final class InjectedCity: @unchecked Sendable {
         let clockFile = FileManager.default.temporaryDirectory.appendingPathComponent("citygrid-\(name)-clock-\(UUID().uuidString)").path
         let city = InjectedCity(scratch: scratch, clockFile: clockFile, binDirectory: base.binDirectory)
         try city.setClock(start)
+        var ports: [String: Int] = [:]
+        for (product, _) in products {
+            var port = testPort()
+            while ports.values.contains(port) { port = testPort() }
+            ports[product] = port
+        }
         for (product, user) in products {
             let environment = [
                 "CITYGRID_DB_URL": try scratch.databaseURL(user),
@@ -33,9 +39,11 @@ public final class InjectedCity: @unchecked Sendable {
                 "CITYGRID_CLOCK_FILE": clockFile,
                 "CITYGRID_SUPERVISION_SCAN_SECONDS": "0.5",
                 "CITYGRID_DUPLICATE_RADIUS_M": "0",
+                // The supervisors' phones hand their reports to this city's intake.
+                "CITYGRID_SUPERVISION_INTAKE_URL": "http://127.0.0.1:\(ports["intake"]!)",
             ].merging(extraEnvironment) { _, extra in extra }
             city.environments[product] = environment
-            city.services[product] = try ServiceProcess(executable: base.binDirectory + "/" + product, port: testPort(), environment: environment)
+            city.services[product] = try ServiceProcess(executable: base.binDirectory + "/" + product, port: ports[product]!, environment: environment)
         }
         for process in city.services.values { try await process.waitUntilReady(timeout: .seconds(90)) }
         let queue = "test.\(name).\(UUID().uuidString.prefix(8))"

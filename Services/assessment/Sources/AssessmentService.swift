@@ -29,6 +29,7 @@ public enum AssessmentServiceDescriptor {
             bindings: [
                 .init(exchange: MessagingNames.eventsExchange, routingKey: CaseTransitioned.routingKey),
                 .init(exchange: MessagingNames.eventsExchange, routingKey: DuplicateLinked.routingKey),
+                .init(exchange: MessagingNames.eventsExchange, routingKey: FieldTaskAssigned.routingKey),
                 .init(exchange: MessagingNames.eventsExchange, routingKey: RepeatFound.routingKey),
             ],
             handlers: [
@@ -40,6 +41,11 @@ public enum AssessmentServiceDescriptor {
                         "case_id": "\(payload.entry.caseId)", "sequence": "\(payload.entry.sequence)",
                         "action": "\(payload.entry.action.rawValue)", "applied": "\(applied)",
                     ])
+                },
+                FieldTaskAssigned.eventType: { message, context in
+                    let payload = try message.payload(FieldTaskAssigned.self)
+                    guard payload.sequence >= 1, payload.requestSequence >= 1 else { throw HandlerError.invalid("sequences must be ≥ 1") }
+                    try FactsStore.recordAssignment(payload, on: context.connection)
                 },
                 DuplicateLinked.eventType: { message, context in
                     let payload = try message.payload(DuplicateLinked.self)

@@ -320,21 +320,22 @@ enum AssessmentOpenAPI {
                 repeat_complaints: {type: integer, description: "重复投诉数: repeat complaints made in the period about the area's cases (not repeat_locations, the places with more than N complaints)"}
             PostFigures:
               type: object
-              required: [post, actor_id, reports, valid_reports, verifications, verifications_on_time, checks, checks_on_time, grids_covered,
-                         grid_public_reports, grid_filed, accepted, accepted_on_time, verify_dispatches, verify_dispatches_on_time,
-                         check_dispatches, check_dispatches_on_time, dispatches, dispatches_on_time, returned_dispatches]
+              required: [post, actor_id, reports, valid_reports, verifications, verifications_assigned, verifications_on_time, checks,
+                         checks_assigned, checks_on_time, missed_reports, responsible_filed, accepted, accepted_on_time, verify_dispatches,
+                         verify_dispatches_on_time, check_dispatches, check_dispatches_on_time, dispatches, dispatches_on_time, returned_dispatches]
               properties:
                 post: {type: string, enum: [supervisor, acceptor, dispatcher]}
                 actor_id: {type: string}
                 reports: {type: integer}
                 valid_reports: {type: integer}
-                verifications: {type: integer}
-                verifications_on_time: {type: integer}
-                checks: {type: integer}
-                checks_on_time: {type: integer}
-                grids_covered: {type: integer}
-                grid_public_reports: {type: integer}
-                grid_filed: {type: integer}
+                verifications: {type: integer, description: "verifications the supervisor did in the period, whoever's task they were"}
+                verifications_assigned: {type: integer, description: "应核实数: verification tasks given to the supervisor (roster or shift leader) that were answered or fell due in the period"}
+                verifications_on_time: {type: integer, description: "按时核实数: of those, answered by the supervisor within the assignment's due time"}
+                checks: {type: integer, description: "checks the supervisor did in the period"}
+                checks_assigned: {type: integer, description: "应核查数, as for verifications"}
+                checks_on_time: {type: integer, description: "按时核查数, as for verifications"}
+                missed_reports: {type: integer, description: "漏报数: verified public reports among the period's filed cases in grids the supervisor was responsible for when each was reported"}
+                responsible_filed: {type: integer, description: "立案数 of those cases (the denominator of missed_report_rate)"}
                 accepted: {type: integer}
                 accepted_on_time: {type: integer}
                 verify_dispatches: {type: integer}
@@ -345,7 +346,7 @@ enum AssessmentOpenAPI {
                 dispatches_on_time: {type: integer}
                 returned_dispatches: {type: integer}
                 valid_report_rate: {$ref: "#/components/schemas/Rate"}
-                missed_report_rate: {$ref: "#/components/schemas/Rate"}
+                missed_report_rate: {allOf: [{$ref: "#/components/schemas/Rate"}], description: "漏报率 = missed_reports / responsible_filed"}
                 on_time_verify_rate: {$ref: "#/components/schemas/Rate"}
                 on_time_check_rate: {$ref: "#/components/schemas/Rate"}
                 on_time_accept_rate: {$ref: "#/components/schemas/Rate"}

@@ -20,7 +20,13 @@ public struct CaseEngine: Sendable {
         public static let watcher = CaseActor(id: "deadline-watcher", role: .system)
     }
 
-    public init(refs: ReferenceData) { self.refs = refs }
+    /// The field tasks (核实 / 核查) kept beside the lifecycle; `nil` where no roster is loaded.
+    public let fieldTasks: FieldTaskDesk?
+
+    public init(refs: ReferenceData, fieldTasks: FieldTaskDesk? = nil) {
+        self.refs = refs
+        self.fieldTasks = fieldTasks
+    }
 
     // MARK: Deadlines and conditions
 
@@ -129,12 +135,17 @@ public struct CaseEngine: Sendable {
         }
         transition.entry.details.merge(details.filter { !$0.value.isEmpty }) { own, _ in own }
         stored.record = transition.record
+        if transition.entry.action == .locate, let desk = fieldTasks, let grid = stored.record.gridCode ?? stored.facts.gridCode {
+            // 漏报率: who patrolled the grid when the problem was reported.
+            stored.facts.gridSupervisorId = try desk.responsible(gridCode: grid, at: stored.facts.reportedAt, on: connection)
+        }
         try CaseStore.update(stored, on: connection)
         try CaseStore.append(transition.entry, on: connection)
         try attachPhotos(photos, to: transition.entry, connection: connection)
         let resolved = transition.entry.to == .closed
             ? try resolution(of: transition.entry, stored: stored, connection: connection) : nil
         try publish(transition.entry, previous: previous, stored: stored, resolution: resolved, outbox: outbox)
+        try fieldTasks?.follow(transition.entry, previous: previous, stored: stored, engine: self, connection: connection, outbox: outbox)
         return .applied(transition)
     }
 
@@ -264,6 +275,7 @@ public struct CaseEngine: Sendable {
                                             classCode: facts.classCode, gridCode: grid, reporterId: facts.reporterId)
         transitioned.componentCode = facts.componentCode
         transitioned.resolution = resolution
+        transitioned.gridSupervisorId = facts.gridSupervisorId
         try outbox.publish(transitioned, subject: subject(record.id), at: at)
         func notice(_ kind: TaskNoticeKind, department: String?, dispatchId: UUID?, deadline: Date? = nil,
                     reason: String? = nil, message: String? = nil, previousDeadline: Date? = nil) throws {

@@ -31,6 +31,9 @@ public struct CaseFacts: Codable, Sendable, Hashable {
     public var classSource: ClassSource?
     /// Class and place suggestions from the text, for the acceptor.
     public var suggestions: ReportSuggestions?
+    /// The supervisor responsible for the grid when the case was reported (the roster's first on
+    /// duty there then), set when the case is located; absent when nobody was on duty.
+    public var gridSupervisorId: String?
 
     /// The case waits for the acceptor rather than the standing acceptance policy (``AcceptorHold``).
     public var awaitsAcceptor: Bool { AcceptorHold.required(classSource: classSource, hotlineCategory: hotlineCategory) }

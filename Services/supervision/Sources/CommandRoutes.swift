@@ -103,20 +103,9 @@ extension SupervisionAPI {
             let details = recorded
             return try await mutate(context) { stored, token, now, connection, outbox in
                 try Self.requireStored(body.photos ?? [], on: connection)
-                if body.result == "refuted" {
-                    try Self.settle(engine.apply(.verificationRefuted(reason: body.note ?? "现场核实不属实"), to: &stored,
-                                                 actor: token.actor, at: now, details: details, photos: photos, connection: connection,
-                                                 outbox: outbox))
-                    return
-                }
-                let outcome = try engine.apply(.verificationConfirmed(deadline: try engine.deadline(.file, from: now)), to: &stored,
-                                               actor: token.actor, at: now, details: details, photos: photos, connection: connection,
-                                               outbox: outbox)
-                try Self.settle(outcome)
-                guard case .applied = outcome else { return }
-                let filer = token.role == .shiftLeader ? token.actor : CaseEngine.Actors.autoFiling
-                if let filed = try engine.file(&stored, actor: filer, at: now, connection: connection, outbox: outbox) {
-                    try Self.settle(filed)
+                for outcome in try engine.verify(confirmed: body.result == "confirmed", note: body.note, stored: &stored, actor: token.actor,
+                                                 at: now, details: details, photos: photos, connection: connection, outbox: outbox) {
+                    try Self.settle(outcome)
                 }
             }
         }
@@ -198,8 +187,7 @@ extension SupervisionAPI {
             details[.checkPhotos] = TimelinePhotos.join(body.photos ?? [])
             return details
         }, photos: { body in (body.photos ?? []).map { Photo(url: $0, purpose: .check) } }) { body, stored, now in
-            if body.passed { return .checkPassed(deadline: try engine.deadline(.close, from: now)) }
-            return .checkFailed(reason: body.note ?? "核查未通过", deadline: try engine.requireHandlingDeadline(stored, from: now))
+            try engine.checkCommand(passed: body.passed, note: body.note, stored: stored, at: now)
         }
     }
 

@@ -197,5 +197,5 @@ enum SupervisionMigrations {
             CREATE INDEX cases_channel_reference ON supervision.cases (channel, channel_reference) WHERE channel_reference IS NOT NULL;
             CREATE INDEX cases_reopen_referred ON supervision.cases (reported_at DESC, id DESC) WHERE reopen_referred;
             """),
-    ]
+    ] + FieldMigrations.all
 }

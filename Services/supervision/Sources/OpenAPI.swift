@@ -524,6 +524,397 @@ enum SupervisionOpenAPI {
                 "404": {$ref: "#/components/responses/Error"}
                 "409": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
+          /api/v1/roster:
+            get:
+              summary: The roster (网格责任) on a day — which supervisor covers which areas on which shift
+              description: >-
+                The rows valid on `date` (default today, city time): the reference files' rows
+                (shifts.csv, roster.csv) with the changes made through this API folded in. A row covers
+                every grid whose code starts with its `areaCode` (a street, community or grid). Readers:
+                every centre post (403 for departments).
+              parameters:
+                - {name: date, in: query, schema: {type: string, format: date}}
+                - {name: grid, in: query, schema: {type: string, pattern: "^[0-9]{15}$"}, description: only rows covering this grid}
+                - {name: supervisor, in: query, schema: {type: string}, description: only this supervisor's rows}
+              responses:
+                "200":
+                  description: The roster on that day
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [version, date, shifts, rows]
+                        properties:
+                          version: {type: string, description: the reference data's VERSION}
+                          date: {type: string, format: date}
+                          shifts: {type: array, items: {$ref: "#/components/schemas/Shift"}}
+                          rows: {type: array, items: {$ref: "#/components/schemas/RosterRow"}}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/roster/on-duty:
+            get:
+              summary: Who is on duty for a grid at an instant, in the order tasks go to them
+              description: >-
+                Primaries before covers, the row of the smaller area first. `responsible` is the first of
+                them: where a verification or check task requested at that instant goes, and whose 漏报
+                a public report from that grid at that instant is.
+              parameters:
+                - {name: grid, in: query, required: true, schema: {type: string, pattern: "^[0-9]{15}$"}}
+                - {name: at, in: query, schema: {type: string, format: date-time}, description: default now}
+              responses:
+                "200":
+                  description: The supervisors on duty
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [gridCode, at, onDuty]
+                        properties:
+                          gridCode: {type: string}
+                          at: {type: string, format: date-time}
+                          responsible: {type: string}
+                          onDuty: {type: array, items: {$ref: "#/components/schemas/OnDuty"}}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/roster/changes:
+            get:
+              summary: Every roster change made through the API, oldest first, with who made it and when
+              responses:
+                "200":
+                  description: The change log (append-only)
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [changes]
+                        properties:
+                          changes:
+                            type: array
+                            items:
+                              type: object
+                              required: [id, kind, assignmentId, effectiveOn, changedBy, changedAt]
+                              properties:
+                                id: {type: integer}
+                                kind: {type: string, enum: [add, end]}
+                                assignmentId: {type: string}
+                                assignment: {$ref: "#/components/schemas/RosterRow"}
+                                effectiveOn: {type: string, format: date, description: "add: the row's first day; end: the first day it no longer applies"}
+                                reason: {type: string}
+                                changedBy: {type: string}
+                                changedAt: {type: string, format: date-time}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/roster/assignments:
+            post:
+              summary: Add a roster row from a day on (shift leader, admin)
+              description: >-
+                Effective-dated: `validFrom` is today or later (the past roster is never rewritten, 422
+                otherwise); `validTo` (exclusive) may close it. The area must be a street, community or
+                grid of the city inside the token's scope; the shift one of shifts.csv. Recorded with the
+                token's subject and the time (GET /api/v1/roster/changes).
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [supervisorId, areaCode, shift, duty, validFrom]
+                      properties:
+                        supervisorId: {type: string, pattern: "^[A-Za-z0-9._-]{1,64}$"}
+                        supervisorName: {type: string, maxLength: 100}
+                        areaCode: {type: string, description: "a street (9 digits), community (12) or grid (15) code"}
+                        shift: {type: string}
+                        duty: {type: string, enum: [primary, cover]}
+                        validFrom: {type: string, format: date}
+                        validTo: {type: string, format: date}
+                        reason: {type: string}
+              responses:
+                "201": {$ref: "#/components/responses/RosterChanged"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/roster/assignments/{rowId}/end:
+            post:
+              summary: End a roster row from a day on (shift leader, admin)
+              description: The row (from the files or added through the API) no longer applies from `day` (today or later) on.
+              parameters: [{name: rowId, in: path, required: true, schema: {type: string}}]
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [day]
+                      properties:
+                        day: {type: string, format: date}
+                        reason: {type: string}
+              responses:
+                "200": {$ref: "#/components/responses/RosterChanged"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/roster/workload:
+            get:
+              summary: Field work per shift on a day (工作量)
+              description: >-
+                Every assignment of a verification or check task made on a shift run that started on
+                `date` (default today), counted per shift and per supervisor: assigned, answered (and on
+                time), handed over before an answer, cancelled (the case moved on), still open; and what
+                went to the shift leader's queue that day. `queueNow` counts the tasks waiting in the
+                queue now.
+              parameters: [{name: date, in: query, schema: {type: string, format: date}}]
+              responses:
+                "200":
+                  description: The day's workload
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [date, queueNow, shifts]
+                        properties:
+                          date: {type: string, format: date}
+                          queueNow: {type: integer}
+                          shifts:
+                            type: array
+                            items:
+                              type: object
+                              required: [counts, supervisors]
+                              properties:
+                                shift: {type: string, description: absent for the queue and off-roster assignments}
+                                counts: {$ref: "#/components/schemas/WorkloadCounts"}
+                                supervisors:
+                                  type: array
+                                  items:
+                                    type: object
+                                    required: [supervisorId, counts]
+                                    properties:
+                                      supervisorId: {type: string}
+                                      counts: {$ref: "#/components/schemas/WorkloadCounts"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/field-tasks:
+            get:
+              summary: Open field tasks of one supervisor, or the shift leader's queue
+              parameters:
+                - {name: holder, in: query, schema: {type: string}, description: a supervisor id}
+                - {name: queue, in: query, schema: {type: boolean}, description: "true: the tasks no supervisor holds (值班长队列)"}
+              responses:
+                "200": {$ref: "#/components/responses/FieldTasks"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/field-tasks/{taskId}/assign:
+            post:
+              summary: Give an open field task to a supervisor by hand (shift leader)
+              description: >-
+                From the queue or from its holder. The new holder's due time is the later of the request's
+                deadline and the stage's limit counted from now; a hand-made assignment stays with its
+                holder until it is due, on the roster or not. Timeline annotation `task_reassigned`
+                (reason `manual`) and FieldTaskAssigned. 409 `task_closed` once answered or cancelled.
+              parameters: [{name: taskId, in: path, required: true, schema: {type: string, format: uuid}}]
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [supervisorId]
+                      properties:
+                        supervisorId: {type: string, pattern: "^[A-Za-z0-9._-]{1,64}$"}
+              responses:
+                "200":
+                  description: The task as it now stands
+                  content: {application/json: {schema: {$ref: "#/components/schemas/FieldTask"}}}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/patrols:
+            post:
+              summary: Send a supervisor on a special patrol (专项巡查; shift leader)
+              description: The patrol shows among the supervisor's tasks on the phone until it ends; reports found on it may name it (`patrolId`).
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [title, areaCodes, supervisorId, startsAt, endsAt]
+                      properties:
+                        title: {type: string, maxLength: 200}
+                        note: {type: string, maxLength: 2000}
+                        areaCodes: {type: array, minItems: 1, maxItems: 200, items: {type: string}}
+                        supervisorId: {type: string}
+                        startsAt: {type: string, format: date-time}
+                        endsAt: {type: string, format: date-time}
+              responses:
+                "201":
+                  description: The patrol
+                  content: {application/json: {schema: {$ref: "#/components/schemas/Patrol"}}}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/field/tasks:
+            get:
+              summary: My tasks (the supervisor's phone)
+              description: >-
+                Supervisor tokens only (403 otherwise). The supervisor's roster rows today and whether each
+                is on duty now, the verification and check tasks they hold (oldest first, with the case's
+                text, place and photos and the due time), and their special patrols that have not ended.
+              responses:
+                "200":
+                  description: My tasks
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [supervisorId, at, duties, tasks, patrols]
+                        properties:
+                          supervisorId: {type: string}
+                          at: {type: string, format: date-time}
+                          duties:
+                            type: array
+                            items:
+                              type: object
+                              required: [assignmentId, areaCode, shift, duty, onDutyNow]
+                              properties:
+                                assignmentId: {type: string}
+                                areaCode: {type: string}
+                                shift: {type: string}
+                                duty: {type: string, enum: [primary, cover]}
+                                onDutyNow: {type: boolean}
+                                shiftStart: {type: string, format: date-time}
+                                shiftEnd: {type: string, format: date-time}
+                          tasks: {type: array, items: {$ref: "#/components/schemas/FieldTask"}}
+                          patrols: {type: array, items: {$ref: "#/components/schemas/Patrol"}}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/field/reports:
+            post:
+              summary: Submit a report from the phone (上报; supervisor)
+              description: >-
+                Handed on to intake's native API (POST /api/v1/reports on intake) as a supervisor-channel
+                report with the phone's token, and answered with intake's receipt. `clientId` is the
+                phone's own id: the first accepted answer to (supervisor, clientId) is kept and a replay
+                gets it again (header `Idempotent-Replayed: true`); another body under the same id is 409
+                `client_id_reused`. Intake's refusals (422 with every problem) come back as intake sent
+                them and keep nothing; 502 `intake_unavailable` when intake does not answer (send the same
+                submission again). GPS is WGS84 as the phone's receiver gives it.
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [clientId, kind, classCode, description, photos]
+                      properties:
+                        clientId: {$ref: "#/components/schemas/ClientId"}
+                        kind: {type: string, enum: [component, event]}
+                        classCode: {type: string}
+                        conditionId: {type: string}
+                        componentCode: {type: string}
+                        description: {type: string}
+                        position: {$ref: "#/components/schemas/FieldPosition"}
+                        address: {type: string}
+                        photos: {type: array, maxItems: 30, items: {$ref: "#/components/schemas/Photo"}, description: "purposes report, before, after"}
+                        selfHandled: {type: boolean, description: "自行处置: needs before and after photos"}
+                        capturedAt: {type: string, format: date-time, description: when the supervisor found it (the report's time)}
+                        patrolId: {type: string, format: uuid}
+              responses:
+                "201":
+                  description: Intake's receipt (the same on every replay)
+                  content:
+                    application/json:
+                      schema:
+                        type: object
+                        required: [clientId, kind, caseId, caseNumber, status]
+                        properties:
+                          clientId: {type: string}
+                          kind: {type: string, enum: [report]}
+                          caseId: {type: string, format: uuid}
+                          caseNumber: {type: string}
+                          status: {type: string, enum: [open, linked]}
+                          duplicateOf: {type: string, format: uuid}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+                "502": {$ref: "#/components/responses/Error"}
+          /api/v1/field/verifications:
+            post:
+              summary: Submit a verification from the phone (核实; supervisor)
+              description: >-
+                The case (id or number) must await verification. Applied as the staff command is (a
+                confirmed report is filed at once), with the photos, the position, its accuracy, the
+                phone's time and `clientId` on the timeline entry (`verification_photos`, `gps_position`,
+                `gps_accuracy_m`, `captured_at`, `client_id`). The answer is kept with the change in one
+                transaction; replays and reuse of the id as for reports. A task held by someone else is
+                taken over (`task_reassigned`, reason `taken_over`). Workflow refusals are 409 and keep
+                nothing. A photo's url is an upload's `url` (POST /api/v1/evidence, uploaded while the phone
+                had a signal) or an external http(s) URL; the photos are attached to the entry (its
+                `photos`, with `evidenceId` and `sha256` for uploads). A url naming an upload this service
+                does not hold is 422 and keeps nothing (the id stays free).
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [clientId, caseId, result, position, photos]
+                      properties:
+                        clientId: {$ref: "#/components/schemas/ClientId"}
+                        caseId: {type: string, description: case id or number}
+                        result: {type: string, enum: [confirmed, refuted]}
+                        note: {type: string}
+                        position: {$ref: "#/components/schemas/FieldPosition"}
+                        photos: {type: array, maxItems: 30, items: {$ref: "#/components/schemas/Photo"}, description: purpose verification}
+                        capturedAt: {type: string, format: date-time}
+              responses:
+                "200": {$ref: "#/components/responses/FieldAnswer"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/field/checks:
+            post:
+              summary: Submit a check from the phone (核查; supervisor)
+              description: >-
+                As verifications; the case must await its check. Pass → awaiting_close; fail → 返工. Photos
+                (purpose check; uploads or external URLs, an upload not held here is 422) are attached to
+                the entry and listed as `check_photos`.
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      required: [clientId, caseId, passed, position, photos]
+                      properties:
+                        clientId: {$ref: "#/components/schemas/ClientId"}
+                        caseId: {type: string, description: case id or number}
+                        passed: {type: boolean}
+                        note: {type: string}
+                        position: {$ref: "#/components/schemas/FieldPosition"}
+                        photos: {type: array, maxItems: 30, items: {$ref: "#/components/schemas/Photo"}, description: purpose check}
+                        capturedAt: {type: string, format: date-time}
+              responses:
+                "200": {$ref: "#/components/responses/FieldAnswer"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
+                "409": {$ref: "#/components/responses/Error"}
+                "422": {$ref: "#/components/responses/Error"}
+          /api/v1/field/submissions/{clientId}:
+            get:
+              summary: The kept answer to one of my submissions (for a phone that lost it)
+              parameters: [{name: clientId, in: path, required: true, schema: {$ref: "#/components/schemas/ClientId"}}]
+              responses:
+                "200": {description: "the kept answer, as first sent (header Idempotent-Replayed: true)"}
+                "201": {description: "the kept answer of a report, as first sent"}
+                "401": {$ref: "#/components/responses/Error"}
+                "403": {$ref: "#/components/responses/Error"}
+                "404": {$ref: "#/components/responses/Error"}
           /api/v1/evidence:
             post:
               summary: Upload one photo or short video (evidence); refer to it afterwards by its url
@@ -623,7 +1014,138 @@ enum SupervisionOpenAPI {
             CaseResult:
               description: The case after the command (unchanged when the effect was already recorded)
               content: {application/json: {schema: {$ref: "#/components/schemas/Case"}}}
+            RosterChanged:
+              description: The change as recorded
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [changeId, row, changedBy, changedAt]
+                    properties:
+                      changeId: {type: integer}
+                      row: {$ref: "#/components/schemas/RosterRow"}
+                      changedBy: {type: string}
+                      changedAt: {type: string, format: date-time}
+            FieldTasks:
+              description: Open field tasks, oldest assignment first
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [tasks]
+                    properties:
+                      tasks: {type: array, items: {$ref: "#/components/schemas/FieldTask"}}
+            FieldAnswer:
+              description: The answer (kept, and the same on every replay)
+              content:
+                application/json:
+                  schema:
+                    type: object
+                    required: [clientId, kind, caseId, caseNumber, state, at, result]
+                    properties:
+                      clientId: {type: string}
+                      kind: {type: string, enum: [verification, check]}
+                      caseId: {type: string, format: uuid}
+                      caseNumber: {type: string}
+                      state: {type: string, description: the case's state after the answer}
+                      at: {type: string, format: date-time, description: when the centre applied it}
+                      result: {type: string, enum: [confirmed, refuted, passed, failed]}
           schemas:
+            ClientId:
+              type: string
+              pattern: "^[A-Za-z0-9._:-]{1,100}$"
+              description: the phone's own id of a submission (a UUID it makes when the supervisor presses send)
+            FieldPosition:
+              type: object
+              required: [longitude, latitude, accuracyMeters]
+              description: Where the phone was (WGS84, as its GPS receiver gives it)
+              properties:
+                longitude: {type: number, minimum: -180, maximum: 180}
+                latitude: {type: number, minimum: -90, maximum: 90}
+                accuracyMeters: {type: number, exclusiveMinimum: true, minimum: 0, maximum: 5000, description: the receiver's horizontal accuracy}
+            Shift:
+              type: object
+              required: [code, name, start, end, weekdays]
+              properties:
+                code: {type: string}
+                name: {type: string}
+                start: {type: string, description: "HH:mm city time"}
+                end: {type: string, description: "HH:mm; not after start means the next day"}
+                weekdays: {type: array, items: {type: integer, minimum: 1, maximum: 7}}
+            RosterRow:
+              type: object
+              required: [id, supervisorId, areaCode, shift, duty, validFrom, source]
+              properties:
+                id: {type: string}
+                supervisorId: {type: string}
+                supervisorName: {type: string}
+                areaCode: {type: string, description: "street (9), community (12) or grid (15) code: the row covers every grid under it"}
+                shift: {type: string}
+                duty: {type: string, enum: [primary, cover], description: "primary 责任监督员; cover 替岗监督员"}
+                validFrom: {type: string, format: date}
+                validTo: {type: string, format: date, description: first day it no longer applies}
+                source: {type: string, enum: [domain, demo, city]}
+            OnDuty:
+              type: object
+              required: [supervisorId, duty, shift, shiftStart, shiftEnd, assignmentId, areaCode]
+              properties:
+                supervisorId: {type: string}
+                supervisorName: {type: string}
+                duty: {type: string, enum: [primary, cover]}
+                shift: {type: string}
+                shiftStart: {type: string, format: date-time}
+                shiftEnd: {type: string, format: date-time}
+                assignmentId: {type: string}
+                areaCode: {type: string}
+            FieldTask:
+              type: object
+              required: [taskId, caseId, kind, reason, assignedAt, requestedAt, assignments]
+              properties:
+                taskId: {type: string, format: uuid}
+                caseId: {type: string, format: uuid}
+                caseNumber: {type: string}
+                kind: {type: string, enum: [verification, check]}
+                gridCode: {type: string}
+                holder: {type: string, description: the supervisor holding it; absent in the shift leader's queue}
+                shift: {type: string}
+                shiftEnd: {type: string, format: date-time}
+                reason: {type: string, enum: [requested, off_duty, overdue, on_duty, manual, taken_over]}
+                assignedAt: {type: string, format: date-time}
+                dueAt: {type: string, format: date-time}
+                requestedAt: {type: string, format: date-time}
+                stageDeadline: {type: string, format: date-time, description: the request's own deadline (verify or check stage)}
+                assignments: {type: integer, description: how many assignments it has had}
+                description: {type: string}
+                address: {type: string}
+                longitude: {type: number}
+                latitude: {type: number}
+                photos: {type: array, items: {$ref: "#/components/schemas/Photo"}}
+            Patrol:
+              type: object
+              required: [patrolId, title, areaCodes, supervisorId, startsAt, endsAt, createdBy, createdAt]
+              properties:
+                patrolId: {type: string, format: uuid}
+                title: {type: string}
+                note: {type: string}
+                areaCodes: {type: array, items: {type: string}}
+                supervisorId: {type: string}
+                startsAt: {type: string, format: date-time}
+                endsAt: {type: string, format: date-time}
+                createdBy: {type: string}
+                createdAt: {type: string, format: date-time}
+            WorkloadCounts:
+              type: object
+              required: [assigned, verifications, checks, answered, answeredOnTime, handedOver, cancelled, open, queued]
+              properties:
+                assigned: {type: integer}
+                verifications: {type: integer}
+                checks: {type: integer}
+                answered: {type: integer}
+                answeredOnTime: {type: integer}
+                handedOver: {type: integer}
+                cancelled: {type: integer}
+                open: {type: integer}
+                queued: {type: integer}
             NotHandledReason:
               type: string
               enum: [outside_city_management]

@@ -10,8 +10,11 @@ public enum SupervisionService {
         name: "supervision", schema: "supervision", messagingName: "supervision", defaultHTTPPort: 8084,
         migrations: SupervisionMigrations.all + EvidenceMigrations.all,
         build: { env in
-            let refs = try ReferenceData.load(from: URL(fileURLWithPath: env.configuration.referenceDataPath))
-            let engine = CaseEngine(refs: refs)
+            let directory = URL(fileURLWithPath: env.configuration.referenceDataPath)
+            let refs = try ReferenceData.load(from: directory)
+            // Grid responsibility (shifts.csv, roster.csv): where verification and check tasks go.
+            let desk = FieldTaskDesk(baseRoster: try GridRoster.load(from: directory, refs: refs))
+            let engine = CaseEngine(refs: refs, fieldTasks: desk)
             // Bad values stop the service at start, as the platform's own settings do.
             let variables = EnvironmentReader()
             let scanSeconds = try variables.double("CITYGRID_SUPERVISION_SCAN_SECONDS", default: 5, range: 0.2...3600)
@@ -36,12 +39,27 @@ public enum SupervisionService {
             env.logger.info("evidence store ready", metadata: ["directory": "\(evidenceSettings.directory.path)",
                                                                "base_url": "\(evidenceSettings.baseURL)"])
             env.logger.info("return-visit policy loaded", metadata: ["version": "\(refs.returnVisitPolicy.version)"])
+            env.logger.info("roster loaded", metadata: ["version": "\(desk.baseRoster.version)", "rows": "\(desk.baseRoster.assignments.count)"])
+            // The phone hands its reports to intake's native API (docs/supervision.md, "The supervisor's phone").
+            let intakeText = variables.string("CITYGRID_SUPERVISION_INTAKE_URL", default: "http://127.0.0.1:8081")
+            guard let intakeURL = URL(string: intakeText), ["http", "https"].contains(intakeURL.scheme ?? ""), intakeURL.host != nil else {
+                throw ConfigurationError(variable: "CITYGRID_SUPERVISION_INTAKE_URL", problem: "must be an http(s) URL, got '\(intakeText)'")
+            }
+            let fieldWatcher = FieldTaskWatcher(env: env, engine: engine, desk: desk, interval: .milliseconds(Int(scanSeconds * 1000)))
+            let rosterRoutes = RosterRoutes(env: env, engine: engine, desk: desk)
+            let phoneRoutes = PhoneRoutes(env: env, engine: engine, desk: desk, intake: IntakeForwarder(baseURL: intakeURL))
             return ServiceParts(consumers: [SupervisionConsumers.definition(engine: engine), ReturnVisitInbound.definition(engine: engine)],
-                                routes: { router in api.register(router); evidence.register(router) },
-                                background: [watcher, sweeper],
+                                routes: { router in
+                                    api.register(router)
+                                    evidence.register(router)
+                                    rosterRoutes.register(router)
+                                    phoneRoutes.register(router)
+                                },
+                                background: [watcher, sweeper, fieldWatcher],
                                 // The feed the supervisors' handheld gateway (城管通) reads its verification tasks from.
                                 feeds: [QueueSpec(name: "supervision.field-tasks", quorum: true, deliveryLimit: 20, bindings: [
                                     .init(exchange: MessagingNames.eventsExchange, routingKey: VerificationRequested.routingKey),
+                                    .init(exchange: MessagingNames.eventsExchange, routingKey: FieldTaskAssigned.routingKey),
                                 ])],
                                 reference: refs)
         })

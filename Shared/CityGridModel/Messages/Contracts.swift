@@ -414,6 +414,10 @@ public struct CaseTransitioned: DomainEvent, Equatable {
     /// case (`close`, `approve_self_handled`, `handle_at_intake`), what was done and the photos
     /// that show it, as supervision holds them at the close. Absent on every other entry.
     public var resolution: Resolution? = nil
+    /// Optional (added for 漏报率): the supervisor responsible for the case's grid when it was
+    /// reported (the roster's first supervisor on duty there then), once the case is located;
+    /// absent when nobody was on duty, or before the case has a grid.
+    public var gridSupervisorId: String? = nil
 
     /// How a closed case was resolved.
     public struct Resolution: Codable, Sendable, Equatable {

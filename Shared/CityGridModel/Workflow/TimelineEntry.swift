@@ -159,6 +159,28 @@ public enum TimelineDetail: String, Codable, Sendable, CaseIterable {
     case referral
     /// How many reopenings the case has had now (reopen).
     case reopenCount = "reopen_count"
+    /// A field task's id, lowercase UUID (`task_reassigned` annotation).
+    case taskId = "task_id"
+    /// A field task's kind, a `FieldTaskKind` raw value (`task_reassigned`).
+    case taskKind = "task_kind"
+    /// Who holds the task now, a supervisor id; absent: the shift leader's queue (`task_reassigned`).
+    case assignee
+    /// Who held it before (`task_reassigned`).
+    case previousAssignee = "previous_assignee"
+    /// Why it went there, a `FieldTaskAssignmentReason` raw value (`task_reassigned`).
+    case assignmentReason = "assignment_reason"
+    /// The holder's shift, a roster shift code (`task_reassigned`).
+    case shift
+    /// When the holder is due to have answered: ISO 8601 (`task_reassigned`).
+    case dueAt = "due_at"
+    /// Where the phone was when the supervisor answered: `longitude latitude`, WGS84 (verification, check from the phone).
+    case gpsPosition = "gps_position"
+    /// The phone's stated accuracy of that position, metres (verification, check from the phone).
+    case gpsAccuracyMeters = "gps_accuracy_m"
+    /// When the supervisor answered on the phone, by its clock: ISO 8601 (verification, check from the phone).
+    case capturedAt = "captured_at"
+    /// The phone's own id of the submission (verification, check from the phone).
+    case clientId = "client_id"
 }
 
 extension Dictionary where Key == String, Value == String {

@@ -77,9 +77,12 @@ public struct CaseMeta: Sendable, Hashable, Codable {
     public var gridCode: String?
     public var reporterId: String?
     public var componentCode: String?
+    /// The supervisor responsible for the grid when the case was reported (supervision's roster,
+    /// `CaseTransitioned.gridSupervisorId`): whose 漏报 a verified public report is.
+    public var gridSupervisorId: String?
 
     public init(caseNumber: String = "", channel: ReportChannel? = nil, kind: ClassKind? = nil, classCode: String? = nil,
-                gridCode: String? = nil, reporterId: String? = nil, componentCode: String? = nil) {
+                gridCode: String? = nil, reporterId: String? = nil, componentCode: String? = nil, gridSupervisorId: String? = nil) {
         self.caseNumber = caseNumber
         self.channel = channel
         self.kind = kind
@@ -87,6 +90,7 @@ public struct CaseMeta: Sendable, Hashable, Codable {
         self.gridCode = gridCode
         self.reporterId = reporterId
         self.componentCode = componentCode
+        self.gridSupervisorId = gridSupervisorId
     }
 
     /// Merges a later message's fields: values present in `other` replace ours.
@@ -98,6 +102,7 @@ public struct CaseMeta: Sendable, Hashable, Codable {
         gridCode = other.gridCode ?? gridCode
         reporterId = other.reporterId ?? reporterId
         componentCode = other.componentCode ?? componentCode
+        gridSupervisorId = other.gridSupervisorId ?? gridSupervisorId
     }
 
     /// Area codes from the grid code prefixes (GB/T 30428.1: district 6, street 9, community 12, grid 15).
@@ -124,22 +129,61 @@ public enum AreaLevel: String, Sendable, Codable, CaseIterable {
     }
 }
 
-/// One case's stored history: its meta plus its events in sequence order, and how many later
-/// reports intake linked to it as duplicates.
+/// One case's stored history: its meta plus its events in sequence order, how many later
+/// reports intake linked to it as duplicates, the assignments of its field tasks and the repeat
+/// complaints made about it.
 public struct CaseHistory: Sendable, Hashable {
     public var caseId: UUID
     public var meta: CaseMeta
     public var events: [CaseEvent]
     public var duplicateLinks: Int
+    /// Every assignment of the case's verification and check tasks (supervision's
+    /// `FieldTaskAssigned`), in any order.
+    public var assignments: [FieldAssignment]
     /// When repeat complaints (重复投诉) about this case were made: the same caller again about the
     /// same place after the case had ended (intake's `RepeatFound`, `repeat_complaint`).
     public var repeatComplaints: [Date]
 
-    public init(caseId: UUID, meta: CaseMeta, events: [CaseEvent], duplicateLinks: Int = 0, repeatComplaints: [Date] = []) {
+    public init(caseId: UUID, meta: CaseMeta, events: [CaseEvent], duplicateLinks: Int = 0, assignments: [FieldAssignment] = [],
+                repeatComplaints: [Date] = []) {
         self.caseId = caseId
         self.meta = meta
         self.events = events
         self.duplicateLinks = duplicateLinks
+        self.assignments = assignments
         self.repeatComplaints = repeatComplaints
+    }
+}
+
+/// One assignment of a field task (核实 / 核查) to a supervisor or to the shift leader's queue.
+public struct FieldAssignment: Sendable, Hashable, Codable {
+    public var taskId: UUID
+    public var kind: FieldTaskKind
+    /// The timeline sequence of the request that opened the task.
+    public var requestSequence: Int
+    /// 1 for the first assignment of the task, then 2, 3 …
+    public var sequence: Int
+    /// `nil`: the shift leader's queue.
+    public var supervisorId: String?
+    public var assignedAt: Date
+    public var dueAt: Date?
+    public var reason: FieldTaskAssignmentReason
+
+    public init(taskId: UUID, kind: FieldTaskKind, requestSequence: Int, sequence: Int, supervisorId: String?, assignedAt: Date, dueAt: Date?,
+                reason: FieldTaskAssignmentReason) {
+        self.taskId = taskId
+        self.kind = kind
+        self.requestSequence = requestSequence
+        self.sequence = sequence
+        self.supervisorId = supervisorId
+        self.assignedAt = assignedAt
+        self.dueAt = dueAt
+        self.reason = reason
+    }
+
+    /// The assignment a message reports.
+    public init(_ m: FieldTaskAssigned) {
+        self.init(taskId: m.taskId, kind: m.kind, requestSequence: m.requestSequence, sequence: m.sequence, supervisorId: m.supervisorId,
+                  assignedAt: m.assignedAt, dueAt: m.dueAt, reason: m.reason)
     }
 }

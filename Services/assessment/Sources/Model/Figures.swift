@@ -127,14 +127,21 @@ public struct PostFigures: Codable, Sendable, Hashable {
     // supervisor
     public var reports = 0
     public var validReports = 0
+    /// Verifications the supervisor did in the period (whoever's task they were).
     public var verifications = 0
+    /// 应核实数: verification tasks given to the supervisor that were answered or fell due in the
+    /// period (``FieldTaskJudgement``); 按时核实数: of those, answered within their due time.
+    public var verificationsAssigned = 0
     public var verificationsOnTime = 0
+    /// Checks the supervisor did in the period.
     public var checks = 0
+    /// 应核查数 / 按时核查数, as for verifications.
+    public var checksAssigned = 0
     public var checksOnTime = 0
-    /// 漏报 approximation: verified public reports / 立案数 in the grids the supervisor reported in.
-    public var gridsCovered = 0
-    public var gridPublicReports = 0
-    public var gridFiled = 0
+    /// 漏报数: verified public reports among the period's filed cases of grids the supervisor was
+    /// responsible for when each was reported; 立案数 of those grids' cases.
+    public var missedReports = 0
+    public var responsibleFiled = 0
     // acceptor
     public var accepted = 0
     public var acceptedOnTime = 0

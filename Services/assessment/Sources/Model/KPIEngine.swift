@@ -212,7 +212,6 @@ public struct KPIEngine: Sendable {
             body(&f)
             byActor[actor] = f
         }
-        var supervisorGrids: [String: Set<String>] = [:]
         for c in folded {
             var lastDispatcher: String?
             for e in c.history.events {
@@ -223,13 +222,12 @@ public struct KPIEngine: Sendable {
                     guard inPeriod, e.actorRole == .supervisor else { break }
                     let valid = c.facts.filedAt != nil || c.facts.selfHandledApproved
                     touch(e.actorId) { $0.reports += 1; if valid { $0.validReports += 1 } }
-                    if let g = c.history.meta.gridCode { supervisorGrids[e.actorId, default: []].insert(g) }
                 case (.supervisor, .verificationConfirmed), (.supervisor, .verificationRefuted):
                     guard inPeriod else { break }
-                    touch(e.actorId) { $0.verifications += 1; if e.stoppedOnTime { $0.verificationsOnTime += 1 } }
+                    touch(e.actorId) { $0.verifications += 1 }
                 case (.supervisor, .checkPassed), (.supervisor, .checkFailed):
                     guard inPeriod else { break }
-                    touch(e.actorId) { $0.checks += 1; if e.stoppedOnTime { $0.checksOnTime += 1 } }
+                    touch(e.actorId) { $0.checks += 1 }
                 case (.acceptor, .accept), (.acceptor, .rejectAtAccept), (.acceptor, .handleAtIntake):
                     guard inPeriod else { break }
                     touch(e.actorId) { $0.accepted += 1; if e.stoppedOnTime { $0.acceptedOnTime += 1 } }
@@ -257,15 +255,25 @@ public struct KPIEngine: Sendable {
             }
         }
         if post == .supervisor {
-            let grids = areas(folded: folded, level: .grid)
-            let byGrid = Dictionary(uniqueKeysWithValues: grids.map { ($0.code, $0) })
-            for (actor, covered) in supervisorGrids {
-                touch(actor) { x in
-                    x.gridsCovered = covered.count
-                    for g in covered {
-                        x.gridPublicReports += byGrid[g]?.verifiedPublicReports ?? 0
-                        x.gridFiled += byGrid[g]?.filed ?? 0
+            for c in folded {
+                // 应核实数 / 应核查数 and their on-time share: the tasks really given to each
+                // supervisor (FieldTaskJudgement), counted when their moment falls in the period.
+                for charge in FieldTaskJudgement.charges(events: c.history.events, assignments: c.history.assignments, endedAt: c.facts.endedAt)
+                where charge.instant >= period.start && charge.instant < c.asOf {
+                    touch(charge.supervisorId) { x in
+                        switch charge.kind {
+                        case .verification: x.verificationsAssigned += 1; if charge.onTime { x.verificationsOnTime += 1 }
+                        case .check: x.checksAssigned += 1; if charge.onTime { x.checksOnTime += 1 }
+                        }
                     }
+                }
+                // 漏报: the period's filed cases (as the area figures count them) charged to the
+                // supervisor responsible for the grid when each was reported.
+                guard c.attributed, c.facts.isFiledCase, !c.facts.suspended, let responsible = c.history.meta.gridSupervisorId else { continue }
+                let missed = c.history.meta.isPublicReport && c.facts.verifiedAt != nil
+                touch(responsible) { x in
+                    x.responsibleFiled += 1
+                    if missed { x.missedReports += 1 }
                 }
             }
         }
@@ -274,8 +282,8 @@ public struct KPIEngine: Sendable {
             var x = x
             switch post {
             case .supervisor:
-                let valid = fraction(x.validReports, x.reports), missed = fraction(x.gridPublicReports, x.gridFiled)
-                let verify = fraction(x.verificationsOnTime, x.verifications), check = fraction(x.checksOnTime, x.checks)
+                let valid = fraction(x.validReports, x.reports), missed = fraction(x.missedReports, x.responsibleFiled)
+                let verify = fraction(x.verificationsOnTime, x.verificationsAssigned), check = fraction(x.checksOnTime, x.checksAssigned)
                 x.validReportRate = valid.map(r4)
                 x.missedReportRate = missed.map(r4)
                 x.onTimeVerifyRate = verify.map(r4)

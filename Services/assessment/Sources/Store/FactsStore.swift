@@ -33,7 +33,7 @@ enum FactsStore {
         var meta = try current == nil ? CaseMeta() : loadMeta(entry.caseId, on: c)
         var incoming = CaseMeta(caseNumber: message.caseNumber, channel: message.channel, kind: message.kind, classCode: message.classCode,
                                 gridCode: message.gridCode ?? entry.detail(.gridCode), reporterId: message.reporterId,
-                                componentCode: message.componentCode)
+                                componentCode: message.componentCode, gridSupervisorId: message.gridSupervisorId)
         if incoming.reporterId == nil, entry.action == .report || entry.action == .reportSelfHandled { incoming.reporterId = entry.actorId }
         meta.merge(incoming)
         try upsert(facts, meta: meta, on: c)
@@ -55,7 +55,7 @@ enum FactsStore {
 
     static func loadMeta(_ caseId: UUID, on c: PGConnection) throws -> CaseMeta {
         guard let row = try c.query("""
-            SELECT case_number, channel, kind, class_code, grid_code, reporter_id, component_code
+            SELECT case_number, channel, kind, class_code, grid_code, reporter_id, component_code, grid_supervisor
             FROM assessment.case_facts WHERE case_id = $1
             """, [caseId]).first else { return CaseMeta() }
         return meta(from: row)
@@ -65,7 +65,7 @@ enum FactsStore {
         CaseMeta(caseNumber: row.optionalString("case_number") ?? "", channel: row.optionalString("channel").flatMap(ReportChannel.init),
                  kind: row.optionalString("kind").flatMap(ClassKind.init), classCode: row.optionalString("class_code"),
                  gridCode: row.optionalString("grid_code"), reporterId: row.optionalString("reporter_id"),
-                 componentCode: row.optionalString("component_code"))
+                 componentCode: row.optionalString("component_code"), gridSupervisorId: row.optionalString("grid_supervisor"))
     }
 
     /// Writes the fold and its searchable columns.
@@ -75,8 +75,8 @@ enum FactsStore {
             INSERT INTO assessment.case_facts (case_id, case_number, channel, kind, class_code, grid_code, community_code, street_code,
                 district_code, reporter_id, component_code, last_sequence, state, reported_at, filed_at, dispatched_at, department,
                 departments, handling_deadline, completed_at, completed_on_time, closed_at, voided_at, ended_at, suspended,
-                rework_count, return_count, extension_count, attributed_at, facts, last_visit_at, updated_at)
-            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31, now())
+                rework_count, return_count, extension_count, attributed_at, facts, last_visit_at, grid_supervisor, updated_at)
+            VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27,$28,$29,$30,$31,$32, now())
             ON CONFLICT (case_id) DO UPDATE SET case_number = EXCLUDED.case_number, channel = EXCLUDED.channel, kind = EXCLUDED.kind,
                 class_code = EXCLUDED.class_code, grid_code = EXCLUDED.grid_code, community_code = EXCLUDED.community_code,
                 street_code = EXCLUDED.street_code, district_code = EXCLUDED.district_code, reporter_id = EXCLUDED.reporter_id,
@@ -86,12 +86,43 @@ enum FactsStore {
                 completed_at = EXCLUDED.completed_at, completed_on_time = EXCLUDED.completed_on_time, closed_at = EXCLUDED.closed_at,
                 voided_at = EXCLUDED.voided_at, ended_at = EXCLUDED.ended_at, suspended = EXCLUDED.suspended,
                 rework_count = EXCLUDED.rework_count, return_count = EXCLUDED.return_count, extension_count = EXCLUDED.extension_count,
-                attributed_at = EXCLUDED.attributed_at, facts = EXCLUDED.facts, last_visit_at = EXCLUDED.last_visit_at, updated_at = now()
+                attributed_at = EXCLUDED.attributed_at, facts = EXCLUDED.facts, last_visit_at = EXCLUDED.last_visit_at,
+                grid_supervisor = EXCLUDED.grid_supervisor, updated_at = now()
             """, [f.caseId, meta.caseNumber, meta.channel?.rawValue, meta.kind?.rawValue, meta.classCode, meta.gridCode,
                   meta.area(.community), meta.area(.street), meta.area(.district), meta.reporterId, meta.componentCode,
                   f.lastSequence, f.state?.rawValue, f.reportedAt, f.filedAt, f.dispatchedAt, f.department, PGTextArray(f.departments),
                   f.handlingDeadline, f.completedAt, f.completedOnTime, f.closedAt, f.voidedAt, f.endedAt, f.suspended,
-                  f.reworkCount, f.returnCount, f.extensionCount, Attribution.instant(of: f), PGJSON(json), f.lastVisitAt])
+                  f.reworkCount, f.returnCount, f.extensionCount, Attribution.instant(of: f), PGJSON(json), f.lastVisitAt,
+                  meta.gridSupervisorId])
+    }
+
+    /// Records one assignment of a field task (idempotent on task and sequence).
+    static func recordAssignment(_ m: FieldTaskAssigned, on c: PGConnection) throws {
+        try c.query("""
+            INSERT INTO assessment.field_assignments (task_id, sequence, case_id, kind, request_sequence, supervisor_id, assigned_at, due_at, reason)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (task_id, sequence) DO NOTHING
+            """, [m.taskId, m.sequence, m.caseId, m.kind.rawValue, m.requestSequence, m.supervisorId, m.assignedAt, m.dueAt, m.reason.rawValue])
+    }
+
+    /// The field-task assignments of the window's cases made before `to`, by case.
+    static func assignments(from: Date, to: Date, on c: PGConnection) throws -> [UUID: [FieldAssignment]] {
+        let rows = try c.query("""
+            SELECT a.task_id, a.sequence, a.case_id, a.kind, a.request_sequence, a.supervisor_id, a.assigned_at, a.due_at, a.reason
+            FROM assessment.field_assignments a JOIN assessment.case_facts f USING (case_id)
+            WHERE \(window) AND a.assigned_at < $2
+            """, [from, to])
+        var byCase: [UUID: [FieldAssignment]] = [:]
+        for row in rows.rows {
+            guard let kind = FieldTaskKind(rawValue: try row.string("kind")),
+                  let reason = FieldTaskAssignmentReason(rawValue: try row.string("reason")) else {
+                throw PGError(.decoding, "unknown kind or reason in assessment.field_assignments")
+            }
+            byCase[try row.uuid("case_id"), default: []].append(FieldAssignment(
+                taskId: try row.uuid("task_id"), kind: kind, requestSequence: try row.int("request_sequence"), sequence: try row.int("sequence"),
+                supervisorId: row.optionalString("supervisor_id"), assignedAt: try row.date("assigned_at"), dueAt: row.optionalDate("due_at"),
+                reason: reason))
+        }
+        return byCase
     }
 
     /// Records a duplicate report linked to an earlier case (idempotent on the report id).
@@ -121,7 +152,7 @@ enum FactsStore {
     /// The histories that can matter for `[from, to)` (``window``), with their events before `to`.
     static func histories(from: Date, to: Date, on c: PGConnection) throws -> [CaseHistory] {
         let metas = try c.query("""
-            SELECT f.case_id, f.case_number, f.channel, f.kind, f.class_code, f.grid_code, f.reporter_id, f.component_code,
+            SELECT f.case_id, f.case_number, f.channel, f.kind, f.class_code, f.grid_code, f.reporter_id, f.component_code, f.grid_supervisor,
                    (SELECT count(*) FROM assessment.duplicate_links d WHERE d.duplicate_of = f.case_id AND d.reported_at < $2) AS dups
             FROM assessment.case_facts f WHERE \(window) ORDER BY f.case_id
             """, [from, to])
@@ -136,6 +167,7 @@ enum FactsStore {
             let e = try event(from: row)
             byCase[e.caseId, default: []].append(e)
         }
+        let assigned = try assignments(from: from, to: to, on: c)
         var complaints: [UUID: [Date]] = [:]
         for row in try c.query("""
             SELECT r.repeat_of, r.reported_at FROM assessment.repeat_complaints r
@@ -146,7 +178,7 @@ enum FactsStore {
         return try metas.rows.map { row in
             let id = try row.uuid("case_id")
             return CaseHistory(caseId: id, meta: meta(from: row), events: byCase[id] ?? [], duplicateLinks: row.optionalInt("dups") ?? 0,
-                               repeatComplaints: complaints[id] ?? [])
+                               assignments: assigned[id] ?? [], repeatComplaints: complaints[id] ?? [])
         }
     }
 
@@ -169,7 +201,8 @@ enum FactsStore {
     /// - Returns: (cases re-folded, rows whose stored fold differed).
     static func rebuild(from: Date, to: Date, on c: PGConnection) throws -> (cases: Int, changed: Int) {
         let stored = try c.query("""
-            SELECT f.case_id, f.facts, f.case_number, f.channel, f.kind, f.class_code, f.grid_code, f.reporter_id, f.component_code
+            SELECT f.case_id, f.facts, f.case_number, f.channel, f.kind, f.class_code, f.grid_code, f.reporter_id, f.component_code,
+                   f.grid_supervisor
             FROM assessment.case_facts f WHERE \(window)
             """, [from, to])
         let events = try c.query("""
@@ -242,6 +275,14 @@ enum FactsStore {
                 """, [PGJSON(String(decoding: try plain.encode(rows), as: UTF8.self))])
             for h in slice {
                 try upsert(CaseFacts.fold(caseId: h.caseId, events: h.events), meta: h.meta, on: c)
+                for a in h.assignments {
+                    try c.query("""
+                        INSERT INTO assessment.field_assignments (task_id, sequence, case_id, kind, request_sequence, supervisor_id,
+                            assigned_at, due_at, reason)
+                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (task_id, sequence) DO NOTHING
+                        """, [a.taskId, a.sequence, h.caseId, a.kind.rawValue, a.requestSequence, a.supervisorId, stored(a.assignedAt),
+                              a.dueAt.map(stored), a.reason.rawValue])
+                }
             }
         }
     }

@@ -75,6 +75,25 @@ enum AssessmentMigrations {
             ALTER TABLE assessment.case_facts ADD COLUMN last_visit_at timestamptz;
             CREATE INDEX case_facts_last_visit ON assessment.case_facts (last_visit_at) WHERE last_visit_at IS NOT NULL;
             """),
+        // Grid responsibility: the supervisor answerable for a case's grid when it was reported
+        // (漏报率), and every assignment of a verification or check task (按时核实率, 按时核查率).
+        Migration(102, "grid supervisors and field task assignments", """
+            ALTER TABLE assessment.case_facts ADD COLUMN grid_supervisor text;
+            CREATE TABLE assessment.field_assignments (
+                task_id          uuid        NOT NULL,
+                sequence         integer     NOT NULL,
+                case_id          uuid        NOT NULL,
+                kind             text        NOT NULL,
+                request_sequence integer     NOT NULL,
+                supervisor_id    text,
+                assigned_at      timestamptz NOT NULL,
+                due_at           timestamptz,
+                reason           text        NOT NULL,
+                received_at      timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (task_id, sequence)
+            );
+            CREATE INDEX field_assignments_case ON assessment.field_assignments (case_id);
+            """),
         // Repeat complaints (重复投诉, intake's RepeatFound with relation repeat_complaint): the same
         // caller again about an ended case. They count when made, so a case ended before a period
         // is among its histories when complained about in it.
