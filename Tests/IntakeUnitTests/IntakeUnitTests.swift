@@ -89,6 +89,19 @@ struct IntakeUnitTests {
         #expect(ancient.problems.first?.problem == DateBounds.problem)
     }
 
+    @Test("a time read and written again is the same to the millisecond, whatever its fraction (a fuzz find)")
+    func rfc3339RoundTrip() throws {
+        // Input found by scripts/fuzz (target envelope): Tests/Fuzz/corpus/envelope/millisecond-round-trip.json.
+        for text in ["2026-11-25T02:00:00.004Z", "2026-11-25T02:00:00.999Z", "1969-12-31T23:59:59.001Z", "2200-12-31T23:59:59.999Z",
+                     "2026-11-25T02:00:00.000Z", "1900-01-01T00:00:00.123Z"] {
+            let once = RFC3339.format(try #require(RFC3339.parse(text)))
+            #expect(once == text)
+            #expect(RFC3339.format(try #require(RFC3339.parse(once))) == once)
+        }
+        #expect(RFC3339.format(try #require(RFC3339.parse("2026-11-25T10:00:00.25+08:00"))) == "2026-11-25T02:00:00.250Z")
+        #expect(RFC3339.format(try #require(RFC3339.parse("2026-11-25T10:00:00+08:00"))) == "2026-11-25T02:00:00.000Z")
+    }
+
     @Test("the message and body decoder refuses dates outside the years 1900-2200 and keeps those inside")
     func dateBoundsInDecoder() throws {
         struct Stamp: Decodable { var at: Date }

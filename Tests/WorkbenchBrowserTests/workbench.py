@@ -764,6 +764,44 @@ def steps(run, browser):
         browser.driver.delete_all_cookies()
         return "page back at sign-in; API 401, also with the old cookie"
 
+    @run.check("the shift leader keeps the grid roster: adds a row from today and ends it, both in the change log")
+    def _():
+        browser.sign_in("shift_leader")
+        browser.open("roster")
+        browser.page("roster")
+        browser.wait_css("#page-roster table.grid tbody tr", 20, what="the roster's rows")
+        supervisor = "sup-browser-" + uuid.uuid4().hex[:6]
+        browser.take(browser.wait_css("#roster-add", visible=True),
+                     values={"supervisorId": supervisor, "supervisorName": "浏览器测试", "areaCode": "150102001",
+                             "reason": "临时顶岗"}, what="adding a roster row")
+        def added():
+            rows = [r for r in browser.find("#page-roster table.grid tbody tr") if supervisor in r.text]
+            return rows[0] if rows else None
+        row = wait_for("the new row on the page", added, 20)
+        browser.screenshot("roster-row-added")
+        end = browser.find("button[data-row]", row)
+        if not end:
+            raise CheckFailed("the new row has no end button")
+        browser.take(end[0], values={"reason": "顶岗结束"}, what="ending the roster row")
+        changes = browser.fetch("GET", "/api/supervision/roster/changes", csrf=False)
+        if changes["status"] != 200:
+            raise CheckFailed(f"the change log answered {changes['status']}: {changes['text']!r}")
+        log = browser.driver.execute_async_script("""
+            const done = arguments[0];
+            fetch("/api/supervision/roster/changes", { headers: { Accept: "application/json" } })
+              .then((r) => r.json()).then((body) => done(body.changes), (e) => done(String(e)));
+        """)
+        mine = [c for c in log if (c.get("assignment") or {}).get("supervisorId") == supervisor
+                or c.get("assignmentId") in {x.get("assignmentId") for x in log if (x.get("assignment") or {}).get("supervisorId") == supervisor}]
+        kinds = sorted(c["kind"] for c in mine)
+        if kinds != ["add", "end"]:
+            raise CheckFailed(f"the change log holds {kinds} for {supervisor}: {mine!r}")
+        for tab in ("queue", "workload"):
+            browser.click(browser.wait_css(f"#roster-tab-{tab}", visible=True))
+            browser.wait_css(f"#roster-panel-{tab} table.grid", 20, visible=True, what=f"the {tab} tab's table")
+        browser.screenshot("roster-workload")
+        return f"{supervisor}: added and ended, change log add + end; queue and workload tabs shown"
+
     @run.check("a state change without the CSRF token is refused", needs=[setup])
     def _():
         case_id = run.case["id"]

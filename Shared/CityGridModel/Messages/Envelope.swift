@@ -91,8 +91,17 @@ public enum DateBounds {
 
 /// RFC 3339 date-times with fractional seconds and any offset.
 public enum RFC3339 {
+    /// Whole milliseconds, rounded to the nearest. A parsed time's fraction is binary and may lie a
+    /// hair under the written one (`.004` read back as `.0039999…`); truncating it, as the
+    /// fractional ISO 8601 style does, moved a time by a millisecond on every decode and encode
+    /// (found by the `envelope` fuzz target).
     public static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        let millis = (date.timeIntervalSince1970 * 1000).rounded()
+        let seconds = (millis / 1000).rounded(.down)
+        let fraction = Int(millis - seconds * 1000)
+        let whole = Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle())
+        let padded = fraction < 10 ? "00\(fraction)" : fraction < 100 ? "0\(fraction)" : "\(fraction)"
+        return "\(whole.dropLast()).\(padded)Z"
     }
 
     public static func parse(_ text: String) -> Date? {

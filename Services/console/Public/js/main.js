@@ -18,6 +18,7 @@ export const pages = {
   "cases":        { roles: ["acceptor", "dispatcher", "shift_leader", "supervisor", "auditor", "admin"], module: "./pages/cases.js", nav: true },
   "case":         { roles: ["acceptor", "dispatcher", "shift_leader", "supervisor", "department", "auditor", "admin"], module: "./pages/case.js" },
   "dashboard":    { roles: ["acceptor", "dispatcher", "shift_leader", "auditor", "admin"], module: "./pages/dashboard.js", nav: true },
+  "roster":       { roles: ["shift_leader", "acceptor", "dispatcher", "auditor", "admin"], module: "./pages/roster.js", nav: true },
   "admin":        { roles: ["admin", "auditor"], module: "./pages/admin.js", nav: true },
   "sign-in":      { roles: null, module: "./pages/sign-in.js" },
 };
