@@ -198,8 +198,11 @@ def check_evidence(accepted, keys):
         if not rows or rows[0][0] != digest or h != digest or on_disk != digest:
             lost += 1
             continue
-        shown = sql(f"SELECT count(*) FROM supervision.entry_photos p JOIN intake.reports r ON r.case_id = p.case_id "
-                    f"JOIN supervision.timeline t ON t.id = p.timeline_id AND t.sequence = 1 "
+        # A report linked at intake as a duplicate has no case of its own: its photo is on the
+        # original case's duplicate_linked entry instead of a first entry.
+        shown = sql(f"SELECT count(*) FROM supervision.entry_photos p JOIN intake.reports r "
+                    f"ON (r.duplicate_of IS NULL AND r.case_id = p.case_id) OR r.duplicate_of = p.case_id "
+                    f"JOIN supervision.timeline t ON t.id = p.timeline_id AND (t.sequence = 1 OR r.duplicate_of IS NOT NULL) "
                     f"WHERE r.idempotency_key = '{key}' AND p.evidence_id = '{answer['id']}'")[0][0]
         if rows[0][1] != "t" or int(shown) != 1:
             stuck += 1
