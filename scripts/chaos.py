@@ -271,6 +271,38 @@ def scenario_fault(name, svcs):
         for n in ("intake", "supervision"):
             svcs.ready(n, instance=2)
 
+BOUNDED_PATTERN = r"^((intake|routing|disposal|supervision|assessment)\.[^.]+|dept\..+\.tasks)$"
+
+def bound_queues(max_length):
+    """The bounded-queue policy of scripts/infra on the chaos vhost, with another limit."""
+    definition = json.dumps({"max-length": max_length, "overflow": "reject-publish"})
+    infra("ctl", "set_policy", "-p", ENV["CITYGRID_TEST_AMQP_VHOST"], "--apply-to", "queues", "citygrid-bounded-queues",
+          BOUNDED_PATTERN, definition)
+
+def rss_mb(svcs):
+    """Resident memory of each running service, in MB (VmRSS)."""
+    out = {}
+    for key, proc in svcs.procs.items():
+        try:
+            with open(f"/proc/{proc.pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        out[key] = int(line.split()[1]) // 1024
+        except OSError:
+            pass
+    return out
+
+def queue_lengths():
+    """Messages ready or unacked in each queue of the chaos vhost."""
+    out = subprocess.run([INFRA, "ctl", "list_queues", "-q", "--no-table-headers", "-p", ENV["CITYGRID_TEST_AMQP_VHOST"], "name", "messages"],
+                         capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    lengths = {}
+    for line in out.stdout.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].isdigit():
+            lengths[parts[0]] = int(parts[1])
+    return lengths
+
 def quiescent(keys_sql, timeout=240):
     end, last, stable = time.time() + timeout, None, 0
     while time.time() < end:
@@ -303,6 +335,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reports", type=int, default=120, help="reports per scenario")
     ap.add_argument("--scenario", action="append")
+    ap.add_argument("--overload-rate", type=float, default=40, help="overload: reports per second offered, open loop")
+    ap.add_argument("--overload-seconds", type=int, default=180, help="overload: how long the load is offered")
+    ap.add_argument("--overload-max-length", type=int, default=300, help="overload: the queues' bound during the scenario")
     args = ap.parse_args()
     scenarios = args.scenario or ["kill-intake", "kill-routing", "kill-supervision", "kill-disposal", "kill-assessment",
                                   "broker-kill", "broker-graceful", "postgres-immediate", "duplicates-and-poison", "rolling-sigterm",
@@ -317,7 +352,9 @@ def main():
         svcs.start_all()
         run_start = sql("SELECT now()")[0][0]
         marker = f"chaos-poison-{run}-{name}"
-        keys = [f"chaos-{run}-{name}-{i}" for i in range(args.reports)]
+        count = int(args.overload_rate * args.overload_seconds) if name == "overload" else args.reports
+        keys = [f"chaos-{run}-{name}-{i}" for i in range(count)]
+        samples = {"rss": {}, "queues": {}}
         errors = []
         accepted = []   # (report key, upload answer, SHA-256 of the bytes sent)
         def upload_load():
@@ -335,9 +372,28 @@ def main():
                 except Exception as e:
                     errors.append(str(e))
                 time.sleep(0.05)
+        def overload():
+            # Open loop: a report is offered every 1/rate seconds whether or not the earlier ones
+            # were answered (each client retries its own until intake accepts it).
+            from concurrent.futures import ThreadPoolExecutor
+            def one(i, k):
+                try:
+                    post_report(tok, k, i)
+                except Exception as e:
+                    errors.append(str(e))
+            started = time.time()
+            with ThreadPoolExecutor(max_workers=64) as pool:
+                for i, k in enumerate(keys):
+                    delay = started + i / args.overload_rate - time.time()
+                    if delay > 0:
+                        time.sleep(delay)
+                    pool.submit(one, i, k)
+            samples["offered_s"] = round(time.time() - started, 1)
         def load():
             if name == "kill-supervision-mid-upload":
                 return upload_load()
+            if name == "overload":
+                return overload()
             for i, k in enumerate(keys):
                 try:
                     post_report(tok, k, i)
@@ -346,6 +402,8 @@ def main():
                 except Exception as e:
                     errors.append(str(e))
                 time.sleep(0.05)
+        if name == "overload":
+            bound_queues(args.overload_max_length)
         t = threading.Thread(target=load); t.start()
         time.sleep(max(1.0, args.reports * 0.05 / 2))
         log(f"{name}: injecting fault")
@@ -363,10 +421,26 @@ def main():
             publish_poison(marker, 5)
         elif name == "kill-supervision-mid-upload":
             svcs.kill9("supervision"); time.sleep(1); svcs.start("supervision")
+        elif name == "overload":
+            pass   # the load itself is the fault; the queues were bounded before it started
         else:
             scenario_fault(name, svcs)
+        if name == "overload":
+            # Sample memory and queue lengths while the load runs and the backlog drains.
+            while t.is_alive():
+                for key, mb in rss_mb(svcs).items():
+                    samples["rss"][key] = max(mb, samples["rss"].get(key, 0))
+                for queue, n in queue_lengths().items():
+                    samples["queues"][queue] = max(n, samples["queues"].get(queue, 0))
+                time.sleep(3)
         t.join()
-        ok = quiescent(",".join(f"'{k}'" for k in keys))
+        drain_started = time.time()
+        ok = quiescent(",".join(f"'{k}'" for k in keys), timeout=1800 if name == "overload" else 240)
+        if name == "overload":
+            for key, mb in rss_mb(svcs).items():
+                samples["rss"][key] = max(mb, samples["rss"].get(key, 0))
+            bound_queues(100000)
+            samples["drain_s"] = round(time.time() - drain_started, 1)
         result = check(keys, marker, run_start)
         if name == "kill-supervision-mid-upload":
             # Reports exist only for accepted uploads; the rest of the keys were never sent.
@@ -376,6 +450,17 @@ def main():
             result["lost"] += lost
             result["stuck"] += stuck
             result["uploads_accepted"] = len(accepted)
+        if name == "overload":
+            result["offered"] = len(keys)
+            result["offered_s"] = samples.get("offered_s")
+            result["drain_s"] = samples.get("drain_s")
+            result["rss_max_mb"] = samples["rss"]
+            result["queue_max"] = max(samples["queues"].values(), default=0)
+            result["queue_bound"] = args.overload_max_length
+            result["nacked"] = int(sql("SELECT count(*) FROM (SELECT 1 FROM intake.outbox WHERE last_error LIKE 'nacked%' "
+                                       "UNION ALL SELECT 1 FROM routing.outbox WHERE last_error LIKE 'nacked%' "
+                                       "UNION ALL SELECT 1 FROM supervision.outbox WHERE last_error LIKE 'nacked%' "
+                                       "UNION ALL SELECT 1 FROM disposal.outbox WHERE last_error LIKE 'nacked%') x")[0][0])
         result["quiescent"] = ok
         result["client_errors"] = len(errors)
         results[name] = result

@@ -33,7 +33,7 @@ public final class OutboxRelay: Service, Sendable {
 
     public func run() async throws {
         let stopping = Flag()
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             var failures = 0
             var lastBacklogCheck = ContinuousClock.now - .seconds(10)
             while !stopping.isSet && !Task.isCancelled {
@@ -109,7 +109,7 @@ public final class OutboxRelay: Service, Sendable {
                 }
             }
             guard !rows.isEmpty else {
-                try await session.step { try $0.query("COMMIT") }
+                _ = try await session.step { try $0.query("COMMIT") }
                 return 0
             }
             FaultInjection.point("kill-before-relay")

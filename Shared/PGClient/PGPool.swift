@@ -94,7 +94,7 @@ public final class PGPool: Sendable {
 
     /// Checks that the database answers (`SELECT 1`).
     public func ping() async throws {
-        try await withConnection { try $0.query("SELECT 1") }
+        _ = try await withConnection { try $0.query("SELECT 1") }
     }
 
     /// Closes every connection (they re-open on next use).

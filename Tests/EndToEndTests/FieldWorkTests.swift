@@ -35,7 +35,7 @@ final class FieldWorkTests {
     @discardableResult
     func send(_ method: String = "POST", _ service: String, _ path: String, _ body: [String: Any]? = nil, token: String, expect: Int = 200,
               sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
-        let answer = try await try #require(city).request(method, service, path, body: body, token: token)
+        let answer = try await #require(city).request(method, service, path, body: body, token: token)
         #expect(answer.status == expect, "\(method) \(path): \(answer.text)", sourceLocation: sourceLocation)
         return answer.json
     }
@@ -53,7 +53,7 @@ final class FieldWorkTests {
     }
 
     func detail(_ caseId: String) async throws -> Detail? {
-        let answer = try await try #require(city).request("GET", "supervision", "/api/v1/cases/\(caseId)", token: auditor)
+        let answer = try await #require(city).request("GET", "supervision", "/api/v1/cases/\(caseId)", token: auditor)
         guard answer.status == 200, let fields = answer.json["case"] as? [String: Any] else { return nil }
         return Detail(fields: fields, timeline: answer.json["timeline"] as? [[String: Any]] ?? [])
     }
@@ -102,7 +102,7 @@ final class FieldWorkTests {
 
     /// The street office signs for and completes the case's task.
     func departmentCompletes(_ caseId: String) async throws {
-        let task = try await try #require(city?.tap).nextEnvelope(TaskDispatched.self, subject: caseId)
+        let task = try await #require(city?.tap).nextEnvelope(TaskDispatched.self, subject: caseId)
         #expect(task.departmentCode == Self.street)
         let dept = city!.department(Self.street)
         try await eventually("task in the inbox") {
@@ -281,7 +281,7 @@ final class FieldWorkTests {
 
         // The verification's photo went to the evidence store before the phone lost its signal.
         let photoBytes = ExifFixture.jpeg(littleEndian: false) + Array("field-replay-\(UUID())".utf8)
-        let (uploadStatus, uploadData) = try await try #require(city?.services["supervision"]).http(
+        let (uploadStatus, uploadData) = try await #require(city?.services["supervision"]).http(
             "POST", "/api/v1/evidence", body: MultipartBody.form([("file", "IMG_0042.JPG", "image/jpeg", photoBytes)]),
             headers: ["Authorization": "Bearer \(phone)", "Content-Type": MultipartBody.contentType])
         #expect(uploadStatus == 201, "\(String(decoding: uploadData, as: UTF8.self))")
@@ -308,7 +308,7 @@ final class FieldWorkTests {
 
         var first: [String] = []
         for (path, body) in submissions {
-            let answer = try await try #require(city).request("POST", "supervision", path, body: body, token: phone)
+            let answer = try await #require(city).request("POST", "supervision", path, body: body, token: phone)
             #expect(answer.status == (path.hasSuffix("reports") ? 201 : 200), "\(path): \(answer.text)")
             first.append(answer.text)
         }
@@ -317,7 +317,7 @@ final class FieldWorkTests {
         try await TestEnvironment().infra("amqp-restart", "kill")
         for round in 1...2 {
             for ((path, body), answered) in zip(submissions, first) {
-                let (status, data) = try await try #require(city?.services["supervision"]).http(
+                let (status, data) = try await #require(city?.services["supervision"]).http(
                     "POST", path, body: try JSONSerialization.data(withJSONObject: body),
                     headers: ["Authorization": "Bearer \(phone)", "Content-Type": "application/json"])
                 let again = String(decoding: data, as: UTF8.self)
@@ -332,7 +332,7 @@ final class FieldWorkTests {
         #expect((reused["error"] as? [String: Any])?["code"] as? String == "client_id_reused")
         // A phone that lost an answer reads it back.
         let clientId = try #require(submissions[0].1["clientId"] as? String)
-        let kept = try await try #require(city).request("GET", "supervision", "/api/v1/field/submissions/\(clientId)", token: phone)
+        let kept = try await #require(city).request("GET", "supervision", "/api/v1/field/submissions/\(clientId)", token: phone)
         #expect(kept.status == 201 && kept.text == first[0])
 
         // One report: one case in supervision (once the broker delivers intake's message), reported by sup-001.

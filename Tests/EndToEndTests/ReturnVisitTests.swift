@@ -30,13 +30,13 @@ final class ReturnVisitTests {
     @discardableResult
     func post(_ service: String, _ path: String, _ body: [String: Any] = [:], token: String, expect: Int = 200,
               sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
-        let answer = try await try #require(city).request("POST", service, path, body: body, token: token)
+        let answer = try await #require(city).request("POST", service, path, body: body, token: token)
         #expect(answer.status == expect, "POST \(path): \(answer.text)", sourceLocation: sourceLocation)
         return answer.json
     }
 
     func get(_ service: String, _ path: String) async throws -> (Int, [String: Any]) {
-        let answer = try await try #require(city).request("GET", service, path, token: auditor)
+        let answer = try await #require(city).request("GET", service, path, token: auditor)
         return (answer.status, answer.json)
     }
 
@@ -71,7 +71,7 @@ final class ReturnVisitTests {
     func taskPath(_ dispatchId: UUID) -> String { "/api/v1/tasks/\(dispatchId.uuidString.lowercased())" }
 
     func task(_ dispatchId: UUID) async throws -> [String: Any]? {
-        let answer = try await try #require(city).request("GET", "disposal", taskPath(dispatchId), token: city!.department(Self.street))
+        let answer = try await #require(city).request("GET", "disposal", taskPath(dispatchId), token: city!.department(Self.street))
         return answer.status == 200 ? answer.json["task"] as? [String: Any] : nil
     }
 
@@ -152,7 +152,7 @@ final class ReturnVisitTests {
         let caseNumber = try #require(created["caseNumber"] as? String)
         try await waitFor(caseId, "awaiting verification") { $0.state == "awaiting_verify" }
         try await post("supervision", "/api/v1/cases/\(caseId)/verification", ["result": "confirmed"], token: supervisor)
-        let first = try await try #require(city?.tap).nextEnvelope(TaskDispatched.self, subject: caseId)
+        let first = try await #require(city?.tap).nextEnvelope(TaskDispatched.self, subject: caseId)
         #expect(first.departmentCode == Self.street)
         try await waitFor(caseId, "in handling") { $0.state == "in_handling" }
         try await eventually("task in the inbox") { try await task(first.dispatchId) != nil }
@@ -179,7 +179,7 @@ final class ReturnVisitTests {
         #expect((reopenEntry["startedClock"] as? [String: Any])?["stage"] as? String == "handle")
 
         // The department hears of it and finds a new task in its inbox.
-        let notice = try await try #require(city?.tap).nextEnvelope(TaskNotice.self, subject: caseId) { $0.kind == .reopened }
+        let notice = try await #require(city?.tap).nextEnvelope(TaskNotice.self, subject: caseId) { $0.kind == .reopened }
         #expect(notice.departmentCode == Self.street && notice.reason == "垃圾又堆起来了")
         #expect(notice.dispatchId != first.dispatchId)
         #expect(abs((notice.deadline ?? .distantPast).timeIntervalSince(deadline)) < 1, "the case view shows the notice's deadline")
@@ -216,7 +216,7 @@ final class ReturnVisitTests {
         #expect(referredEvent.outcome == .referred && referredEvent.referral == .reopeningLimitReached && referredEvent.dispatchId == nil)
 
         // The shift leader's decision: only the shift leader, and keeping it closed needs a reason.
-        let leaderView = try await try #require(city).request("GET", "supervision", "/api/v1/cases/\(caseId)", token: shiftLeader)
+        let leaderView = try await #require(city).request("GET", "supervision", "/api/v1/cases/\(caseId)", token: shiftLeader)
         #expect(((leaderView.json["case"] as? [String: Any])?["actions"] as? [String]) == ["return-visit", "reopen-decision"])
         try await post("supervision", "/api/v1/cases/\(caseId)/reopen-decision", ["reopen": true], token: acceptor, expect: 403)
         try await post("supervision", "/api/v1/cases/\(caseId)/reopen-decision", ["reopen": false], token: shiftLeader, expect: 422)
@@ -301,7 +301,7 @@ final class ReturnVisitTests {
         let caseId = signed.caseId.uuidString.lowercased()
         try await waitFor(caseId, "awaiting verification") { $0.state == "awaiting_verify" }
         try await post("supervision", "/api/v1/cases/\(caseId)/verification", ["result": "confirmed"], token: supervisor)
-        let first = try await try #require(city?.tap).nextEnvelope(TaskDispatched.self, subject: caseId)
+        let first = try await #require(city?.tap).nextEnvelope(TaskDispatched.self, subject: caseId)
         #expect(first.departmentCode == Self.street)
         try await eventually("task in the inbox") { try await task(first.dispatchId) != nil }
         try await handleAndClose(caseId, first.dispatchId)
@@ -322,7 +322,7 @@ final class ReturnVisitTests {
         #expect((visitEntry["details"] as? [String: String])?["visit_key"] == "hotline_12345:HV-\(ticket)-1")
 
         // Handled again by the same department under a new task, closed again; the agent's second call: 满意.
-        let notice = try await try #require(city?.tap).nextEnvelope(TaskNotice.self, subject: caseId) { $0.kind == .reopened }
+        let notice = try await #require(city?.tap).nextEnvelope(TaskNotice.self, subject: caseId) { $0.kind == .reopened }
         #expect(notice.departmentCode == Self.street && notice.dispatchId != first.dispatchId)
         try await waitTask(notice.dispatchId, "dispatched")
         try await handleAndClose(caseId, notice.dispatchId)

@@ -58,13 +58,13 @@ final class SidePathTests {
     @discardableResult
     func post(_ service: String, _ path: String, _ body: [String: Any] = [:], token: String, expect: Int = 200,
               sourceLocation: SourceLocation = #_sourceLocation) async throws -> [String: Any] {
-        let answer = try await try #require(city).request("POST", service, path, body: body, token: token)
+        let answer = try await #require(city).request("POST", service, path, body: body, token: token)
         #expect(answer.status == expect, "POST \(path): \(answer.text)", sourceLocation: sourceLocation)
         return answer.json
     }
 
     func get(_ service: String, _ path: String, token: String) async throws -> (Int, [String: Any]) {
-        let answer = try await try #require(city).request("GET", service, path, token: token)
+        let answer = try await #require(city).request("GET", service, path, token: token)
         return (answer.status, answer.json)
     }
 
