@@ -16,7 +16,7 @@ counts an accepted upload without its record, its file or the file's right hash,
 referenced upload that its case's first entry does not show.
 Usage: scripts/chaos.py [--reports N] [--scenario NAME ...]   (after scripts/infra up and swift build)
 """
-import argparse, json, os, random, signal, subprocess, sys, threading, time, urllib.error, urllib.parse, urllib.request, uuid
+import argparse, atexit, json, os, random, signal, subprocess, sys, threading, time, urllib.error, urllib.parse, urllib.request, uuid
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STATE = os.environ.get("CITYGRID_STATE_DIR", os.path.join(REPO, ".state"))
@@ -52,7 +52,9 @@ def use_scratch(name="chaos"):
     ENV["CITYGRID_TEST_AMQP_VHOST"] = f"citygrid-{name}"
 
 def sql(query):
-    out = subprocess.run(["psql", ENV["CITYGRID_TEST_PG_ADMIN_URL"], "-Atc", query], capture_output=True, text=True)
+    # On standard input: a check over thousands of keys is longer than one argument may be.
+    out = subprocess.run(["psql", ENV["CITYGRID_TEST_PG_ADMIN_URL"], "-At", "-v", "ON_ERROR_STOP=1", "-f", "-"],
+                         input=query, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(out.stderr.strip())
     return [line.split("|") for line in out.stdout.strip().splitlines() if line]
@@ -87,6 +89,13 @@ class Services:
         return False
 
     def start_all(self):
+        # A port still held (say by the services of a run that was interrupted) would leave the
+        # new process dead and the suite talking to the old one.
+        import socket
+        for n, (_, port) in SERVICES.items():
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    raise RuntimeError(f"port {port} ({n}) is already in use: stop what holds it first")
         for n in SERVICES:
             self.start(n)
         for n in SERVICES:
@@ -349,6 +358,7 @@ def main():
     for name in scenarios:
         purge_queues()
         svcs = Services()
+        atexit.register(svcs.stop_all)   # an exception must not leave this scenario's services running
         svcs.start_all()
         run_start = sql("SELECT now()")[0][0]
         marker = f"chaos-poison-{run}-{name}"
@@ -471,8 +481,49 @@ def main():
     for name, r in results.items():
         print(f"{name:24} {r['lost']:4}  {r['duplicated']:10}  {r['stuck']:5}  {r['unsent_outbox']:6}  {r['unexpected_dead_letters']:10}")
         bad += r["lost"] + r["duplicated"] + r["stuck"] + r["unsent_outbox"] + r["unexpected_dead_letters"] + (0 if r["quiescent"] else 1)
+    if "overload" in results:
+        r = results["overload"]
+        print(f"\noverload: {r.get('offered')} reports offered in {r.get('offered_s')} s, drained {r.get('drain_s')} s after; "
+              f"longest queue {r.get('queue_max')} (bound {r.get('queue_bound')}), {r.get('nacked')} outbox rows nacked and retried; "
+              f"peak RSS MB {r.get('rss_max_mb')}")
+    print_catalogue(results)
     json.dump(results, open(os.path.join(STATE, "chaos-result.json"), "w"), indent=2)
     sys.exit(1 if bad else 0)
+
+# The 18 failure scenarios of the reliability reference, and where each is run: a scenario of
+# this suite (its result above) or a test of the suite scripts/test runs (PlatformIntegrationTests
+# unless named otherwise).
+CATALOGUE = [
+    (1, "kill -9 mid-handler, before commit", ["kill-intake", "kill-routing", "kill-supervision", "kill-disposal", "kill-assessment"], None),
+    (2, "kill -9 after commit, before ack", [], "killAfterCommitBeforeAck"),
+    (3, "crash after publish, before mark-sent", ["crash-after-publish"], "killAfterPublishBeforeMark"),
+    (4, "crash after commit, before publish", [], "killBeforeRelay"),
+    (5, "broker graceful restart mid-stream", ["broker-graceful"], None),
+    (6, "broker kill -9", ["broker-kill"], "brokerRestartMidStream"),
+    (7, "PostgreSQL restart / kill", ["postgres-immediate"], None),
+    (8, "half-open TCP / network blip", [], "heartbeatsUnderLoad (heartbeats only; netns + tc not yet)"),
+    (9, "unroutable publish", [], "unroutableIsKept"),
+    (10, "poison message", ["duplicates-and-poison"], "poisonMessagesAreDeadLettered, unstorableMessageDoesNotStrandItsSuccessors, MalformedMessagesTests"),
+    (11, "duplicate delivery", ["duplicates-and-poison"], "duplicateDelivery"),
+    (12, "out-of-order events of a case", [], "earlyMessageIsParked"),
+    (13, "consumer hung past consumer_timeout", ["consumer-timeout"], "consumerTimeout"),
+    (14, "broker disk / memory alarm", ["broker-disk-alarm"], None),
+    (15, "overload above capacity", ["overload"], None),
+    (16, "two relays of one service", ["two-instances"], None),
+    (17, "SIGTERM / rolling restart", ["rolling-sigterm"], "gracefulShutdown"),
+    (18, "client retries at HTTP intake", ["every scenario: each tenth report sent twice"], "intake idempotency tests"),
+]
+
+def print_catalogue(results):
+    print("\n #  scenario                                 where it runs                         lost dup stuck")
+    for number, title, scenarios, test in CATALOGUE:
+        ran = [n for n in scenarios if n in results]
+        totals = [sum(results[n][k] for n in ran) for k in ("lost", "duplicated", "stuck")] if ran else None
+        where = ", ".join(ran) if ran else ("(not in this run) " + ", ".join(scenarios) if scenarios else "")
+        if test:
+            where = (where + "; " if where else "") + "test: " + test
+        counts = f"{totals[0]:4} {totals[1]:3} {totals[2]:5}" if totals else "   -   -     -"
+        print(f"{number:2}  {title:40} {where[:80]:80} {counts}")
 
 if __name__ == "__main__":
     main()
