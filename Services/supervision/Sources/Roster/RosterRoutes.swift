@@ -293,11 +293,11 @@ struct RosterRoutes: Sendable {
             return try Self.json(Body(changeId: id, row: RosterRowView(row), changedBy: token.sub, changedAt: now), status: .created)
         }
 
-        router.post("/api/v1/roster/assignments/{id}/end") { request, context -> Response in
+        router.post("/api/v1/roster/assignments/{rowId}/end") { request, context -> Response in
             let token = try context.requireToken(roles: Self.editors, "the shift leader or an administrator changes the roster")
             let body = try await request.decodeJSON(as: RosterEndBody.self, context: context)
             guard let day = CivilDate(iso: body.day) else { throw APIError.validation(field: "day", "must be a date YYYY-MM-DD") }
-            let id = context.parameters.get("id") ?? ""
+            let id = context.parameters.get("rowId") ?? ""
             let now = env.clock.now()
             let (changeId, row) = try await env.transaction { connection, _ in
                 try FieldTaskStore.lockRoster(on: connection)
