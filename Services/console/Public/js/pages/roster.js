@@ -7,6 +7,7 @@
 import { api, currentSession } from "../api.js";
 import { t, formatTime } from "../i18n.js";
 import { el, clear, table, ask, act, caseLink } from "../ui.js";
+import { loadReference } from "../reference.js";
 import { useDeskStyle } from "./acceptor.js";
 import { tabStrip } from "./dispatcher.js";
 
@@ -21,6 +22,11 @@ function cityToday() {
 export default {
   async render(view, route, context) {
     useDeskStyle();
+    const reference = await loadReference();
+    // A street (9 digits) or community (12) by its name; a unit grid (15) under its community's.
+    const areaName = (code) => code.length === 9 ? reference.streetName(code)
+      : code.length === 12 ? reference.communityName(code)
+        : code.length === 15 ? `${reference.communityName(code.slice(0, 12))} · ${code.slice(12)}` : code;
     const role = currentSession()?.user.role;
     const canEdit = editors.includes(role);
     const canAssign = role === "shift_leader";
@@ -50,7 +56,10 @@ export default {
       const rows = answer.rows.slice().sort((a, b) => a.areaCode.localeCompare(b.areaCode) || a.shift.localeCompare(b.shift)
         || (a.duty === b.duty ? 0 : a.duty === "primary" ? -1 : 1));
       const columns = [
-        { label: t("roster.column.area"), class: "nowrap", render: (row) => row.areaCode },
+        { label: t("roster.column.area"), render: (row) => {
+          const name = areaName(row.areaCode);
+          return name === row.areaCode ? row.areaCode : `${name} (${row.areaCode})`;
+        } },
         { label: t("roster.column.shift"), class: "nowrap", render: (row) => {
           const shift = shifts.find((item) => item.code === row.shift);
           return shift ? `${shift.name} ${shift.start}–${shift.end}` : row.shift;
