@@ -54,7 +54,7 @@ final class MalformedMessagesTests {
             try await consumer.connect()
             while let letter = try await consumer.next(timeoutMilliseconds: 300) {
                 // A dead letter is a new message (written through the consumer's outbox); the original's id is a header.
-                let original = letter.headers["x-citygrid-original-message-id"] ?? letter.messageId ?? "?"
+                let original = letter.headers["x-citygrid-original-message-id"] ?? letter.messageId
                 found[original, default: []].append((queue, letter.headers[MessagingNames.deadLetterReasonHeader]))
                 // Left unacked: closing returns them to the queue for the next look.
             }

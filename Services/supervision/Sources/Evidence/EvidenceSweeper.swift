@@ -24,23 +24,9 @@ public struct EvidenceSweeper: Service {
     static let staleTemporarySeconds: TimeInterval = 3600
 
     public func run() async throws {
-        let stopping = Flag()
-        await withGracefulShutdownHandler {
-            while !stopping.isSet && !Task.isCancelled {
-                do {
-                    let removed = try await sweepOnce()
-                    if removed > 0 { env.logger.info("orphaned evidence collected", metadata: ["count": "\(removed)"]) }
-                } catch {
-                    env.logger.warning("evidence sweep failed; will retry", metadata: ["error": "\(error)"])
-                }
-                var slept = Duration.zero
-                while slept < interval && !stopping.isSet {
-                    try? await Task.sleep(for: .milliseconds(200))
-                    slept += .milliseconds(200)
-                }
-            }
-        } onGracefulShutdown: {
-            stopping.set()
+        await repeatPasses(every: interval, logger: env.logger, what: "evidence sweep") {
+            let removed = try await sweepOnce()
+            if removed > 0 { env.logger.info("orphaned evidence collected", metadata: ["count": "\(removed)"]) }
         }
     }
 

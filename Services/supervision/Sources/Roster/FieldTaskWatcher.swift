@@ -16,23 +16,9 @@ struct FieldTaskWatcher: Service {
     let interval: Duration
 
     func run() async throws {
-        let stopping = Flag()
-        await withGracefulShutdownHandler {
-            while !stopping.isSet && !Task.isCancelled {
-                do {
-                    let moved = try await scanOnce()
-                    if moved > 0 { env.logger.info("field tasks moved on", metadata: ["count": "\(moved)"]) }
-                } catch {
-                    env.logger.warning("field task scan failed; will retry", metadata: ["error": "\(error)"])
-                }
-                var slept = Duration.zero
-                while slept < interval && !stopping.isSet {
-                    try? await Task.sleep(for: .milliseconds(200))
-                    slept += .milliseconds(200)
-                }
-            }
-        } onGracefulShutdown: {
-            stopping.set()
+        await repeatPasses(every: interval, logger: env.logger, what: "field task scan") {
+            let moved = try await scanOnce()
+            if moved > 0 { env.logger.info("field tasks moved on", metadata: ["count": "\(moved)"]) }
         }
     }
 
