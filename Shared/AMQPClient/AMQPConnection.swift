@@ -12,12 +12,7 @@ final class AMQPConnection {
 
     init(endpoint: AMQPEndpoint) throws(AMQPError) {
         self.endpoint = endpoint
-        var status = cg_amqp_status()
-        var conn: amqp_connection_state_t?
-        let rc = cg_amqp_connect(endpoint.host, Int32(endpoint.port), endpoint.virtualHost, endpoint.user,
-                                 endpoint.password, Int32(endpoint.heartbeatSeconds),
-                                 Int32(endpoint.connectTimeoutMilliseconds), &conn, &status)
-        guard rc == 0, let conn else { throw Self.error(status) }
+        let conn = try Self.login(endpoint)
         state = conn
         var st = cg_amqp_status()
         guard cg_amqp_channel_open(conn, channel, &st) == 0 else {
@@ -28,6 +23,28 @@ final class AMQPConnection {
     }
 
     deinit { close() }
+
+    /// Logs in to the first node of the endpoint that answers (see `nodesForNextAttempt`). Any
+    /// failure moves on to the next node: a node that is booting or leaving the cluster closes
+    /// connections during login just as a dead one refuses them.
+    private static func login(_ endpoint: AMQPEndpoint) throws(AMQPError) -> amqp_connection_state_t {
+        var failures: [String] = []
+        var lastError = AMQPError(.connection, "no node to connect to")
+        for node in endpoint.nodesForNextAttempt() {
+            var status = cg_amqp_status()
+            var conn: amqp_connection_state_t?
+            let rc = cg_amqp_connect(node.host, Int32(node.port), endpoint.virtualHost, endpoint.user,
+                                     endpoint.password, Int32(endpoint.heartbeatSeconds),
+                                     Int32(endpoint.connectTimeoutMilliseconds), &conn, &status)
+            if rc == 0, let conn { return conn }
+            lastError = error(status)
+            failures.append("\(node): \(lastError.message)")
+        }
+        if failures.count > 1 {
+            throw AMQPError(.connection, "no node of the cluster answered (\(failures.joined(separator: "; ")))")
+        }
+        throw lastError
+    }
 
     func close() {
         if let state { cg_amqp_close(state) }

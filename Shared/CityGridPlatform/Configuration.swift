@@ -1,3 +1,4 @@
+import AMQPClient
 import Foundation
 
 /// A setting that is missing or malformed, named so an operator can fix it from the message alone.
@@ -71,6 +72,12 @@ public struct ServiceConfiguration: Sendable {
     /// The largest HTTP request body the service reads (`CITYGRID_HTTP_MAX_BODY_BYTES`); larger
     /// ones answer 413 `body_too_large`.
     public var httpMaxBodyBytes: Int = HTTPSettings.defaultMaxBodyBytes
+    /// A streaming replica of the service's database for its read-only query API
+    /// (`CITYGRID_DB_READ_URL`); nil reads from the primary. See ``QueryReads``.
+    public var databaseReadURL: String? = nil
+    /// How far behind the replica may be before reads go back to the primary
+    /// (`CITYGRID_DB_READ_MAX_STALENESS_S`).
+    public var readMaxStalenessSeconds: Int = 10
 
     /// Reads and validates the configuration.
     /// - Parameters:
@@ -89,8 +96,11 @@ public struct ServiceConfiguration: Sendable {
         var amqp = ""
         if requiresBroker {
             amqp = try environment.required("CITYGRID_AMQP_URL", hint: "AMQP URL of this service's broker user, e.g. amqp://\(service)@127.0.0.1:5673/citygrid")
-            guard amqp.hasPrefix("amqp://"), URLComponents(string: amqp)?.host != nil else {
-                throw ConfigurationError(variable: "CITYGRID_AMQP_URL", problem: "must be an amqp://user:password@host:port/vhost URL")
+            do {
+                _ = try AMQPEndpoint(url: amqp)
+            } catch {
+                throw ConfigurationError(variable: "CITYGRID_AMQP_URL",
+                                         problem: "must be an amqp://user:password@host:port/vhost URL, or a comma-separated list of them (the nodes of one cluster): \(error.message)")
             }
         }
         let level = environment.string("CITYGRID_LOG_LEVEL", default: "info")
@@ -101,7 +111,11 @@ public struct ServiceConfiguration: Sendable {
         guard ["json", "text"].contains(format) else {
             throw ConfigurationError(variable: "CITYGRID_LOG_FORMAT", problem: "must be json or text; got '\(format)'")
         }
-        return ServiceConfiguration(
+        let readURL = environment.string("CITYGRID_DB_READ_URL", default: "")
+        guard readURL.isEmpty || readURL.hasPrefix("postgresql://") || readURL.hasPrefix("postgres://") || readURL.contains("=") else {
+            throw ConfigurationError(variable: "CITYGRID_DB_READ_URL", problem: "must be a postgresql:// URL or a libpq key=value string")
+        }
+        var configuration = ServiceConfiguration(
             serviceName: service,
             databaseURL: db,
             amqpURL: amqp,
@@ -119,6 +133,9 @@ public struct ServiceConfiguration: Sendable {
             httpMaxBodyBytes: try environment.int("CITYGRID_HTTP_MAX_BODY_BYTES", default: HTTPSettings.defaultMaxBodyBytes,
                                                   range: 1_024...67_108_864)
         )
+        configuration.databaseReadURL = readURL.isEmpty ? nil : readURL
+        configuration.readMaxStalenessSeconds = try environment.int("CITYGRID_DB_READ_MAX_STALENESS_S", default: 10, range: 0...86_400)
+        return configuration
     }
 
     /// The token secret from the process environment (for tools that issue tokens).

@@ -54,11 +54,14 @@ public struct ServiceEnvironment: Sendable {
     public let relayWake: WakeSignal
     public let schema: String
     public let messagingName: String
+    /// Where the read-only query API reads (a replica when configured, else ``pool``).
+    public let reads: QueryReads
 
     /// Assembled by ``ServiceMain/start(_:configuration:logger:clock:migrateOnly:)``; public for the
     /// same-work monolith benchmark, which builds every service's parts in one process.
     public init(configuration: ServiceConfiguration, pool: PGPool, metrics: PlatformMetrics, health: HealthState, logger: Logger,
-                clock: any CityClock, relayWake: WakeSignal, schema: String, messagingName: String) {
+                clock: any CityClock, relayWake: WakeSignal, schema: String, messagingName: String, reads: QueryReads? = nil) {
+        self.reads = reads ?? QueryReads(primary: pool)
         self.configuration = configuration
         self.pool = pool
         self.metrics = metrics
@@ -236,7 +239,8 @@ public enum ServiceMain {
         try await retrying("RabbitMQ at \(endpoint.redacted)", timeoutSeconds: configuration.startupTimeoutSeconds,
                            logger: logger, fatal: brokerFatal) { try await publisher.connect() }
         let environment = ServiceEnvironment(configuration: configuration, pool: pool, metrics: metrics, health: health, logger: logger,
-                                             clock: clock, relayWake: wake, schema: descriptor.schema, messagingName: descriptor.messagingName)
+                                             clock: clock, relayWake: wake, schema: descriptor.schema, messagingName: descriptor.messagingName,
+                                             reads: queryReads(configuration, primary: pool, name: descriptor.name, logger: logger))
         var parts = try await descriptor.build(environment)
         if let reference = parts.reference {
             // Changes imported while the service was down apply before it takes any work.
@@ -285,6 +289,18 @@ public enum ServiceMain {
         return Runtime(group: group)
     }
 
+    /// The replica pool for the query API when `CITYGRID_DB_READ_URL` names one. It is not
+    /// waited for at start: reads fall back to the primary while it is away.
+    static func queryReads(_ configuration: ServiceConfiguration, primary: PGPool, name: String, logger: Logger) -> QueryReads {
+        guard let url = configuration.databaseReadURL else { return QueryReads(primary: primary, logger: logger) }
+        let replica = PGPool(settings: PGSettings(url: url, applicationName: "\(name)-reads", poolSize: configuration.databasePoolSize,
+                                                  statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds,
+                                                  connectTimeoutSeconds: 2))
+        logger.info("query API reads from a replica when fresh", metadata: ["replica": "\(replica.settings.redactedURL)",
+                                                                           "max_staleness_s": "\(configuration.readMaxStalenessSeconds)"])
+        return QueryReads(primary: primary, replica: replica, maxStalenessSeconds: Double(configuration.readMaxStalenessSeconds), logger: logger)
+    }
+
     /// The HTTP-only assembly: the same shell, health, metrics and background services, without
     /// publisher, relay, consumers or feeds. A service that declares no broker must not ask for
     /// consumers, feeds or reference-change listening (those arrive over the broker).
@@ -294,7 +310,8 @@ public enum ServiceMain {
         let health = HealthState()
         let environment = ServiceEnvironment(configuration: configuration, pool: pool, metrics: metrics, health: health, logger: logger,
                                              clock: clock, relayWake: WakeSignal(), schema: descriptor.schema,
-                                             messagingName: descriptor.messagingName)
+                                             messagingName: descriptor.messagingName,
+                                             reads: queryReads(configuration, primary: pool, name: descriptor.name, logger: logger))
         let parts = try await descriptor.build(environment)
         guard parts.consumers.isEmpty, parts.feeds.isEmpty, parts.reference == nil else {
             throw StartupError(description: "\(descriptor.name) declares no broker but asks for consumers, feeds or reference changes")

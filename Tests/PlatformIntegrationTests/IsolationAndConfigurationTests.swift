@@ -194,3 +194,40 @@ struct DepartmentCredentialTests {
         await publisher.disconnect()
     }
 }
+
+/// A service given several broker nodes connects to whichever answers (real broker).
+@Suite("AMQP node failover (real broker)")
+struct AMQPNodeFailoverTests {
+    let env = TestEnvironment()
+
+    @Test("with a dead node listed beside the live one, every (re)connection reaches the live one")
+    func deadNodeIsSkipped() async throws {
+        let live = try env.require("CITYGRID_TEST_AMQP_URL_INTAKE")
+        // Port 1 on loopback refuses at once: a node that is down.
+        let dead = live.replacingOccurrences(of: #"@[^/]+/"#, with: "@127.0.0.1:1/", options: .regularExpression)
+        let endpoint = try AMQPEndpoint(url: "\(dead),\(live)")
+        #expect(endpoint.nodes.count == 2)
+        let publisher = AMQPPublisher(endpoint: endpoint, topology: Topology(), name: "failover-publisher")
+        // Each round drops the connection, so the next publish logs in again, starting at the
+        // other node each time: both orders must end at the live node.
+        for round in 0..<4 {
+            let message = OutgoingMessage(exchange: MessagingNames.eventsExchange, routingKey: "intake.failover-check",
+                                          messageId: UUID().uuidString, type: "citygrid.test.v1", body: Array("{\"round\":\(round)}".utf8),
+                                          mandatory: false)
+            #expect(try await publisher.publish([message]) == [.confirmed])
+            await publisher.disconnect()
+        }
+    }
+
+    @Test("when no node answers, the error names every node tried")
+    func allDead() async throws {
+        let live = try env.require("CITYGRID_TEST_AMQP_URL_INTAKE")
+        let one = live.replacingOccurrences(of: #"@[^/]+/"#, with: "@127.0.0.1:1/", options: .regularExpression)
+        let two = live.replacingOccurrences(of: #"@[^/]+/"#, with: "@127.0.0.1:2/", options: .regularExpression)
+        let publisher = AMQPPublisher(endpoint: try AMQPEndpoint(url: "\(one),\(two)"), topology: Topology(), name: "failover-dead")
+        await #expect { try await publisher.connect() } throws: { error in
+            let text = "\(error)"
+            return text.contains("127.0.0.1:1") && text.contains("127.0.0.1:2")
+        }
+    }
+}

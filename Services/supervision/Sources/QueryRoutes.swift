@@ -43,7 +43,7 @@ extension SupervisionAPI {
             let token = try context.requireToken()
             let asked = try Self.countQuery(request, token: token, now: env.clock.now())
             let counted = try await counts.rows(for: asked.cacheKey) {
-                try await env.pool.withConnection { connection in
+                try await env.reads.withConnection { connection in
                     try CaseQueryStore.counts(by: asked.dimension, matching: asked.filters, on: connection)
                 }
             }
@@ -59,7 +59,7 @@ extension SupervisionAPI {
             let limit = query.integer("limit", default: 500, range: 1...500)
             try query.finish()
             guard let lon, let lat else { throw APIError.validation(query.problems) }
-            return try await env.pool.withConnection { connection in
+            return try await env.reads.withConnection { connection in
                 try CaseQueryStore.near(lon: lon, lat: lat, radius: radius, limit: limit, scope: token.scope, on: connection)
             }.map { NearCase(distanceMeters: $0.distanceMeters, case: CaseView($0.0, for: token.role)) }
         }
@@ -73,7 +73,7 @@ extension SupervisionAPI {
             if let index = ring.firstIndex(where: { !(-180...180).contains($0.lon) || !(-90...90).contains($0.lat) }) {
                 throw APIError.validation(field: "polygon[\(index)]", "must be [longitude, latitude] within -180…180 and -90…90")
             }
-            let cases = try await env.pool.withConnection { connection in
+            let cases = try await env.reads.withConnection { connection in
                 try CaseQueryStore.within(ring, scope: token.scope, on: connection)
             }
             return cases.map { CaseView($0, for: token.role) }
@@ -180,7 +180,7 @@ extension SupervisionAPI {
     /// 503; a failure later ends the stream early (the client sees a truncated transfer, never
     /// a file that looks complete).
     func export(_ query: CaseListQuery, as format: CaseExport.Format) async throws -> Response {
-        let pool = env.pool, size = exportBatchSize
+        let pool = env.reads, size = exportBatchSize
         @Sendable func batch(after: (String, UUID)?) async throws -> [(StoredCase, String, UUID)] {
             var paged = query
             paged.after = after.map { (reportedAt: $0.0, id: $0.1) }
@@ -222,7 +222,7 @@ extension SupervisionAPI {
         let tuning = searchTuning
         // A text search reads several times: one snapshot keeps its pages consistent. A plain page
         // sets a planner option for its statement, which only a transaction keeps to itself.
-        let rows = try await env.pool.transaction(isolation: query.text == nil ? .readCommitted : .repeatableRead) { connection in
+        let rows = try await env.reads.transaction(isolation: query.text == nil ? .readCommitted : .repeatableRead) { connection in
             try CaseQueryStore.list(query, tuning: tuning, on: connection)
         }
         let page = Array(rows.prefix(query.limit))

@@ -50,7 +50,7 @@ struct SupervisionAPI: Sendable {
     /// Loads a visible case for reading.
     func read(_ idOrNumber: String, token: AccessToken) async throws -> (CaseView, [TimelineRow]) {
         // One snapshot, so the case and its timeline always agree.
-        try await env.pool.transaction(isolation: .repeatableRead) { connection in
+        try await env.reads.transaction(isolation: .repeatableRead) { connection in
             guard let id = try CaseStore.resolveId(idOrNumber, on: connection),
                   let stored = try CaseStore.load(id, forUpdate: false, on: connection),
                   Self.visible(stored, to: token) else { throw APIError.notFound("case \(idOrNumber)") }

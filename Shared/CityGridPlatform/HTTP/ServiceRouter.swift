@@ -14,6 +14,7 @@ public enum HTTPShell {
         // including errors already turned into bodies.
         if let metrics { router.add(middleware: MetricsMiddleware<CityGridRequestContext>(metrics: metrics)) }
         router.add(middleware: ErrorBodyMiddleware<CityGridRequestContext>())
+        router.add(middleware: ReadSourceMiddleware<CityGridRequestContext>())
         router.add(middleware: AccessMiddleware(tokens: tokens, clock: clock, maxBodyBytes: maxBodyBytes))
         return router
     }
