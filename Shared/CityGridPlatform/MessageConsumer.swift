@@ -339,9 +339,10 @@ public final class MessageConsumerService: Service, Sendable {
 
     /// Inbox claim + handler inside a savepoint, so a poison or early message undoes only itself.
     private func apply(_ message: InboundMessage, delivery: Delivery?, connection: PGConnection, now: Date, wrote: Flag) throws -> Disposition {
-        try connection.query("SAVEPOINT message")
+        // Savepoint and release cost no round trip of their own: they travel with the next statement.
+        connection.queue("SAVEPOINT message")
         guard try claim(message, connection: connection) else {
-            try connection.query("RELEASE SAVEPOINT message")
+            connection.queue("RELEASE SAVEPOINT message")
             return .duplicate
         }
         var logger = self.logger
@@ -355,7 +356,7 @@ public final class MessageConsumerService: Service, Sendable {
                 throw HandlerError.invalid("no handler for message type '\(message.type)' on queue \(name)")
             }
             try handler(message, context)
-            try connection.query("RELEASE SAVEPOINT message")
+            connection.queue("RELEASE SAVEPOINT message")
             return .applied
         } catch let error as HandlerError {
             try connection.query("ROLLBACK TO SAVEPOINT message")

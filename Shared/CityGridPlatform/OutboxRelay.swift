@@ -89,7 +89,7 @@ public final class OutboxRelay: Service, Sendable {
     public func relayOnce() async throws -> Int {
         try await pool.session { session in
             let rows: [Row] = try await session.step { [schema, batchSize] connection in
-                try connection.query("BEGIN")
+                connection.queue("BEGIN")
                 return try connection.query("""
                     SELECT seq, message_id, exchange, routing_key, message_type, headers::text AS headers, body, created_at, attempts
                     FROM \(schema).outbox
@@ -139,9 +139,10 @@ public final class OutboxRelay: Service, Sendable {
             }
             let failures = failed.map { (seq: $0.0.seq, attempts: $0.0.attempts, reason: $0.1) }
             try await session.step { [schema, sent] connection in
+                // The mark travels with the COMMIT: one round trip for both.
                 if !sent.isEmpty {
-                    try connection.query("UPDATE \(schema).outbox SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])",
-                                         [PGTextArray(sent.map(String.init))])
+                    connection.queue("UPDATE \(schema).outbox SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])",
+                                     [PGTextArray(sent.map(String.init))])
                 }
                 for failure in failures {
                     // Exponential retry, capped at five minutes: an unbound routing key is usually a

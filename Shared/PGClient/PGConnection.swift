@@ -6,6 +6,15 @@ import Foundation
 public final class PGConnection {
     private var handle: OpaquePointer?
     let settings: PGSettings
+    /// Statements prepared on this session, by SQL text. Parsing and planning the same short
+    /// statement for every message was a large share of the database's time per case; a
+    /// prepared one is parsed once per connection. Bounded: statements whose text varies
+    /// (inlined lists, optional filters) must not grow it without end.
+    private var prepared: [String: String] = [:]
+    /// Statements whose results nobody waits for (``queue(_:_:)``); they go out with the next
+    /// ``query(_:_:)`` in one round trip.
+    private var queued: [(sql: String, texts: [String?])] = []
+    static let preparedLimit = 256
 
     init(settings: PGSettings) throws(PGError) {
         self.settings = settings
@@ -36,6 +45,8 @@ public final class PGConnection {
         // default; they are not errors and would break the one-line error contract of start-up.
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
         handle = conn
+        prepared = [:]
+        queued = []
     }
 
     /// Whether the connection is usable; a broken one is re-opened by ``reconnectIfNeeded()``.
@@ -45,21 +56,125 @@ public final class PGConnection {
         if !isHealthy { try open() }
     }
 
-    /// Runs one statement with bound parameters and returns its rows.
+    /// Runs one statement with bound parameters and returns its rows. Statements queued before
+    /// it travel in the same round trip; if one of them fails, its error is thrown here and this
+    /// statement does not run.
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PGEncodable] = []) throws(PGError) -> PGResult {
         guard let handle else { throw PGError(.connection, "connection is closed") }
         let texts = parameters.map { $0.pgText }
+        if prepared.count >= Self.preparedLimit {
+            // Start the cache over rather than track use: the hot statements come back at once.
+            try flushQueued(handle)
+            _ = try consume(PQexec(handle, "DEALLOCATE ALL"), sql: "DEALLOCATE ALL")
+            prepared = [:]
+        }
+        guard queued.isEmpty else { return try pipeline(handle, then: (sql, texts)) }
+        let name: String
+        if let known = prepared[sql] {
+            name = known
+        } else {
+            name = "cg\(prepared.count)"
+            _ = try consume(PQprepare(handle, name, sql, Int32(texts.count), nil), sql: sql)
+            prepared[sql] = name
+        }
         let result: OpaquePointer? = withOptionalCStringArray(texts) { params in
-            PQexecParams(handle, sql, Int32(texts.count), nil, params, nil, nil, 0)
+            PQexecPrepared(handle, name, Int32(texts.count), params, nil, nil, 0)
         }
         return try consume(result, sql: sql)
+    }
+
+    /// Queues a statement whose result the caller does not need to see before going on (BEGIN,
+    /// SAVEPOINT, RELEASE, a mark after a publish). It is sent with the next ``query(_:_:)``,
+    /// in the same round trip (libpq pipeline mode), and its failure is thrown there.
+    public func queue(_ sql: String, _ parameters: [any PGEncodable] = []) {
+        queued.append((sql, parameters.map { $0.pgText }))
     }
 
     /// Runs a script of several statements without parameters (migrations, fixed DDL).
     public func executeScript(_ sql: String) throws(PGError) {
         guard let handle else { throw PGError(.connection, "connection is closed") }
+        try flushQueued(handle)
         _ = try consume(PQexec(handle, sql), sql: sql)
+    }
+
+    /// Sends what is still queued. A pool step ends with it, so a queued statement never rides
+    /// along with the next borrower's first query.
+    func sendQueued() throws(PGError) {
+        guard !queued.isEmpty else { return }
+        guard let handle else { queued = []; throw PGError(.connection, "connection is closed") }
+        try flushQueued(handle)
+    }
+
+    private func flushQueued(_ handle: OpaquePointer) throws(PGError) {
+        guard !queued.isEmpty else { return }
+        let last = queued.removeLast()
+        _ = try pipeline(handle, then: last)
+    }
+
+    /// Sends the queued statements and `last` in one pipeline and returns `last`'s result. The
+    /// first failure is thrown (the server skips what follows it until the sync).
+    private func pipeline(_ handle: OpaquePointer, then last: (sql: String, texts: [String?])) throws(PGError) -> PGResult {
+        let statements = queued + [last]
+        queued = []
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw PGError(.connection, "cannot enter pipeline mode: \(Self.trimmed(PQerrorMessage(handle)))")
+        }
+        // Every statement sent is followed by its results: a prepare (when new) and an execute.
+        var expected: [(sql: String, isPrepare: Bool)] = []
+        var fresh: [String: String] = [:]
+        for statement in statements {
+            let name: String
+            if let known = prepared[statement.sql] ?? fresh[statement.sql] {
+                name = known
+            } else {
+                name = "cg\(prepared.count + fresh.count)"
+                fresh[statement.sql] = name
+                guard PQsendPrepare(handle, name, statement.sql, Int32(statement.texts.count), nil) == 1 else {
+                    return try abandonPipeline(handle)
+                }
+                expected.append((statement.sql, true))
+            }
+            let sent = withOptionalCStringArray(statement.texts) { params in
+                PQsendQueryPrepared(handle, name, Int32(statement.texts.count), params, nil, nil, 0)
+            }
+            guard sent == 1 else { return try abandonPipeline(handle) }
+            expected.append((statement.sql, false))
+        }
+        guard PQpipelineSync(handle) == 1 else { return try abandonPipeline(handle) }
+        var firstError: PGError?
+        var lastResult: PGResult?
+        for (index, item) in expected.enumerated() {
+            // Each command's results end with a NULL.
+            while let result = PQgetResult(handle) {
+                if PQresultStatus(result) == PGRES_PIPELINE_ABORTED {
+                    PQclear(result)
+                    continue
+                }
+                do {
+                    let value = try consume(result, sql: item.sql)
+                    if index == expected.count - 1 { lastResult = value }
+                    if item.isPrepare, let name = fresh[item.sql] { prepared[item.sql] = name }
+                } catch {
+                    if firstError == nil { firstError = error }
+                }
+            }
+        }
+        // Then the sync point.
+        if let sync = PQgetResult(handle) { PQclear(sync) }
+        _ = PQexitPipelineMode(handle)
+        if let firstError { throw firstError }
+        guard let lastResult else { throw PGError(.connection, "no result: \(Self.trimmed(PQerrorMessage(handle)))") }
+        return lastResult
+    }
+
+    /// A send that failed mid-pipeline means the connection is gone: close it, so the pool
+    /// re-opens a fresh one, and report why.
+    private func abandonPipeline(_ handle: OpaquePointer) throws(PGError) -> PGResult {
+        let message = Self.trimmed(PQerrorMessage(handle))
+        PQfinish(handle)
+        self.handle = nil
+        throw PGError(.connection, "lost the PostgreSQL connection while sending: \(message)")
     }
 
     private func consume(_ result: OpaquePointer?, sql: String) throws(PGError) -> PGResult {

@@ -74,7 +74,8 @@ public final class PGPool: Sendable {
     public func transaction<T: Sendable>(isolation: IsolationLevel = .readCommitted,
                                          _ body: @escaping @Sendable (PGConnection) throws -> T) async throws -> T {
         try await withConnection { connection in
-            try connection.query(isolation == .readCommitted ? "BEGIN" : "BEGIN ISOLATION LEVEL \(isolation.rawValue)")
+            // BEGIN goes out with the first statement of the body, in one round trip.
+            connection.queue(isolation == .readCommitted ? "BEGIN" : "BEGIN ISOLATION LEVEL \(isolation.rawValue)")
             do {
                 let value = try body(connection)
                 try connection.query("COMMIT")
@@ -145,7 +146,9 @@ public struct PGSession: Sendable {
         try await worker.thread.run { [worker, settings] in
             let connection = try worker.connection(settings)
             do {
-                return try body(connection)
+                let value = try body(connection)
+                try connection.sendQueued()
+                return value
             } catch let error as PGError where error.kind == .connection {
                 worker.drop()
                 throw error
