@@ -30,9 +30,13 @@ EVIDENCE_DIR = os.path.join(STATE, "chaos-evidence")
 def log(*a):
     print(time.strftime("%H:%M:%S"), *a, flush=True)
 
+# --cluster: the services are given the three nodes of `scripts/infra cluster` (comma-separated URLs)
+# and the cluster scenarios run there; the database is the same scratch database.
+CLUSTER = "--cluster" in sys.argv
+
 def test_env():
     env = {}
-    for line in open(os.path.join(STATE, "env", "test.env")):
+    for line in open(os.path.join(STATE, "env", "cluster" if CLUSTER else "", "test.env")):
         if line.startswith("export "):
             k, v = line[7:].strip().split("=", 1)
             env[k] = v.strip("'")
@@ -47,9 +51,12 @@ def use_scratch(name="chaos"):
     for k, v in list(ENV.items()):
         if k.startswith("CITYGRID_TEST_DB_URL_") or k == "CITYGRID_TEST_PG_ADMIN_URL":
             ENV[k] = v.replace("/citygrid_test", f"/citygrid_{name}")
-        elif k.startswith("CITYGRID_TEST_AMQP_URL_") or k == "CITYGRID_TEST_AMQP_ADMIN_URL":
+        elif (k.startswith("CITYGRID_TEST_AMQP_URL_") or k == "CITYGRID_TEST_AMQP_ADMIN_URL") and not CLUSTER:
             ENV[k] = v.replace("/citygrid-test", f"/citygrid-{name}")
-    ENV["CITYGRID_TEST_AMQP_VHOST"] = f"citygrid-{name}"
+    if not CLUSTER:
+        # The scratch vhost lives on the single node; on the cluster the run uses its test vhost,
+        # emptied before each scenario (purge_queues).
+        ENV["CITYGRID_TEST_AMQP_VHOST"] = f"citygrid-{name}"
 
 def sql(query):
     # On standard input: a check over thousands of keys is longer than one argument may be.
@@ -60,8 +67,9 @@ def sql(query):
     return [line.split("|") for line in out.stdout.strip().splitlines() if line]
 
 class Services:
-    def __init__(self):
+    def __init__(self, extra_env=None):
         self.procs = {}
+        self.extra_env = extra_env or {}
 
     def start(self, name, instance=1, fault=None):
         """Starts `name` (a second instance on its own port, sharing the schema and queues; `fault`
@@ -69,7 +77,7 @@ class Services:
         user, port = SERVICES[name]
         env = dict(os.environ, CITYGRID_DB_URL=ENV[f"CITYGRID_TEST_DB_URL_{user}"], CITYGRID_AMQP_URL=ENV[f"CITYGRID_TEST_AMQP_URL_{user}"],
                    CITYGRID_HTTP_PORT=str(port + 100 * (instance - 1)), CITYGRID_LOG_LEVEL="warning", CITYGRID_STARTUP_TIMEOUT="60",
-                   CITYGRID_EVIDENCE_DIR=EVIDENCE_DIR)
+                   CITYGRID_EVIDENCE_DIR=EVIDENCE_DIR, **self.extra_env)
         if fault:
             env["CITYGRID_FAULT"] = fault
         key = name if instance == 1 else f"{name}#{instance}"
@@ -133,6 +141,14 @@ def purge_queues():
             urllib.request.urlopen(req, timeout=10).read()
         except urllib.error.HTTPError:
             pass
+
+def broker_ctl():
+    """rabbitmqctl of the broker the services use: the single node, or the cluster's first node."""
+    return ["cluster", "ctl", "1"] if CLUSTER else ["ctl"]
+
+def first_admin_url():
+    """pika takes one URL: the first node of a cluster list."""
+    return ENV["CITYGRID_TEST_AMQP_ADMIN_URL"].split(",")[0]
 
 def infra(*args):
     subprocess.run([INFRA, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, check=True)
@@ -219,7 +235,7 @@ def check_evidence(accepted, keys):
 
 def publish_poison(marker, count):
     import pika
-    conn = pika.BlockingConnection(pika.URLParameters(ENV["CITYGRID_TEST_AMQP_ADMIN_URL"]))
+    conn = pika.BlockingConnection(pika.URLParameters(first_admin_url()))
     ch = conn.channel(); ch.confirm_delivery()
     for i in range(count):
         ch.basic_publish("citygrid.events", "intake.case.reported", f"{marker} not json {i}".encode(),
@@ -229,7 +245,7 @@ def publish_poison(marker, count):
 def duplicate_reported(n):
     """Captures CaseReported messages from the stream and publishes them again, same id."""
     import pika
-    conn = pika.BlockingConnection(pika.URLParameters(ENV["CITYGRID_TEST_AMQP_ADMIN_URL"]))
+    conn = pika.BlockingConnection(pika.URLParameters(first_admin_url()))
     ch = conn.channel(); ch.confirm_delivery()
     q = ch.queue_declare("", exclusive=True).method.queue
     ch.queue_bind(q, "citygrid.events", "intake.case.reported")
@@ -272,6 +288,25 @@ def scenario_fault(name, svcs):
         finally:
             infra("ctl", "eval", "application:set_env(rabbit, consumer_timeout, 1800000).")
             infra("ctl", "eval", "application:set_env(rabbit, channel_tick_interval, 60000).")
+    elif name == "cluster-leader-kill":
+        # On the cluster: kill -9 the node that leads the busiest queue under load, restart it a
+        # little later. Quorum queues elect a new leader among the other two; services connected
+        # to the dead node reconnect to another (their URL lists all three). Nothing is promoted
+        # by hand.
+        busiest = max(queue_lengths().items(), key=lambda kv: kv[1], default=("supervision.reports", 0))[0]
+        leader = subprocess.run([INFRA, "cluster", "leader", busiest, ENV["CITYGRID_TEST_AMQP_VHOST"]],
+                                capture_output=True, text=True, stdin=subprocess.DEVNULL).stdout.strip()
+        node = leader.split("@")[0][-1] if leader else "1"
+        log(f"busiest queue {busiest}, led by {leader or '?'}: killing node {node}")
+        infra("cluster", "stop-node", node, "kill")
+        time.sleep(15)
+        infra("cluster", "start-node", node)
+        SCENARIO_NOTES["cluster-leader-kill"] = f"{busiest} led by {leader}, killed and restarted"
+    elif name == "cluster-instance-kill":
+        # Two instances of every service from the start (see main); kill -9 one of each mid-load.
+        # The survivors take over the queues (competing consumers) and the outboxes (SKIP LOCKED).
+        for n in SERVICES:
+            svcs.kill9(f"{n}#2")
     elif name == "two-instances":
         # reliability #16: a second instance of intake and of supervision (two relays over one
         # outbox, competing consumers on one queue) for the rest of the load.
@@ -280,12 +315,14 @@ def scenario_fault(name, svcs):
         for n in ("intake", "supervision"):
             svcs.ready(n, instance=2)
 
+SCENARIO_NOTES = {}
+
 BOUNDED_PATTERN = r"^((intake|routing|disposal|supervision|assessment)\.[^.]+|dept\..+\.tasks)$"
 
 def bound_queues(max_length):
     """The bounded-queue policy of scripts/infra on the chaos vhost, with another limit."""
     definition = json.dumps({"max-length": max_length, "overflow": "reject-publish"})
-    infra("ctl", "set_policy", "-p", ENV["CITYGRID_TEST_AMQP_VHOST"], "--apply-to", "queues", "citygrid-bounded-queues",
+    infra(*broker_ctl(), "set_policy", "-p", ENV["CITYGRID_TEST_AMQP_VHOST"], "--apply-to", "queues", "citygrid-bounded-queues",
           BOUNDED_PATTERN, definition)
 
 def rss_mb(svcs):
@@ -303,7 +340,7 @@ def rss_mb(svcs):
 
 def queue_lengths():
     """Messages ready or unacked in each queue of the chaos vhost."""
-    out = subprocess.run([INFRA, "ctl", "list_queues", "-q", "--no-table-headers", "-p", ENV["CITYGRID_TEST_AMQP_VHOST"], "name", "messages"],
+    out = subprocess.run([INFRA, *broker_ctl(), "list_queues", "-q", "--no-table-headers", "-p", ENV["CITYGRID_TEST_AMQP_VHOST"], "name", "messages"],
                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
     lengths = {}
     for line in out.stdout.splitlines():
@@ -347,8 +384,13 @@ def main():
     ap.add_argument("--overload-rate", type=float, default=40, help="overload: reports per second offered, open loop")
     ap.add_argument("--overload-seconds", type=int, default=180, help="overload: how long the load is offered")
     ap.add_argument("--overload-max-length", type=int, default=300, help="overload: the queues' bound during the scenario")
+    ap.add_argument("--cluster", action="store_true", help="run on the three-node cluster (scripts/infra cluster up): its scenarios by default")
+    ap.add_argument("--throughput-rate", type=float, default=40, help="cluster-throughput: reports per second offered")
+    ap.add_argument("--throughput-seconds", type=int, default=30, help="cluster-throughput: seconds of load per instance count")
     args = ap.parse_args()
-    scenarios = args.scenario or ["kill-intake", "kill-routing", "kill-supervision", "kill-disposal", "kill-assessment",
+    if args.cluster:
+        subprocess.run([INFRA, "cluster", "up"], check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    scenarios = args.scenario or (["cluster-leader-kill", "cluster-instance-kill", "cluster-throughput"] if args.cluster else None) or ["kill-intake", "kill-routing", "kill-supervision", "kill-disposal", "kill-assessment",
                                   "broker-kill", "broker-graceful", "postgres-immediate", "duplicates-and-poison", "rolling-sigterm",
                                   "crash-after-publish", "broker-disk-alarm", "two-instances", "kill-supervision-mid-upload",
                                   "consumer-timeout"]
@@ -357,9 +399,21 @@ def main():
     tok, results, run = token(), {}, uuid.uuid4().hex[:8]
     for name in scenarios:
         purge_queues()
-        svcs = Services()
+        # The throughput run counts cases: duplicate linking off, or reports near an open case of
+        # the same grid would be linked to it instead of making their own.
+        svcs = Services({"CITYGRID_DUPLICATE_WINDOW_H": "0"} if name == "cluster-throughput" else None)
         atexit.register(svcs.stop_all)   # an exception must not leave this scenario's services running
         svcs.start_all()
+        if name == "cluster-instance-kill":
+            for n in SERVICES:
+                svcs.start(n, instance=2)
+            for n in SERVICES:
+                if not svcs.ready(n, instance=2):
+                    raise RuntimeError(f"{n}#2 not ready")
+        if name == "cluster-throughput":
+            results[name] = throughput(svcs, tok, run, args)
+            svcs.stop_all()
+            continue
         run_start = sql("SELECT now()")[0][0]
         marker = f"chaos-poison-{run}-{name}"
         count = int(args.overload_rate * args.overload_seconds) if name == "overload" else args.reports
@@ -481,6 +535,13 @@ def main():
     for name, r in results.items():
         print(f"{name:24} {r['lost']:4}  {r['duplicated']:10}  {r['stuck']:5}  {r['unsent_outbox']:6}  {r['unexpected_dead_letters']:10}")
         bad += r["lost"] + r["duplicated"] + r["stuck"] + r["unsent_outbox"] + r["unexpected_dead_letters"] + (0 if r["quiescent"] else 1)
+    for name, note in SCENARIO_NOTES.items():
+        print(f"{name}: {note}")
+    if "cluster-throughput" in results:
+        r = results["cluster-throughput"]
+        print(f"\ncluster-throughput: offered {r['offered_per_s']}/s for {r['seconds']} s each; dispatched per second with one instance "
+              f"per service {r['one']['dispatched_per_s']}, with two {r['two']['dispatched_per_s']} (x{r['factor']}); "
+              f"peak RSS MB one {r['one']['rss_max_mb']}, two {r['two']['rss_max_mb']}")
     if "overload" in results:
         r = results["overload"]
         print(f"\noverload: {r.get('offered')} reports offered in {r.get('offered_s')} s, drained {r.get('drain_s')} s after; "
@@ -489,6 +550,54 @@ def main():
     print_catalogue(results)
     json.dump(results, open(os.path.join(STATE, "chaos-result.json"), "w"), indent=2)
     sys.exit(1 if bad else 0)
+
+def throughput(svcs, tok, run, args):
+    """Cases dispatched per second under the same open-loop load, first with one instance of each
+    service, then with two, in one run; each half is also checked for lost, duplicated and stuck."""
+    from concurrent.futures import ThreadPoolExecutor
+    out = {"offered_per_s": args.throughput_rate, "seconds": args.throughput_seconds}
+    totals = {"lost": 0, "duplicated": 0, "stuck": 0, "unsent_outbox": 0, "unexpected_dead_letters": 0, "quiescent": True, "client_errors": 0}
+    for label, instances in (("one", 1), ("two", 2)):
+        if instances == 2:
+            for n in SERVICES:
+                svcs.start(n, instance=2)
+            for n in SERVICES:
+                svcs.ready(n, instance=2)
+        count = int(args.throughput_rate * args.throughput_seconds)
+        keys = [f"chaos-{run}-throughput-{label}-{i}" for i in range(count)]
+        run_start = sql("SELECT now()")[0][0]
+        errors, rss = [], {}
+        def one(i, k):
+            try:
+                post_report(tok, k, i)
+            except Exception as e:
+                errors.append(str(e))
+        started = time.time()
+        with ThreadPoolExecutor(max_workers=64) as pool:
+            for i, k in enumerate(keys):
+                delay = started + i / args.throughput_rate - time.time()
+                if delay > 0:
+                    time.sleep(delay)
+                pool.submit(one, i, k)
+                if i % 200 == 0:
+                    for key, mb in rss_mb(svcs).items():
+                        rss[key] = max(mb, rss.get(key, 0))
+        keys_sql = ",".join(f"'{k}'" for k in keys)
+        ok = quiescent(keys_sql, timeout=600)
+        # The rate at which cases reached dispatch: from the first report to the last dispatch.
+        first, last, n = sql(f"SELECT extract(epoch FROM min(r.received_at)), extract(epoch FROM max(t.at)), count(DISTINCT t.case_id) "
+                             f"FROM intake.reports r JOIN supervision.timeline t ON t.case_id = r.case_id AND t.kind = 'transition' "
+                             f"AND t.to_state = 'in_handling' WHERE r.idempotency_key IN ({keys_sql})")[0]
+        span = max(0.001, float(last or 0) - float(first or 0))
+        result = check(keys, "none", run_start)
+        for k in ("lost", "duplicated", "stuck", "unsent_outbox", "unexpected_dead_letters"):
+            totals[k] += result[k]
+        totals["quiescent"] = totals["quiescent"] and ok
+        totals["client_errors"] += len(errors)
+        out[label] = {"dispatched": int(n), "dispatched_per_s": round(int(n) / span, 1), "span_s": round(span, 1), "rss_max_mb": rss, **result}
+        log(f"cluster-throughput, {label} instance(s) per service: {json.dumps(out[label])}")
+    out["factor"] = round(out["two"]["dispatched_per_s"] / max(0.001, out["one"]["dispatched_per_s"]), 2)
+    return {**totals, **out}
 
 # The 18 failure scenarios of the reliability reference, and where each is run: a scenario of
 # this suite (its result above) or a test of the suite scripts/test runs (PlatformIntegrationTests

@@ -20,8 +20,10 @@ public final class InjectedCity: @unchecked Sendable {
 
     /// Starts the city on scratch environment `name` with its clock at `start`; waits until every
     /// service is ready and the tap (tasks and the centre's notices) is connected.
+    /// `serviceEnvironment` sets variables of one product only (e.g. its database on another server).
     public static func start(_ name: String, at start: Date, base: TestEnvironment = TestEnvironment(),
-                             extraEnvironment: [String: String] = [:]) async throws -> InjectedCity {
+                             extraEnvironment: [String: String] = [:],
+                             serviceEnvironment: [String: [String: String]] = [:]) async throws -> InjectedCity {
         let scratch = try await ScratchEnvironment.recreate(name)
         let clockFile = FileManager.default.temporaryDirectory.appendingPathComponent("citygrid-\(name)-clock-\(UUID().uuidString)").path
         let city = InjectedCity(scratch: scratch, clockFile: clockFile, binDirectory: base.binDirectory)
@@ -42,6 +44,7 @@ public final class InjectedCity: @unchecked Sendable {
                 // The supervisors' phones hand their reports to this city's intake.
                 "CITYGRID_SUPERVISION_INTAKE_URL": "http://127.0.0.1:\(ports["intake"]!)",
             ].merging(extraEnvironment) { _, extra in extra }
+                .merging(serviceEnvironment[product] ?? [:]) { _, own in own }
             city.environments[product] = environment
             city.services[product] = try ServiceProcess(executable: base.binDirectory + "/" + product, port: ports[product]!, environment: environment)
         }

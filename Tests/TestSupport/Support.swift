@@ -55,6 +55,20 @@ public struct TestEnvironment: Sendable {
 
     /// Runs `scripts/infra <verb>` (broker and database restarts). Spawned with posix_spawn and
     /// reaped with waitpid: the broker it starts outlives the script, so no pipes are shared.
+    /// The `export NAME='value'` lines of an env file that scripts/infra writes under the state
+    /// folder (e.g. `pg2.env`, `replica.env`, which test.env does not include).
+    public func stateEnvironment(_ file: String) throws -> [String: String] {
+        let folder = try require("CITYGRID_STATE_DIR")
+        let text = try String(contentsOfFile: folder + "/env/" + file, encoding: .utf8)
+        var values: [String: String] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("export ") {
+            let pair = line.dropFirst(7).split(separator: "=", maxSplits: 1).map(String.init)
+            guard pair.count == 2 else { continue }
+            values[pair[0]] = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "'"))
+        }
+        return values
+    }
+
     public func infra(_ arguments: String...) async throws {
         let script = try require("CITYGRID_INFRA")
         let argv = [script] + arguments
@@ -129,13 +143,23 @@ public final class ServiceProcess: @unchecked Sendable {
 
     @discardableResult
     public func http(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> (Int, Data) {
+        let (status, data, _) = try await exchange(method, path, body: body, headers: headers)
+        return (status, data)
+    }
+
+    /// One request; the status, the body and the answer's headers.
+    public func exchange(_ method: String, _ path: String, body: Data? = nil,
+                         headers: [String: String] = [:]) async throws -> (status: Int, body: Data, headers: [String: String]) {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
         request.httpMethod = method
         for (k, v) in headers { request.setValue(v, forHTTPHeaderField: k) }
         request.httpBody = body
         request.timeoutInterval = 10
         let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+        let http = response as? HTTPURLResponse
+        var fields: [String: String] = [:]
+        for (name, value) in http?.allHeaderFields ?? [:] { fields["\(name)".lowercased()] = "\(value)" }
+        return (http?.statusCode ?? 0, data, fields)
     }
 
     public func terminate() { if process.isRunning { process.terminate() } }
