@@ -84,19 +84,25 @@ public final class OutboxRelay: Service, Sendable {
 
     /// Publishes one batch of due rows. Returns how many rows it handled.
     ///
-    /// The rows stay locked (`FOR UPDATE SKIP LOCKED`) from selection until they are marked, so a
-    /// second instance of the service publishes other rows instead of the same ones again.
+    /// One statement takes the batch and marks it sent at once (`UPDATE … RETURNING` over the due
+    /// rows, `FOR UPDATE SKIP LOCKED`); the transaction stays open while the broker confirms, and
+    /// commits only then. So a crash or a failed publish before the commit leaves the rows unsent
+    /// (published again later; the consumers' inboxes absorb the repeats), a second instance of the
+    /// service takes other rows instead of the same ones, and the happy path costs one statement
+    /// and the commit instead of a select, a separate mark and the commit.
     public func relayOnce() async throws -> Int {
         try await pool.session { session in
             let rows: [Row] = try await session.step { [schema, batchSize] connection in
                 connection.queue("BEGIN")
                 return try connection.query("""
-                    SELECT seq, message_id, exchange, routing_key, message_type, headers::text AS headers, body, created_at, attempts
-                    FROM \(schema).outbox
-                    WHERE sent_at IS NULL AND next_attempt_at <= now()
-                    ORDER BY seq
-                    LIMIT $1
-                    FOR UPDATE SKIP LOCKED
+                    UPDATE \(schema).outbox o SET sent_at = now(), attempts = o.attempts + 1
+                    FROM (SELECT seq FROM \(schema).outbox
+                          WHERE sent_at IS NULL AND next_attempt_at <= now()
+                          ORDER BY seq LIMIT $1
+                          FOR UPDATE SKIP LOCKED) due
+                    WHERE o.seq = due.seq
+                    RETURNING o.seq, o.message_id, o.exchange, o.routing_key, o.message_type, o.headers::text AS headers, o.body,
+                              o.created_at, o.attempts - 1 AS attempts
                     """, [batchSize]).rows.map { row in
                     let headers = (try? JSONSerialization.jsonObject(with: Data(try row.string("headers").utf8))) as? [String: String] ?? [:]
                     return Row(
@@ -106,7 +112,7 @@ public final class OutboxRelay: Service, Sendable {
                             messageId: try row.string("message_id"), type: try row.string("message_type"),
                             timestamp: try row.date("created_at"), headers: headers, body: Array(try row.string("body").utf8)),
                         attempts: try row.int("attempts"))
-                }
+                }.sorted { $0.seq < $1.seq }   // RETURNING keeps no order; the broker gets them in outbox order
             }
             guard !rows.isEmpty else {
                 _ = try await session.step { try $0.query("COMMIT") }
@@ -115,11 +121,11 @@ public final class OutboxRelay: Service, Sendable {
             FaultInjection.point("kill-before-relay")
             metrics.published.increment(by: Int64(rows.count))
             let outcomes = try await publisher.publish(rows.map(\.message))
-            var sent: [Int] = []
+            var confirmed = 0
             var failed: [(Row, String)] = []
             for (row, outcome) in zip(rows, outcomes) {
                 switch outcome {
-                case .confirmed: sent.append(row.seq)
+                case .confirmed: confirmed += 1
                 case .returned(let reason):
                     metrics.returned.increment()
                     failed.append((row, reason))
@@ -128,9 +134,9 @@ public final class OutboxRelay: Service, Sendable {
                     failed.append((row, "nacked by broker"))
                 }
             }
-            metrics.confirmed.increment(by: Int64(sent.count))
-            // The broker has confirmed the batch; the rows are not yet marked sent. A crash here
-            // publishes them again after restart, and the consumers' inboxes absorb the repeats.
+            metrics.confirmed.increment(by: Int64(confirmed))
+            // The broker has confirmed the batch; the mark is not committed yet. A crash here
+            // publishes the rows again after restart, and the consumers' inboxes absorb the repeats.
             FaultInjection.point("kill-after-publish-before-mark")
             for (row, reason) in failed {
                 logger.error("message not accepted by the broker; kept in the outbox for retry", metadata: [
@@ -138,18 +144,14 @@ public final class OutboxRelay: Service, Sendable {
                 ])
             }
             let failures = failed.map { (seq: $0.0.seq, attempts: $0.0.attempts, reason: $0.1) }
-            try await session.step { [schema, sent] connection in
-                // The mark travels with the COMMIT: one round trip for both.
-                if !sent.isEmpty {
-                    connection.queue("UPDATE \(schema).outbox SET sent_at = now(), attempts = attempts + 1 WHERE seq = ANY($1::bigint[])",
-                                     [PGTextArray(sent.map(String.init))])
-                }
+            try await session.step { [schema] connection in
                 for failure in failures {
-                    // Exponential retry, capped at five minutes: an unbound routing key is usually a
-                    // deployment-order problem that fixes itself when the consumer declares its queue.
+                    // Back to unsent, with exponential retry capped at five minutes: an unbound
+                    // routing key is usually a deployment-order problem that fixes itself when the
+                    // consumer declares its queue.
                     let delaySeconds = min(300, 1 << min(failure.attempts, 8))
-                    try connection.query("""
-                        UPDATE \(schema).outbox SET attempts = attempts + 1, last_error = $2,
+                    connection.queue("""
+                        UPDATE \(schema).outbox SET sent_at = NULL, last_error = $2,
                             next_attempt_at = now() + make_interval(secs => $3)
                         WHERE seq = $1
                         """, [failure.seq, failure.reason, delaySeconds])

@@ -45,10 +45,14 @@ public struct RepeatDetector: Sendable {
         guard let report = try RepeatStore.reportForLocating(located.caseId, on: c) else { return nil }
         try RepeatStore.recordLocation(located, at: now, on: c)
         guard report.firstLocated, report.status == .open, report.decidable else { return nil }
-        // The same per-class lock as duplicate detection at submission: the two decisions of one
-        // class never run side by side.
-        try c.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["intake.duplicates:\(report.kind.rawValue):\(report.classCode)"])
         let point = GeoPoint(lon: located.longitude, lat: located.latitude)
+        // The same locks as duplicate detection at submission, around the located point: the
+        // decisions about reports of one class near each other never run side by side. A repeat
+        // call is decided per caller: two calls of one caller wait for each other.
+        if report.ownPoint == nil { try rules.duplicates.lock(kind: report.kind.rawValue, classCode: report.classCode, around: point, on: c) }
+        if let caller = report.callerHash, rules.callWindow > 0 {
+            try c.query("SELECT pg_advisory_xact_lock($1)", [DuplicatePolicy.lockKey("caller:\(caller)")])
+        }
         var decision: RepeatRules.Decision?
         if report.ownPoint == nil, rules.duplicates.radiusMeters > 0 {
             let (candidates, grids) = try RepeatStore.openCandidates(kind: report.kind, classCode: report.classCode, around: point,

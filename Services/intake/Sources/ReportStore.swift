@@ -124,9 +124,9 @@ public struct ReportStore: Sendable {
         // A report that waits for the acceptor has no class anyone chose yet (or is not ours):
         // linking it to an open case of its provisional class would decide for the acceptor.
         if let point = report.point, !report.awaitsAcceptor {
-            // Serialises duplicate detection per class, so two simultaneous reports of the same
-            // spill cannot both open a case.
-            try c.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["intake.duplicates:\(report.kind.rawValue):\(report.classCode)"])
+            // Serialises duplicate detection among reports of one class near each other, so two
+            // simultaneous reports of the same spill cannot both open a case.
+            try duplicates.lock(kind: report.kind.rawValue, classCode: report.classCode, around: point, on: c)
             match = try duplicateCandidate(c, report: report, point: point)
         }
         let day = numbering.day(of: now)
