@@ -47,7 +47,7 @@ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, rep
   WHERE TRUE AND (number ILIKE :'like_n' OR description ILIKE :'like_n' OR coalesce(address, '') ILIKE :'like_n')
     AND (reported_at, id) < (SELECT reported_at, id FROM (SELECT reported_at, id FROM supervision.cases WHERE TRUE
                              ORDER BY reported_at DESC, id DESC LIMIT 4000) w ORDER BY reported_at, id LIMIT 1)
-    AND supervision.case_search_grams(number, description, address) @> supervision.query_grams(:'n')
+    AND id IN (SELECT case_id FROM supervision.case_search WHERE grams @> supervision.query_grams(:'n'))
   LIMIT 2000) c ORDER BY reported_at DESC, id DESC LIMIT 51;
 \echo '== counts by status'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT state AS key, count(*) AS n FROM supervision.cases WHERE TRUE GROUP BY state ORDER BY 1;

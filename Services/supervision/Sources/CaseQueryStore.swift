@@ -154,10 +154,10 @@ enum CaseQueryStore {
     static let pageColumns = "facts, record, duplicate_count, reported_at::text AS cursor_at, id"
     static let pageOrder = "ORDER BY reported_at DESC, id DESC"
 
-    /// Up to `limit + 1` cases of the query, newest first, each with its cursor parts (one more
-    /// than the page says whether there is a next page). A text search runs several queries: the
-    /// caller gives a repeatable-read transaction then.
-    static func list(_ query: CaseListQuery, tuning: SearchTuning, on connection: PGConnection) throws -> [(StoredCase, String, UUID)] {
+    /// Up to `limit + 1` cases of the query, newest first, each with its cursor's time (one more
+    /// than the page says whether there is a next page), not yet decoded. A text search runs
+    /// several queries: the caller gives a repeatable-read transaction then.
+    static func list(_ query: CaseListQuery, tuning: SearchTuning, on connection: PGConnection) throws -> [PageRow] {
         var filter = SQLFilter(query)
         guard let text = query.text else { return try page(filter: filter, limit: query.limit, on: connection) }
         let like = "%" + text.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
@@ -172,7 +172,7 @@ enum CaseQueryStore {
     /// picks the bitmap when it underestimates how many cases match, as for overdue cases of one
     /// state (it multiplies the state's and the clock's frequencies; at a million cases it
     /// expected 789 overdue in-handling cases of 14,939: 45–58 ms instead of 1 ms).
-    static func page(filter: SQLFilter, limit: Int, on connection: PGConnection) throws -> [(StoredCase, String, UUID)] {
+    static func page(filter: SQLFilter, limit: Int, on connection: PGConnection) throws -> [PageRow] {
         let columns = pageColumns
         let order = pageOrder
         let parameters = filter.parameters
@@ -184,7 +184,7 @@ enum CaseQueryStore {
     /// ``page(filter:limit:on:)`` narrowed by a text search (`search.match` binds its pattern in
     /// `filter`). Runs several queries: the caller gives a repeatable-read transaction.
     static func searchPage(filter: SQLFilter, search: (match: String, text: String), limit: Int, tuning: SearchTuning,
-                           on connection: PGConnection) throws -> [(StoredCase, String, UUID)] {
+                           on connection: PGConnection) throws -> [PageRow] {
         let columns = pageColumns
         let order = pageOrder
         let parameters = filter.parameters
@@ -198,14 +198,15 @@ enum CaseQueryStore {
         let first = "SELECT \(columns) FROM (SELECT * \(window)) w WHERE \(search.match) \(order) LIMIT \(limit + 1)"
         let older = "(reported_at, id) < (SELECT reported_at, id FROM (SELECT reported_at, id \(window)) w ORDER BY reported_at, id LIMIT 1)"
         let inOrder = "SELECT \(columns) FROM supervision.cases WHERE \(filter.sql) AND \(search.match) AND \(older) \(order) LIMIT"
-        // The n-gram pre-filter (migration 101) only where it cannot drop a match: two characters
+        // The n-gram pre-filter (migration 101, its own table since 113) only where it cannot drop a match: two characters
         // or more, and no backslash (which the LIKE pattern reads as an escape).
         var indexed = filter
         let fromIndex: String? = search.text.unicodeScalars.count >= 2 && !search.text.contains("\\") ? """
             SELECT \(columns), count(*) OVER () AS candidates FROM (
                 SELECT * FROM supervision.cases
                 WHERE \(filter.sql) AND \(search.match) AND \(older)
-                  AND supervision.case_search_grams(number, description, address) @> supervision.query_grams(\(indexed.bind(search.text)))
+                  AND id IN (SELECT case_id FROM supervision.case_search
+                             WHERE grams @> supervision.query_grams(\(indexed.bind(search.text))))
                 LIMIT \(tuning.indexLimit)) c
             \(order) LIMIT
             """ : nil
@@ -221,8 +222,13 @@ enum CaseQueryStore {
         return found + (try pageRows(try connection.query("\(inOrder) \(wanted)", parameters)))
     }
 
-    static func pageRows(_ result: PGResult) throws -> [(StoredCase, String, UUID)] {
-        try result.rows.map { row in (try CaseStore.decode(row), try row.string("cursor_at"), try row.uuid("id")) }
+    /// A page's case, its stored JSON not yet decoded (the caller decodes after the transaction,
+    /// and a list only what ``CaseViewCache`` has not seen), and PostgreSQL's text of its
+    /// `reported_at` for the cursor.
+    typealias PageRow = (stored: StoredCaseText, cursorAt: String)
+
+    static func pageRows(_ result: PGResult) throws -> [PageRow] {
+        try result.rows.map { row in (try CaseStore.text(row), try row.string("cursor_at")) }
     }
 
     /// The point (lon, lat) as a PostGIS geography, its two parameters bound in `filter`.
