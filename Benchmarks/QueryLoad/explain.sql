@@ -49,6 +49,19 @@ EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, rep
                              ORDER BY reported_at DESC, id DESC LIMIT 4000) w ORDER BY reported_at, id LIMIT 1)
     AND id IN (SELECT case_id FROM supervision.case_search WHERE grams @> supervision.query_grams(:'n'))
   LIMIT 2000) c ORDER BY reported_at DESC, id DESC LIMIT 51;
+\echo '== list, q = a common word (垃圾): 1. the newest 4000 cases in order (found there)'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM (
+  SELECT * FROM supervision.cases WHERE TRUE ORDER BY reported_at DESC, id DESC LIMIT 4000) w
+  WHERE (number ILIKE '%垃圾%' OR description ILIKE '%垃圾%' OR coalesce(address, '') ILIKE '%垃圾%') ORDER BY reported_at DESC, id DESC LIMIT 51;
+\echo '== list, q = a moderately common word (雨后): 2. its gram counted (two or three characters, no other filter)'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT count(*) AS n FROM (SELECT 1 FROM supervision.case_search
+  WHERE grams @> supervision.query_grams('雨后') LIMIT 2019) g;
+\echo '== list, q = a moderately common word (雨后): 3. more than 2000 older matches: read on in order'
+EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT facts, record, duplicate_count, reported_at::text AS cursor_at, id FROM supervision.cases
+  WHERE TRUE AND (number ILIKE '%雨后%' OR description ILIKE '%雨后%' OR coalesce(address, '') ILIKE '%雨后%')
+    AND (reported_at, id) < (SELECT reported_at, id FROM (SELECT reported_at, id FROM supervision.cases WHERE TRUE
+                             ORDER BY reported_at DESC, id DESC LIMIT 4000) w ORDER BY reported_at, id LIMIT 1)
+  ORDER BY reported_at DESC, id DESC LIMIT 32;
 \echo '== counts by status'
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT state AS key, count(*) AS n FROM supervision.cases WHERE TRUE GROUP BY state ORDER BY 1;
 \echo '== counts by status, district scope'

@@ -35,6 +35,20 @@ enum CaseStore {
         return StoredCase(facts: facts, record: record, duplicateCount: row.optionalInt("duplicate_count") ?? 0)
     }
 
+    /// A case row as read (`id`, `facts`, `record`, `duplicate_count`), not yet decoded: a list
+    /// decodes only the rows whose view it has not made before (``CaseViewCache``).
+    static func text(_ row: PGRow) throws -> StoredCaseText {
+        StoredCaseText(id: try row.uuid("id"), facts: try row.string("facts"), record: try row.string("record"),
+                       duplicateCount: row.optionalInt("duplicate_count") ?? 0)
+    }
+
+    /// Decodes a row read by ``text(_:)``, as ``decode(_:)-(PGRow)`` decodes a row.
+    static func decode(_ text: StoredCaseText) throws -> StoredCase {
+        let facts = try decoder.decode(CaseFacts.self, from: Data(text.facts.utf8))
+        let record = try decoder.decode(CaseRecord.self, from: Data(text.record.utf8))
+        return StoredCase(facts: facts, record: record, duplicateCount: text.duplicateCount)
+    }
+
     /// Inserts a new case with its first timeline entry.
     static func insert(_ stored: StoredCase, entry: TimelineEntry, on connection: PGConnection) throws {
         let f = stored.facts

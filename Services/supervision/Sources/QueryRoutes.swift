@@ -4,9 +4,31 @@ import Foundation
 import Hummingbird
 import PGClient
 
-struct CaseListPage: ResponseEncodable, Sendable {
-    var items: [CaseView]
+/// A page of the case list: `{"items": [case views], "nextCursor": "…"}` (no `nextCursor` on the
+/// last page). Written from the views' JSON (``CaseViewCache``), byte for byte what
+/// `MessageCoding.encoder()` writes for the same items (sorted keys, no spaces).
+struct CaseListPage: ResponseGenerator, Sendable {
+    var items: [[UInt8]]
     var nextCursor: String?
+
+    var json: ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(items.reduce(32 + (nextCursor?.utf8.count ?? 0)) { $0 + $1.count + 1 })
+        buffer.writeString("{\"items\":[")
+        for (i, item) in items.enumerated() {
+            if i > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
+            buffer.writeBytes(item)
+        }
+        buffer.writeString("]")
+        // The cursor is base64url (letters, digits, - and _): nothing in it is escaped.
+        if let nextCursor { buffer.writeString(",\"nextCursor\":\"\(nextCursor)\"") }
+        buffer.writeString("}")
+        return buffer
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: json))
+    }
 }
 
 struct CaseDetail: ResponseEncodable, Sendable {
@@ -26,9 +48,36 @@ struct CountsAnswer: ResponseEncodable, Sendable {
     var asOf: Date
 }
 
+/// One case of `GET /cases/near`'s answer, as ``NearCasesAnswer`` writes it.
 struct NearCase: Encodable, Sendable {
     var distanceMeters: Double
     var `case`: CaseView
+}
+
+/// The answer of `GET /cases/near`: `[{"case": view, "distanceMeters": d}, …]`, written from the
+/// views' JSON (``CaseViewCache``) and each distance as `MessageCoding.encoder()` writes it:
+/// byte for byte what encoding `[NearCase]` writes.
+struct NearCasesAnswer: ResponseGenerator, Sendable {
+    var items: [(view: [UInt8], distance: [UInt8])]
+
+    var json: ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(items.reduce(2) { $0 + $1.view.count + $1.distance.count + 28 })
+        buffer.writeString("[")
+        for (i, item) in items.enumerated() {
+            buffer.writeString(i == 0 ? "{\"case\":" : ",{\"case\":")
+            buffer.writeBytes(item.view)
+            buffer.writeString(",\"distanceMeters\":")
+            buffer.writeBytes(item.distance)
+            buffer.writeString("}")
+        }
+        buffer.writeString("]")
+        return buffer
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: json))
+    }
 }
 
 struct PolygonBody: Decodable { var polygon: [[Double]] }
@@ -49,7 +98,7 @@ extension SupervisionAPI {
             }
             return CountsAnswer(by: asked.dimension.rawValue, counts: counted.rows, asOf: counted.asOf)
         }
-        router.get("/api/v1/cases/near") { request, context -> [NearCase] in
+        router.get("/api/v1/cases/near") { request, context -> NearCasesAnswer in
             let token = try context.requireToken()
             var query = QueryParameters(request, known: ["lon", "lat", "radius", "limit"])
             let lon = query.number("lon", range: -180...180, required: true, what: "a longitude")
@@ -59,9 +108,12 @@ extension SupervisionAPI {
             let limit = query.integer("limit", default: 500, range: 1...500)
             try query.finish()
             guard let lon, let lat else { throw APIError.validation(query.problems) }
-            return try await env.reads.withConnection { connection in
+            let near = try await env.reads.withConnection { connection in
                 try CaseQueryStore.near(lon: lon, lat: lat, radius: radius, limit: limit, scope: token.scope, on: connection)
-            }.map { NearCase(distanceMeters: $0.distanceMeters, case: CaseView($0.0, for: token.role)) }
+            }
+            let views = try CaseViewCache.shared.json(of: near.map(\.0), for: token.role)
+            let encoder = MessageCoding.encoder()
+            return NearCasesAnswer(items: try zip(views, near).map { ($0, [UInt8](try encoder.encode($1.distanceMeters))) })
         }
         router.post("/api/v1/cases/within") { request, context -> [CaseView] in
             let token = try context.requireToken()
@@ -187,7 +239,7 @@ extension SupervisionAPI {
             let filter = SQLFilter(paged)
             return try await pool.transaction { connection in
                 try CaseQueryStore.page(filter: filter, limit: size - 1, on: connection)
-            }
+            }.map { (try CaseStore.decode($0.stored), $0.cursorAt, $0.stored.id) }
         }
         let first = try await batch(after: nil)
         var headers = HTTPFields()
@@ -218,7 +270,9 @@ extension SupervisionAPI {
         return Response(status: .ok, headers: headers, body: body)
     }
 
-    func list(_ query: CaseListQuery, for role: Role?) async throws -> CaseListPage {
+    /// A page of the list as `role` sees it. The rows are decoded after the transaction, so the
+    /// pooled connection is not held while they are, and only those ``CaseViewCache`` has not seen.
+    func list(_ query: CaseListQuery, for role: Role?, views: CaseViewCache = .shared) async throws -> CaseListPage {
         let tuning = searchTuning
         // A text search reads several times: one snapshot keeps its pages consistent. A plain page
         // sets a planner option for its statement, which only a transaction keeps to itself.
@@ -226,8 +280,8 @@ extension SupervisionAPI {
             try CaseQueryStore.list(query, tuning: tuning, on: connection)
         }
         let page = Array(rows.prefix(query.limit))
-        let next = rows.count > query.limit ? page.last.map { Self.encodeCursor(at: $0.1, id: $0.2) } : nil
-        return CaseListPage(items: page.map { CaseView($0.0, for: role) }, nextCursor: next)
+        let next = rows.count > query.limit ? page.last.map { Self.encodeCursor(at: $0.cursorAt, id: $0.stored.id) } : nil
+        return CaseListPage(items: try views.json(of: page.map(\.stored), for: role), nextCursor: next)
     }
 
     static func encodeCursor(at: String, id: UUID) -> String {

@@ -90,6 +90,14 @@ public enum DateBounds {
 }
 
 /// RFC 3339 date-times with fractional seconds and any offset.
+///
+/// Every stored case, message and API answer carries a dozen of these, so the common shapes have
+/// a direct path: `format` writes the digits itself, and `parse` reads
+/// `YYYY-MM-DDTHH:MM:SS[.mmm](Z|±HH:MM)` itself. Both give exactly what Foundation's
+/// `ISO8601FormatStyle` gives (the same text; the same `Date`, bit for bit: the time of day and its
+/// fraction are summed first, then added to the day, as Foundation does). Anything else — other
+/// fraction lengths, lower-case letters, out-of-range fields, years before 1601 — goes to
+/// `ISO8601FormatStyle` as before, so what is accepted and refused does not change.
 public enum RFC3339 {
     /// Whole milliseconds, rounded to the nearest. A parsed time's fraction is binary and may lie a
     /// hair under the written one (`.004` read back as `.0039999…`); truncating it, as the
@@ -97,6 +105,27 @@ public enum RFC3339 {
     /// (found by the `envelope` fuzz target).
     public static func format(_ date: Date) -> String {
         let millis = (date.timeIntervalSince1970 * 1000).rounded()
+        // 1601-01-01 ..< 10000-01-01: four-digit years of the proleptic Gregorian calendar.
+        guard millis >= -11_644_473_600_000, millis < 253_402_300_800_000 else { return formatStyled(millis) }
+        let total = Int(millis)
+        let fraction = ((total % 1000) + 1000) % 1000
+        let seconds = (total - fraction) / 1000
+        let secondOfDay = ((seconds % 86_400) + 86_400) % 86_400
+        let (year, month, day) = civil(days: (seconds - secondOfDay) / 86_400)
+        return String(unsafeUninitializedCapacity: 24) { b in
+            func put(_ value: Int, at: Int, width: Int) {
+                var v = value
+                for i in stride(from: at + width - 1, through: at, by: -1) { b[i] = UInt8(truncatingIfNeeded: 48 + v % 10); v /= 10 }
+            }
+            put(year, at: 0, width: 4); b[4] = 0x2D; put(month, at: 5, width: 2); b[7] = 0x2D; put(day, at: 8, width: 2); b[10] = 0x54
+            put(secondOfDay / 3600, at: 11, width: 2); b[13] = 0x3A; put(secondOfDay / 60 % 60, at: 14, width: 2); b[16] = 0x3A
+            put(secondOfDay % 60, at: 17, width: 2); b[19] = 0x2E; put(fraction, at: 20, width: 3); b[23] = 0x5A
+            return 24
+        }
+    }
+
+    /// `format` through Foundation, for years outside 1601–9999.
+    static func formatStyled(_ millis: Double) -> String {
         let seconds = (millis / 1000).rounded(.down)
         let fraction = Int(millis - seconds * 1000)
         let whole = Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle())
@@ -105,7 +134,81 @@ public enum RFC3339 {
     }
 
     public static func parse(_ text: String) -> Date? {
+        if let date = parseCommon(text) { return date }
         if let date = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text) { return date }
         return try? Date.ISO8601FormatStyle().parse(text)
+    }
+
+    /// The shapes this system writes, or nil for anything else (then Foundation decides).
+    static func parseCommon(_ text: String) -> Date? {
+        var text = text
+        return text.withUTF8 { p -> Date? in
+            let n = p.count
+            func digits(_ at: Int, _ width: Int) -> Int? {
+                var value = 0
+                for i in at..<(at + width) {
+                    let d = Int(p[i]) &- 48
+                    guard d >= 0 && d <= 9 else { return nil }
+                    value = value * 10 + d
+                }
+                return value
+            }
+            guard n >= 20, p[4] == 0x2D, p[7] == 0x2D, p[10] == 0x54, p[13] == 0x3A, p[16] == 0x3A,
+                  let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2),
+                  let hour = digits(11, 2), let minute = digits(14, 2), let second = digits(17, 2),
+                  year >= 1601, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+                  hour <= 23, minute <= 59, second <= 59 else { return nil }
+            var i = 19
+            var millis = 0
+            if p[i] == 0x2E {
+                guard n >= 24, let fraction = digits(20, 3) else { return nil }
+                millis = fraction
+                i = 23
+            }
+            var offset = 0
+            if p[i] == 0x5A {
+                guard n == i + 1 else { return nil }
+            } else if p[i] == 0x2B || p[i] == 0x2D {
+                guard n == i + 6, p[i + 3] == 0x3A, let hours = digits(i + 1, 2), let minutes = digits(i + 4, 2),
+                      hours <= 23, minutes <= 59 else { return nil }
+                offset = (hours * 60 + minutes) * 60 * (p[i] == 0x2B ? 1 : -1)
+            } else {
+                return nil
+            }
+            // Seconds of 2001-01-01T00:00:00Z, Foundation's reference date.
+            let dayStart = days(year: year, month: month, day: day) * 86_400 - 978_307_200
+            let timeOfDay = Double(hour * 3600 + minute * 60 + second) + Double(millis) / 1000
+            return Date(timeIntervalSinceReferenceDate: Double(dayStart) + timeOfDay - Double(offset))
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
+    static func days(year y0: Int, month m: Int, day d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// The proleptic Gregorian date of a day since 1970-01-01.
+    static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, dayOfYear - (153 * mp + 2) / 5 + 1)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
     }
 }
