@@ -111,7 +111,8 @@ public enum RFC3339 {
         let fraction = ((total % 1000) + 1000) % 1000
         let seconds = (total - fraction) / 1000
         let secondOfDay = ((seconds % 86_400) + 86_400) % 86_400
-        let (year, month, day) = civil(days: (seconds - secondOfDay) / 86_400)
+        let civil = CivilDate(dayNumber: (seconds - secondOfDay) / 86_400)
+        let (year, month, day) = (civil.year, civil.month, civil.day)
         return String(unsafeUninitializedCapacity: 24) { b in
             func put(_ value: Int, at: Int, width: Int) {
                 var v = value
@@ -156,7 +157,7 @@ public enum RFC3339 {
             guard n >= 20, p[4] == 0x2D, p[7] == 0x2D, p[10] == 0x54, p[13] == 0x3A, p[16] == 0x3A,
                   let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2),
                   let hour = digits(11, 2), let minute = digits(14, 2), let second = digits(17, 2),
-                  year >= 1601, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
+                  year >= 1601, let date = CivilDate(year: year, month: month, day: day),
                   hour <= 23, minute <= 59, second <= 59 else { return nil }
             var i = 19
             var millis = 0
@@ -176,39 +177,9 @@ public enum RFC3339 {
                 return nil
             }
             // Seconds of 2001-01-01T00:00:00Z, Foundation's reference date.
-            let dayStart = days(year: year, month: month, day: day) * 86_400 - 978_307_200
+            let dayStart = date.dayNumber * 86_400 - 978_307_200
             let timeOfDay = Double(hour * 3600 + minute * 60 + second) + Double(millis) / 1000
             return Date(timeIntervalSinceReferenceDate: Double(dayStart) + timeOfDay - Double(offset))
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date.
-    static func days(year y0: Int, month m: Int, day d: Int) -> Int {
-        let y = m <= 2 ? y0 - 1 : y0
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The proleptic Gregorian date of a day since 1970-01-01.
-    static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, dayOfYear - (153 * mp + 2) / 5 + 1)
-    }
-
-    static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
         }
     }
 }
