@@ -83,8 +83,9 @@ struct CaseViewCacheTests {
         }
         for chunk in stride(from: 0, to: cases.count, by: 3) { _ = try cache.json(of: Array(cases[chunk..<min(chunk + 3, cases.count)]), for: .auditor) }
         #expect(cache.count <= 8)
-        #expect(CaseViewCache.configuredCapacity([:]) == 10_000)
-        #expect(CaseViewCache.configuredCapacity(["CITYGRID_SUPERVISION_VIEW_CACHE": "0"]) == 0)
+        let off = CaseViewCache(capacity: 0)
+        _ = try off.json(of: cases, for: .auditor)
+        #expect(off.count == 0)
     }
 
     @Test("near: the bytes the encoder wrote for [NearCase]")
@@ -93,8 +94,9 @@ struct CaseViewCacheTests {
         let distances: [Double] = [0, 0.1, 12.3, 29.9, 100, 1234.5, 49_999.9]
         let texts = try cases.map(Self.text)
         let encoder = MessageCoding.encoder()
+        let cache = CaseViewCache(capacity: 100)
         for _ in 0..<2 {
-            let views = try CaseViewCache.shared.json(of: texts, for: .supervisor)
+            let views = try cache.json(of: texts, for: .supervisor)
             let answer = NearCasesAnswer(items: try zip(views, distances).map { ($0, [UInt8](try encoder.encode($1))) })
             let expected = try encoder.encode(zip(cases, distances).map { NearCase(distanceMeters: $1, case: CaseView($0, for: .supervisor)) })
             #expect(Array(answer.json.readableBytesView) == [UInt8](expected))

@@ -127,12 +127,7 @@ struct StoredCaseText: Sendable {
 /// the rows read. Bounded (least recently used go first); `CITYGRID_SUPERVISION_VIEW_CACHE` sets
 /// how many cases it holds (default 10,000, about 4 KB each with one role's view; 0 turns it off).
 final class CaseViewCache: @unchecked Sendable {
-    static let shared = CaseViewCache(capacity: configuredCapacity())
-
-    static func configuredCapacity(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
-        guard let text = environment["CITYGRID_SUPERVISION_VIEW_CACHE"] else { return 10_000 }
-        return Int(text).map { max(0, min($0, 1_000_000)) } ?? 10_000
-    }
+    static let defaultCapacity = 10_000
 
     private struct Entry {
         var facts: String

@@ -111,7 +111,7 @@ extension SupervisionAPI {
             let near = try await env.reads.withConnection { connection in
                 try CaseQueryStore.near(lon: lon, lat: lat, radius: radius, limit: limit, scope: token.scope, on: connection)
             }
-            let views = try CaseViewCache.shared.json(of: near.map(\.0), for: token.role)
+            let views = try views.json(of: near.map(\.0), for: token.role)
             let encoder = MessageCoding.encoder()
             return NearCasesAnswer(items: try zip(views, near).map { ($0, [UInt8](try encoder.encode($1.distanceMeters))) })
         }
@@ -272,7 +272,7 @@ extension SupervisionAPI {
 
     /// A page of the list as `role` sees it. The rows are decoded after the transaction, so the
     /// pooled connection is not held while they are, and only those ``CaseViewCache`` has not seen.
-    func list(_ query: CaseListQuery, for role: Role?, views: CaseViewCache = .shared) async throws -> CaseListPage {
+    func list(_ query: CaseListQuery, for role: Role?) async throws -> CaseListPage {
         let tuning = searchTuning
         // A text search reads several times: one snapshot keeps its pages consistent. A plain page
         // sets a planner option for its statement, which only a transaction keeps to itself.

@@ -14,6 +14,8 @@ struct SupervisionAPI: Sendable {
     let searchTuning: SearchTuning
     /// Cases read per round trip by `GET /api/v1/cases/export` (`CITYGRID_SUPERVISION_EXPORT_BATCH`).
     var exportBatchSize = CaseExport.batchSize
+    /// The list views already made (`CITYGRID_SUPERVISION_VIEW_CACHE` cases).
+    var views = CaseViewCache(capacity: CaseViewCache.defaultCapacity)
 
     func register(_ router: ServiceRouter) {
         SupervisionOpenAPI.add(to: router)

@@ -26,8 +26,9 @@ public enum SupervisionService {
             search.window = try variables.int("CITYGRID_SUPERVISION_SEARCH_WINDOW", default: search.window, range: 1...1_000_000)
             search.indexLimit = try variables.int("CITYGRID_SUPERVISION_SEARCH_INDEX_LIMIT", default: search.indexLimit, range: 1...1_000_000)
             let exportBatch = try variables.int("CITYGRID_SUPERVISION_EXPORT_BATCH", default: CaseExport.batchSize, range: 1...10_000)
+            let viewCache = try variables.int("CITYGRID_SUPERVISION_VIEW_CACHE", default: CaseViewCache.defaultCapacity, range: 0...1_000_000)
             let api = SupervisionAPI(env: env, engine: engine, counts: CountsCache(ttl: countsTTL), searchTuning: search,
-                                     exportBatchSize: exportBatch)
+                                     exportBatchSize: exportBatch, views: CaseViewCache(capacity: viewCache))
             // The evidence store (photos and short videos): its folder must be writable before the service is ready.
             let evidenceSettings = try EvidenceSettings.read(variables, configuration: env.configuration)
             let evidenceStore = ContentStore(root: evidenceSettings.directory)
