@@ -15,6 +15,12 @@ public final class PGConnection {
     /// ``query(_:_:)`` in one round trip.
     private var queued: [(sql: String, texts: [String?])] = []
     static let preparedLimit = 256
+    /// Names of prepared statements are never reused on a session, even after a failed prepare.
+    private var nextStatementNumber = 0
+    private func newStatementName() -> String {
+        nextStatementNumber += 1
+        return "cg\(nextStatementNumber)"
+    }
 
     init(settings: PGSettings) throws(PGError) {
         self.settings = settings
@@ -74,7 +80,7 @@ public final class PGConnection {
         if let known = prepared[sql] {
             name = known
         } else {
-            name = "cg\(prepared.count)"
+            name = newStatementName()
             _ = try consume(PQprepare(handle, name, sql, Int32(texts.count), nil), sql: sql)
             prepared[sql] = name
         }
@@ -128,7 +134,7 @@ public final class PGConnection {
             if let known = prepared[statement.sql] ?? fresh[statement.sql] {
                 name = known
             } else {
-                name = "cg\(prepared.count + fresh.count)"
+                name = newStatementName()
                 fresh[statement.sql] = name
                 guard PQsendPrepare(handle, name, statement.sql, Int32(statement.texts.count), nil) == 1 else {
                     return try abandonPipeline(handle)

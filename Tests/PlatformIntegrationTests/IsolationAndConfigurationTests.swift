@@ -231,3 +231,31 @@ struct AMQPNodeFailoverTests {
         }
     }
 }
+
+/// Prepared statements and pipelined statements on one real connection.
+@Suite("PGClient: prepared and queued statements (real database)")
+struct PreparedStatementTests {
+    let env = TestEnvironment()
+
+    @Test("a statement that fails to prepare leaves the session usable, in and out of a pipeline, and fails the same way again")
+    func failedPrepare() async throws {
+        let pool = PGPool(settings: PGSettings(url: try env.require("CITYGRID_TEST_PG_ADMIN_URL"), applicationName: "prepared-test", poolSize: 1))
+        try await pool.withConnection { connection in
+            for round in 0..<3 {
+                #expect(throws: PGError.self) { try connection.query("SELECT * FROM no_such_table_\(round % 2)") }
+                let n = try connection.query("SELECT $1::int + 1 AS n", [round]).first?.int("n")
+                #expect(n == round + 1)
+                connection.queue("SELECT 1")
+                #expect(throws: PGError.self) { try connection.query("SELECT * FROM no_such_table_\(round % 2)") }
+                connection.queue("SELECT 2")
+                let t = try connection.query("SELECT $1::text AS t", ["ok"]).first?.string("t")
+                #expect(t == "ok")
+            }
+        }
+        // A failure inside a transaction's pipeline rolls it back and the next one works.
+        await #expect(throws: PGError.self) {
+            try await pool.transaction { try $0.query("SELECT * FROM no_such_table_0") }
+        }
+        #expect(try await pool.transaction { try $0.query("SELECT 7 AS n").first?.int("n") } == 7)
+    }
+}
