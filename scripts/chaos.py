@@ -437,22 +437,7 @@ def main():
                     errors.append(str(e))
                 time.sleep(0.05)
         def overload():
-            # Open loop: a report is offered every 1/rate seconds whether or not the earlier ones
-            # were answered (each client retries its own until intake accepts it).
-            from concurrent.futures import ThreadPoolExecutor
-            def one(i, k):
-                try:
-                    post_report(tok, k, i)
-                except Exception as e:
-                    errors.append(str(e))
-            started = time.time()
-            with ThreadPoolExecutor(max_workers=64) as pool:
-                for i, k in enumerate(keys):
-                    delay = started + i / args.overload_rate - time.time()
-                    if delay > 0:
-                        time.sleep(delay)
-                    pool.submit(one, i, k)
-            samples["offered_s"] = round(time.time() - started, 1)
+            samples["offered_s"] = open_loop(tok, keys, args.overload_rate, errors)
         def load():
             if name == "kill-supervision-mid-upload":
                 return upload_load()
@@ -551,10 +536,30 @@ def main():
     json.dump(results, open(os.path.join(STATE, "chaos-result.json"), "w"), indent=2)
     sys.exit(1 if bad else 0)
 
+def open_loop(tok, keys, rate, errors, each=None):
+    """Offers a report for each key every 1/rate seconds, whether or not the earlier ones were
+    answered (each client retries its own until intake accepts it); `each(i)` runs after each
+    offer. Returns the seconds the offering took."""
+    from concurrent.futures import ThreadPoolExecutor
+    def one(i, k):
+        try:
+            post_report(tok, k, i)
+        except Exception as e:
+            errors.append(str(e))
+    started = time.time()
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        for i, k in enumerate(keys):
+            delay = started + i / rate - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            pool.submit(one, i, k)
+            if each:
+                each(i)
+    return round(time.time() - started, 1)
+
 def throughput(svcs, tok, run, args):
     """Cases dispatched per second under the same open-loop load, first with one instance of each
     service, then with two, in one run; each half is also checked for lost, duplicated and stuck."""
-    from concurrent.futures import ThreadPoolExecutor
     out = {"offered_per_s": args.throughput_rate, "seconds": args.throughput_seconds}
     totals = {"lost": 0, "duplicated": 0, "stuck": 0, "unsent_outbox": 0, "unexpected_dead_letters": 0, "quiescent": True, "client_errors": 0}
     for label, instances in (("one", 1), ("two", 2)):
@@ -567,21 +572,11 @@ def throughput(svcs, tok, run, args):
         keys = [f"chaos-{run}-throughput-{label}-{i}" for i in range(count)]
         run_start = sql("SELECT now()")[0][0]
         errors, rss = [], {}
-        def one(i, k):
-            try:
-                post_report(tok, k, i)
-            except Exception as e:
-                errors.append(str(e))
-        started = time.time()
-        with ThreadPoolExecutor(max_workers=64) as pool:
-            for i, k in enumerate(keys):
-                delay = started + i / args.throughput_rate - time.time()
-                if delay > 0:
-                    time.sleep(delay)
-                pool.submit(one, i, k)
-                if i % 200 == 0:
-                    for key, mb in rss_mb(svcs).items():
-                        rss[key] = max(mb, rss.get(key, 0))
+        def sample_rss(i):
+            if i % 200 == 0:
+                for key, mb in rss_mb(svcs).items():
+                    rss[key] = max(mb, rss.get(key, 0))
+        open_loop(tok, keys, args.throughput_rate, errors, each=sample_rss)
         keys_sql = ",".join(f"'{k}'" for k in keys)
         ok = quiescent(keys_sql, timeout=600)
         # The rate at which cases reached dispatch: from the first report to the last dispatch.
