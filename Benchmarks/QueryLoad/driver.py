@@ -55,7 +55,8 @@ class Mix:
 
         def near(rng):
             lon, lat = pick(rng, "points")
-            return f"/api/v1/cases/near?lon={lon}&lat={lat}&radius=30"
+            # At most 100 cases, as the workbench's pages ask (case, acceptor: 100; shift leader: 50).
+            return f"/api/v1/cases/near?lon={lon}&lat={lat}&radius=30&limit=100"
 
         return {
             # Lists, city-wide shift leader.

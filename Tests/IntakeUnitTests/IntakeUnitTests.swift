@@ -31,6 +31,21 @@ struct IntakeUnitTests {
         #expect(numbering.format(date: early, sequence: 12_345) == "20261125-12345")
     }
 
+    @Test("every number it writes is a number prefix of itself, and only such shapes are")
+    func caseNumberPrefixShape() {
+        let numbering = CaseNumbering(timeZone: TimeZone(identifier: "Asia/Shanghai")!)
+        for sequence in [1, 42, 9_999, 12_345] {
+            let number = numbering.format(date: Fixtures.now, sequence: sequence)
+            #expect(CaseNumbering.isNumberPrefix(number), "\(number)")
+            #expect(CaseNumbering.isNumberPrefix(String(number.prefix(9))), "\(number)")
+            // Searching the supervisors' way relies on the dash being the ninth character.
+            #expect(number.utf8.firstIndex(of: UInt8(ascii: "-")) == number.utf8.index(number.utf8.startIndex, offsetBy: 8))
+        }
+        for text in ["20261125", "2026112-0001", "20261125-00a1", "202611250-001", "２０２６１１２５-0001", "20261125-0001 ", "井盖", ""] {
+            #expect(!CaseNumbering.isNumberPrefix(text), "\(text)")
+        }
+    }
+
     @Test("report and Open311 statuses are the words the SQL and the view use")
     func statuses() {
         #expect(ReportStatus.allCases.map(\.rawValue) == ["open", "linked", "closed"])

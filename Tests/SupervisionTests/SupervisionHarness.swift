@@ -174,8 +174,8 @@ struct SupervisionHarness {
 
     func reported(_ id: UUID, channel: ReportChannel = .supervisor, description: String = "井盖缺失", at: Date = Date(),
                   lon: Double = point.lon, lat: Double = point.lat, selfHandled: Bool? = nil, handledAtIntake: Bool? = nil,
-                  photos: [Photo] = [.report("https://img.example/p1.jpg")]) -> CaseReported {
-        CaseReported(caseId: id, caseNumber: "T\(id.uuidString.prefix(8))", channel: channel, channelReference: nil,
+                  photos: [Photo] = [.report("https://img.example/p1.jpg")], number: String? = nil) -> CaseReported {
+        CaseReported(caseId: id, caseNumber: number ?? "T\(id.uuidString.prefix(8))", channel: channel, channelReference: nil,
                      reporterId: channel == .supervisor ? "sup-7" : nil, reporterContact: nil, kind: .component, classCode: "0101",
                      conditionId: "0101-01", componentCode: nil, location: ReportedLocation(longitude: lon, latitude: lat, address: "测试路1号"),
                      description: description, photos: photos, reportedAt: at, requiresVerification: channel.requiresVerification,
@@ -183,8 +183,8 @@ struct SupervisionHarness {
     }
 
     func located(_ id: UUID, lon: Double = point.lon, lat: Double = point.lat,
-                 grid: (grid: String, community: String, street: String, district: String) = grid) -> CaseLocated {
-        CaseLocated(caseId: id, caseNumber: "T\(id.uuidString.prefix(8))", gridCode: grid.grid, communityCode: grid.community,
+                 grid: (grid: String, community: String, street: String, district: String) = grid, number: String? = nil) -> CaseLocated {
+        CaseLocated(caseId: id, caseNumber: number ?? "T\(id.uuidString.prefix(8))", gridCode: grid.grid, communityCode: grid.community,
                     streetCode: grid.street, districtCode: grid.district, areaClass: .b, longitude: lon, latitude: lat,
                     method: .coordinates, matchedName: nil, recurrenceKey: "k")
     }

@@ -326,6 +326,42 @@ struct SupervisionSearchPathTests {
         #expect(try MessageCoding.decoder().decode(SupervisionQueryTests.Page.self, from: d3).items.map(\.id) == [ids[0]])
     }
 
+    @Test("the beginning of a case number is read off the number index: numbers only, newest first, in pages")
+    func numberPrefix() async throws {
+        let service = try await h.start()
+        defer { service.terminate() }
+        let day = String(Int.random(in: 10_000_000...99_999_999))
+        let numbers = ["\(day)-0001", "\(day)-0002", "\(day)-0012", "\(day)-00020"]
+        var ids: [UUID] = []
+        for (i, number) in numbers.enumerated() {
+            let id = UUID()
+            ids.append(id)
+            try await h.publish(h.reported(id, description: "井盖 \(i)", at: Date().addingTimeInterval(Double(i)), number: number), subject: id)
+            try await h.publish(h.located(id, number: number), subject: id)
+        }
+        // A description quoting a number is free text: the number search does not find it.
+        let quoting = UUID()
+        try await h.publish(h.reported(quoting, description: "同 \(day)-0001", at: Date().addingTimeInterval(10)), subject: quoting)
+        try await h.publish(h.located(quoting), subject: quoting)
+        for id in ids + [quoting] { try await h.waitCase(service, id, "filed") { $0.timeline.contains { $0.action == "file" } } }
+        let token = h.token(.auditor)
+        func found(_ query: String) async throws -> (ids: [UUID], next: String?) {
+            let (status, data) = try await service.http("GET", "/api/v1/cases?\(query)", headers: ["Authorization": "Bearer \(token)"])
+            #expect(status == 200, "\(query)")
+            let page = try MessageCoding.decoder().decode(SupervisionQueryTests.Page.self, from: data)
+            return (page.items.map(\.id), page.nextCursor)
+        }
+        #expect(try await found("q=\(day)-0001").ids == [ids[0]])
+        #expect(try await found("q=\(day)-0002").ids == [ids[3], ids[1]])
+        let first = try await found("q=\(day)-&limit=2")
+        #expect(first.ids == [ids[3], ids[2]])
+        let second = try await found("q=\(day)-&limit=2&cursor=\(try #require(first.next))")
+        #expect(second.ids == [ids[1], ids[0]])
+        #expect(second.next == nil)
+        // Eight digits without the dash stay free text, and find the quoting description too.
+        #expect(Set(try await found("q=\(day)").ids) == Set(ids + [quoting]))
+    }
+
     @Test("older matches come from the n-gram index, newest first, with stable pages")
     func throughTheIndex() async throws { try await search(window: "1", indexLimit: "2000") }
 

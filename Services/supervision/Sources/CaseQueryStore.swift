@@ -49,7 +49,8 @@ struct CaseListQuery: Sendable {
     var reopenReferred: Bool?
     var reportedFrom: Date?
     var reportedBefore: Date?
-    /// Free text in the number, description or address.
+    /// Free text in the number, description or address; the beginning of a case number
+    /// (``CaseNumbering/isNumberPrefix(_:)``) in the number only.
     var text: String?
     /// Where the previous page ended: PostgreSQL's text of its `reported_at`, and its id.
     var after: (reportedAt: String, id: UUID)?
@@ -160,6 +161,15 @@ enum CaseQueryStore {
     static func list(_ query: CaseListQuery, tuning: SearchTuning, on connection: PGConnection) throws -> [PageRow] {
         var filter = SQLFilter(query)
         guard let text = query.text else { return try page(filter: filter, limit: query.limit, on: connection) }
+        if CaseNumbering.isNumberPrefix(text) {
+            // The numbers from `text` up to (not including) `text` with its last digit or dash
+            // one higher: in byte order (text_pattern_ops) exactly the numbers starting with it.
+            var upper = Array(text.utf8)
+            upper[upper.count - 1] += 1
+            filter.add("number ~>=~ ?", text)
+            filter.add("number ~<~ ?", String(decoding: upper, as: UTF8.self))
+            return try page(filter: filter, limit: query.limit, on: connection)
+        }
         let like = "%" + text.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
         let p = filter.bind(like)
         let match = "(number ILIKE \(p) OR description ILIKE \(p) OR coalesce(address, '') ILIKE \(p))"

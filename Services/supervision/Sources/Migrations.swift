@@ -227,5 +227,14 @@ enum SupervisionMigrations {
             DROP INDEX supervision.cases_search_grams;
             ANALYZE supervision.case_search;
             """),
+        // A search for a case number (or its beginning) reads the number's index as a range. The
+        // unique index on `number` is rebuilt with text_pattern_ops, which answers both the
+        // equality lookups and that range, so `cases` gains no index (every transition writes
+        // each of them).
+        Migration(114, "case numbers indexed for prefix ranges", """
+            SET LOCAL statement_timeout = 0;
+            CREATE UNIQUE INDEX cases_number_prefix ON supervision.cases (number text_pattern_ops);
+            ALTER TABLE supervision.cases DROP CONSTRAINT cases_number_key;
+            """),
     ] + FieldMigrations.all
 }

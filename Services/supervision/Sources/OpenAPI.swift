@@ -45,7 +45,7 @@ enum SupervisionOpenAPI {
                 - {name: referred, in: query, schema: {type: boolean}, description: "true: only closed cases whose reopening the return-visit policy put before the shift leader (重办待定, the shift leader's queue); false: only others"}
                 - {name: from, in: query, schema: {type: string, format: date-time}, description: reported at or after}
                 - {name: to, in: query, schema: {type: string, format: date-time}, description: reported before}
-                - {name: q, in: query, schema: {type: string}, description: "text in number, description or address"}
+                - {name: q, in: query, schema: {type: string}, description: "text in number, description or address; the beginning of a case number (8 digits, a dash, digits: 20251205-04) searches numbers only, by prefix"}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 200, default: 50}}
                 - {name: cursor, in: query, schema: {type: string}, description: "nextCursor of the previous page"}
               responses:
