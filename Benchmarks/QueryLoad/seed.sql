@@ -325,3 +325,4 @@ ORDER BY at, id, k;
 DROP SCHEMA loadref CASCADE;
 VACUUM (ANALYZE) supervision.cases;
 VACUUM (ANALYZE) supervision.timeline;
+VACUUM (ANALYZE) supervision.case_search;

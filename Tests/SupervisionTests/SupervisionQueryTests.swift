@@ -362,6 +362,37 @@ struct SupervisionSearchPathTests {
         #expect(Set(try await found("q=\(day)").ids) == Set(ids + [quoting]))
     }
 
+    @Test("a text the window finds often is read on for a bounded stretch in order, same rows and pages")
+    func throughTheStretch() async throws {
+        // A two-case window holds one match: the page's other match and the next page's first
+        // come from the stretch of older cases read in order after it.
+        let service = try await h.start(["CITYGRID_SUPERVISION_SEARCH_WINDOW": "2", "CITYGRID_SUPERVISION_SEARCH_INDEX_LIMIT": "1"])
+        defer { service.terminate() }
+        let marker = "stretch\(UInt32.random(in: 0...UInt32.max))"
+        let base = Date().addingTimeInterval(20)
+        var matching: [UUID] = []
+        for (i, text) in ["井盖 \(marker) 0", "井盖 \(marker) 1", "其他问题", "井盖 \(marker) 2", "其他问题"].enumerated() {
+            let id = UUID()
+            if text.contains(marker) { matching.append(id) }
+            try await h.publish(h.reported(id, description: text, at: base.addingTimeInterval(Double(i))), subject: id)
+            try await h.publish(h.located(id), subject: id)
+            try await h.waitCase(service, id, "filed") { $0.timeline.contains { $0.action == "file" } }
+        }
+        let token = h.token(.auditor)
+        let (s1, d1) = try await service.http("GET", "/api/v1/cases?q=\(marker)&limit=2", headers: ["Authorization": "Bearer \(token)"])
+        #expect(s1 == 200)
+        let first = try MessageCoding.decoder().decode(SupervisionQueryTests.Page.self, from: d1)
+        #expect(first.items.map(\.id) == [matching[2], matching[1]])
+        let cursor = try #require(first.nextCursor)
+        let (_, d2) = try await service.http("GET", "/api/v1/cases?q=\(marker)&limit=2&cursor=\(cursor)", headers: ["Authorization": "Bearer \(token)"])
+        let second = try MessageCoding.decoder().decode(SupervisionQueryTests.Page.self, from: d2)
+        #expect(second.items.map(\.id) == [matching[0]])
+        #expect(second.nextCursor == nil)
+        // Upper-case letters in the text still match the lower-case marker (ILIKE).
+        let (_, d3) = try await service.http("GET", "/api/v1/cases?q=\(marker.uppercased())&limit=5", headers: ["Authorization": "Bearer \(token)"])
+        #expect(try MessageCoding.decoder().decode(SupervisionQueryTests.Page.self, from: d3).items.map(\.id) == matching.reversed())
+    }
+
     @Test("older matches come from the n-gram index, newest first, with stable pages")
     func throughTheIndex() async throws { try await search(window: "1", indexLimit: "2000") }
 

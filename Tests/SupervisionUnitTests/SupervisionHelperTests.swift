@@ -15,6 +15,16 @@ struct SupervisionHelperTests {
         #expect(SupervisionAPI.decodeCursor("!!!") == nil)
     }
 
+    @Test("search texts without a cased letter compare with LIKE; any cased letter keeps ILIKE")
+    func uncasedSearchText() {
+        for text in ["立交", "东二环南路12号", "20251205-0452", "（井盖）", "123"] {
+            #expect(CaseQueryStore.isUncased(text), "\(text)")
+        }
+        for text in ["ab", "立交A", "Ǆ", "ß", "ı", "É路", "σ"] {
+            #expect(!CaseQueryStore.isUncased(text), "\(text)")
+        }
+    }
+
     @Test("the served OpenAPI document is docs/openapi-supervision.yaml")
     func openAPIMatchesDocs() throws {
         let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -172,7 +172,10 @@ enum CaseQueryStore {
         }
         let like = "%" + text.replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%"
         let p = filter.bind(like)
-        let match = "(number ILIKE \(p) OR description ILIKE \(p) OR coalesce(address, '') ILIKE \(p))"
+        // ILIKE lower-cases every row's three texts before it compares; a text without a letter
+        // that has case (Chinese, digits, punctuation) matches the same rows without that.
+        let operation = Self.isUncased(text) ? "LIKE" : "ILIKE"
+        let match = "(number \(operation) \(p) OR description \(operation) \(p) OR coalesce(address, '') \(operation) \(p))"
         return try searchPage(filter: filter, search: (match, text), limit: query.limit, tuning: tuning, on: connection)
     }
 
@@ -225,6 +228,20 @@ enum CaseQueryStore {
         let found = try pageRows(try connection.query(first, parameters))
         guard found.count <= limit else { return found }
         let wanted = limit + 1 - found.count
+        // The window found the text often enough that the next cases in order likely hold the rest
+        // of the page (a description's word in one case of a hundred): read a bounded second stretch
+        // before asking the gram table, whose lookups for such a text cost more than this stretch.
+        // A text found only among the newest cases reads no further than the stretch: the paths
+        // below then decide as before, from the end of the first window.
+        if !found.isEmpty, found.count * tuning.stretchFactor >= wanted {
+            let stretch = """
+                SELECT \(columns) FROM (SELECT * FROM supervision.cases WHERE \(filter.sql) AND \(older) \(order)
+                                        LIMIT \(tuning.window * tuning.stretchFactor)) s
+                WHERE \(search.match) \(order) LIMIT \(wanted)
+                """
+            let more = try pageRows(try connection.query(stretch, parameters))
+            if more.count == wanted { return found + more }
+        }
         // A text of two or three characters is one gram, and a case has that gram exactly when it
         // matches: without other filters its older matches are its gram's cases less the window's.
         // Counting those in the gram table (3–20 ms) tells a common word (a description's 垃圾 or
@@ -244,6 +261,13 @@ enum CaseQueryStore {
             if try (result.rows.first?.int("candidates") ?? 0) < indexLimit { return found + (try pageRows(result)) }
         }
         return found + (try pageRows(try connection.query("\(inOrder) \(wanted)", parameters)))
+    }
+
+    /// Whether no character of `text` has case, so that ILIKE and LIKE select the same rows: a
+    /// row's character lower-cases to one of these only if it is that character (lower-casing
+    /// yields lower-case letters, and these are none).
+    static func isUncased(_ text: String) -> Bool {
+        text.unicodeScalars.allSatisfy { !$0.properties.changesWhenCaseMapped && !$0.properties.isLowercase && !$0.properties.isUppercase }
     }
 
     /// A page's case, its stored JSON not yet decoded (the caller decodes after the transaction,

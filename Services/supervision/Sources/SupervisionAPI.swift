@@ -86,6 +86,9 @@ struct SearchTuning: Sendable {
     /// Above this many older matches the index's unordered candidates cost more to sort than reading
     /// on in time order (`CITYGRID_SUPERVISION_SEARCH_INDEX_LIMIT`).
     var indexLimit = 2000
+    /// When the window found at least 1/`stretchFactor` of what the page still needs, the search
+    /// reads up to `stretchFactor` windows more in order before it asks the gram table.
+    var stretchFactor = 3
 }
 
 extension CaseView: ResponseEncodable {}
