@@ -393,6 +393,37 @@ struct SupervisionSearchPathTests {
         #expect(try MessageCoding.decoder().decode(SupervisionQueryTests.Page.self, from: d3).items.map(\.id) == matching.reversed())
     }
 
+    @Test("a class list reads its page's ids off the time-order index first: newest first, stable pages")
+    func classPages() async throws {
+        let service = try await h.start()
+        defer { service.terminate() }
+        // An hour ahead, so only these cases fall in the window.
+        let base = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 + 3600).rounded(.down))
+        var ids: [UUID] = []
+        for i in 0..<3 {
+            let id = UUID()
+            ids.append(id)
+            try await h.publish(h.reported(id, at: base.addingTimeInterval(Double(i))), subject: id)
+            try await h.publish(h.located(id), subject: id)
+        }
+        for id in ids { try await h.waitCase(service, id, "filed") { $0.timeline.contains { $0.action == "file" } } }
+        let token = h.token(.auditor)
+        let window = "from=\(RFC3339.format(base))&to=\(RFC3339.format(base.addingTimeInterval(10)))"
+        func found(_ query: String) async throws -> (ids: [UUID], next: String?) {
+            let (status, data) = try await service.http("GET", "/api/v1/cases?\(window)&\(query)", headers: ["Authorization": "Bearer \(token)"])
+            #expect(status == 200, "\(query)")
+            let page = try MessageCoding.decoder().decode(SupervisionQueryTests.Page.self, from: data)
+            return (page.items.map(\.id), page.nextCursor)
+        }
+        let first = try await found("class=0101&limit=2")
+        #expect(first.ids == [ids[2], ids[1]])
+        let second = try await found("class=0101&limit=2&cursor=\(try #require(first.next))")
+        #expect(second.ids == [ids[0]])
+        #expect(second.next == nil)
+        #expect(try await found("class=01").ids == ids.reversed())
+        #expect(try await found("class=02").ids.isEmpty)
+    }
+
     @Test("older matches come from the n-gram index, newest first, with stable pages")
     func throughTheIndex() async throws { try await search(window: "1", indexLimit: "2000") }
 

@@ -160,7 +160,9 @@ enum CaseQueryStore {
     /// several queries: the caller gives a repeatable-read transaction then.
     static func list(_ query: CaseListQuery, tuning: SearchTuning, on connection: PGConnection) throws -> [PageRow] {
         var filter = SQLFilter(query)
-        guard let text = query.text else { return try page(filter: filter, limit: query.limit, on: connection) }
+        guard let text = query.text else {
+            return try page(filter: filter, limit: query.limit, idsFirst: query.classPrefix != nil, on: connection)
+        }
         if CaseNumbering.isNumberPrefix(text) {
             // The numbers from `text` up to (not including) `text` with its last digit or dash
             // one higher: in byte order (text_pattern_ops) exactly the numbers starting with it.
@@ -185,11 +187,22 @@ enum CaseQueryStore {
     /// picks the bitmap when it underestimates how many cases match, as for overdue cases of one
     /// state (it multiplies the state's and the clock's frequencies; at a million cases it
     /// expected 789 overdue in-handling cases of 14,939: 45–58 ms instead of 1 ms).
-    static func page(filter: SQLFilter, limit: Int, on connection: PGConnection) throws -> [PageRow] {
+    ///
+    /// `idsFirst`: the filter has no index of its own in list order (a class prefix: a class tree
+    /// with third-level codes makes it a range, not an equality) and walks the time-order index,
+    /// which carries `class_code` (migration 115). The page's ids are then read off that index
+    /// alone, and only the page's rows are fetched: a rare sub-class passed over ~10,000 cases'
+    /// rows for a page (26 ms in EXPLAIN at a million cases), now their index entries (2.8 ms).
+    static func page(filter: SQLFilter, limit: Int, idsFirst: Bool = false, on connection: PGConnection) throws -> [PageRow] {
         let columns = pageColumns
         let order = pageOrder
         let parameters = filter.parameters
-        let sql = "SELECT \(columns) FROM supervision.cases WHERE \(filter.sql) \(order) LIMIT \(limit + 1)"
+        let sql = idsFirst
+            ? """
+              SELECT \(columns) FROM supervision.cases
+              WHERE id IN (SELECT id FROM supervision.cases WHERE \(filter.sql) \(order) LIMIT \(limit + 1)) \(order)
+              """
+            : "SELECT \(columns) FROM supervision.cases WHERE \(filter.sql) \(order) LIMIT \(limit + 1)"
         try connection.query("SET LOCAL enable_bitmapscan = off")
         return try pageRows(try connection.query(sql, parameters))
     }

@@ -236,5 +236,13 @@ enum SupervisionMigrations {
             CREATE UNIQUE INDEX cases_number_prefix ON supervision.cases (number text_pattern_ops);
             ALTER TABLE supervision.cases DROP CONSTRAINT cases_number_key;
             """),
+        // The time-order index carries the class code, so a class list (no index of its own in
+        // list order) finds its page's ids without reading the rows it passes over. It replaces
+        // the plain index: still one index on `cases` for the time order.
+        Migration(115, "time-order index carries the class code", """
+            SET LOCAL statement_timeout = 0;
+            CREATE INDEX cases_reported_class ON supervision.cases (reported_at DESC, id DESC) INCLUDE (class_code);
+            DROP INDEX supervision.cases_reported;
+            """),
     ] + FieldMigrations.all
 }
