@@ -21,7 +21,9 @@ import threading
 import time
 import urllib.parse
 
-GOAL_MS = 50.0
+GOAL_MS = 50.0        # issue 16: list p99 over a million cases at 8 clients
+TEXT_GOAL_MS = 150.0  # and free-text search p99 (a text `q`, and the next pages of one)
+TEXT_KINDS = ("list_q_text", "list_next_page_text")
 
 
 def percentile(sorted_values, p):
@@ -77,7 +79,8 @@ class Mix:
             "list_time_window": lambda rng: (window(rng), "city"),
             "list_q_number": lambda rng: (f"/api/v1/cases?q={pick(rng, 'numbers')}", "city"),
             "list_q_text": lambda rng: (f"/api/v1/cases?q={q(pick(rng, 'words'))}", "city"),
-            "list_next_page": None,  # follows a cursor from an earlier list answer (see Client.request)
+            "list_next_page": None,  # follows a cursor from an earlier list answer (see Client.run)
+            "list_next_page_text": None,  # the same when that answer was a free-text search (not drawn by itself)
             # The same as a district-scoped supervisor (scope filter added by the service).
             "scoped_list_recent": lambda rng: ("/api/v1/cases", "district"),
             "scoped_list_in_handling": lambda rng: ("/api/v1/cases?status=in_handling", "district"),
@@ -132,7 +135,7 @@ class Client(threading.Thread):
                     raise
         raise RuntimeError("unreachable")
 
-    def note_cursor(self, path, token, body):
+    def note_cursor(self, path, token, body, kind):
         at = body.rfind(b'"nextCursor":"')
         if at < 0:
             return
@@ -140,13 +143,14 @@ class Client(threading.Thread):
         cursor = body[at + 14:end].decode()
         base = path.split("&cursor=")[0]
         sep = "&" if "?" in base else "?"
-        self.cursors.append((f"{base}{sep}cursor={cursor}", token))
+        text = kind == "list_q_text" or (kind == "list_next_page_text")
+        self.cursors.append((f"{base}{sep}cursor={cursor}", token, text))
         if len(self.cursors) > 50:
             self.cursors.pop(0)
 
     def run(self):
         self.connect()
-        names = list(self.kinds)
+        names = [k for k in self.kinds if k != "list_next_page_text"]
         order = []
         self.barrier.wait()
         for _ in range(self.requests):
@@ -159,14 +163,16 @@ class Client(threading.Thread):
                     kind = "list_recent"
                     path, token = self.kinds[kind](self.rng)
                 else:
-                    path, token = self.cursors.pop(self.rng.randrange(len(self.cursors)))
+                    path, token, text = self.cursors.pop(self.rng.randrange(len(self.cursors)))
+                    if text:
+                        kind = "list_next_page_text"
             else:
                 path, token = self.kinds[kind](self.rng)
             ms, status, body = self.get(path, token)
             if status == 200:
                 self.samples.setdefault(kind, []).append(ms)
                 if path.startswith("/api/v1/cases?") or path == "/api/v1/cases":
-                    self.note_cursor(path, token, body)
+                    self.note_cursor(path, token, body, kind)
             else:
                 bucket = self.errors.setdefault(kind, {})
                 bucket[status] = bucket.get(status, 0) + 1
@@ -227,13 +233,18 @@ def fmt(v):
     return "-" if v is None else (f"{v:8.1f}" if v < 1000 else f"{v:8.0f}")
 
 
+def goal_of(kind):
+    """The p99 goal a list kind is held to: free-text searches 150 ms, every other list 50 ms."""
+    return TEXT_GOAL_MS if kind in TEXT_KINDS else GOAL_MS
+
+
 def print_level(level):
     print(f"\n{level['clients']} clients x {level['requests_per_client']} requests: {level['requests']} requests in "
           f"{level['seconds']:.1f} s = {level['throughput_rps']:.0f} req/s")
     print(f"  {'query':<26}{'n':>6}{'err':>5}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for kind, r in level["kinds"].items():
         err = sum(r["errors"].values())
-        flag = "  *" if kind.startswith(("list_", "scoped_list")) and r["p99_ms"] is not None and r["p99_ms"] >= GOAL_MS else ""
+        flag = "  *" if kind.startswith(("list_", "scoped_list")) and r["p99_ms"] is not None and r["p99_ms"] >= goal_of(kind) else ""
         print(f"  {kind:<26}{r['n']:>6}{err:>5} {fmt(r['p50_ms'])} {fmt(r['p95_ms'])} {fmt(r['p99_ms'])} {fmt(r['max_ms'])}{flag}")
 
 
@@ -276,12 +287,16 @@ def main():
     list_kinds = [k for k in kinds if k.startswith(("list_", "scoped_list"))]
     verdicts = []
     for level in results:
-        worst = max(((level["kinds"][k]["p99_ms"] or 0.0, k) for k in list_kinds), default=(0.0, "-"))
-        missed = [k for k in list_kinds if (level["kinds"][k]["p99_ms"] or 0.0) >= GOAL_MS]
+        plain = [k for k in list_kinds if k not in TEXT_KINDS]
+        worst = max(((level["kinds"][k]["p99_ms"] or 0.0, k) for k in plain), default=(0.0, "-"))
+        worst_text = max(((level["kinds"][k]["p99_ms"] or 0.0, k) for k in list_kinds if k in TEXT_KINDS), default=(0.0, "-"))
+        missed = [k for k in list_kinds if (level["kinds"][k]["p99_ms"] or 0.0) >= goal_of(k)]
         verdicts.append({"clients": level["clients"], "worst_list_kind": worst[1], "worst_list_p99_ms": worst[0],
+                         "worst_text_kind": worst_text[1], "worst_text_p99_ms": worst_text[0],
                          "missed": missed, "met": not missed})
-        print(f"\ngoal (never asserted): list queries p99 < {GOAL_MS:.0f} ms over {sample['cases']} cases at "
-              f"{level['clients']} clients: {'MET' if not missed else 'MISSED'}; worst {worst[1]} p99 {worst[0]:.1f} ms"
+        print(f"\ngoals (never asserted) over {sample['cases']} cases at {level['clients']} clients: list queries p99 < "
+              f"{GOAL_MS:.0f} ms, free-text search p99 < {TEXT_GOAL_MS:.0f} ms: {'MET' if not missed else 'MISSED'}; "
+              f"worst list {worst[1]} p99 {worst[0]:.1f} ms, worst free text {worst_text[1]} p99 {worst_text[0]:.1f} ms"
               + (f"; over: {', '.join(missed)}" if missed else ""))
     errors = sum(sum(r["errors"].values()) for level in results for r in level["kinds"].values())
     print(f"non-200 answers: {errors}")

@@ -92,8 +92,12 @@ extension SupervisionAPI {
             let token = try context.requireToken()
             let asked = try Self.countQuery(request, token: token, now: env.clock.now())
             let counted = try await counts.rows(for: asked.cacheKey) {
-                try await env.reads.withConnection { connection in
-                    try CaseQueryStore.counts(by: asked.dimension, matching: asked.filters, on: connection)
+                // One process per count: parallel workers would take every core at once from the
+                // requests being answered meanwhile, for a recount nobody waits for (the cache
+                // answers the previous counts while it runs).
+                try await env.reads.transaction { connection in
+                    try connection.query("SET LOCAL max_parallel_workers_per_gather = 0")
+                    return try CaseQueryStore.counts(by: asked.dimension, matching: asked.filters, on: connection)
                 }
             }
             return CountsAnswer(by: asked.dimension.rawValue, counts: counted.rows, asOf: counted.asOf)
