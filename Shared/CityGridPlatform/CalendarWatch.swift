@@ -55,11 +55,9 @@ public struct CalendarWatch: Service {
         self.logger = logger
         self.interval = interval
         let labels = [("service", service)]
-        provisionalDaysAhead = metrics.registry.makeGauge(
-            name: "citygrid_calendar_provisional_days_ahead", labels: labels,
+        provisionalDaysAhead = metrics.registry.gauge("citygrid_calendar_provisional_days_ahead", labels: labels,
             help: "Days of the coming \(CalendarOutlook.window) (city time) counted on a provisional working calendar")
-        daysUntilProvisional = metrics.registry.makeGauge(
-            name: "citygrid_calendar_days_until_provisional", labels: labels,
+        daysUntilProvisional = metrics.registry.gauge("citygrid_calendar_days_until_provisional", labels: labels,
             help: "Days from the city's today to the first day of a provisional working calendar (-1: none within the horizon)")
     }
 
