@@ -419,6 +419,10 @@ def main():
     for name in scenarios:
         purge_queues()
         if name == "network-blip":
+            if os.geteuid() != 0 or subprocess.run(["ip", "netns", "list"], capture_output=True).returncode != 0:
+                log("network-blip: skipped (needs root and `ip netns`)")
+                SCENARIO_NOTES["network-blip"] = "skipped: needs root and `ip netns`"
+                continue
             results[name] = network_blip(tok, run, args)
             continue
         # The throughput run counts cases: duplicate linking off, or reports near an open case of
