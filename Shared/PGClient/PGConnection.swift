@@ -81,6 +81,21 @@ public final class PGConnection {
     /// statement does not run.
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PGEncodable] = []) throws(PGError) -> PGResult {
+        let started = ContinuousClock.now
+        do {
+            return try run(sql, parameters)
+        } catch where error.kind == .connection && isHandleBroken {
+            // How long the call waited before the connection was found broken: on a dead link,
+            // the dead-peer bound (PGSettings.deadPeerTimeoutMilliseconds) at work.
+            throw error.waited(ContinuousClock.now - started)
+        }
+    }
+
+    /// Whether libpq reports this connection broken (or it is closed); an error then was the
+    /// connection's, not the statement's.
+    private var isHandleBroken: Bool { handle.map { PQstatus($0) != CONNECTION_OK } ?? true }
+
+    private func run(_ sql: String, _ parameters: [any PGEncodable]) throws(PGError) -> PGResult {
         guard let handle else { throw PGError(.connection, "connection is closed") }
         let texts = parameters.map { $0.pgText }
         if prepared.count >= Self.preparedLimit {
