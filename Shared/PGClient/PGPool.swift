@@ -105,8 +105,11 @@ public final class PGPool: Sendable {
             await lease.release(index)
             return value
         } catch {
-            _ = try? await session.step { connection in
-                if connection.isHealthy { _ = try? connection.query("ROLLBACK") }
+            // Roll back on the connection the session used, if it still has one: a broken one
+            // was dropped, and a new one has no transaction to roll back (opening it here would,
+            // on a dead link, hold the lease and the error for the whole connect timeout).
+            _ = try? await worker.thread.run { [worker] in
+                if let connection = worker.openConnection { _ = try? connection.query("ROLLBACK") }
             }
             await lease.release(index)
             throw error
@@ -158,6 +161,9 @@ public final class PGPool: Sendable {
             connection = fresh
             return fresh
         }
+
+        /// The connection if one is open and healthy; never opens one.
+        var openConnection: PGConnection? { connection.flatMap { $0.isHealthy ? $0 : nil } }
 
         func drop() { connection = nil }
     }
