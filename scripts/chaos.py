@@ -765,10 +765,10 @@ def phase_figures(start, restored, end, bound_s, targets, cut_at=None):
     before: a consumer whose database link alone was cut reconnects to the broker at once and
     fails again only when it next needs the database).
     The bound holds for a service cut off (a target) when its first such failure came within it.
-    A call fails within the bound of its own start; the first call to wait on the dead link can
-    start a few seconds after the cut (between batches, or queued for a pooled connection that a
-    blocked call holds), which `bound_s` allows for. Later parts fail later, legitimately: the relay
-    can wait for confirms (heartbeat bound) and then for its COMMIT (database bound)."""
+    A call fails within the bound of its own start, and the first call to wait on the dead link
+    starts a little after the cut, which `bound_s` allows for. Later parts can fail later,
+    legitimately: a queue-depth watcher notices at its next poll, and a part queued for a pooled
+    connection that a blocked call holds starts waiting on the link only when it gets one."""
     out = {}
     for svc in SERVICES:
         # Seconds count from the moment this service's link was cut (the tc commands of a phase
@@ -835,9 +835,9 @@ def network_blip(tok, run, args):
     amqp_bound = 2 * hb
     # With the database bound off, the drops still last as long as with the default one.
     db_bound = (max(dead_peer_ms, 20_000) + max(1, max(dead_peer_ms, 20_000) // 6000) * 1000) / 1000
-    # + 5 s: the consume loop's 1 s wait, and the first call to wait on the dead link starting a
-    # few seconds after the cut (see phase_figures)
-    bound = max(amqp_bound, db_bound) + 5
+    # + 3 s: the first call to wait on the dead link starts a little after the cut (the consume
+    # loop's 1 s wait, the relay's half-second pause), and the log line follows the failure
+    bound = max(amqp_bound, db_bound) + 3
     pg_port = urllib.parse.urlparse(ENV["CITYGRID_TEST_DB_URL_INTAKE"]).port
     result = {"heartbeat_s": hb, "amqp_bound_s": amqp_bound, "db_dead_peer_timeout_ms": dead_peer_ms,
               "db_bound_s": db_bound if dead_peer_ms else None, "bound_checked_s": bound, "phases": {}}
