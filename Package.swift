@@ -140,7 +140,7 @@ let package = Package(
             .testTarget(name: "AssessmentUnitTests", dependencies: ["AssessmentService", "CityGridPlatform", "CityGridModel", "AssessmentFixtures", "TestSupport", hummingbirdTesting], path: "Tests/AssessmentUnitTests"),
             .testTarget(name: "ConsoleUnitTests", dependencies: ["ConsoleService", "CityGridPlatform", "CityGridModel", "TestSupport", hummingbirdTesting],
                         path: "Tests/ConsoleUnitTests"),
-            .testTarget(name: "PlatformUnitTests", dependencies: ["CityGridPlatform", "CityGridModel", "BlockingThread", "AMQPClient"], path: "Tests/PlatformUnitTests"),
+            .testTarget(name: "PlatformUnitTests", dependencies: ["CityGridPlatform", "CityGridModel", "BlockingThread", "AMQPClient", "PGClient"], path: "Tests/PlatformUnitTests"),
             .testTarget(
                 name: "DocumentUnitTests",
                 dependencies: ["CityGridModel", "ConsoleService", "TestSupport"],

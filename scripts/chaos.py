@@ -14,9 +14,11 @@ The scenario kill-supervision-mid-upload uploads photos to supervision's evidenc
 supervision is killed and restarted, and sends a report for each accepted upload; lost then also
 counts an accepted upload without its record, its file or the file's right hash, and stuck a
 referenced upload that its case's first entry does not show.
+The scenario network-blip (reliability #8, root only) runs each service in its own network namespace
+and drops and throttles the links under load; see network_blip.
 Usage: scripts/chaos.py [--reports N] [--scenario NAME ...]   (after scripts/infra up and swift build)
 """
-import argparse, atexit, json, os, random, signal, subprocess, sys, threading, time, urllib.error, urllib.parse, urllib.request, uuid
+import argparse, atexit, datetime, json, os, random, signal, subprocess, sys, threading, time, urllib.error, urllib.parse, urllib.request, uuid
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STATE = os.environ.get("CITYGRID_STATE_DIR", os.path.join(REPO, ".state"))
@@ -26,6 +28,9 @@ SERVICES = {"intake": ("INTAKE", 19081), "grid-routing": ("ROUTING", 19082), "di
             "supervision": ("SUPERVISION", 19084), "assessment": ("ASSESSMENT", 19085)}
 SCHEMAS = ["intake", "routing", "disposal", "supervision", "assessment"]
 EVIDENCE_DIR = os.path.join(STATE, "chaos-evidence")
+# Where each service's HTTP port is reached: loopback, or its network namespace's address
+# (network-blip).
+HOSTS = {n: "127.0.0.1" for n in SERVICES}
 
 def log(*a):
     print(time.strftime("%H:%M:%S"), *a, flush=True)
@@ -67,9 +72,12 @@ def sql(query):
     return [line.split("|") for line in out.stdout.strip().splitlines() if line]
 
 class Services:
-    def __init__(self, extra_env=None):
+    def __init__(self, extra_env=None, netns=None):
         self.procs = {}
         self.extra_env = extra_env or {}
+        # network-blip: {"heartbeat": seconds}; each service then runs in its own network
+        # namespace and reaches the broker and the database over the bridge.
+        self.netns = netns
 
     def start(self, name, instance=1, fault=None):
         """Starts `name` (a second instance on its own port, sharing the schema and queues; `fault`
@@ -80,16 +88,21 @@ class Services:
                    CITYGRID_EVIDENCE_DIR=EVIDENCE_DIR, **self.extra_env)
         if fault:
             env["CITYGRID_FAULT"] = fault
+        command = [os.path.join(BIN, name)]
+        if self.netns:
+            # `ip netns exec` execs the service, so the pid is the service's own.
+            command = ["ip", "netns", "exec", netns_name(name)] + command
+            env.update(netns_service_env(env, self.netns["heartbeat"]))
         key = name if instance == 1 else f"{name}#{instance}"
         logf = open(os.path.join(STATE, f"chaos-{key}.log"), "a")
-        self.procs[key] = subprocess.Popen([os.path.join(BIN, name)], env=env, stdout=logf, stderr=logf, stdin=subprocess.DEVNULL)
+        self.procs[key] = subprocess.Popen(command, env=env, stdout=logf, stderr=logf, stdin=subprocess.DEVNULL)
 
     def ready(self, name, timeout=60, instance=1):
         port = SERVICES[name][1] + 100 * (instance - 1)
         end = time.time() + timeout
         while time.time() < end:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/ready", timeout=2) as r:
+                with urllib.request.urlopen(f"http://{HOSTS[name]}:{port}/health/ready", timeout=2) as r:
                     if r.status == 200:
                         return True
             except Exception:
@@ -102,7 +115,8 @@ class Services:
         import socket
         for n, (_, port) in SERVICES.items():
             with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                probe.settimeout(2)
+                if probe.connect_ex((HOSTS[n], port)) == 0:
                     raise RuntimeError(f"port {port} ({n}) is already in use: stop what holds it first")
         for n in SERVICES:
             self.start(n)
@@ -177,7 +191,7 @@ def post_report(tok, key, i, photos=()):
                        "location": {"longitude": lon, "latitude": lat}, "description": f"chaos {key}",
                        "photos": [{"url": u, "purpose": "report"} for u in photos]}).encode()
     for attempt in range(60):  # intake may be down right now: the client retries with the same key
-        req = urllib.request.Request(f"http://127.0.0.1:{SERVICES['intake'][1]}/api/v1/reports", data=body, method="POST",
+        req = urllib.request.Request(f"http://{HOSTS['intake']}:{SERVICES['intake'][1]}/api/v1/reports", data=body, method="POST",
                                      headers={"Content-Type": "application/json", "Authorization": "Bearer " + tok, "Idempotency-Key": key})
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
@@ -197,7 +211,7 @@ def upload_photo(tok, data):
     body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"chaos.jpg\"\r\n"
             f"Content-Type: image/jpeg\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
     for attempt in range(60):
-        req = urllib.request.Request(f"http://127.0.0.1:{SERVICES['supervision'][1]}/api/v1/evidence", data=body, method="POST",
+        req = urllib.request.Request(f"http://{HOSTS['supervision']}:{SERVICES['supervision'][1]}/api/v1/evidence", data=body, method="POST",
                                      headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Authorization": "Bearer " + tok})
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
@@ -387,18 +401,30 @@ def main():
     ap.add_argument("--cluster", action="store_true", help="run on the three-node cluster (scripts/infra cluster up): its scenarios by default")
     ap.add_argument("--throughput-rate", type=float, default=40, help="cluster-throughput: reports per second offered")
     ap.add_argument("--throughput-seconds", type=int, default=30, help="cluster-throughput: seconds of load per instance count")
+    ap.add_argument("--blip-heartbeat", type=int, default=10, help="network-blip: the services' AMQP heartbeat, seconds (dead link noticed within two)")
+    ap.add_argument("--blip-rate", type=float, default=2.0, help="network-blip: reports per second offered, open loop")
+    ap.add_argument("--blip-throttle", default="96kbit", help="network-blip: tbf rate of every link in the throttle phase")
+    ap.add_argument("--blip-db-dead-peer-ms", type=int, default=20_000,
+                    help="network-blip: the services' CITYGRID_DB_DEAD_PEER_TIMEOUT_MS (0: the kernel's defaults, to see the difference)")
     args = ap.parse_args()
     if args.cluster:
         subprocess.run([INFRA, "cluster", "up"], check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     scenarios = args.scenario or (["cluster-leader-kill", "cluster-instance-kill", "cluster-throughput"] if args.cluster else None) or ["kill-intake", "kill-routing", "kill-supervision", "kill-disposal", "kill-assessment",
                                   "broker-kill", "broker-graceful", "postgres-immediate", "duplicates-and-poison", "rolling-sigterm",
                                   "crash-after-publish", "broker-disk-alarm", "two-instances", "kill-supervision-mid-upload",
-                                  "consumer-timeout"]
+                                  "consumer-timeout", "network-blip"]
     use_scratch()
     subprocess.run(["rm", "-rf", EVIDENCE_DIR], check=True)
     tok, results, run = token(), {}, uuid.uuid4().hex[:8]
     for name in scenarios:
         purge_queues()
+        if name == "network-blip":
+            if os.geteuid() != 0 or subprocess.run(["ip", "netns", "list"], capture_output=True).returncode != 0:
+                log("network-blip: skipped (needs root and `ip netns`)")
+                SCENARIO_NOTES["network-blip"] = "skipped: needs root and `ip netns`"
+                continue
+            results[name] = network_blip(tok, run, args)
+            continue
         # The throughput run counts cases: duplicate linking off, or reports near an open case of
         # the same grid would be linked to it instead of making their own.
         svcs = Services({"CITYGRID_DUPLICATE_WINDOW_H": "0"} if name == "cluster-throughput" else None)
@@ -532,6 +558,8 @@ def main():
         print(f"\noverload: {r.get('offered')} reports offered in {r.get('offered_s')} s, drained {r.get('drain_s')} s after; "
               f"longest queue {r.get('queue_max')} (bound {r.get('queue_bound')}), {r.get('nacked')} outbox rows nacked and retried; "
               f"peak RSS MB {r.get('rss_max_mb')}")
+    if "network-blip" in results:
+        print_blip(results["network-blip"])
     print_catalogue(results)
     json.dump(results, open(os.path.join(STATE, "chaos-result.json"), "w"), indent=2)
     sys.exit(1 if bad else 0)
@@ -594,6 +622,390 @@ def throughput(svcs, tok, run, args):
     out["factor"] = round(out["two"]["dispatched_per_s"] / max(0.001, out["one"]["dispatched_per_s"]), 2)
     return {**totals, **out}
 
+# ---- reliability #8: each service in its own network namespace; links dropped and throttled ----
+#
+# The kernel of the machine this was written on (6.18, no loadable modules) has no sch_netem, so
+# `tc netem` ("Specified qdisc kind is unknown") is not available, nor the gact/matchall actions
+# or iptables/nftables. What it has, and what replaces netem here:
+#   drop every packet of a link   a `pfifo limit 0` root qdisc on both ends of the veth pair: each
+#                                 packet is dropped as it is queued, silently (no RST, no ICMP), so
+#                                 both sides keep a half-open connection. Both ends are bridge
+#                                 ports (see netns_up): neither TCP stack sees its packets dropped
+#   drop one destination port     `htb` with a u32 filter on the port sending that traffic to a
+#                                 class whose leaf is `pfifo limit 0` (the database only)
+#   delay / throttle              `tbf` at a low rate on both ends: packets queue (delay up to the
+#                                 tbf latency) and past it are dropped, as on a congested link
+NETNS_BRIDGE = "cg-br0"
+NETNS_HOST = "10.77.0.1"   # the bridge's address in the root namespace: where the servers listen too
+NETNS_PREFIX = 24
+NETNS_INNER_BRIDGE = "cgb0"   # in each namespace: holds the service's address, the veth end is its port
+NETNS_SHORT = {"intake": "in", "grid-routing": "gr", "disposal": "di", "supervision": "su", "assessment": "as"}
+
+def netns_name(svc): return f"cg-{svc}"
+def netns_addr(svc): return f"10.77.0.{11 + list(SERVICES).index(svc)}"
+def host_dev(svc): return f"cgh-{NETNS_SHORT[svc]}"
+def ns_dev(svc): return f"cgn-{NETNS_SHORT[svc]}"
+
+def sh(*cmd, check=True):
+    out = subprocess.run(list(cmd), capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if check and out.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)}: {out.stderr.strip()}")
+    return out
+
+def netns_service_env(env, heartbeat):
+    """A service in its namespace: the servers at the bridge's address, HTTP on every address of
+    the namespace, the given AMQP heartbeat, info logs (the reconnect lines are info)."""
+    def via_bridge(url):
+        return url.replace("@127.0.0.1:", f"@{NETNS_HOST}:")
+    amqp = via_bridge(env["CITYGRID_AMQP_URL"])
+    return {"CITYGRID_DB_URL": via_bridge(env["CITYGRID_DB_URL"]),
+            "CITYGRID_AMQP_URL": amqp + ("&" if "?" in amqp else "?") + f"heartbeat={heartbeat}",
+            "CITYGRID_HTTP_HOST": "0.0.0.0", "CITYGRID_LOG_LEVEL": "info"}
+
+def netns_down():
+    for svc in SERVICES:
+        sh("ip", "netns", "del", netns_name(svc), check=False)   # takes its end of the veth pair, and so the pair
+        sh("ip", "link", "del", host_dev(svc), check=False)
+    sh("ip", "link", "del", NETNS_BRIDGE, check=False)
+
+def netns_up():
+    netns_down()   # leftovers of an interrupted run
+    sh("ip", "link", "add", NETNS_BRIDGE, "type", "bridge")
+    sh("ip", "addr", "add", f"{NETNS_HOST}/{NETNS_PREFIX}", "dev", NETNS_BRIDGE)
+    sh("ip", "link", "set", NETNS_BRIDGE, "up")
+    for svc in SERVICES:
+        ns = netns_name(svc)
+        sh("ip", "netns", "add", ns)
+        sh("ip", "link", "add", host_dev(svc), "type", "veth", "peer", "name", ns_dev(svc))
+        sh("ip", "link", "set", ns_dev(svc), "netns", ns)
+        sh("ip", "link", "set", host_dev(svc), "master", NETNS_BRIDGE, "up")
+        # The service's address sits on a bridge of its own namespace, with the veth end as its
+        # port, for the same reason as on the host side: a qdisc that drops packets on the
+        # sending stack's own device is seen by its TCP as local congestion (retransmits every
+        # 0.5 s, ETIMEDOUT after about 8 s: not a half-open connection at all). Behind a bridge
+        # the drop is on a port the stack does not see, as on a real network.
+        sh("ip", "-n", ns, "link", "add", NETNS_INNER_BRIDGE, "type", "bridge")
+        sh("ip", "-n", ns, "link", "set", ns_dev(svc), "master", NETNS_INNER_BRIDGE, "up")
+        sh("ip", "-n", ns, "addr", "add", f"{netns_addr(svc)}/{NETNS_PREFIX}", "dev", NETNS_INNER_BRIDGE)
+        sh("ip", "-n", ns, "link", "set", NETNS_INNER_BRIDGE, "up")
+        sh("ip", "-n", ns, "link", "set", "lo", "up")
+
+def link_ends(svc):
+    """(tc prefix, device) of both ends of a service's link: the host end carries what is sent to
+    the service, the namespace end what it sends."""
+    return [(["tc"], host_dev(svc), "sport"), (["tc", "-n", netns_name(svc)], ns_dev(svc), "dport")]
+
+def link_drop(svc, port=None):
+    """Drops the link's packets silently, all of them or those to and from one server port.
+    Returns when the cut took effect: once one end drops, nothing the other sends is acknowledged."""
+    effective = None
+    for tc, dev, field in link_ends(svc):
+        if port is None:
+            sh(*tc, "qdisc", "replace", "dev", dev, "root", "pfifo", "limit", "0")
+            effective = effective or time.time()
+            continue
+        sh(*tc, "qdisc", "replace", "dev", dev, "root", "handle", "1:", "htb", "default", "10")
+        sh(*tc, "class", "add", "dev", dev, "parent", "1:", "classid", "1:10", "htb", "rate", "10gbit")
+        sh(*tc, "class", "add", "dev", dev, "parent", "1:", "classid", "1:30", "htb", "rate", "10gbit")
+        sh(*tc, "qdisc", "add", "dev", dev, "parent", "1:30", "pfifo", "limit", "0")
+        sh(*tc, "filter", "add", "dev", dev, "parent", "1:", "protocol", "ip", "prio", "1", "u32",
+           "match", "ip", field, str(port), "0xffff", "flowid", "1:30")
+        effective = effective or time.time()
+    return effective
+
+def link_throttle(svc, rate):
+    for tc, dev, _ in link_ends(svc):
+        sh(*tc, "qdisc", "replace", "dev", dev, "root", "tbf", "rate", rate, "burst", "8kb", "latency", "1s")
+    return time.time()
+
+def link_restore(svc):
+    for tc, dev, _ in link_ends(svc):
+        sh(*tc, "qdisc", "del", "dev", dev, "root", check=False)
+
+def link_dropped_packets(svc):
+    """Packets the link's qdiscs dropped so far (both ends), from `tc -s`."""
+    import re
+    total = 0
+    for tc, dev, _ in link_ends(svc):
+        out = sh(*tc, "-s", "qdisc", "show", "dev", dev, check=False).stdout
+        total += sum(int(n) for n in re.findall(r"dropped (\d+)", out))
+    return total
+
+# Log lines of a connection's part that say it works again (consumers and the relay; a failure is
+# any warning or error line with an `error`). Failures to open a new connection (connect timeout)
+# are counted apart: they say the link is down, not that a dead established connection was noticed.
+FAILURE_PARTS = {"consumer failed; reconnecting": "consumer", "outbox relay failed; will retry": "relay",
+                 "queue depth unavailable": "depth"}
+RECOVERY_LINES = {"consumer connected": "consumer", "outbox relay recovered": "relay"}
+CONNECT_ERRORS = ("cannot connect to PostgreSQL", "cannot reach broker", "no node of the cluster answered")
+
+def service_log(svc, since):
+    events = []
+    try:
+        lines = open(os.path.join(STATE, f"chaos-{svc}.log"), errors="replace").readlines()
+    except OSError:
+        return events
+    for line in lines:
+        if not line.startswith("{"):
+            continue
+        try:
+            e = json.loads(line)
+            t = datetime.datetime.fromisoformat(e["time"].replace("Z", "+00:00")).timestamp()
+        except (ValueError, KeyError):
+            continue
+        if t >= since:
+            events.append((t, e))
+    return events
+
+def phase_figures(start, restored, end, bound_s, targets, cut_at=None):
+    """For each service, from its log: when each of its parts (a consumer, the relay, a queue-depth
+    watcher, a periodic pass) first reported an established connection failing after `start`
+    (seconds after it: "noticed"), and when each failed consumer and the relay worked again: the
+    first "connected"/"recovered" line after its last failure, in seconds after `restored` (0 if
+    before: a consumer whose database link alone was cut reconnects to the broker at once and
+    fails again only when it next needs the database).
+    The bound holds for a service cut off (a target) when its first such failure came within it.
+    A call fails within the bound of its own start, and the first call to wait on the dead link
+    starts a little after the cut, which `bound_s` allows for. Later parts can fail later,
+    legitimately: a queue-depth watcher notices at its next poll, and a part queued for a pooled
+    connection that a blocked call holds starts waiting on the link only when it gets one."""
+    out = {}
+    for svc in SERVICES:
+        # Seconds count from the moment this service's link was cut (the tc commands of a phase
+        # take a few seconds on a busy machine), else from the phase's start.
+        since = (cut_at or {}).get(svc, start)
+        first, last, back, errors, connect_failures, waits = {}, {}, {}, [], 0, []
+        for t, e in service_log(svc, start):
+            if t > end:
+                break
+            message = e.get("message", "")
+            if e.get("level") in ("warning", "error") and "error" in e:
+                key = FAILURE_PARTS.get(message, message.split(";")[0]) + ":" + str(e.get("queue", ""))
+                error = str(e["error"])
+                if any(c in error for c in CONNECT_ERRORS):
+                    connect_failures += 1
+                else:
+                    # A database call that found its connection dead says how long it waited.
+                    import re
+                    waited = re.search(r", after ([0-9.]+) s", error)
+                    if waited:
+                        waits.append(float(waited.group(1)))
+                    if key not in first:
+                        first[key] = t
+                        errors.append(f"{round(t - since, 1)} s {key} {error[:150]}")
+                last[key] = t
+                back.pop(key, None)
+            part = RECOVERY_LINES.get(message)
+            if part:
+                key = part + ":" + str(e.get("queue", ""))
+                if key in last and key not in back:
+                    back[key] = t
+        noticed = [round(t - since, 1) for t in first.values()]
+        waiting = [k for k in last if k.split(":")[0] in ("consumer", "relay") and k not in back]
+        again = [max(0.0, round(back[k] - restored, 1)) for k in last if k in back]
+        out[svc] = {"connections_failed": len(first),
+                    "noticed_first_s": min(noticed) if noticed else None,
+                    "noticed_last_s": max(noticed) if noticed else None,
+                    "within_bound": (min(noticed) <= bound_s) if noticed else svc not in targets,
+                    "connect_failures": connect_failures,
+                    "db_call_waits_s": sorted(waits)[-8:],
+                    "reconnected_last_s": max(again) if again else None,
+                    "not_reconnected": waiting,
+                    "errors": errors[:10]}
+    return out
+
+def network_blip(tok, run, args):
+    """Reliability #8. Every service in its own network namespace, joined to the root namespace by
+    a veth pair on a bridge; the broker and the database listen on the bridge's address too
+    (CITYGRID_INFRA_EXTRA_LISTEN), intake's HTTP port is reached at its namespace's address. Under
+    an open-loop load, three faults one after the other:
+      link-drop   every packet of all five links dropped, for longer than both dead-peer bounds
+                  (half-open: no RST, no FIN), then the links restored;
+      db-drop     only the database's packets of supervision's and grid-routing's links dropped
+                  (the broker stays reachable), longer than the database bound, then restored;
+      throttle    every link throttled (tbf) for 30 s: slow, not dead; nothing should reconnect.
+    For each: when each service noticed (its log's connection-failure lines, per connection),
+    against the bound (AMQP: two heartbeat intervals; database: tcp_user_timeout plus one
+    keepalive interval), when its connections worked again and when cases were dispatched again.
+    Then the usual checker over everything the load submitted."""
+    if os.geteuid() != 0:
+        raise RuntimeError("network-blip needs root (ip netns, tc)")
+    hb = args.blip_heartbeat
+    dead_peer_ms = args.blip_db_dead_peer_ms   # the services' CITYGRID_DB_DEAD_PEER_TIMEOUT_MS (default 20 000)
+    amqp_bound = 2 * hb
+    # With the database bound off, the drops still last as long as with the default one.
+    db_bound = (max(dead_peer_ms, 20_000) + max(1, max(dead_peer_ms, 20_000) // 6000) * 1000) / 1000
+    # + 3 s: the first call to wait on the dead link starts a little after the cut (the consume
+    # loop's 1 s wait, the relay's half-second pause), and the log line follows the failure
+    bound = max(amqp_bound, db_bound) + 3
+    pg_port = urllib.parse.urlparse(ENV["CITYGRID_TEST_DB_URL_INTAKE"]).port
+    result = {"heartbeat_s": hb, "amqp_bound_s": amqp_bound, "db_dead_peer_timeout_ms": dead_peer_ms,
+              "db_bound_s": db_bound if dead_peer_ms else None, "bound_checked_s": bound, "phases": {}}
+    svcs = Services({"CITYGRID_DB_DEAD_PEER_TIMEOUT_MS": str(dead_peer_ms)}, netns={"heartbeat": hb})
+    prefix = f"chaos-{run}-network-blip-"
+    keys, errors = [], []
+    stop = threading.Event()
+    progress = []   # (time, cases dispatched so far)
+    latency = []    # (time, seconds intake took to answer /health/ready through its link, or None)
+    try:
+        netns_up()
+        log(f"network-blip: bridge {NETNS_BRIDGE} {NETNS_HOST}/{NETNS_PREFIX}, namespaces "
+            + ", ".join(f"{netns_name(s)} {netns_addr(s)}" for s in SERVICES) + "; servers listening on the bridge too")
+        subprocess.run([INFRA, "up"], check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       env=dict(os.environ, CITYGRID_INFRA_EXTRA_LISTEN=f"{NETNS_HOST}/{NETNS_PREFIX}"))
+        purge_queues()
+        for s in SERVICES:
+            HOSTS[s] = netns_addr(s)
+        svcs.start_all()
+        run_start = sql("SELECT now()")[0][0]
+
+        def offer():
+            from concurrent.futures import ThreadPoolExecutor
+            def one(i, k):
+                try:
+                    post_report(tok, k, i)
+                    if i % 10 == 0:
+                        post_report(tok, k, i)   # a client retry: same key
+                except Exception as e:
+                    errors.append(str(e))
+            started = time.time()
+            with ThreadPoolExecutor(max_workers=64) as pool:
+                i = 0
+                while not stop.is_set():
+                    delay = started + i / args.blip_rate - time.time()
+                    if delay > 0:
+                        time.sleep(delay)
+                    k = f"{prefix}{i}"
+                    keys.append(k)
+                    pool.submit(one, i, k)
+                    i += 1
+
+        def watch():
+            while not stop.is_set():
+                try:
+                    n = int(sql(f"SELECT count(*) FROM supervision.cases c JOIN intake.reports r ON r.case_id = c.id "
+                                f"WHERE r.idempotency_key LIKE '{prefix}%' AND c.state NOT IN ('reported','awaiting_accept','awaiting_file','awaiting_dispatch')")[0][0])
+                    progress.append((time.time(), n))
+                except Exception:
+                    pass
+                time.sleep(0.5)
+
+        def probe():
+            # Through intake's link (and its database link: readiness reads the database).
+            while not stop.is_set():
+                t = time.time()
+                try:
+                    with urllib.request.urlopen(f"http://{HOSTS['intake']}:{SERVICES['intake'][1]}/health/ready", timeout=5) as r:
+                        r.read()
+                    latency.append((t, time.time() - t))
+                except Exception:
+                    latency.append((t, None))
+                time.sleep(max(0.0, 1.0 - (time.time() - t)))
+
+        def dispatched_again(after):
+            """Seconds after `after` until the count of dispatched cases first grew."""
+            base = max((n for t, n in progress if t <= after), default=0)
+            for t, n in progress:
+                if t > after and n > base:
+                    return round(t - after, 1)
+            return None
+
+        loader = threading.Thread(target=offer); loader.start()
+        watcher = threading.Thread(target=watch, daemon=True); watcher.start()
+        threading.Thread(target=probe, daemon=True).start()
+        time.sleep(15)
+
+        def fault(label, targets, apply, hold, expect_failures=True):
+            dropped0 = sum(link_dropped_packets(s) for s in targets)
+            log(f"network-blip: {label} on {', '.join(targets)} for {hold} s")
+            start = time.time()
+            cut_at = {s: apply(s) for s in targets}
+            time.sleep(max(0.0, hold - (time.time() - max(cut_at.values()))))   # every link cut for `hold` s at least
+            dropped = sum(link_dropped_packets(s) for s in targets) - dropped0
+            for s in targets:
+                link_restore(s)
+            restored = time.time()
+            log(f"network-blip: {label}: links restored ({dropped} packets dropped by the link qdiscs; "
+                f"the cuts took effect {round(min(cut_at.values()) - start, 1)}–{round(max(cut_at.values()) - start, 1)} s after the first tc command)")
+            # Until every failed connection is back (or a minute), and a little more.
+            deadline = restored + 60
+            while time.time() < deadline:
+                figures = phase_figures(start, restored, time.time(), bound, targets, cut_at)
+                if not any(f["not_reconnected"] for f in figures.values()) and dispatched_again(restored) is not None:
+                    break
+                time.sleep(2)
+            time.sleep(5)
+            figures = phase_figures(start, restored, time.time(), bound, targets if expect_failures else [], cut_at)
+            during = [l for t, l in latency if start <= t < restored]
+            answered = sorted(l for l in during if l is not None)
+            phase = {"targets": targets, "held_s": hold, "packets_dropped": dropped,
+                     "cut_spread_s": round(max(cut_at.values()) - start, 1),
+                     "dispatch_resumed_s": dispatched_again(restored), "services": figures,
+                     "intake_ready_ms": {"median": round(1000 * answered[len(answered) // 2]) if answered else None,
+                                         "max": round(1000 * answered[-1]) if answered else None,
+                                         "unanswered": len(during) - len(answered)}}
+            if not expect_failures:
+                phase["reconnects"] = sum(f["connections_failed"] for f in figures.values())
+            result["phases"][label] = phase
+            log(f"network-blip: {label}: " + json.dumps({s: {k: v for k, v in f.items() if k != 'errors'} for s, f in figures.items()})
+                + f"; dispatch resumed {phase['dispatch_resumed_s']} s after restore")
+
+        fault("link-drop", list(SERVICES), link_drop, int(max(amqp_bound, db_bound)) + 12)
+        fault("db-drop", ["supervision", "grid-routing"], lambda s: link_drop(s, port=pg_port), int(db_bound) + 10)
+        before = max((n for _, n in progress), default=0)
+        fault("throttle", list(SERVICES), lambda s: link_throttle(s, args.blip_throttle), 30, expect_failures=False)
+        result["phases"]["throttle"]["dispatched_during"] = max((n for _, n in progress), default=0) - before
+        time.sleep(5)
+        stop.set()
+        loader.join()
+        keys_sql = ",".join(f"'{k}'" for k in keys)
+        ok = quiescent(keys_sql, timeout=300)
+        result.update(check(keys, "none", run_start))
+        result["quiescent"] = ok
+        result["client_errors"] = len(errors)
+        result["reports"] = len(keys)
+        # Detection within the bound: every connection that failed in the drop phases.
+        result["all_within_bound"] = all(f["within_bound"] for p in ("link-drop", "db-drop") for f in result["phases"][p]["services"].values())
+        # Each database call that waited on the dead link, against the database bound itself
+        # (+0.5 s: the timer's own granularity).
+        waits = [w for p in ("link-drop", "db-drop") for f in result["phases"][p]["services"].values() for w in f["db_call_waits_s"]]
+        result["db_call_wait_max_s"] = max(waits, default=None)
+        if dead_peer_ms:
+            result["all_within_bound"] = result["all_within_bound"] and all(w <= db_bound + 0.5 for w in waits)
+        noticed = [f["noticed_last_s"] for p in ("link-drop", "db-drop") for f in result["phases"][p]["services"].values() if f["noticed_last_s"] is not None]
+        result["noticed_max_s"] = max(noticed, default=None)
+        result["all_reconnected"] = not any(f["not_reconnected"] for p in result["phases"].values() for f in p["services"].values())
+        result["throttle_reconnects"] = result["phases"]["throttle"]["reconnects"]
+        # Counted as failures of the scenario: a dead peer unnoticed past the bound, a connection
+        # that never came back.
+        result["stuck"] += (0 if result["all_within_bound"] else 1) + (0 if result["all_reconnected"] else 1)
+        log("network-blip", json.dumps({k: v for k, v in result.items() if k != "phases"}))
+    finally:
+        stop.set()
+        svcs.stop_all()
+        for s in SERVICES:
+            HOSTS[s] = "127.0.0.1"
+        netns_down()
+        # Back to loopback-only servers.
+        subprocess.run([INFRA, "up"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       env={k: v for k, v in os.environ.items() if k != "CITYGRID_INFRA_EXTRA_LISTEN"})
+    return result
+
+def print_blip(r):
+    print(f"\nnetwork-blip: AMQP heartbeat {r['heartbeat_s']} s (dead link noticed within {r['amqp_bound_s']} s), database "
+          f"dead-peer timeout {r['db_dead_peer_timeout_ms']} ms (bound {r['db_bound_s']} s); checked against {r['bound_checked_s']} s; {r.get('reports')} reports")
+    for label, p in r["phases"].items():
+        print(f"  {label} on {', '.join(p['targets'])}, {p['held_s']} s, {p['packets_dropped']} packets dropped; "
+              f"dispatch resumed {p['dispatch_resumed_s']} s after restore" + (f"; reconnects {p['reconnects']}" if "reconnects" in p else "")
+              + (f"; {p['dispatched_during']} cases dispatched during it" if "dispatched_during" in p else ""))
+        q = p["intake_ready_ms"]
+        print(f"    intake /health/ready during it: median {q['median']} ms, max {q['max']} ms, {q['unanswered']} unanswered (5 s timeout)")
+        for svc, f in p["services"].items():
+            print(f"    {svc:13} parts failed {f['connections_failed']:2}  noticed {f['noticed_first_s']}–{f['noticed_last_s']} s"
+                  f"  reconnected {f['reconnected_last_s']} s after restore  within bound: {f['within_bound']}"
+                  + (f"  NOT reconnected: {f['not_reconnected']}" if f["not_reconnected"] else "")
+                  + (f"  database calls failed after {f['db_call_waits_s']} s" if f["db_call_waits_s"] else ""))
+
 # The 18 failure scenarios of the reliability reference, and where each is run: a scenario of
 # this suite (its result above) or a test of the suite scripts/test runs (PlatformIntegrationTests
 # unless named otherwise).
@@ -605,7 +1017,7 @@ CATALOGUE = [
     (5, "broker graceful restart mid-stream", ["broker-graceful"], None),
     (6, "broker kill -9", ["broker-kill"], "brokerRestartMidStream"),
     (7, "PostgreSQL restart / kill", ["postgres-immediate"], None),
-    (8, "half-open TCP / network blip", [], "heartbeatsUnderLoad (heartbeats only; netns + tc not yet)"),
+    (8, "half-open TCP / network blip", ["network-blip"], "heartbeatsUnderLoad, databaseDeadPeerBoundOnTheSocket"),
     (9, "unroutable publish", [], "unroutableIsKept"),
     (10, "poison message", ["duplicates-and-poison"], "poisonMessagesAreDeadLettered, unstorableMessageDoesNotStrandItsSuccessors, MalformedMessagesTests"),
     (11, "duplicate delivery", ["duplicates-and-poison"], "duplicateDelivery"),

@@ -35,7 +35,8 @@ final class AMQPConnection {
             var conn: amqp_connection_state_t?
             let rc = cg_amqp_connect(node.host, Int32(node.port), endpoint.virtualHost, endpoint.user,
                                      endpoint.password, Int32(endpoint.heartbeatSeconds),
-                                     Int32(endpoint.connectTimeoutMilliseconds), &conn, &status)
+                                     Int32(endpoint.connectTimeoutMilliseconds),
+                                     Int32(clamping: endpoint.tcpUserTimeoutMilliseconds), &conn, &status)
             if rc == 0, let conn { return conn }
             lastError = error(status)
             failures.append("\(node): \(lastError.message)")

@@ -21,8 +21,25 @@ public struct AMQPEndpoint: Sendable, Equatable {
     public var password: String
     /// Heartbeat interval negotiated at login; the consume loop calls into librabbitmq at least
     /// every half of it so the library can answer heartbeats.
+    ///
+    /// This is also the bound on noticing a dead broker (or a dead link to it: packets dropped,
+    /// no RST or FIN): librabbitmq fails a connection from which nothing arrived for two
+    /// intervals (`AMQP_STATUS_HEARTBEAT_TIMEOUT`). URL option `heartbeat` (seconds); 0 turns
+    /// heartbeats off, and with them the bound.
     public var heartbeatSeconds: Int
     public var connectTimeoutMilliseconds: Int
+    /// `TCP_USER_TIMEOUT` of the socket: how long sent data may stay unacknowledged before the
+    /// kernel fails the connection. It bounds a send blocked on a full buffer, which heartbeats
+    /// do not (librabbitmq checks them only while reading). URL option `tcp_user_timeout`
+    /// (milliseconds); by default two heartbeat intervals, the same bound as the heartbeats'.
+    public var tcpUserTimeoutMilliseconds: Int {
+        get { explicitTCPUserTimeout ?? (heartbeatSeconds > 0 ? heartbeatSeconds * 2_000 : 0) }
+        set { explicitTCPUserTimeout = newValue }
+    }
+    private var explicitTCPUserTimeout: Int?
+    /// How long after its last frame from the broker a connection is taken for dead: two
+    /// heartbeat intervals (nil when heartbeats are off).
+    public var deadPeerBoundSeconds: Int? { heartbeatSeconds > 0 ? 2 * heartbeatSeconds : nil }
 
     /// The first node (a single-node endpoint's only one).
     public var host: String { nodes[0].host }
@@ -60,6 +77,7 @@ public struct AMQPEndpoint: Sendable, Equatable {
         for other in parsed.dropFirst() {
             guard other.user == first.user, other.password == first.password, other.virtualHost == first.virtualHost,
                   other.heartbeatSeconds == first.heartbeatSeconds,
+                  other.tcpUserTimeoutMilliseconds == first.tcpUserTimeoutMilliseconds,
                   other.connectTimeoutMilliseconds == first.connectTimeoutMilliseconds else {
                 throw AMQPError(.configuration, "the URLs of one cluster must share user, password, vhost and options (\(other.redacted) differs from \(first.redacted))")
             }
@@ -86,6 +104,7 @@ public struct AMQPEndpoint: Sendable, Equatable {
         for item in components.queryItems ?? [] {
             if item.name == "heartbeat", let value = item.value.flatMap(Int.init) { endpoint.heartbeatSeconds = value }
             if item.name == "connection_timeout", let value = item.value.flatMap(Int.init) { endpoint.connectTimeoutMilliseconds = value }
+            if item.name == "tcp_user_timeout", let value = item.value.flatMap(Int.init), value >= 0 { endpoint.tcpUserTimeoutMilliseconds = value }
         }
         return endpoint
     }

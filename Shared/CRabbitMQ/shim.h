@@ -16,6 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 /// Outcome of one protocol step. kind: 0 ok, 1 library error, 2 server closed channel,
 /// 3 server closed connection.
@@ -71,8 +74,12 @@ static inline int cg_status_from_reply(amqp_rpc_reply_t r, const char *what, cg_
 }
 
 /// Opens a TCP connection and logs in. On success *out holds the connection.
+/// A positive tcp_user_timeout_ms sets TCP_USER_TIMEOUT on the socket: data the broker has not
+/// acknowledged for that long (a peer gone without RST or FIN) fails the connection, so a send
+/// blocked on a full buffer cannot wait forever; heartbeats cover a connection that only reads.
 static inline int cg_amqp_connect(const char *host, int port, const char *vhost, const char *user,
                                   const char *password, int heartbeat_seconds, int connect_timeout_ms,
+                                  int tcp_user_timeout_ms,
                                   amqp_connection_state_t *out, cg_amqp_status *st) {
     amqp_connection_state_t conn = amqp_new_connection();
     if (!conn) { cg_status_library(st, AMQP_STATUS_NO_MEMORY, "allocating connection"); return -1; }
@@ -85,6 +92,11 @@ static inline int cg_amqp_connect(const char *host, int port, const char *vhost,
         st->kind = 1; st->library_error = rc; st->reply_code = 0;
         snprintf(st->text, sizeof st->text, "cannot reach broker at %s:%d: %s", host, port, amqp_error_string2(rc));
         return -1;
+    }
+    if (tcp_user_timeout_ms > 0) {
+        int fd = amqp_socket_get_sockfd(sock);
+        unsigned int ms = (unsigned int)tcp_user_timeout_ms;
+        if (fd >= 0) (void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
     }
     amqp_rpc_reply_t r = amqp_login(conn, vhost, 0, 131072, heartbeat_seconds, AMQP_SASL_METHOD_PLAIN, user, password);
     if (cg_status_from_reply(r, "login", st) != 0) {

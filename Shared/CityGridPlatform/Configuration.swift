@@ -1,5 +1,6 @@
 import AMQPClient
 import Foundation
+import PGClient
 
 /// A setting that is missing or malformed, named so an operator can fix it from the message alone.
 public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
@@ -78,6 +79,12 @@ public struct ServiceConfiguration: Sendable {
     /// How far behind the replica may be before reads go back to the primary
     /// (`CITYGRID_DB_READ_MAX_STALENESS_S`).
     public var readMaxStalenessSeconds: Int = 10
+    /// How long a database call may block on a connection whose server went silent (dead host or
+    /// link, packets dropped) before it fails and the connection is opened again
+    /// (`CITYGRID_DB_DEAD_PEER_TIMEOUT_MS`, default 20 000; 0 = the kernel's defaults). See
+    /// `PGSettings.deadPeerTimeoutMilliseconds`. The broker's equivalent is the AMQP heartbeat
+    /// (`?heartbeat=` in `CITYGRID_AMQP_URL`, default 30 s: a dead link noticed within 60 s).
+    public var databaseDeadPeerTimeoutMilliseconds: Int = PGSettings.defaultDeadPeerTimeoutMilliseconds
 
     /// Reads and validates the configuration.
     /// - Parameters:
@@ -135,6 +142,12 @@ public struct ServiceConfiguration: Sendable {
         )
         configuration.databaseReadURL = readURL.isEmpty ? nil : readURL
         configuration.readMaxStalenessSeconds = try environment.int("CITYGRID_DB_READ_MAX_STALENESS_S", default: 10, range: 0...86_400)
+        configuration.databaseDeadPeerTimeoutMilliseconds = try environment.int(
+            "CITYGRID_DB_DEAD_PEER_TIMEOUT_MS", default: PGSettings.defaultDeadPeerTimeoutMilliseconds, range: 0...3_600_000)
+        if configuration.databaseDeadPeerTimeoutMilliseconds > 0 && configuration.databaseDeadPeerTimeoutMilliseconds < 1_000 {
+            throw ConfigurationError(variable: "CITYGRID_DB_DEAD_PEER_TIMEOUT_MS",
+                                     problem: "must be 0 (off) or at least 1000, got \(configuration.databaseDeadPeerTimeoutMilliseconds)")
+        }
         return configuration
     }
 

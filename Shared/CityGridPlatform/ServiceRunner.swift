@@ -205,7 +205,8 @@ public enum ServiceMain {
         let pool = PGPool(settings: PGSettings(url: configuration.databaseURL, applicationName: descriptor.name,
                                                poolSize: configuration.databasePoolSize,
                                                statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds,
-                                               connectTimeoutSeconds: max(1, min(5, configuration.startupTimeoutSeconds))))
+                                               connectTimeoutSeconds: max(1, min(5, configuration.startupTimeoutSeconds)),
+                                               deadPeerTimeoutMilliseconds: configuration.databaseDeadPeerTimeoutMilliseconds))
         let isAuthFailure: @Sendable (any Error) -> Bool = { error in
             let text = "\(error)"
             return text.contains("password authentication failed") || text.contains("does not exist") || text.contains("permission denied")
@@ -285,7 +286,10 @@ public enum ServiceMain {
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
-        logger.info("service started", metadata: ["http": "\(configuration.httpHost):\(configuration.httpPort)", "db": "\(pool.settings.redactedURL)", "amqp": "\(endpoint.redacted)"])
+        logger.info("service started", metadata: ["http": "\(configuration.httpHost):\(configuration.httpPort)", "db": "\(pool.settings.redactedURL)", "amqp": "\(endpoint.redacted)",
+                                                  // reliability #8: how long a dead link to each goes unnoticed at most
+                                                  "db_dead_peer_bound_ms": "\(pool.settings.deadPeerBoundMilliseconds.map(String.init) ?? "off")",
+                                                  "amqp_dead_peer_bound_s": "\(endpoint.deadPeerBoundSeconds.map(String.init) ?? "off")"])
         return Runtime(group: group)
     }
 
@@ -295,7 +299,8 @@ public enum ServiceMain {
         guard let url = configuration.databaseReadURL else { return QueryReads(primary: primary, logger: logger) }
         let replica = PGPool(settings: PGSettings(url: url, applicationName: "\(name)-reads", poolSize: configuration.databasePoolSize,
                                                   statementTimeoutMilliseconds: configuration.statementTimeoutMilliseconds,
-                                                  connectTimeoutSeconds: 2))
+                                                  connectTimeoutSeconds: 2,
+                                                  deadPeerTimeoutMilliseconds: configuration.databaseDeadPeerTimeoutMilliseconds))
         logger.info("query API reads from a replica when fresh", metadata: ["replica": "\(replica.settings.redactedURL)",
                                                                            "max_staleness_s": "\(configuration.readMaxStalenessSeconds)"])
         return QueryReads(primary: primary, replica: replica, maxStalenessSeconds: Double(configuration.readMaxStalenessSeconds), logger: logger)

@@ -32,14 +32,10 @@ public final class PGConnection {
     private func open() throws(PGError) {
         if let handle { PQfinish(handle) }
         handle = nil
-        // Session settings travel in the startup packet, so they hold from the first statement.
-        // JIT off: the services' statements are short, and where the planner's estimate is large
-        // (a map query, a count over the open cases) compiling took 90–120 ms, more than the
-        // statement itself.
-        let options = "-c statement_timeout=\(settings.statementTimeoutMilliseconds) -c TimeZone=UTC "
-            + "-c lock_timeout=\(settings.lockTimeoutMilliseconds) -c jit=off"
-        let keys = ["dbname", "application_name", "connect_timeout", "options"]
-        let values = [settings.url, settings.applicationName, String(settings.connectTimeoutSeconds), options]
+        // Session settings, keepalives and the user timeout: see PGSettings.connectionParameters.
+        let parameters = settings.connectionParameters
+        let keys = parameters.map(\.key)
+        let values = parameters.map(\.value)
         let conn: OpaquePointer? = withCStringArray(keys) { k in withCStringArray(values) { v in PQconnectdbParams(k, v, 1) } }
         guard let conn else { throw PGError(.connection, "out of memory creating a PostgreSQL connection") }
         if PQstatus(conn) != CONNECTION_OK {
@@ -55,6 +51,24 @@ public final class PGConnection {
         queued = []
     }
 
+    /// What the kernel holds for this connection's socket: `TCP_USER_TIMEOUT` in milliseconds and
+    /// whether keepalives are on (`SO_KEEPALIVE`, `TCP_KEEPIDLE` seconds); nil when closed or
+    /// not a TCP socket. For tests and diagnostics of the dead-peer bound.
+    public var socketDeadPeerOptions: (userTimeoutMilliseconds: Int, keepalive: Bool, keepaliveIdleSeconds: Int)? {
+        guard let handle else { return nil }
+        let fd = PQsocket(handle)
+        guard fd >= 0 else { return nil }
+        func option(_ level: Int32, _ name: Int32) -> Int? {
+            var value: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            return getsockopt(fd, level, name, &value, &length) == 0 ? Int(value) : nil
+        }
+        guard let timeout = option(Int32(IPPROTO_TCP), Int32(TCP_USER_TIMEOUT)),
+              let keepalive = option(SOL_SOCKET, SO_KEEPALIVE),
+              let idle = option(Int32(IPPROTO_TCP), Int32(TCP_KEEPIDLE)) else { return nil }
+        return (timeout, keepalive != 0, idle)
+    }
+
     /// Whether the connection is usable; a broken one is re-opened by ``reconnectIfNeeded()``.
     public var isHealthy: Bool { handle.map { PQstatus($0) == CONNECTION_OK } ?? false }
 
@@ -67,6 +81,21 @@ public final class PGConnection {
     /// statement does not run.
     @discardableResult
     public func query(_ sql: String, _ parameters: [any PGEncodable] = []) throws(PGError) -> PGResult {
+        let started = ContinuousClock.now
+        do {
+            return try run(sql, parameters)
+        } catch where error.kind == .connection && isHandleBroken {
+            // How long the call waited before the connection was found broken: on a dead link,
+            // the dead-peer bound (PGSettings.deadPeerTimeoutMilliseconds) at work.
+            throw error.waited(ContinuousClock.now - started)
+        }
+    }
+
+    /// Whether libpq reports this connection broken (or it is closed); an error then was the
+    /// connection's, not the statement's.
+    private var isHandleBroken: Bool { handle.map { PQstatus($0) != CONNECTION_OK } ?? true }
+
+    private func run(_ sql: String, _ parameters: [any PGEncodable]) throws(PGError) -> PGResult {
         guard let handle else { throw PGError(.connection, "connection is closed") }
         let texts = parameters.map { $0.pgText }
         if prepared.count >= Self.preparedLimit {

@@ -28,6 +28,12 @@ public struct PGError: Error, CustomStringConvertible, Sendable {
         return message
     }
 
+    /// The same error, saying how long the failed call waited (`…, after 20.4 s`).
+    func waited(_ duration: Duration) -> PGError {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return PGError(kind, message + ", after \((seconds * 10).rounded() / 10) s", sqlState: sqlState)
+    }
+
     public var isUniqueViolation: Bool { sqlState == "23505" }
     public var isPermissionDenied: Bool { sqlState == "42501" }
     public var isSerializationFailure: Bool { sqlState == "40001" || sqlState == "40P01" }

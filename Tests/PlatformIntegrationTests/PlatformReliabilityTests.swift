@@ -94,6 +94,25 @@ struct PlatformReliabilityTests {
         }, uniquingKeysWith: { first, _ in first })
     }
 
+    @Test("reliability #8: the database connection's socket carries the dead-peer bound (keepalives, TCP_USER_TIMEOUT); a URL parameter wins")
+    func databaseDeadPeerBoundOnTheSocket() async throws {
+        let url = try env.require("CITYGRID_TEST_DB_URL_PROBE")
+        let pool = PGPool(settings: PGSettings(url: url, applicationName: "dead-peer-test", poolSize: 1, deadPeerTimeoutMilliseconds: 7_000))
+        let options = try await pool.withConnection { c in
+            _ = try c.query("SELECT 1 AS one")
+            return c.socketDeadPeerOptions.map { [$0.userTimeoutMilliseconds, $0.keepalive ? 1 : 0, $0.keepaliveIdleSeconds] }
+        }
+        #expect(options == [7_000, 1, 3])
+        let separator = url.contains("?") ? "&" : "?"
+        let overridden = PGPool(settings: PGSettings(url: url + separator + "tcp_user_timeout=9000", applicationName: "dead-peer-test",
+                                                     poolSize: 1, deadPeerTimeoutMilliseconds: 7_000))
+        let timeout = try await overridden.withConnection { c in
+            _ = try c.query("SELECT 1 AS one")
+            return c.socketDeadPeerOptions?.userTimeoutMilliseconds
+        }
+        #expect(timeout == 9_000)
+    }
+
     @Test("heartbeats hold under CPU load: an idle relay's connection (2 s heartbeats) outlives six intervals with every core busy")
     func heartbeatsUnderLoad() async throws {
         let pool = try env.adminPool()
