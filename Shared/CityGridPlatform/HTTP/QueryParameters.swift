@@ -18,6 +18,9 @@ public struct QueryParameters: Sendable {
         where name.unicodeScalars.contains("\u{0}") || value.unicodeScalars.contains("\u{0}") {
             problems.append(.init(field: name, problem: StorableText.problem))
         }
+        for name in values.keys.sorted() where values[name]?.isEmpty == true {
+            problems.append(.init(field: name, problem: "is empty: give it a value or leave it out"))
+        }
         // Escapes that spell no UTF-8 (a lone surrogate `%ED%A0%80`, `%FF`, a stray `%`) decode
         // to no text: refused rather than searched for as whatever they became.
         for part in (request.uri.query ?? "").split(separator: "&") {
