@@ -1,12 +1,15 @@
 import CityGridModel
 import CityGridPlatform
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import TestSupport
 import Testing
 
 /// The OpenAPI documents are true: Schemathesis (every check, every phase, a fixed seed, a bounded
 /// number of examples per operation) finds no answer that a document does not promise, over every
-/// operation of the five services. The services run as processes on a scratch environment with a
+/// operation of the five services and of the console (signed in as an admin). The services run as processes on a scratch environment with a
 /// seeded city (a filed case dispatched to a department, a case on the manual desk, an Open311
 /// request), and each operation is called by the role it is meant for with the seeded identifiers,
 /// so the fuzzing reaches the 200s and not only the 404s.
@@ -16,6 +19,7 @@ import Testing
 @Suite("Contracts: Schemathesis finds no failure in any service", .serialized)
 struct ContractFuzzTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    /// The five services; the console (in front of them) runs after them.
     static let services = ["intake", "grid-routing", "disposal", "supervision", "assessment"]
 
     static var settings: (examples: Int, seed: Int, only: Set<String>) {
@@ -125,6 +129,10 @@ struct ContractFuzzTests {
         var workDir: String
         var headers: [String: String]
         var operations: [Operation]
+        var label: String? = nil
+        var apiKeys: [String: String]? = nil
+        var includeNames: [String]? = nil
+        var excludeNames: [String]? = nil
     }
 
     static func bearer(_ token: String) -> [String: String] { ["Authorization": "Bearer \(token)"] }
@@ -229,6 +237,93 @@ struct ContractFuzzTests {
                     workDir: folder.path, headers: headers, operations: operations)
     }
 
+    // MARK: The console
+
+    /// The console in front of the city, on the scratch environment's console schema.
+    static func startConsole(_ city: InjectedCity) async throws -> ServiceProcess {
+        var variables = [
+            "CITYGRID_DB_URL": try city.scratch.databaseURL("CONSOLE"),
+            "CITYGRID_CLOCK_FILE": city.clockFile,
+            "CITYGRID_CONSOLE_SCRYPT_LOG_N": "12",
+        ]
+        for (product, name) in [("intake", "INTAKE"), ("grid-routing", "GRID_ROUTING"), ("disposal", "DISPOSAL"),
+                                ("supervision", "SUPERVISION"), ("assessment", "ASSESSMENT")] {
+            guard let process = city.services[product] else { throw TestSetupError("no \(product) in the city") }
+            variables["CITYGRID_CONSOLE_UPSTREAM_\(name)"] = "http://127.0.0.1:\(process.port)"
+        }
+        let console = try ServiceProcess(executable: TestEnvironment().binDirectory + "/console", port: testPort(), environment: variables,
+                                         removing: ["CITYGRID_AMQP_URL"])
+        try await console.waitUntilReady(timeout: .seconds(60))
+        return console
+    }
+
+    /// `citygrid users add` on the scratch console schema, the password on stdin.
+    static func addAccount(_ city: InjectedCity, _ login: String, role: String, password: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment().binDirectory + "/citygrid")
+        process.arguments = ["users", "add", "--login", login, "--name", "契约 \(login)", "--role", role, "--scope", "city", "--password-stdin"]
+        var variables = ProcessInfo.processInfo.environment
+        variables["CITYGRID_CONSOLE_DB_URL"] = try city.scratch.databaseURL("CONSOLE")
+        variables["CITYGRID_CONSOLE_SCRYPT_LOG_N"] = "12"
+        process.environment = variables
+        let output = Pipe(), input = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = input
+        try process.run()
+        input.fileHandleForWriting.write(Data((password + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestSetupError("citygrid users add \(login): \(text)") }
+    }
+
+    /// Signs in; the session cookie's value and the session's CSRF token.
+    static func signIn(_ console: ServiceProcess, _ login: String, password: String) async throws -> (cookie: String, csrf: String) {
+        // URLSession keeps the cookie of an earlier sign-in and would send it, and signing in with
+        // a session's cookie ends that session: each sign-in here starts from no cookie.
+        for cookie in HTTPCookieStorage.shared.cookies ?? [] { HTTPCookieStorage.shared.deleteCookie(cookie) }
+        let body = try JSONSerialization.data(withJSONObject: ["login": login, "password": password])
+        let answer = try await console.exchange("POST", "/session", body: body, headers: ["Content-Type": "application/json"])
+        let object = (try? JSONSerialization.jsonObject(with: answer.body)) as? [String: Any]
+        let setCookie = answer.headers["set-cookie"] ?? ""
+        guard answer.status == 200, let csrf = object?["csrfToken"] as? String,
+              let pair = setCookie.split(separator: ";").first, pair.hasPrefix("cg_session=") else {
+            throw TestSetupError("signing in \(login) answered \(answer.status): \(String(decoding: answer.body, as: UTF8.self))")
+        }
+        return (String(pair.dropFirst("cg_session=".count)), csrf)
+    }
+
+    /// Two runs: everything but signing out with one session, and signing out with another (so
+    /// the first run keeps its session to the end).
+    static func consolePlans(_ console: ServiceProcess, folder: URL, password: String) async throws -> [Plan] {
+        let settings = Self.settings
+        let main = try await signIn(console, "contract-admin", password: password)
+        let other = try await signIn(console, "contract-admin", password: password)
+        let document = root.appendingPathComponent("docs/openapi-console.yaml").path
+        var operations = ["/console/accounts/{login}", "/console/accounts/{login}/disable", "/console/accounts/{login}/enable",
+                          "/console/accounts/{login}/reset-password"].map { Operation(path: $0, parameters: ["login": "contract-target"]) }
+        // Through the console to a path a service serves (GET reaches its 200). A pass-through
+        // answers what the service answers, whose own document is that contract (405 for a method
+        // the path does not serve, 422 for what it refuses).
+        operations.append(Operation(path: "/api/{service}/{path}", parameters: ["service": "supervision", "path": "cases"],
+                                    refusedByRule: "the service's own answer: its document is the contract",
+                                    refusedWith: ["405", "413", "415", "422", "502", "503"]))
+        rule("the account rules (role department with scope department:<code> only; a login not taken, 409)", ["/console/accounts"],
+             to: &operations)
+        rule("the account rules (role department with scope department:<code> only; not one's own post)", ["/console/accounts/{login}"],
+             to: &operations)
+        let url = "http://127.0.0.1:\(console.port)"
+        return [
+            Plan(service: "console", document: document, url: url, seed: settings.seed, maxExamples: settings.examples, workDir: folder.path,
+                 headers: ["X-CSRF-Token": main.csrf], operations: operations, apiKeys: ["session": main.cookie],
+                 excludeNames: ["DELETE /session"]),
+            Plan(service: "console", document: document, url: url, seed: settings.seed, maxExamples: settings.examples, workDir: folder.path,
+                 headers: ["X-CSRF-Token": other.csrf], operations: [], label: "console (sign-out)", apiKeys: ["session": other.cookie],
+                 includeNames: ["DELETE /session"]),
+        ]
+    }
+
     @Test("every operation of the five services answers as its OpenAPI document says (Schemathesis, fixed seed, bounded examples)")
     func schemathesisFindsNoFailure() async throws {
         let settings = Self.settings
@@ -238,11 +333,27 @@ struct ContractFuzzTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citygrid-contract-fuzz-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let summaryFile = ProcessInfo.processInfo.environment["CITYGRID_CONTRACT_FUZZ_SUMMARY"]
-        var keepFolder = false
+        // CITYGRID_CONTRACT_FUZZ_KEEP=1 keeps Schemathesis' reports of a passing run too.
+        var keepFolder = ProcessInfo.processInfo.environment["CITYGRID_CONTRACT_FUZZ_KEEP"] != nil
+        if keepFolder { print("contract-fuzz: reports in \(folder.path)") }
         defer { if !keepFolder { try? FileManager.default.removeItem(at: folder) } }
+        var plans: [Plan] = []
         for service in Self.services where settings.only.isEmpty || settings.only.contains(service) {
-            let plan = try Self.plan(service, city: city, seeded: seeded, folder: folder)
-            let planFile = folder.appendingPathComponent("\(service).json")
+            plans.append(try Self.plan(service, city: city, seeded: seeded, folder: folder))
+        }
+        var console: ServiceProcess?
+        defer { console?.terminate() }
+        if settings.only.isEmpty || settings.only.contains("console") {
+            let started = try await Self.startConsole(city)
+            console = started
+            let password = "contract-\(UUID().uuidString.prefix(12))"
+            try Self.addAccount(city, "contract-admin", role: "admin", password: password)
+            try Self.addAccount(city, "contract-target", role: "acceptor", password: password)
+            plans += try await Self.consolePlans(started, folder: folder, password: password)
+        }
+        for plan in plans {
+            let service = plan.label ?? plan.service
+            let planFile = folder.appendingPathComponent("\(service.replacingOccurrences(of: " ", with: "-")).json")
             try JSONEncoder().encode(plan).write(to: planFile)
             let started = ContinuousClock.now
             let (status, output) = try runTool(["python3", Self.root.appendingPathComponent("Tests/EndToEndTests/contract_fuzz.py").path, planFile.path])

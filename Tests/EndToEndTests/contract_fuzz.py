@@ -14,6 +14,11 @@ PLAN.json (written by ContractFuzzTests, which starts the service and seeds its 
          "parameters": {"dispatchId": "..."},              # seeded values, so it reaches its 200
          "refusedByRule": "why", "refusedWith": ["422"]}]} # see below
 
+Optional too: "label" (the name in the summary line, default the service), "apiKeys" ({"scheme":
+"value"}: the value of an apiKey security scheme, such as the console's session cookie, so that
+Schemathesis knows it as the credential and can also leave it out), and "includeNames" /
+"excludeNames" (operations by name, "DELETE /session": a run that must not sign itself out).
+
 `refusedByRule` names a rule between fields, against the reference data or the stored state, or on
 an upload's content, that OpenAPI 3.0 cannot state (the document states it in words): such an
 operation may answer `refusedWith` (default 422) to a request its schema allows without failing
@@ -60,6 +65,10 @@ def config(plan):
         "allow-x00 = false",
         "",
     ]
+    for scheme, value in plan.get("apiKeys", {}).items():
+        lines.append(f"[auth.openapi.{scheme}]")
+        lines.append(f"api_key = {toml_value(value)}")
+        lines.append("")
     for op in plan.get("operations", []):
         lines.append("[[operations]]")
         lines.append(f"include-path = {toml_value(op['path'])}")
@@ -94,26 +103,32 @@ def main(argv):
     plan = json.load(open(argv[0], encoding="utf-8"))
     work = plan["workDir"]
     os.makedirs(work, exist_ok=True)
-    config_path = os.path.join(work, f"{plan['service']}.toml")
+    label = plan.get("label", plan["service"])
+    stem = label.replace(" ", "-").replace("(", "").replace(")", "")
+    config_path = os.path.join(work, f"{stem}.toml")
     with open(config_path, "w", encoding="utf-8") as f:
         f.write(config(plan))
     command = ["schemathesis", "--config-file", config_path, "run", plan["document"], "--url", plan["url"],
                "--checks", "all", "--continue-on-failure", "--no-color", "--output-truncate", "false",
                "--workers", str(plan.get("workers", 1)),
-               "--report", "junit", "--report-dir", os.path.join(work, plan["service"] + "-report")]
+               "--report", "junit", "--report-dir", os.path.join(work, stem + "-report")]
+    for name in plan.get("includeNames", []):
+        command += ["--include-name", name]
+    for name in plan.get("excludeNames", []):
+        command += ["--exclude-name", name]
     if plan.get("maxTime"):
         command += ["--max-time", str(plan["maxTime"])]
     env = dict(os.environ, PYTHONIOENCODING="utf-8", SCHEMATHESIS_HOOKS="")
     run = subprocess.run(command, capture_output=True, text=True, env=env, cwd=work)
     text = run.stdout + run.stderr
-    with open(os.path.join(work, f"{plan['service']}.out"), "w", encoding="utf-8") as f:
+    with open(os.path.join(work, f"{stem}.out"), "w", encoding="utf-8") as f:
         f.write(text)
     operations, cases, failures, errors = summary(text)
     if run.returncode != 0 or failures or errors:
         sections = text.split("= FAILURES =", 1)
         details = sections[1].split("= SUMMARY =")[0] if len(sections) == 2 else text[-4000:]
         print(details.rstrip())
-    print(f"{plan['service']}: {operations} operations, {cases} test cases, {failures} failures"
+    print(f"{label}: {operations} operations, {cases} test cases, {failures} failures"
           + (f", {errors} errors" if errors else "") + ("" if run.returncode == 0 else f" (schemathesis exit {run.returncode})"))
     return 0 if run.returncode == 0 and failures == 0 and errors == 0 else 1
 
