@@ -16,7 +16,7 @@ import Testing
 ///
 /// Tuned for the suite (~20 examples per operation). `scripts/contract-fuzz` runs the same test with
 /// more examples (CITYGRID_CONTRACT_FUZZ_EXAMPLES) and prints each service's figures.
-@Suite("Contracts: Schemathesis finds no failure in any service", .serialized)
+@Suite("Contracts: Schemathesis finds no failure in any service or the console", .serialized)
 struct ContractFuzzTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     /// The five services; the console (in front of them) runs after them.
@@ -24,7 +24,7 @@ struct ContractFuzzTests {
 
     static var settings: (examples: Int, seed: Int, only: Set<String>) {
         let env = ProcessInfo.processInfo.environment
-        let examples = env["CITYGRID_CONTRACT_FUZZ_EXAMPLES"].flatMap(Int.init) ?? 10
+        let examples = env["CITYGRID_CONTRACT_FUZZ_EXAMPLES"].flatMap(Int.init) ?? 20
         let seed = env["CITYGRID_CONTRACT_FUZZ_SEED"].flatMap(Int.init) ?? 20_261_203
         let only = Set((env["CITYGRID_CONTRACT_FUZZ_SERVICES"] ?? "").split(separator: ",").map(String.init))
         return (examples, seed, only)
@@ -324,7 +324,7 @@ struct ContractFuzzTests {
         ]
     }
 
-    @Test("every operation of the five services answers as its OpenAPI document says (Schemathesis, fixed seed, bounded examples)")
+    @Test("every operation of the five services and the console answers as its OpenAPI document says (Schemathesis, fixed seed, bounded examples)")
     func schemathesisFindsNoFailure() async throws {
         let settings = Self.settings
         let city = try await InjectedCity.start("contractfuzz", at: Date())

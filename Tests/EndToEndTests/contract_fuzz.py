@@ -88,7 +88,7 @@ def config(plan):
 def summary(text):
     """(operations, test cases, failures) from Schemathesis' closing summary."""
     tested = re.search(r"Tested:\s+(\d+)", text)
-    cases = re.search(r"Test cases:\s*\n\s*(\d+) generated(?:, (\d+) found (\d+) unique failures)?", text)
+    cases = re.search(r"Test cases:\s*\n\s*(\d+) generated(?:, (\d+) found (\d+) unique failures?)?", text)
     errors = re.search(r"(\d+) errors?\b", text.split("= SUMMARY =")[-1]) if "= SUMMARY =" in text else None
     return (int(tested.group(1)) if tested else 0,
             int(cases.group(1)) if cases else 0,
