@@ -143,7 +143,7 @@ enum ConsoleOpenAPI {
                         name: {type: string, minLength: 1, maxLength: 100, pattern: "\\S"}
                         role: {$ref: "#/components/schemas/Role"}
                         scope: {$ref: "#/components/schemas/Scope"}
-                        password: {type: string, minLength: 10, maxLength: 1024, nullable: true}
+                        password: {type: string, maxLength: 1024, nullable: true, anyOf: [{minLength: 10}, {maxLength: 0}], description: "at least 10 characters; left out, null or empty: one is generated"}
               responses:
                 "201":
                   description: Made
@@ -207,7 +207,7 @@ enum ConsoleOpenAPI {
                     schema:
                       type: object
                       properties:
-                        password: {type: string, minLength: 10, maxLength: 1024, nullable: true}
+                        password: {type: string, maxLength: 1024, nullable: true, anyOf: [{minLength: 10}, {maxLength: 0}], description: "at least 10 characters; left out, null or empty: one is generated"}
               responses:
                 "200": {$ref: "#/components/responses/AccountChanged"}
                 "401": {$ref: "#/components/responses/Error"}

@@ -59,7 +59,8 @@ public struct QueryParameters: Sendable {
     /// A number within `range`; nil (and a problem when `required`) otherwise.
     public mutating func number(_ name: String, range: ClosedRange<Double>, required: Bool, what: String) -> Double? {
         guard let text = text(name) else {
-            if required { problem(name, "\(what) is required") }
+            // Sent empty is already a problem of its own.
+            if required && values[name] == nil { problem(name, "\(what) is required") }
             return nil
         }
         guard let value = Double(text), value.isFinite, range.contains(value) else {
