@@ -23,7 +23,8 @@ enum ConsoleOpenAPI {
             person whose role may not use an endpoint gets 403 `forbidden`. Invalid input answers 422
             `validation_failed` naming every field; a query parameter a route does not read, or one
             sent empty, answers 422 too; a method a path does not serve answers 405 with `Allow`. In a
-            JSON body an optional field given as `null` counts as absent. A store that cannot be reached
+            JSON body an optional field given as `null` counts as absent, and no text may hold U+0000
+            (422). A store that cannot be reached
             answers 503 `store_unavailable`. Every failure has the platform's error body.
 
             Account rules (`AccountRules`, shared with `citygrid users`), which OpenAPI cannot state in

@@ -22,7 +22,8 @@ enum GridRoutingOpenAPI {
             cases only; a case outside it answers 404 as if it were not queued. Unlocatable cases have no
             district yet and are visible to city scope only. Invalid input answers 422 `validation_failed`
             with a field list; an item in the wrong stage answers 409. A query parameter sent empty answers
-            422 naming it; a method a path does not serve answers 405 with `Allow`.
+            422 naming it; text never holds U+0000 (422); a method a path does not serve answers 405 with
+            `Allow`.
 
             The unit grids (`/api/v1/grids…`, GeoJSON from PostGIS, valid on the city's today) and the
             reference catalogue (`/api/v1/reference`) are the city's public geography and names: any valid
