@@ -164,7 +164,7 @@ let package = Package(
             .testTarget(name: "WorkbenchBrowserTests", dependencies: ["CityGridModel", "CityGridPlatform", "TestSupport"],
                         path: "Tests/WorkbenchBrowserTests", exclude: ["workbench.py"]),
             .testTarget(name: "EndToEndTests", dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", "TestSupport"], path: "Tests/EndToEndTests",
-                        exclude: ["department_consumer.py", "openapi_check.py"]),
+                        exclude: ["department_consumer.py", "openapi_check.py", "contract_fuzz.py"]),
             // Helpers shared by the integration tests: environment, service processes, polling.
             .target(name: "TestSupport", dependencies: ["CityGridPlatform", "CityGridModel", "PGClient", "AMQPClient", hummingbird, hummingbirdTesting], path: "Tests/TestSupport"),
             .testTarget(

@@ -11,7 +11,7 @@ struct OpenAPIDocumentTests {
 
     /// Product (binary and document name) and the database/AMQP user it runs as.
     static let services = [("intake", "INTAKE"), ("grid-routing", "ROUTING"), ("disposal", "DISPOSAL"),
-                           ("supervision", "SUPERVISION"), ("assessment", "ASSESSMENT")]
+                           ("supervision", "SUPERVISION"), ("assessment", "ASSESSMENT"), ("console", "CONSOLE")]
 
     static func document(_ product: String) -> URL { root.appendingPathComponent("docs/openapi-\(product).yaml") }
 
@@ -24,7 +24,7 @@ struct OpenAPIDocumentTests {
     func documentsAreValid() throws {
         let (status, text) = try Self.check(["validate"] + Self.services.map { Self.document($0.0).path })
         #expect(status == 0, "\(text)")
-        #expect(text.contains("5 document(s) checked"), "\(text)")
+        #expect(text.contains("6 document(s) checked"), "\(text)")
         #expect(text.contains(", 0 failing"), "\(text)")
 
         let (embedStatus, stale) = try runTool(["python3", Self.root.appendingPathComponent("scripts/embed-openapi").path, "--check"])

@@ -15,7 +15,7 @@ struct OpenAPIDocumentTests {
 
     /// Product (binary and document name) and the database/AMQP user it runs as.
     static let services = [("intake", "INTAKE"), ("grid-routing", "ROUTING"), ("disposal", "DISPOSAL"),
-                           ("supervision", "SUPERVISION"), ("assessment", "ASSESSMENT")]
+                           ("supervision", "SUPERVISION"), ("assessment", "ASSESSMENT"), ("console", "CONSOLE")]
 
     static func document(_ product: String) -> URL { root.appendingPathComponent("docs/openapi-\(product).yaml") }
 
@@ -43,13 +43,15 @@ struct OpenAPIDocumentTests {
         let binaries = TestEnvironment().binDirectory
         for (product, user) in Self.services {
             let expected = try Data(contentsOf: Self.document(product))
-            let service = try ServiceProcess(executable: binaries + "/" + product, port: testPort(), environment: [
+            var environment = [
                 "CITYGRID_DB_URL": try scratch.databaseURL(user),
-                "CITYGRID_AMQP_URL": try scratch.amqpURL(user),
                 // The route list is an info line; JSON so it can be read back.
                 "CITYGRID_LOG_LEVEL": "info",
                 "CITYGRID_LOG_FORMAT": "json",
-            ])
+            ]
+            // The console uses no broker.
+            if product != "console" { environment["CITYGRID_AMQP_URL"] = try scratch.amqpURL(user) }
+            let service = try ServiceProcess(executable: binaries + "/" + product, port: testPort(), environment: environment)
             defer { service.kill9() }
             try await service.waitUntilReady(timeout: .seconds(60))
 

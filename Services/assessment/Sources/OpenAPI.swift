@@ -22,8 +22,10 @@ enum AssessmentOpenAPI {
             (department and post figures are city-wide). Rebuilding is for `admin` only.
 
             The period is `period=2026-11` (month), `2026-W47` (ISO week), `2026-11-25` (day), or
-            `from=2026-11-01&to=2026-11-15` (inclusive days), in city time (UTC+8); a missing or bad period
-            answers 422 `validation_failed`. JSON bodies use snake_case keys; rates are fractions rounded
+            `from=2026-11-01&to=2026-11-15` (inclusive days), in city time (UTC+8) — one of the two ways,
+            never both; a missing, half-given or bad period answers 422 `validation_failed` naming the
+            parameter. A query parameter a route does not read, or one sent empty (`level=`), answers 422
+            too; a method a path does not serve answers 405 with `Allow`. JSON bodies use snake_case keys; rates are fractions rounded
             to 4 decimals; scores are computed from the unrounded rates and rounded once, half-up to one
             decimal, and grades are judged on that rounded score; a figure without a basis (empty
             denominator) is left out. `format=csv` or `Accept: text/csv` answers CSV instead: a header row
@@ -205,9 +207,16 @@ enum AssessmentOpenAPI {
           securitySchemes:
             bearer: {type: http, scheme: bearer, description: "cg1.<claims>.<signature> token (citygrid token issue)"}
           parameters:
-            period: {name: period, in: query, schema: {type: string, example: 2026-11}, description: "2026-11, 2026-W47 or 2026-11-25; or give from and to"}
-            from: {name: from, in: query, schema: {type: string, format: date}, description: "first day (with to, instead of period)"}
-            to: {name: to, in: query, schema: {type: string, format: date}, description: "last day, inclusive"}
+            period:
+              name: period
+              in: query
+              schema: {type: string, pattern: "^[0-9]{4}-(W[0-9]{2}|[0-9]{2}(-[0-9]{2})?)$", example: 2026-11}
+              description: >-
+                2026-11 (month), 2026-W47 (ISO week) or 2026-11-25 (day), in the years 1900–2200. Give either `period` or both
+                `from` and `to`: both ways at once, `from` without `to` (or `to` without `from`), or neither answers 422 naming
+                the parameter at fault (OpenAPI cannot state this rule between parameters).
+            from: {name: from, in: query, schema: {type: string, format: date, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}, description: "first day, 1900–2200 (with to, instead of period)"}
+            to: {name: to, in: query, schema: {type: string, format: date, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}, description: "last day, inclusive, not before from (with from, instead of period)"}
             level: {name: level, in: query, schema: {type: string, enum: [district, street, community, grid], default: district}, description: area level (areas and area rankings)}
             post: {name: post, in: query, schema: {type: string, enum: [supervisor, acceptor, dispatcher], default: supervisor}, description: post (posts and post rankings)}
             format: {name: format, in: query, schema: {type: string, enum: [csv]}, description: "csv for CSV (or send Accept: text/csv)"}
@@ -245,9 +254,9 @@ enum AssessmentOpenAPI {
               properties:
                 kind: {type: string, enum: [month, week, day, range]}
                 label: {type: string, example: 2026-W47}
-                start: {type: string, format: date-time}
-                end: {type: string, format: date-time, description: exclusive}
-            AsOf: {type: string, format: date-time, description: "when deadlines were judged: the service's now while the period runs, else the period end"}
+                start: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                end: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: exclusive}
+            AsOf: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: "when deadlines were judged: the service's now while the period runs, else the period end"}
             Running: {type: boolean, description: "true while the period has not ended: the figures are provisional"}
             Figures:
               type: object

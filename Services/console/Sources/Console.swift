@@ -41,6 +41,7 @@ public final class Console: Sendable {
     public func addRoutes(to router: ServiceRouter) {
         router.add(middleware: ConsoleHeadersMiddleware())
         router.add(middleware: StaticFilesMiddleware(files: files, reader: fileThread))
+        ConsoleOpenAPI.add(to: router)
         SessionRoutes(console: self).add(to: router)
         AdminRoutes(console: self).add(to: router)
         ForwardRoutes(console: self).add(to: router)

@@ -72,7 +72,8 @@ struct StaticFilesMiddleware: RouterMiddleware {
         guard request.method == .get || request.method == .head else { return try await next(request, context) }
         let path = request.uri.path
         // The console's own endpoints are never files: they go straight to the routes.
-        if path.hasPrefix("/api/") || path.hasPrefix("/console/") || path == "/session" || path.hasPrefix("/health/") || path == "/metrics" {
+        if path.hasPrefix("/api/") || path.hasPrefix("/console/") || path == "/session" || path.hasPrefix("/health/") || path == "/metrics"
+            || path == "/openapi.yaml" {
             return try await next(request, context)
         }
         switch files.resolve(path) {

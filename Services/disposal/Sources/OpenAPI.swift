@@ -25,6 +25,11 @@ enum DisposalOpenAPI {
               on an existing task answers 403, on an unknown one 404.
             * every other role gets 403.
 
+            A department code that is neither in the reference register (`departments.csv`) nor was ever
+            sent a task answers 404 for every caller. Text fields never hold U+0000 (422). In a JSON body
+            an optional field given as `null` counts as absent; a query parameter sent empty answers 422
+            naming it; a method a path does not serve answers 405 with `Allow`.
+
             No operation ends a case: closing, voiding, rework, reopening after a return visit and the
             answers to requests come back from the supervision centre as notices. An operation the task's state does not allow answers 409
             `illegal_transition`; invalid input answers 422 `validation_failed` listing every field problem.
@@ -89,7 +94,7 @@ enum DisposalOpenAPI {
                     schema:
                       type: object
                       properties:
-                        note: {type: string, maxLength: 4000}
+                        note: {type: string, maxLength: 4000, nullable: true}
               responses:
                 "200": {$ref: "#/components/responses/TaskResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -109,8 +114,8 @@ enum DisposalOpenAPI {
                       type: object
                       required: [note]
                       properties:
-                        note: {type: string, maxLength: 4000}
-                        photos: {$ref: "#/components/schemas/Photos"}
+                        note: {type: string, maxLength: 4000, pattern: "\\S", description: "not blank (surrounding white space is trimmed)"}
+                        photos: {allOf: [{$ref: "#/components/schemas/Photos"}], nullable: true}
               responses:
                 "200": {$ref: "#/components/responses/TaskResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -130,8 +135,8 @@ enum DisposalOpenAPI {
                       type: object
                       required: [result]
                       properties:
-                        result: {type: string, maxLength: 4000}
-                        photos: {$ref: "#/components/schemas/Photos"}
+                        result: {type: string, maxLength: 4000, pattern: "\\S", description: "not blank (surrounding white space is trimmed)"}
+                        photos: {allOf: [{$ref: "#/components/schemas/Photos"}], nullable: true}
               responses:
                 "200": {$ref: "#/components/responses/TaskResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -163,8 +168,8 @@ enum DisposalOpenAPI {
                       type: object
                       required: [requestedDeadline, reason]
                       properties:
-                        requestedDeadline: {type: string, format: date-time, description: "RFC 3339; later than the current deadline and than now"}
-                        reason: {type: string, maxLength: 4000}
+                        requestedDeadline: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: "RFC 3339; later than the current deadline and than now"}
+                        reason: {type: string, maxLength: 4000, pattern: "\\S", description: "not blank (surrounding white space is trimmed)"}
               responses:
                 "200": {$ref: "#/components/responses/TaskResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -209,7 +214,7 @@ enum DisposalOpenAPI {
                     type: object
                     required: [reason]
                     properties:
-                      reason: {type: string, maxLength: 4000}
+                      reason: {type: string, maxLength: 4000, pattern: "\\S", description: "not blank (surrounding white space is trimmed)"}
           responses:
             Error:
               description: "Error: 401 missing_token / invalid_token, 403 forbidden, 404 not_found, 409 illegal_transition, 422 validation_failed"
@@ -270,9 +275,9 @@ enum DisposalOpenAPI {
                   properties:
                     kind: {type: string, enum: [return, extension, suspension]}
                     reason: {type: string}
-                    requestedDeadline: {type: string, format: date-time}
-                    requestedAt: {type: string, format: date-time}
-                deadline: {type: string, format: date-time, description: current handling deadline (处置时限)}
+                    requestedDeadline: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                    requestedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                deadline: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: current handling deadline (处置时限)}
                 deadlineBasis:
                   $ref: "#/components/schemas/DeadlineBasis"
                 deadlineProvisional:
@@ -296,17 +301,17 @@ enum DisposalOpenAPI {
                 redispatch: {type: boolean}
                 reworkOf: {type: string, format: uuid, description: "the dispatch this rework (返工) or reopening (重办) replaces"}
                 supersededBy: {type: string, format: uuid}
-                dispatchedAt: {type: string, format: date-time}
-                acceptedAt: {type: string, format: date-time}
-                completedAt: {type: string, format: date-time}
-                endedAt: {type: string, format: date-time}
+                dispatchedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                acceptedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                completedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                endedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                 result: {type: string}
                 resultPhotos: {type: array, items: {type: string}}
-                warningAt: {type: string, format: date-time, description: "yellow light from the centre; cleared when the deadline moves later"}
-                overdueAt: {type: string, format: date-time, description: "red light from the centre; cleared when the deadline moves later"}
+                warningAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: "yellow light from the centre; cleared when the deadline moves later"}
+                overdueAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: "red light from the centre; cleared when the deadline moves later"}
                 urgeCount: {type: integer, description: times urged (督办)}
                 lastNotice: {type: string, description: kind of the centre's latest notice}
-                lastNoticeAt: {type: string, format: date-time}
+                lastNoticeAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
             DeadlineBasis:
               type: object
               description: |
@@ -339,12 +344,12 @@ enum DisposalOpenAPI {
                 kind: {type: string, description: "dispatched, a TaskUpdated action (accepted, progress_noted, …), superseded, or notice.<kind> (e.g. notice.deadline_changed)"}
                 actorId: {type: string}
                 channel: {type: string, enum: [http, amqp, routing, supervision]}
-                at: {type: string, format: date-time}
+                at: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                 note: {type: string}
                 result: {type: string}
                 reason: {type: string}
-                requestedDeadline: {type: string, format: date-time}
-                deadline: {type: string, format: date-time, description: the deadline the entry set or announced}
+                requestedDeadline: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                deadline: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: the deadline the entry set or announced}
                 deadlineBasis: {$ref: "#/components/schemas/DeadlineBasis"}
                 previousDeadline:
                   type: string

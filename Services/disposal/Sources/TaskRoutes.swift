@@ -7,6 +7,15 @@ import PGClient
 /// The departments' HTTP API: their inbox, one task with its log, and the six operations.
 struct TaskRoutes: Sendable {
     let env: ServiceEnvironment
+    /// The department codes of the reference register when the service started; an inbox is
+    /// also known once a task was dispatched to it (a department added to the register later).
+    let registered: Set<String>
+
+    init(env: ServiceEnvironment) {
+        self.env = env
+        let reference = try? ReferenceData.load(from: URL(fileURLWithPath: env.configuration.referenceDataPath))
+        registered = Set(reference?.departments.map(\.code) ?? [])
+    }
 
     /// Who is asking: a department (its own tasks only) or a reader of every inbox.
     enum Viewer {
@@ -45,9 +54,14 @@ struct TaskRoutes: Sendable {
         let page = query.integer("page", default: 1, range: 1...100_000)
         let pageSize = query.integer("pageSize", default: 20, range: 1...200)
         try query.finish()
-        let (items, total) = try await env.pool.withConnection { connection in
-            try TaskStore.inbox(connection, department: code, state: state, page: page, pageSize: pageSize)
+        let registered = registered.contains(code)
+        let found: (items: [TaskRecord], total: Int)? = try await env.pool.withConnection { connection in
+            // A reader's misspelt code is no empty inbox: a department nobody registered and
+            // nothing was ever dispatched to does not exist.
+            guard try registered || TaskStore.hasTasks(connection, department: code) else { return nil }
+            return try TaskStore.inbox(connection, department: code, state: state, page: page, pageSize: pageSize)
         }
+        guard let (items, total) = found else { throw APIError.notFound("department \(code)") }
         return Page(items: items, page: page, pageSize: pageSize, total: total)
     }
 

@@ -132,6 +132,11 @@ enum TaskStore {
     }
 
     /// A page of a department's inbox, newest dispatch first.
+    /// Whether any task was ever dispatched to `department`.
+    static func hasTasks(_ connection: PGConnection, department: String) throws -> Bool {
+        try connection.query("SELECT 1 AS one FROM disposal.tasks WHERE department_code = $1 LIMIT 1", [department]).first != nil
+    }
+
     static func inbox(_ connection: PGConnection, department: String, state: TaskState?, page: Int, pageSize: Int) throws -> (items: [TaskRecord], total: Int) {
         let total = try connection.query(
             "SELECT count(*) AS n FROM disposal.tasks WHERE department_code = $1 AND ($2::text IS NULL OR state = $2)",

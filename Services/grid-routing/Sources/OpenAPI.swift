@@ -21,7 +21,9 @@ enum GridRoutingOpenAPI {
             `district:<code>` (403 `forbidden` otherwise). A district token sees and acts on its district's
             cases only; a case outside it answers 404 as if it were not queued. Unlocatable cases have no
             district yet and are visible to city scope only. Invalid input answers 422 `validation_failed`
-            with a field list; an item in the wrong stage answers 409.
+            with a field list; an item in the wrong stage answers 409. A query parameter sent empty answers
+            422 naming it; text never holds U+0000 (422); a method a path does not serve answers 405 with
+            `Allow`.
 
             The unit grids (`/api/v1/grids…`, GeoJSON from PostGIS, valid on the city's today) and the
             reference catalogue (`/api/v1/reference`) are the city's public geography and names: any valid
@@ -112,7 +114,7 @@ enum GridRoutingOpenAPI {
                       type: object
                       required: [gridCode]
                       properties:
-                        gridCode: {type: string, pattern: "^[0-9]{15}$", description: a unit grid valid today (city calendar)}
+                        gridCode: {type: string, pattern: "^[0-9]{15}$", description: "a unit grid valid today (city calendar); another code answers 422 naming gridCode"}
               responses:
                 "200":
                   description: Located
@@ -148,7 +150,7 @@ enum GridRoutingOpenAPI {
                       type: object
                       required: [departmentCode]
                       properties:
-                        departmentCode: {type: string, example: SZGY, description: a department of the reference data}
+                        departmentCode: {type: string, minLength: 1, example: SZGY, description: "a department of the reference data (another code: 422 naming departmentCode)"}
               responses:
                 "200":
                   description: Dispatched
@@ -160,7 +162,7 @@ enum GridRoutingOpenAPI {
                         properties:
                           dispatchId: {type: string, format: uuid}
                           departmentCode: {type: string}
-                          deadline: {type: string, format: date-time}
+                          deadline: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                           deadlineBasis: {$ref: "#/components/schemas/DeadlineBasis"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
@@ -172,13 +174,15 @@ enum GridRoutingOpenAPI {
               summary: Unit grids valid today as a GeoJSON FeatureCollection
               description: Ordered by grid code. Filters combine; without any, every current grid of the city (about 1,500 in the demo).
               parameters:
-                - {name: district, in: query, schema: {type: string, example: "150102"}}
-                - {name: street, in: query, schema: {type: string, example: "150102001"}}
-                - {name: community, in: query, schema: {type: string, example: "150102001001"}}
+                - {name: district, in: query, schema: {type: string, minLength: 1, example: "150102"}}
+                - {name: street, in: query, schema: {type: string, minLength: 1, example: "150102001"}}
+                - {name: community, in: query, schema: {type: string, minLength: 1, example: "150102001001"}}
                 - name: bbox
                   in: query
-                  description: minLon,minLat,maxLon,maxLat (WGS84); grids whose bounding box meets it
-                  schema: {type: string, example: "111.66,40.80,111.68,40.82"}
+                  description: >-
+                    minLon,minLat,maxLon,maxLat (WGS84, decimal degrees); grids whose bounding box meets it. Longitudes within ±180,
+                    latitudes within ±90, and minLon ≤ maxLon, minLat ≤ maxLat: anything else answers 422 naming `bbox`.
+                  schema: {type: string, pattern: "^-?[0-9]{1,3}(\\.[0-9]{1,9})?(,-?[0-9]{1,3}(\\.[0-9]{1,9})?){3}$", example: "111.66,40.80,111.68,40.82"}
               responses:
                 "200":
                   description: The grids
@@ -369,7 +373,7 @@ enum GridRoutingOpenAPI {
                 reason: {type: string, enum: [unlocatable, no_responsible_department, all_candidates_returned]}
                 detail: {type: string, description: "why routing gave up, for the dispatcher"}
                 gridCode: {type: string, description: "absent while the case is unlocatable"}
-                openedAt: {type: string, format: date-time}
+                openedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
 
         """#
 

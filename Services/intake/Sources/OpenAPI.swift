@@ -14,6 +14,10 @@ enum IntakeOpenAPI {
             Report intake for supervisors' apps and hotline systems (native JSON API, bearer token), and
             an Open311 GeoReport v2 endpoint for public clients (XML and JSON by URL suffix; reads are
             public, creating a request needs an `api_key`). See docs/intake.md.
+
+            Native API: text never holds U+0000 (422 naming the field); in a JSON body an optional field
+            given as `null` counts as absent. Open311 follows HTML forms instead: a parameter sent empty
+            counts as absent. A method a path does not serve answers 405 with `Allow`.
         servers:
           - url: http://127.0.0.1:8081
         paths:
@@ -91,8 +95,8 @@ enum IntakeOpenAPI {
                           serviceName: {type: string, description: the class's Chinese name}
                           status: {type: string, enum: [open, closed]}
                           statusNote: {type: string, description: "Chinese: where the case stands, or its outcome and reason (personal data masked)"}
-                          reportedAt: {type: string, format: date-time}
-                          updatedAt: {type: string, format: date-time}
+                          reportedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                          updatedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                 "404": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
                 "429": {$ref: "#/components/responses/Error"}
@@ -102,12 +106,14 @@ enum IntakeOpenAPI {
               parameters: [{$ref: "#/components/parameters/Format"}]
               responses:
                 "200": {$ref: "#/components/responses/Open311"}
+                "404": {$ref: "#/components/responses/Open311Errors"}
           /open311/v2/services.{format}:
             get:
               summary: Service list (one service per sub-class, e.g. event-0502)
               parameters: [{$ref: "#/components/parameters/Format"}]
               responses:
                 "200": {$ref: "#/components/responses/Open311"}
+                "404": {$ref: "#/components/responses/Open311Errors"}
           /open311/v2/services/{service_code}.{format}:
             get:
               summary: Service definition (attribute `condition` = filing conditions, `component_code` for components)
@@ -128,16 +134,17 @@ enum IntakeOpenAPI {
                 of state.
               parameters:
                 - {$ref: "#/components/parameters/Format"}
-                - {name: service_request_id, in: query, schema: {type: string}, description: "comma list; overrides all other filters"}
-                - {name: service_code, in: query, schema: {type: string}, description: comma list}
-                - {name: start_date, in: query, schema: {type: string, format: date-time}}
-                - {name: end_date, in: query, schema: {type: string, format: date-time}, description: "span at most 90 days"}
-                - {name: status, in: query, schema: {type: string}, description: "open, closed or both (comma list)"}
-                - {name: page, in: query, schema: {type: integer, minimum: 1, default: 1}}
-                - {name: page_size, in: query, schema: {type: integer, minimum: 1, maximum: 1000, default: 1000}}
+                - {name: service_request_id, in: query, allowEmptyValue: true, schema: {type: string}, description: "comma list; overrides all other filters"}
+                - {name: service_code, in: query, allowEmptyValue: true, schema: {type: string}, description: comma list}
+                - {name: start_date, in: query, allowEmptyValue: true, schema: {$ref: "#/components/schemas/DateTime"}}
+                - {name: end_date, in: query, allowEmptyValue: true, schema: {$ref: "#/components/schemas/DateTime"}, description: "not before start_date, and at most 90 days after it (400 otherwise)"}
+                - {name: status, in: query, allowEmptyValue: true, schema: {type: string, pattern: "^[ \\t]*(open|closed)?[ \\t]*(,[ \\t]*(open|closed)?[ \\t]*)*$"}, description: "open, closed or both (comma list)"}
+                - {name: page, in: query, allowEmptyValue: true, schema: {type: integer, minimum: 1, maximum: 100000, default: 1}}
+                - {name: page_size, in: query, allowEmptyValue: true, schema: {type: integer, minimum: 1, maximum: 1000, default: 1000}}
               responses:
                 "200": {$ref: "#/components/responses/Open311"}
                 "400": {$ref: "#/components/responses/Open311Errors"}
+                "404": {$ref: "#/components/responses/Open311Errors"}
             post:
               summary: Create a service request (channel open311)
               parameters: [{$ref: "#/components/parameters/Format"}]
@@ -246,6 +253,11 @@ enum IntakeOpenAPI {
                 text/xml:
                   schema: {type: string, example: "<errors><error><code>403</code><description>invalid api_key</description></error></errors>"}
           schemas:
+            DateTime:
+              type: string
+              format: date-time
+              pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"
+              description: RFC 3339 with a time zone, in the years 1900–2200 (UTC); another year answers 422 (400 on Open311)
             Report:
               type: object
               required: [channel, description]
@@ -259,23 +271,25 @@ enum IntakeOpenAPI {
                 - required: [hotlineCategory]
               properties:
                 channel: {type: string, enum: [supervisor, hotline_12345, hotline_12319, police_110, app, open311, video]}
-                channelReference: {type: string, maxLength: 200}
-                reporterId: {type: string}
-                reporterContact: {type: string}
-                kind: {type: string, enum: [component, event]}
-                classCode: {type: string, example: "0502"}
-                conditionId: {type: string, example: "0502-01"}
-                componentCode: {type: string, pattern: "^[0-9]{16}$"}
+                channelReference: {type: string, maxLength: 200, nullable: true}
+                reporterId: {type: string, nullable: true}
+                reporterContact: {type: string, nullable: true}
+                kind: {type: string, enum: [component, event], nullable: true}
+                classCode: {type: string, example: "0502", nullable: true}
+                conditionId: {type: string, example: "0502-01", nullable: true}
+                componentCode: {type: string, pattern: "^[0-9]{16}$", nullable: true}
                 location:
+                  nullable: true
                   type: object
                   description: >-
                     Coordinates in the system named by `coordinateSystem` (or the channel's default), and/or an address. A stored
                     report shows the coordinates in WGS84 (converted at intake) and the sent ones in `originalLocation`.
                   properties:
-                    longitude: {type: number}
-                    latitude: {type: number}
-                    address: {type: string}
+                    longitude: {type: number, nullable: true}
+                    latitude: {type: number, nullable: true}
+                    address: {type: string, nullable: true}
                 coordinateSystem:
+                  nullable: true
                   type: string
                   example: gcj02
                   description: >-
@@ -287,6 +301,7 @@ enum IntakeOpenAPI {
                     this field.
                 description: {type: string, maxLength: 4000}
                 photos:
+                  nullable: true
                   type: array
                   description: >-
                     Each photo is a bare http(s) URL (a `report` photo, as before photos were typed) or an object with its purpose.
@@ -296,10 +311,11 @@ enum IntakeOpenAPI {
                     oneOf:
                       - {type: string, format: uri}
                       - $ref: "#/components/schemas/Photo"
-                reportedAt: {type: string, format: date-time}
-                selfHandled: {type: boolean, description: "自行处置: the supervisor fixed it on the spot; declare before and after photos"}
-                handledAtIntake: {type: boolean}
+                reportedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", nullable: true}
+                selfHandled: {type: boolean, description: "自行处置: the supervisor fixed it on the spot; declare before and after photos", nullable: true}
+                handledAtIntake: {type: boolean, nullable: true}
                 hotlineCategory:
+                  nullable: true
                   type: object
                   description: >-
                     12345 only (422 on another channel): the ticket's category in the hotline's tree. With `kind` and `classCode`
@@ -308,7 +324,7 @@ enum IntakeOpenAPI {
                   required: [code]
                   properties:
                     code: {type: string, maxLength: 32, pattern: "^[A-Za-z0-9._-]+$", example: "010303"}
-                    path: {type: string, maxLength: 200, example: "城乡建设 > 市政设施 > 路灯不亮"}
+                    path: {type: string, maxLength: 200, example: "城乡建设 > 市政设施 > 路灯不亮", nullable: true}
             Photo:
               type: object
               required: [url, purpose]
@@ -330,7 +346,7 @@ enum IntakeOpenAPI {
                   properties:
                     caseId: {type: string, format: uuid}
                     caseNumber: {type: string}
-                    receivedAt: {type: string, format: date-time}
+                    receivedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                     status: {type: string, enum: [open, linked, closed]}
                     duplicateOf: {type: string, format: uuid}
                     duplicateDistanceMeters: {type: number}

@@ -204,7 +204,7 @@ extension SupervisionAPI {
             if let note = body.note, note.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                 problems.append(.init(field: "note", problem: "must not be empty (leave it out when the citizen said nothing)"))
             }
-            if let visitId = body.visitId, visitId.trimmingCharacters(in: .whitespaces).isEmpty || visitId.count > 100 {
+            if let visitId = body.visitId, visitId.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || visitId.count > 100 {
                 problems.append(.init(field: "visitId", problem: "must be 1–100 characters"))
             }
             guard problems.isEmpty else { throw APIError.validation(problems) }

@@ -17,7 +17,10 @@ enum SupervisionOpenAPI {
             404 as if it did not exist. Workflow refusals answer 409 with the workflow's code
             (`illegal_transition`, `not_yet`, `case_ended`, `no_pending_request`, `request_pending`, …);
             invalid input answers 422 with a field list. A command whose effect is already recorded
-            answers 200 and changes nothing.
+            answers 200 and changes nothing. Required text (a reason, a result, a message) must not be
+            blank; no text may hold U+0000; a query parameter sent empty (`grid=`) answers 422 naming it;
+            a method a path does not serve answers 405 with `Allow`. In a JSON body an optional field
+            given as `null` counts as absent.
         servers:
           - url: http://127.0.0.1:8084
         security:
@@ -30,27 +33,30 @@ enum SupervisionOpenAPI {
                 Every filter narrows the list. A query parameter not listed here answers 422 with the
                 parameter as the `field` of a detail, so a misspelt filter never returns every case.
               parameters:
-                - {name: state, in: query, schema: {type: string}, description: "a case state (the `state` of Case), or several comma-separated"}
-                - {name: status, in: query, schema: {type: string}, description: "older name of `state`, still accepted; give one of the two"}
-                - {name: district, in: query, schema: {type: string}}
-                - {name: street, in: query, schema: {type: string}}
-                - {name: community, in: query, schema: {type: string}}
-                - {name: grid, in: query, schema: {type: string}}
-                - {name: department, in: query, schema: {type: string}, description: current department}
-                - {name: class, in: query, schema: {type: string}, description: class code prefix}
-                - {name: channel, in: query, schema: {type: string}}
+                - {name: state, in: query, schema: {type: string, minLength: 1, pattern: "^(reported|awaiting_accept|not_accepted|awaiting_verify|awaiting_file|not_filed|awaiting_dispatch|manual_dispatch|in_handling|suspended|awaiting_check|awaiting_close|closed|voided|self_handled_pending)?(,(reported|awaiting_accept|not_accepted|awaiting_verify|awaiting_file|not_filed|awaiting_dispatch|manual_dispatch|in_handling|suspended|awaiting_check|awaiting_close|closed|voided|self_handled_pending)?)*$"}, description: "a case state (the `state` of Case), or several comma-separated"}
+                - {name: status, in: query, schema: {type: string, minLength: 1, pattern: "^(reported|awaiting_accept|not_accepted|awaiting_verify|awaiting_file|not_filed|awaiting_dispatch|manual_dispatch|in_handling|suspended|awaiting_check|awaiting_close|closed|voided|self_handled_pending)?(,(reported|awaiting_accept|not_accepted|awaiting_verify|awaiting_file|not_filed|awaiting_dispatch|manual_dispatch|in_handling|suspended|awaiting_check|awaiting_close|closed|voided|self_handled_pending)?)*$"}, description: "older name of `state`, still accepted; give one of the two"}
+                - {name: district, in: query, schema: {type: string, minLength: 1}}
+                - {name: street, in: query, schema: {type: string, minLength: 1}}
+                - {name: community, in: query, schema: {type: string, minLength: 1}}
+                - {name: grid, in: query, schema: {type: string, minLength: 1}}
+                - {name: department, in: query, schema: {type: string, minLength: 1}, description: current department}
+                - {name: class, in: query, schema: {type: string, minLength: 1}, description: class code prefix}
+                - {name: channel, in: query, schema: {type: string, minLength: 1}}
                 - {name: overdue, in: query, schema: {type: boolean}, description: "red light set or running clock past its deadline"}
-                - {name: pending, in: query, schema: {type: string, example: "return"}, description: "cases with a pending department request: any, or a comma list of return, extension, suspension"}
+                - {name: pending, in: query, schema: {type: string, minLength: 1, pattern: "^(any|return|extension|suspension)?(,(any|return|extension|suspension)?)*$", example: "return"}, description: "cases with a pending department request: any, or a comma list of return, extension, suspension"}
                 - {name: light, in: query, schema: {type: string, enum: [red, yellow, green]}, description: "the running clock's light from the centre's marks: red overdue, yellow warned and not overdue, green running unmarked"}
                 - {name: referred, in: query, schema: {type: boolean}, description: "true: only closed cases whose reopening the return-visit policy put before the shift leader (重办待定, the shift leader's queue); false: only others"}
-                - {name: from, in: query, schema: {type: string, format: date-time}, description: reported at or after}
-                - {name: to, in: query, schema: {type: string, format: date-time}, description: reported before}
-                - {name: q, in: query, schema: {type: string}, description: "text in number, description or address; the beginning of a case number (8 digits, a dash, digits: 20251205-04) searches numbers only, by prefix"}
+                - {name: from, in: query, schema: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}, description: reported at or after}
+                - {name: to, in: query, schema: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}, description: reported before}
+                - {name: q, in: query, schema: {type: string, minLength: 1}, description: "text in number, description or address; the beginning of a case number (8 digits, a dash, digits: 20251205-04) searches numbers only, by prefix"}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 200, default: 50}}
-                - {name: cursor, in: query, schema: {type: string}, description: "nextCursor of the previous page"}
+                - {name: cursor, in: query, schema: {type: string, minLength: 1}, description: "nextCursor of the previous page"}
               responses:
                 "200":
                   description: One page
+                  headers:
+                    CityGrid-Read-Source: {$ref: "#/components/headers/ReadSource"}
+                    CityGrid-Read-Staleness: {$ref: "#/components/headers/ReadStaleness"}
                   content:
                     application/json:
                       schema:
@@ -83,24 +89,27 @@ enum SupervisionOpenAPI {
                 leaders and admins only. Any other query parameter answers 422 naming it.
               parameters:
                 - {name: format, in: query, required: true, schema: {type: string, enum: [csv, geojson]}}
-                - {name: from, in: query, required: true, schema: {type: string, format: date-time}, description: reported at or after}
-                - {name: to, in: query, required: true, schema: {type: string, format: date-time}, description: "reported before (exclusive); not before from, at most 366 days after it"}
-                - {name: state, in: query, schema: {type: string}, description: "comma-separated states (status is its older alias; give one)"}
-                - {name: status, in: query, schema: {type: string}, deprecated: true}
-                - {name: district, in: query, schema: {type: string}}
-                - {name: street, in: query, schema: {type: string}}
-                - {name: community, in: query, schema: {type: string}}
-                - {name: grid, in: query, schema: {type: string}}
-                - {name: department, in: query, schema: {type: string}, description: the department currently holding the case}
-                - {name: class, in: query, schema: {type: string}, description: a class code or a prefix of one}
-                - {name: channel, in: query, schema: {type: string}}
+                - {name: from, in: query, required: true, schema: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}, description: reported at or after}
+                - {name: to, in: query, required: true, schema: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}, description: "reported before (exclusive); not before from, at most 366 days after it"}
+                - {name: state, in: query, schema: {type: string, minLength: 1, pattern: "^(reported|awaiting_accept|not_accepted|awaiting_verify|awaiting_file|not_filed|awaiting_dispatch|manual_dispatch|in_handling|suspended|awaiting_check|awaiting_close|closed|voided|self_handled_pending)?(,(reported|awaiting_accept|not_accepted|awaiting_verify|awaiting_file|not_filed|awaiting_dispatch|manual_dispatch|in_handling|suspended|awaiting_check|awaiting_close|closed|voided|self_handled_pending)?)*$"}, description: "comma-separated states (status is its older alias; give one)"}
+                - {name: status, in: query, schema: {type: string, minLength: 1, pattern: "^(reported|awaiting_accept|not_accepted|awaiting_verify|awaiting_file|not_filed|awaiting_dispatch|manual_dispatch|in_handling|suspended|awaiting_check|awaiting_close|closed|voided|self_handled_pending)?(,(reported|awaiting_accept|not_accepted|awaiting_verify|awaiting_file|not_filed|awaiting_dispatch|manual_dispatch|in_handling|suspended|awaiting_check|awaiting_close|closed|voided|self_handled_pending)?)*$"}, deprecated: true}
+                - {name: district, in: query, schema: {type: string, minLength: 1}}
+                - {name: street, in: query, schema: {type: string, minLength: 1}}
+                - {name: community, in: query, schema: {type: string, minLength: 1}}
+                - {name: grid, in: query, schema: {type: string, minLength: 1}}
+                - {name: department, in: query, schema: {type: string, minLength: 1}, description: the department currently holding the case}
+                - {name: class, in: query, schema: {type: string, minLength: 1}, description: a class code or a prefix of one}
+                - {name: channel, in: query, schema: {type: string, minLength: 1}}
                 - {name: overdue, in: query, schema: {type: boolean}, description: "only cases overdue now"}
-                - {name: pending, in: query, schema: {type: string}, description: "any, or a comma list of return, extension, suspension"}
+                - {name: pending, in: query, schema: {type: string, minLength: 1, pattern: "^(any|return|extension|suspension)?(,(any|return|extension|suspension)?)*$"}, description: "any, or a comma list of return, extension, suspension"}
                 - {name: light, in: query, schema: {type: string, enum: [red, yellow, green]}}
                 - {name: referred, in: query, schema: {type: boolean}}
               responses:
                 "200":
                   description: The cases, as a download (Content-Disposition attachment)
+                  headers:
+                    CityGrid-Read-Source: {$ref: "#/components/headers/ReadSource"}
+                    CityGrid-Read-Staleness: {$ref: "#/components/headers/ReadStaleness"}
                   content:
                     text/csv:
                       schema: {type: string}
@@ -143,24 +152,28 @@ enum SupervisionOpenAPI {
                 other query parameter answers 422 naming it.
               parameters:
                 - {name: by, in: query, schema: {type: string, enum: [status, district, street, department, grid, channel], default: status}}
-                - {name: state, in: query, schema: {type: string}, description: "comma-separated states (status is its older alias; give one)"}
-                - {name: status, in: query, schema: {type: string}, deprecated: true}
-                - {name: district, in: query, schema: {type: string}}
-                - {name: street, in: query, schema: {type: string}}
-                - {name: community, in: query, schema: {type: string}}
-                - {name: grid, in: query, schema: {type: string}}
-                - {name: department, in: query, schema: {type: string}, description: the department currently holding the case}
-                - {name: class, in: query, schema: {type: string}, description: a class code or a prefix of one}
-                - {name: channel, in: query, schema: {type: string}}
+                - {name: state, in: query, schema: {type: string, minLength: 1, pattern: "^(reported|awaiting_accept|not_accepted|awaiting_verify|awaiting_file|not_filed|awaiting_dispatch|manual_dispatch|in_handling|suspended|awaiting_check|awaiting_close|closed|voided|self_handled_pending)?(,(reported|awaiting_accept|not_accepted|awaiting_verify|awaiting_file|not_filed|awaiting_dispatch|manual_dispatch|in_handling|suspended|awaiting_check|awaiting_close|closed|voided|self_handled_pending)?)*$"}, description: "comma-separated states (status is its older alias; give one)"}
+                - {name: status, in: query, schema: {type: string, minLength: 1, pattern: "^(reported|awaiting_accept|not_accepted|awaiting_verify|awaiting_file|not_filed|awaiting_dispatch|manual_dispatch|in_handling|suspended|awaiting_check|awaiting_close|closed|voided|self_handled_pending)?(,(reported|awaiting_accept|not_accepted|awaiting_verify|awaiting_file|not_filed|awaiting_dispatch|manual_dispatch|in_handling|suspended|awaiting_check|awaiting_close|closed|voided|self_handled_pending)?)*$"}, deprecated: true}
+                - {name: district, in: query, schema: {type: string, minLength: 1}}
+                - {name: street, in: query, schema: {type: string, minLength: 1}}
+                - {name: community, in: query, schema: {type: string, minLength: 1}}
+                - {name: grid, in: query, schema: {type: string, minLength: 1}}
+                - {name: department, in: query, schema: {type: string, minLength: 1}, description: the department currently holding the case}
+                - {name: class, in: query, schema: {type: string, minLength: 1}, description: a class code or a prefix of one}
+                - {name: channel, in: query, schema: {type: string, minLength: 1}}
                 - {name: overdue, in: query, schema: {type: boolean}, description: "only cases overdue now (an overdue mark, or a deadline already past)"}
-                - {name: pending, in: query, schema: {type: string, example: "return"}, description: "cases with a pending department request: any, or a comma list of return, extension, suspension"}
+                - {name: pending, in: query, schema: {type: string, minLength: 1, pattern: "^(any|return|extension|suspension)?(,(any|return|extension|suspension)?)*$", example: "return"}, description: "cases with a pending department request: any, or a comma list of return, extension, suspension"}
                 - {name: light, in: query, schema: {type: string, enum: [red, yellow, green]}, description: "the running clock's light from the centre's marks: red overdue, yellow warned and not overdue, green running unmarked"}
                 - {name: referred, in: query, schema: {type: boolean}, description: "true: only closed cases whose reopening the return-visit policy put before the shift leader (重办待定, the shift leader's queue); false: only others"}
-                - {name: from, in: query, schema: {type: string, format: date-time}, description: reported at or after}
-                - {name: to, in: query, schema: {type: string, format: date-time}, description: "reported before (exclusive); not before from"}
+                - {name: from, in: query, schema: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}, description: reported at or after}
+                - {name: to, in: query, schema: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}, description: "reported before (exclusive); not before from"}
               responses:
+                "401": {$ref: "#/components/responses/Error"}
                 "200":
                   description: Counts
+                  headers:
+                    CityGrid-Read-Source: {$ref: "#/components/headers/ReadSource"}
+                    CityGrid-Read-Staleness: {$ref: "#/components/headers/ReadStaleness"}
                   content:
                     application/json:
                       schema:
@@ -170,19 +183,23 @@ enum SupervisionOpenAPI {
                           counts:
                             type: array
                             items: {type: object, properties: {key: {type: string, nullable: true}, count: {type: integer}}}
-                          asOf: {type: string, format: date-time, description: when these counts were taken}
+                          asOf: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: when these counts were taken}
                 "422": {$ref: "#/components/responses/Error"}
           /api/v1/cases/near:
             get:
               summary: Cases within a radius of a point (nearest first)
               parameters:
-                - {name: lon, in: query, required: true, schema: {type: number}}
-                - {name: lat, in: query, required: true, schema: {type: number}}
+                - {name: lon, in: query, required: true, schema: {type: number, minimum: -180, maximum: 180}}
+                - {name: lat, in: query, required: true, schema: {type: number, minimum: -90, maximum: 90}}
                 - {name: radius, in: query, schema: {type: number, default: 500, minimum: 1, maximum: 50000}, description: metres}
                 - {name: limit, in: query, schema: {type: integer, minimum: 1, maximum: 500, default: 500}, description: "the nearest this many; any other parameter answers 422"}
               responses:
+                "401": {$ref: "#/components/responses/Error"}
                 "200":
                   description: Cases with their distance
+                  headers:
+                    CityGrid-Read-Source: {$ref: "#/components/headers/ReadSource"}
+                    CityGrid-Read-Staleness: {$ref: "#/components/headers/ReadStaleness"}
                   content:
                     application/json:
                       schema:
@@ -207,10 +224,15 @@ enum SupervisionOpenAPI {
                         polygon:
                           type: array
                           minItems: 3
-                          items: {type: array, items: {type: number}, minItems: 2, maxItems: 2, description: "[lon, lat]"}
+                          description: "at least three distinct corners; each [lon, lat] with lon within ±180 and lat within ±90 (422 naming polygon[i] otherwise)"
+                          items: {type: array, items: {type: number, minimum: -180, maximum: 180}, minItems: 2, maxItems: 2, description: "[lon, lat]"}
               responses:
+                "401": {$ref: "#/components/responses/Error"}
                 "200":
                   description: Cases
+                  headers:
+                    CityGrid-Read-Source: {$ref: "#/components/headers/ReadSource"}
+                    CityGrid-Read-Staleness: {$ref: "#/components/headers/ReadStaleness"}
                   content:
                     application/json:
                       schema: {type: array, items: {$ref: "#/components/schemas/Case"}}
@@ -221,8 +243,12 @@ enum SupervisionOpenAPI {
               parameters:
                 - {name: idOrNumber, in: path, required: true, schema: {type: string}, description: case id or case number}
               responses:
+                "401": {$ref: "#/components/responses/Error"}
                 "200":
                   description: The case
+                  headers:
+                    CityGrid-Read-Source: {$ref: "#/components/headers/ReadSource"}
+                    CityGrid-Read-Staleness: {$ref: "#/components/headers/ReadStaleness"}
                   content:
                     application/json:
                       schema:
@@ -248,8 +274,8 @@ enum SupervisionOpenAPI {
                     schema:
                       type: object
                       properties:
-                        kind: {type: string, enum: [component, event]}
-                        classCode: {type: string, example: "0102"}
+                        kind: {type: string, enum: [component, event], nullable: true}
+                        classCode: {type: string, example: "0102", nullable: true}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -274,7 +300,8 @@ enum SupervisionOpenAPI {
               summary: 当即办理 (acceptor)
               parameters: [{$ref: "#/components/parameters/id"}]
               requestBody:
-                content: {application/json: {schema: {type: object, required: [result], properties: {result: {type: string}}}}}
+                required: true
+                content: {application/json: {schema: {type: object, required: [result], properties: {result: {type: string, pattern: "\\S"}}}}}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -287,6 +314,7 @@ enum SupervisionOpenAPI {
               summary: 核实 result (supervisor). Confirmed → filed by the auto-filing policy (or the caller if shift leader); refuted → voided.
               parameters: [{$ref: "#/components/parameters/id"}]
               requestBody:
+                required: true
                 content:
                   application/json:
                     schema:
@@ -294,8 +322,8 @@ enum SupervisionOpenAPI {
                       required: [result]
                       properties:
                         result: {type: string, enum: [confirmed, refuted]}
-                        note: {type: string}
-                        photos: {type: array, maxItems: 30, items: {type: string, format: uri}, description: "photos taken on site: absolute http(s) URLs, an upload's url (POST /api/v1/evidence; 422 when it names no stored upload) or an external one. Kept on the entry (details.verification_photos and the entry's photos)."}
+                        note: {type: string, nullable: true}
+                        photos: {type: array, maxItems: 30, items: {type: string, format: uri}, description: "photos taken on site: absolute http(s) URLs, an upload's url (POST /api/v1/evidence; 422 when it names no stored upload) or an external one. Kept on the entry (details.verification_photos and the entry's photos).", nullable: true}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -308,7 +336,8 @@ enum SupervisionOpenAPI {
               summary: 立案 (shift leader); publishes CaseFiled
               parameters: [{$ref: "#/components/parameters/id"}]
               requestBody:
-                content: {application/json: {schema: {type: object, required: [conditionId], properties: {conditionId: {type: string}}}}}
+                required: true
+                content: {application/json: {schema: {type: object, required: [conditionId], properties: {conditionId: {type: string, pattern: "\\S"}}}}}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -333,16 +362,17 @@ enum SupervisionOpenAPI {
               summary: 作废 (shift leader). With reasonCode outside_city_management and competentBody the report is sent back to its channel (退回).
               parameters: [{$ref: "#/components/parameters/id"}]
               requestBody:
+                required: true
                 content:
                   application/json:
                     schema:
                       type: object
                       required: [reason]
                       properties:
-                        reason: {type: string}
-                        duplicateOf: {type: string, format: uuid}
-                        reasonCode: {$ref: "#/components/schemas/NotHandledReason"}
-                        competentBody: {$ref: "#/components/schemas/CompetentBody"}
+                        reason: {type: string, pattern: "\\S"}
+                        duplicateOf: {type: string, format: uuid, nullable: true}
+                        reasonCode: {allOf: [{$ref: "#/components/schemas/NotHandledReason"}], nullable: true}
+                        competentBody: {allOf: [{$ref: "#/components/schemas/CompetentBody"}], nullable: true}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -402,6 +432,7 @@ enum SupervisionOpenAPI {
               summary: 核查 result (supervisor). Pass → awaiting_close; fail → 返工 with a new dispatch id and deadline. The photos are kept on the entry (check_photos); a passed check's go to the reporting channel with the close.
               parameters: [{$ref: "#/components/parameters/id"}]
               requestBody:
+                required: true
                 content:
                   application/json:
                     schema:
@@ -409,8 +440,8 @@ enum SupervisionOpenAPI {
                       required: [passed]
                       properties:
                         passed: {type: boolean}
-                        note: {type: string}
-                        photos: {type: array, maxItems: 30, items: {type: string, format: uri, description: "absolute http(s) URL: an upload's url (POST /api/v1/evidence; 422 when it names no stored upload) or an external one"}}
+                        note: {type: string, nullable: true}
+                        photos: {type: array, maxItems: 30, items: {type: string, format: uri, description: "absolute http(s) URL: an upload's url (POST /api/v1/evidence; 422 when it names no stored upload) or an external one"}, nullable: true}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -434,7 +465,8 @@ enum SupervisionOpenAPI {
               summary: 督办 (dispatcher); TaskNotice urged
               parameters: [{$ref: "#/components/parameters/id"}]
               requestBody:
-                content: {application/json: {schema: {type: object, required: [message], properties: {message: {type: string}}}}}
+                required: true
+                content: {application/json: {schema: {type: object, required: [message], properties: {message: {type: string, pattern: "\\S"}}}}}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -480,6 +512,7 @@ enum SupervisionOpenAPI {
                 case is not closed, `case_ended` for a voided or refused case.
               parameters: [{$ref: "#/components/parameters/id"}]
               requestBody:
+                required: true
                 content:
                   application/json:
                     schema:
@@ -487,8 +520,8 @@ enum SupervisionOpenAPI {
                       required: [verdict]
                       properties:
                         verdict: {type: string, enum: [satisfied, basically_satisfied, dissatisfied], description: 满意 / 基本满意 / 不满意}
-                        note: {type: string, minLength: 1, description: "the citizen's words; leave it out when there are none"}
-                        visitId: {type: string, minLength: 1, maxLength: 100, description: "the caller's id of the visit, to make a retry harmless; a new one is made when absent"}
+                        note: {type: string, minLength: 1, pattern: "\\S", description: "the citizen's words, not blank; leave it out when there are none", nullable: true}
+                        visitId: {type: string, minLength: 1, maxLength: 100, pattern: "\\S", description: "the caller's id of the visit, to make a retry harmless; a new one is made when absent", nullable: true}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -508,6 +541,7 @@ enum SupervisionOpenAPI {
                 `reason` (422 without one).
               parameters: [{$ref: "#/components/parameters/id"}]
               requestBody:
+                required: true
                 content:
                   application/json:
                     schema:
@@ -515,8 +549,8 @@ enum SupervisionOpenAPI {
                       required: [reopen]
                       properties:
                         reopen: {type: boolean}
-                        reason: {type: string, description: required to keep the case closed}
-                        departmentCode: {type: string, description: "reopen only; a known department"}
+                        reason: {type: string, description: required to keep the case closed, nullable: true}
+                        departmentCode: {type: string, description: "reopen only; a known department", nullable: true}
               responses:
                 "200": {$ref: "#/components/responses/CaseResult"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -533,9 +567,9 @@ enum SupervisionOpenAPI {
                 every grid whose code starts with its `areaCode` (a street, community or grid). Readers:
                 every centre post (403 for departments).
               parameters:
-                - {name: date, in: query, schema: {type: string, format: date}}
+                - {name: date, in: query, schema: {type: string, format: date, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}}
                 - {name: grid, in: query, schema: {type: string, pattern: "^[0-9]{15}$"}, description: only rows covering this grid}
-                - {name: supervisor, in: query, schema: {type: string}, description: only this supervisor's rows}
+                - {name: supervisor, in: query, schema: {type: string, minLength: 1}, description: only this supervisor's rows}
               responses:
                 "200":
                   description: The roster on that day
@@ -546,7 +580,7 @@ enum SupervisionOpenAPI {
                         required: [version, date, shifts, rows]
                         properties:
                           version: {type: string, description: the reference data's VERSION}
-                          date: {type: string, format: date}
+                          date: {type: string, format: date, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                           shifts: {type: array, items: {$ref: "#/components/schemas/Shift"}}
                           rows: {type: array, items: {$ref: "#/components/schemas/RosterRow"}}
                 "401": {$ref: "#/components/responses/Error"}
@@ -561,7 +595,7 @@ enum SupervisionOpenAPI {
                 a public report from that grid at that instant is.
               parameters:
                 - {name: grid, in: query, required: true, schema: {type: string, pattern: "^[0-9]{15}$"}}
-                - {name: at, in: query, schema: {type: string, format: date-time}, description: default now}
+                - {name: at, in: query, schema: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}, description: default now}
               responses:
                 "200":
                   description: The supervisors on duty
@@ -572,7 +606,7 @@ enum SupervisionOpenAPI {
                         required: [gridCode, at, onDuty]
                         properties:
                           gridCode: {type: string}
-                          at: {type: string, format: date-time}
+                          at: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                           responsible: {type: string}
                           onDuty: {type: array, items: {$ref: "#/components/schemas/OnDuty"}}
                 "401": {$ref: "#/components/responses/Error"}
@@ -600,10 +634,10 @@ enum SupervisionOpenAPI {
                                 kind: {type: string, enum: [add, end]}
                                 assignmentId: {type: string}
                                 assignment: {$ref: "#/components/schemas/RosterRow"}
-                                effectiveOn: {type: string, format: date, description: "add: the row's first day; end: the first day it no longer applies"}
+                                effectiveOn: {type: string, format: date, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: "add: the row's first day; end: the first day it no longer applies"}
                                 reason: {type: string}
                                 changedBy: {type: string}
-                                changedAt: {type: string, format: date-time}
+                                changedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                 "401": {$ref: "#/components/responses/Error"}
                 "403": {$ref: "#/components/responses/Error"}
                 "422": {$ref: "#/components/responses/Error"}
@@ -616,6 +650,7 @@ enum SupervisionOpenAPI {
                 grid of the city inside the token's scope; the shift one of shifts.csv. Recorded with the
                 token's subject and the time (GET /api/v1/roster/changes).
               requestBody:
+                required: true
                 content:
                   application/json:
                     schema:
@@ -623,13 +658,13 @@ enum SupervisionOpenAPI {
                       required: [supervisorId, areaCode, shift, duty, validFrom]
                       properties:
                         supervisorId: {type: string, pattern: "^[A-Za-z0-9._-]{1,64}$"}
-                        supervisorName: {type: string, maxLength: 100}
+                        supervisorName: {type: string, maxLength: 100, nullable: true}
                         areaCode: {type: string, description: "a street (9 digits), community (12) or grid (15) code"}
                         shift: {type: string}
                         duty: {type: string, enum: [primary, cover]}
-                        validFrom: {type: string, format: date}
-                        validTo: {type: string, format: date}
-                        reason: {type: string}
+                        validFrom: {type: string, format: date, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                        validTo: {type: string, format: date, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", nullable: true}
+                        reason: {type: string, nullable: true}
               responses:
                 "201": {$ref: "#/components/responses/RosterChanged"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -641,14 +676,15 @@ enum SupervisionOpenAPI {
               description: The row (from the files or added through the API) no longer applies from `day` (today or later) on.
               parameters: [{name: rowId, in: path, required: true, schema: {type: string}}]
               requestBody:
+                required: true
                 content:
                   application/json:
                     schema:
                       type: object
                       required: [day]
                       properties:
-                        day: {type: string, format: date}
-                        reason: {type: string}
+                        day: {type: string, format: date, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                        reason: {type: string, nullable: true}
               responses:
                 "200": {$ref: "#/components/responses/RosterChanged"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -664,7 +700,7 @@ enum SupervisionOpenAPI {
                 time), handed over before an answer, cancelled (the case moved on), still open; and what
                 went to the shift leader's queue that day. `queueNow` counts the tasks waiting in the
                 queue now.
-              parameters: [{name: date, in: query, schema: {type: string, format: date}}]
+              parameters: [{name: date, in: query, schema: {type: string, format: date, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}}]
               responses:
                 "200":
                   description: The day's workload
@@ -674,7 +710,7 @@ enum SupervisionOpenAPI {
                         type: object
                         required: [date, queueNow, shifts]
                         properties:
-                          date: {type: string, format: date}
+                          date: {type: string, format: date, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                           queueNow: {type: integer}
                           shifts:
                             type: array
@@ -699,7 +735,7 @@ enum SupervisionOpenAPI {
             get:
               summary: Open field tasks of one supervisor, or the shift leader's queue
               parameters:
-                - {name: holder, in: query, schema: {type: string}, description: a supervisor id}
+                - {name: holder, in: query, schema: {type: string, minLength: 1}, description: "a supervisor id; give exactly one of holder and queue=true (422 naming holder otherwise)"}
                 - {name: queue, in: query, schema: {type: boolean}, description: "true: the tasks no supervisor holds (值班长队列)"}
               responses:
                 "200": {$ref: "#/components/responses/FieldTasks"}
@@ -716,6 +752,7 @@ enum SupervisionOpenAPI {
                 (reason `manual`) and FieldTaskAssigned. 409 `task_closed` once answered or cancelled.
               parameters: [{name: taskId, in: path, required: true, schema: {type: string, format: uuid}}]
               requestBody:
+                required: true
                 content:
                   application/json:
                     schema:
@@ -737,6 +774,7 @@ enum SupervisionOpenAPI {
               summary: Send a supervisor on a special patrol (专项巡查; shift leader)
               description: The patrol shows among the supervisor's tasks on the phone until it ends; reports found on it may name it (`patrolId`).
               requestBody:
+                required: true
                 content:
                   application/json:
                     schema:
@@ -744,11 +782,11 @@ enum SupervisionOpenAPI {
                       required: [title, areaCodes, supervisorId, startsAt, endsAt]
                       properties:
                         title: {type: string, maxLength: 200}
-                        note: {type: string, maxLength: 2000}
+                        note: {type: string, maxLength: 2000, nullable: true}
                         areaCodes: {type: array, minItems: 1, maxItems: 200, items: {type: string}}
                         supervisorId: {type: string}
-                        startsAt: {type: string, format: date-time}
-                        endsAt: {type: string, format: date-time}
+                        startsAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                        endsAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
               responses:
                 "201":
                   description: The patrol
@@ -773,7 +811,7 @@ enum SupervisionOpenAPI {
                         required: [supervisorId, at, duties, tasks, patrols]
                         properties:
                           supervisorId: {type: string}
-                          at: {type: string, format: date-time}
+                          at: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                           duties:
                             type: array
                             items:
@@ -785,8 +823,8 @@ enum SupervisionOpenAPI {
                                 shift: {type: string}
                                 duty: {type: string, enum: [primary, cover]}
                                 onDutyNow: {type: boolean}
-                                shiftStart: {type: string, format: date-time}
-                                shiftEnd: {type: string, format: date-time}
+                                shiftStart: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                                shiftEnd: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                           tasks: {type: array, items: {$ref: "#/components/schemas/FieldTask"}}
                           patrols: {type: array, items: {$ref: "#/components/schemas/Patrol"}}
                 "401": {$ref: "#/components/responses/Error"}
@@ -804,6 +842,7 @@ enum SupervisionOpenAPI {
                 them and keep nothing; 502 `intake_unavailable` when intake does not answer (send the same
                 submission again). GPS is WGS84 as the phone's receiver gives it.
               requestBody:
+                required: true
                 content:
                   application/json:
                     schema:
@@ -813,15 +852,15 @@ enum SupervisionOpenAPI {
                         clientId: {$ref: "#/components/schemas/ClientId"}
                         kind: {type: string, enum: [component, event]}
                         classCode: {type: string}
-                        conditionId: {type: string}
-                        componentCode: {type: string}
+                        conditionId: {type: string, nullable: true}
+                        componentCode: {type: string, nullable: true}
                         description: {type: string}
-                        position: {$ref: "#/components/schemas/FieldPosition"}
-                        address: {type: string}
+                        position: {allOf: [{$ref: "#/components/schemas/FieldPosition"}], nullable: true}
+                        address: {type: string, nullable: true}
                         photos: {type: array, maxItems: 30, items: {$ref: "#/components/schemas/Photo"}, description: "purposes report, before, after"}
-                        selfHandled: {type: boolean, description: "自行处置: needs before and after photos"}
-                        capturedAt: {type: string, format: date-time, description: when the supervisor found it (the report's time)}
-                        patrolId: {type: string, format: uuid}
+                        selfHandled: {type: boolean, description: "自行处置: needs before and after photos", nullable: true}
+                        capturedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: when the supervisor found it (the report's time), nullable: true}
+                        patrolId: {type: string, format: uuid, nullable: true}
               responses:
                 "201":
                   description: Intake's receipt (the same on every replay)
@@ -857,6 +896,7 @@ enum SupervisionOpenAPI {
                 `photos`, with `evidenceId` and `sha256` for uploads). A url naming an upload this service
                 does not hold is 422 and keeps nothing (the id stays free).
               requestBody:
+                required: true
                 content:
                   application/json:
                     schema:
@@ -866,10 +906,10 @@ enum SupervisionOpenAPI {
                         clientId: {$ref: "#/components/schemas/ClientId"}
                         caseId: {type: string, description: case id or number}
                         result: {type: string, enum: [confirmed, refuted]}
-                        note: {type: string}
+                        note: {type: string, nullable: true}
                         position: {$ref: "#/components/schemas/FieldPosition"}
                         photos: {type: array, maxItems: 30, items: {$ref: "#/components/schemas/Photo"}, description: purpose verification}
-                        capturedAt: {type: string, format: date-time}
+                        capturedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", nullable: true}
               responses:
                 "200": {$ref: "#/components/responses/FieldAnswer"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -885,6 +925,7 @@ enum SupervisionOpenAPI {
                 (purpose check; uploads or external URLs, an upload not held here is 422) are attached to
                 the entry and listed as `check_photos`.
               requestBody:
+                required: true
                 content:
                   application/json:
                     schema:
@@ -894,10 +935,10 @@ enum SupervisionOpenAPI {
                         clientId: {$ref: "#/components/schemas/ClientId"}
                         caseId: {type: string, description: case id or number}
                         passed: {type: boolean}
-                        note: {type: string}
+                        note: {type: string, nullable: true}
                         position: {$ref: "#/components/schemas/FieldPosition"}
                         photos: {type: array, maxItems: 30, items: {$ref: "#/components/schemas/Photo"}, description: purpose check}
-                        capturedAt: {type: string, format: date-time}
+                        capturedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", nullable: true}
               responses:
                 "200": {$ref: "#/components/responses/FieldAnswer"}
                 "401": {$ref: "#/components/responses/Error"}
@@ -935,6 +976,7 @@ enum SupervisionOpenAPI {
                     schema:
                       type: object
                       required: [file]
+                      description: "other parts are ignored; a part whose Content-Disposition has no name is a 400"
                       properties:
                         file: {type: string, format: binary, description: "the photo or video; the file name is kept for display"}
               responses:
@@ -980,10 +1022,22 @@ enum SupervisionOpenAPI {
             bearer: {type: http, scheme: bearer}
           parameters:
             id: {name: id, in: path, required: true, schema: {type: string}, description: case id or case number}
+          headers:
+            ReadSource:
+              description: >-
+                Where this answer was read: `primary`, or `replica` when the service reads its query API from a replica
+                (CITYGRID_DB_READ_URL) that is fresh enough (CITYGRID_DB_READ_MAX_STALENESS_S). Sent whenever the answer read
+                the database; an answer served from a cache (counts) has none.
+              schema: {type: string, enum: [primary, replica]}
+            ReadStaleness:
+              description: How many seconds behind the primary the read may be (`0` from the primary; the replica's replay lag, 3 decimals)
+              schema: {type: string, pattern: "^[0-9]+(\\.[0-9]+)?$", example: "0.125"}
           requestBodies:
             Reason:
-              content: {application/json: {schema: {type: object, required: [reason], properties: {reason: {type: string}}}}}
+              required: true
+              content: {application/json: {schema: {type: object, required: [reason], properties: {reason: {type: string, pattern: "\\S"}}}}}
             NotHandled:
+              required: true
               description: The reason, and for a case outside city management (退回) its code and the competent body; a competentBody without that code, an unknown code, or the code without a competentBody is 422.
               content:
                 application/json:
@@ -991,11 +1045,12 @@ enum SupervisionOpenAPI {
                     type: object
                     required: [reason]
                     properties:
-                      reason: {type: string}
-                      reasonCode: {$ref: "#/components/schemas/NotHandledReason"}
-                      competentBody: {$ref: "#/components/schemas/CompetentBody"}
+                      reason: {type: string, pattern: "\\S"}
+                      reasonCode: {allOf: [{$ref: "#/components/schemas/NotHandledReason"}], nullable: true}
+                      competentBody: {allOf: [{$ref: "#/components/schemas/CompetentBody"}], nullable: true}
                   example: {reason: 邻里噪声纠纷，不属于城市管理事项, reasonCode: outside_city_management, competentBody: 辖区派出所}
             Decision:
+              required: true
               content:
                 application/json:
                   schema:
@@ -1003,8 +1058,8 @@ enum SupervisionOpenAPI {
                     required: [approve]
                     properties:
                       approve: {type: boolean}
-                      reason: {type: string, description: required by the workflow when refusing}
-                      newDeadline: {type: string, format: date-time, description: "extension only; defaults to the requested deadline"}
+                      reason: {type: string, description: required by the workflow when refusing, nullable: true}
+                      newDeadline: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: "extension only; defaults to the requested deadline", nullable: true}
           responses:
             Error:
               description: Error
@@ -1025,7 +1080,7 @@ enum SupervisionOpenAPI {
                       changeId: {type: integer}
                       row: {$ref: "#/components/schemas/RosterRow"}
                       changedBy: {type: string}
-                      changedAt: {type: string, format: date-time}
+                      changedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
             FieldTasks:
               description: Open field tasks, oldest assignment first
               content:
@@ -1048,7 +1103,7 @@ enum SupervisionOpenAPI {
                       caseId: {type: string, format: uuid}
                       caseNumber: {type: string}
                       state: {type: string, description: the case's state after the answer}
-                      at: {type: string, format: date-time, description: when the centre applied it}
+                      at: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: when the centre applied it}
                       result: {type: string, enum: [confirmed, refuted, passed, failed]}
           schemas:
             ClientId:
@@ -1082,8 +1137,8 @@ enum SupervisionOpenAPI {
                 areaCode: {type: string, description: "street (9), community (12) or grid (15) code: the row covers every grid under it"}
                 shift: {type: string}
                 duty: {type: string, enum: [primary, cover], description: "primary 责任监督员; cover 替岗监督员"}
-                validFrom: {type: string, format: date}
-                validTo: {type: string, format: date, description: first day it no longer applies}
+                validFrom: {type: string, format: date, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                validTo: {type: string, format: date, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: first day it no longer applies}
                 source: {type: string, enum: [domain, demo, city]}
             OnDuty:
               type: object
@@ -1093,8 +1148,8 @@ enum SupervisionOpenAPI {
                 supervisorName: {type: string}
                 duty: {type: string, enum: [primary, cover]}
                 shift: {type: string}
-                shiftStart: {type: string, format: date-time}
-                shiftEnd: {type: string, format: date-time}
+                shiftStart: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                shiftEnd: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                 assignmentId: {type: string}
                 areaCode: {type: string}
             FieldTask:
@@ -1108,12 +1163,12 @@ enum SupervisionOpenAPI {
                 gridCode: {type: string}
                 holder: {type: string, description: the supervisor holding it; absent in the shift leader's queue}
                 shift: {type: string}
-                shiftEnd: {type: string, format: date-time}
+                shiftEnd: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                 reason: {type: string, enum: [requested, off_duty, overdue, on_duty, manual, taken_over]}
-                assignedAt: {type: string, format: date-time}
-                dueAt: {type: string, format: date-time}
-                requestedAt: {type: string, format: date-time}
-                stageDeadline: {type: string, format: date-time, description: the request's own deadline (verify or check stage)}
+                assignedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                dueAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                requestedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                stageDeadline: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: the request's own deadline (verify or check stage)}
                 assignments: {type: integer, description: how many assignments it has had}
                 description: {type: string}
                 address: {type: string}
@@ -1129,10 +1184,10 @@ enum SupervisionOpenAPI {
                 note: {type: string}
                 areaCodes: {type: array, items: {type: string}}
                 supervisorId: {type: string}
-                startsAt: {type: string, format: date-time}
-                endsAt: {type: string, format: date-time}
+                startsAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                endsAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                 createdBy: {type: string}
-                createdAt: {type: string, format: date-time}
+                createdAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
             WorkloadCounts:
               type: object
               required: [assigned, verifications, checks, answered, answeredOnTime, handedOver, cancelled, open, queued]
@@ -1173,7 +1228,7 @@ enum SupervisionOpenAPI {
                 kind: {type: string, enum: [photo, video]}
                 sizeBytes: {type: integer}
                 fileName: {type: string, description: the client's name for the file (display only)}
-                capturedAt: {type: string, format: date-time, description: "EXIF DateTimeOriginal (with OffsetTimeOriginal, else the city's zone); JPEG only"}
+                capturedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", description: "EXIF DateTimeOriginal (with OffsetTimeOriginal, else the city's zone); JPEG only"}
                 location:
                   type: object
                   description: EXIF GPS position as the camera wrote it
@@ -1181,7 +1236,7 @@ enum SupervisionOpenAPI {
                     longitude: {type: number}
                     latitude: {type: number}
                 uploadedBy: {type: string}
-                uploadedAt: {type: string, format: date-time}
+                uploadedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                 attached: {type: boolean, description: "true once a timeline entry shows it (it is then kept for good)"}
             EntryPhoto:
               type: object
@@ -1194,7 +1249,7 @@ enum SupervisionOpenAPI {
                 sha256: {type: string}
                 mediaType: {type: string}
                 sizeBytes: {type: integer}
-                capturedAt: {type: string, format: date-time}
+                capturedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                 location:
                   type: object
                   properties:
@@ -1213,10 +1268,10 @@ enum SupervisionOpenAPI {
               type: object
               properties:
                 stage: {type: string, enum: [accept, verify, file, dispatch, handle, send_check, check, close, review]}
-                startedAt: {type: string, format: date-time}
-                deadline: {type: string, format: date-time, nullable: true}
-                warnedAt: {type: string, format: date-time, nullable: true}
-                overdueAt: {type: string, format: date-time, nullable: true}
+                startedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                deadline: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", nullable: true}
+                warnedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", nullable: true}
+                overdueAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", nullable: true}
                 basis: {$ref: "#/components/schemas/DeadlineBasis"}
                 limit:
                   type: object
@@ -1272,7 +1327,7 @@ enum SupervisionOpenAPI {
                   items: {$ref: "#/components/schemas/Photo"}
                 currentDepartment: {type: string, nullable: true}
                 currentDispatchId: {type: string, format: uuid, nullable: true}
-                handlingDeadline: {type: string, format: date-time, nullable: true}
+                handlingDeadline: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", nullable: true}
                 handlingDeadlineBasis: {$ref: "#/components/schemas/DeadlineBasis"}
                 deadlineProvisional: {type: boolean, description: the running clock's deadline was counted on a provisional calendar year}
                 clock: {$ref: "#/components/schemas/StageClock"}
@@ -1282,8 +1337,8 @@ enum SupervisionOpenAPI {
                   properties:
                     kind: {type: string, enum: [return, extension, suspension]}
                     reason: {type: string}
-                    requestedDeadline: {type: string, format: date-time, nullable: true}
-                    requestedAt: {type: string, format: date-time}
+                    requestedDeadline: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-", nullable: true}
+                    requestedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                     requestedBy: {type: string}
                     department: {type: string}
                 returnedBy: {type: array, items: {type: string}}
@@ -1303,8 +1358,8 @@ enum SupervisionOpenAPI {
                     verdict: {type: string, enum: [satisfied, basically_satisfied, dissatisfied]}
                     note: {type: string, nullable: true, description: "the citizen's words"}
                     reason: {type: string, enum: [reopening_limit_reached, no_department]}
-                    referredAt: {type: string, format: date-time}
-                reportedAt: {type: string, format: date-time}
+                    referredAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
+                reportedAt: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                 actions:
                   type: array
                   description: |
@@ -1404,7 +1459,7 @@ enum SupervisionOpenAPI {
                 actorRole: {type: string}
                 actorDepartment: {type: string, nullable: true}
                 department: {type: string, nullable: true}
-                at: {type: string, format: date-time}
+                at: {type: string, format: date-time, pattern: "^(19[0-9]{2}|2[01][0-9]{2}|2200)-"}
                 reason: {type: string, nullable: true}
                 details: {type: object, additionalProperties: {type: string}}
                 stoppedClock: {$ref: "#/components/schemas/StageClock"}

@@ -129,6 +129,12 @@ extension SupervisionAPI {
             if let index = ring.firstIndex(where: { !(-180...180).contains($0.lon) || !(-90...90).contains($0.lat) }) {
                 throw APIError.validation(field: "polygon[\(index)]", "must be [longitude, latitude] within -180…180 and -90…90")
             }
+            // Fewer than three distinct corners make no ring the database can read.
+            var corners: [GeoPoint] = []
+            for point in ring where !corners.contains(where: { $0.lon == point.lon && $0.lat == point.lat }) { corners.append(point) }
+            guard corners.count >= 3 else {
+                throw APIError.validation(field: "polygon", "needs at least 3 distinct [lon, lat] points")
+            }
             let cases = try await env.reads.withConnection { connection in
                 try CaseQueryStore.within(ring, scope: token.scope, on: connection)
             }

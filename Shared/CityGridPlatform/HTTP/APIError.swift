@@ -110,9 +110,15 @@ extension APIError.FieldProblem {
 
 /// Turns whatever a route or the framework throws into the one error body: CityGrid's own errors
 /// pass as they are; the framework's (413 body too large, 404 no such route, 405…) get a code;
-/// anything unexpected is logged with the request id and answered 500 without internals.
+/// anything unexpected is logged with the request id and answered 500 without internals. With a
+/// ``RouteCatalogue``, a request that matches no route but names a served path answers 405 with
+/// `Allow` listing the methods that path serves.
 public struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
-    public init() {}
+    let routes: RouteCatalogue?
+
+    public init(routes: RouteCatalogue? = nil) {
+        self.routes = routes
+    }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -122,6 +128,13 @@ public struct ErrorBodyMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as AccessError {
             return try error.response(from: request, context: context)
         } catch let error as any HTTPResponseError {
+            if error.status == .notFound, let allowed = routes?.methods(at: request.uri.path), !allowed.isEmpty {
+                var response = APIError(status: .methodNotAllowed, code: "method_not_allowed",
+                                        message: "\(request.uri.path) does not answer \(request.method.rawValue); it answers \(allowed.joined(separator: ", "))")
+                    .jsonResponse()
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
+            }
             let status = error.status
             let code: String
             switch status {

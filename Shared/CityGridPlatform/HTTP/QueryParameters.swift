@@ -18,6 +18,9 @@ public struct QueryParameters: Sendable {
         where name.unicodeScalars.contains("\u{0}") || value.unicodeScalars.contains("\u{0}") {
             problems.append(.init(field: name, problem: StorableText.problem))
         }
+        for name in values.keys.sorted() where values[name]?.isEmpty == true {
+            problems.append(.init(field: name, problem: "is empty: give it a value or leave it out"))
+        }
         // Escapes that spell no UTF-8 (a lone surrogate `%ED%A0%80`, `%FF`, a stray `%`) decode
         // to no text: refused rather than searched for as whatever they became.
         for part in (request.uri.query ?? "").split(separator: "&") {
@@ -56,7 +59,8 @@ public struct QueryParameters: Sendable {
     /// A number within `range`; nil (and a problem when `required`) otherwise.
     public mutating func number(_ name: String, range: ClosedRange<Double>, required: Bool, what: String) -> Double? {
         guard let text = text(name) else {
-            if required { problem(name, "\(what) is required") }
+            // Sent empty is already a problem of its own.
+            if required && values[name] == nil { problem(name, "\(what) is required") }
             return nil
         }
         guard let value = Double(text), value.isFinite, range.contains(value) else {

@@ -13,7 +13,7 @@ public enum HTTPShell {
         // Order matters: middleware wraps the routes added after it. Metrics see the final status,
         // including errors already turned into bodies.
         if let metrics { router.add(middleware: MetricsMiddleware<CityGridRequestContext>(metrics: metrics)) }
-        router.add(middleware: ErrorBodyMiddleware<CityGridRequestContext>())
+        router.add(middleware: ErrorBodyMiddleware<CityGridRequestContext>(routes: RouteCatalogue.of(router)))
         router.add(middleware: ReadSourceMiddleware<CityGridRequestContext>())
         router.add(middleware: AccessMiddleware(tokens: tokens, clock: clock, maxBodyBytes: maxBodyBytes))
         return router

@@ -19,11 +19,7 @@ struct KPIRoutes: Sendable {
         router.get("/api/v1/kpi/posts") { request, context in try await self.answer(request, context, family: "posts") }
         router.get("/api/v1/kpi/facilities") { request, context in try await self.answer(request, context, family: "facilities") }
         router.get("/api/v1/rankings") { request, context in
-            _ = try authorise(context)
-            guard let family = request.uri.queryParameters["family"].map(String.init), ["departments", "areas", "posts"].contains(family) else {
-                throw APIError.validation(field: "family", "must be departments, areas or posts")
-            }
-            return try await self.answer(request, context, family: "rankings:" + family)
+            try await self.answer(request, context, family: "rankings")
         }
         router.post("/api/v1/rebuild") { request, context in try await self.rebuild(request, context) }
     }
@@ -39,23 +35,47 @@ struct KPIRoutes: Sendable {
         }
     }
 
-    static func period(_ request: Request) throws -> Period {
-        let q = request.uri.queryParameters
-        if let text = q["period"].map(String.init) {
-            guard let p = Period.parse(text) else {
-                throw APIError.validation([.init(field: "period", problem: "expected 2026-11, 2026-W47 or 2026-11-25, in the years \(Period.years.lowerBound)–\(Period.years.upperBound)")])
-            }
-            return p
+    /// The query parameters each family reads; any other is refused (a misspelt filter must not
+    /// quietly answer for the whole city).
+    static func known(_ family: String) -> Set<String> {
+        let base: Set<String> = ["period", "from", "to", "format"]
+        switch family {
+        case "areas": return base.union(["level"])
+        case "posts": return base.union(["post"])
+        case "rankings": return base.union(["family", "level", "post"])
+        case "rebuild": return ["period", "from", "to"]
+        default: return base
         }
-        if let from = q["from"].map(String.init), let to = q["to"].map(String.init) {
-            guard let p = Period.range(from: from, to: to) else {
+    }
+
+    /// The period asked for: `period`, or `from` and `to` — exactly one of the two ways.
+    static func period(_ query: inout QueryParameters) -> Period? {
+        let years = "in the years \(Period.years.lowerBound)–\(Period.years.upperBound)"
+        switch (query.text("period"), query.text("from"), query.text("to")) {
+        case (let text?, nil, nil):
+            guard let period = Period.parse(text) else {
+                query.problem("period", "expected 2026-11, 2026-W47 or 2026-11-25, \(years)")
+                return nil
+            }
+            return period
+        case (nil, let from?, let to?):
+            guard let period = Period.range(from: from, to: to) else {
                 // Name the field at fault: `to` when only it is not a day of the span.
                 let field = Period.day(from) != nil && Period.day(to) == nil ? "to" : "from"
-                throw APIError.validation([.init(field: field, problem: "from and to must be days (2026-11-01) in the years \(Period.years.lowerBound)–\(Period.years.upperBound), with from ≤ to")])
+                query.problem(field, "from and to must be days (2026-11-01) \(years), with from ≤ to")
+                return nil
             }
-            return p
+            return period
+        case (_?, _, _):
+            query.problem("period", "give period, or from and to, not both")
+        case (nil, _?, nil):
+            query.problem("to", "is required with from (or give period instead)")
+        case (nil, nil, _?):
+            query.problem("from", "is required with to (or give period instead)")
+        case (nil, nil, nil):
+            query.problem("period", "period, or from and to, is required")
         }
-        throw APIError.validation([.init(field: "period", problem: "period or from and to are required")])
+        return nil
     }
 
     static func wantsCSV(_ request: Request) -> Bool {
@@ -63,28 +83,21 @@ struct KPIRoutes: Sendable {
         return request.headers[.accept]?.contains("text/csv") ?? false
     }
 
-    func answer(_ request: Request, _ context: CityGridRequestContext, family: String) async throws -> Response {
+    func answer(_ request: Request, _ context: CityGridRequestContext, family requested: String) async throws -> Response {
         let prefix = try authorise(context)
-        let period = try Self.period(request)
-        let q = request.uri.queryParameters
-        let level: AreaLevel
-        if let text = q["level"].map(String.init) {
-            guard let l = AreaLevel(rawValue: text) else {
-                throw APIError.validation([.init(field: "level", problem: "must be district, street, community or grid")])
-            }
-            level = l
-        } else {
-            level = .district
+        var query = QueryParameters(request, known: Self.known(requested))
+        let period = Self.period(&query)
+        var ranked: String?
+        if requested == "rankings" {
+            ranked = query.word("family", oneOf: ["departments", "areas", "posts"])
+            if ranked == nil, !query.has("family") { query.problem("family", "is required: departments, areas or posts") }
         }
-        let post: Post
-        if let text = q["post"].map(String.init) {
-            guard let p = Post(rawValue: text) else {
-                throw APIError.validation([.init(field: "post", problem: "must be supervisor, acceptor or dispatcher")])
-            }
-            post = p
-        } else {
-            post = .supervisor
-        }
+        let family = requested == "rankings" ? "rankings:" + (ranked ?? "") : requested
+        let level = query.choice("level", as: AreaLevel.self) ?? .district
+        let post = query.choice("post", as: Post.self) ?? .supervisor
+        _ = query.word("format", oneOf: ["csv"])
+        try query.finish()
+        guard let period else { throw APIError.validation(field: "period", "period, or from and to, is required") }
         let ranking = family.hasPrefix("rankings:")
         let loadFrom = ranking ? period.previous.start : period.start
         let csv = Self.wantsCSV(request)
@@ -135,7 +148,10 @@ struct KPIRoutes: Sendable {
     /// stored events and answers with the recomputed department figures.
     func rebuild(_ request: Request, _ context: CityGridRequestContext) async throws -> Response {
         _ = try context.requireToken(roles: [.admin], "only admin may rebuild")
-        let period = try Self.period(request)
+        var query = QueryParameters(request, known: Self.known("rebuild"))
+        let period = Self.period(&query)
+        try query.finish()
+        guard let period else { throw APIError.validation(field: "period", "period, or from and to, is required") }
         let now = env.clock.now()
         let started = ContinuousClock.now
         let result = try await env.pool.transaction { c in try FactsStore.rebuild(from: period.start, to: period.end, on: c) }

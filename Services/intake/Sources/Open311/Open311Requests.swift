@@ -121,7 +121,7 @@ enum Open311Requests {
         for s in statuses where Open311Status(rawValue: s) == nil { problems.append((400, "status must be open or closed, got '\(s)'")) }
         let page = q["page"].map { Int($0) } ?? 1
         let pageSize = q["page_size"].map { Int($0) } ?? 1_000
-        guard let page, page >= 1 else { throw Open311Error(.badRequest, "page must be a positive integer") }
+        guard let page, (1...100_000).contains(page) else { throw Open311Error(.badRequest, "page must be an integer between 1 and 100000") }
         guard let pageSize, (1...1_000).contains(pageSize) else { throw Open311Error(.badRequest, "page_size must be between 1 and 1000") }
         guard problems.isEmpty else { throw Open311Error(.badRequest, errors: problems) }
 

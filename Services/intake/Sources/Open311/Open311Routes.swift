@@ -28,14 +28,17 @@ enum Open311Routes {
 
     static func add(to router: ServiceRouter, intake: Intake) {
         let catalogue = Open311Catalogue(reference: intake.reference)
-        router.get("\(base)/{file}") { request, context -> Response in
-            try await respond(file: context.parameters.get("file")) { name, format in
-                switch name {
-                case "discovery": return (.ok, discovery(request: request))
-                case "services": return (.ok, catalogue.serviceList)
-                case "requests": return (.ok, try await Open311Requests.search(intake: intake, catalogue: catalogue, query: Open311Form(request.uri.query ?? "")))
-                default: throw Open311Error(.notFound, "no such resource '\(name)'")
-                }
+        // One route per document resource (`discovery.{format}`, …), as the OpenAPI document lists
+        // them: a method a resource does not serve answers 405 with its own `Allow`.
+        router.get("\(base)/discovery.{format}") { request, context -> Response in
+            try await respond(file: "discovery." + (context.parameters.get("format") ?? "")) { _, _ in (.ok, discovery(request: request)) }
+        }
+        router.get("\(base)/services.{format}") { _, context -> Response in
+            try await respond(file: "services." + (context.parameters.get("format") ?? "")) { _, _ in (.ok, catalogue.serviceList) }
+        }
+        router.get("\(base)/requests.{format}") { request, context -> Response in
+            try await respond(file: "requests." + (context.parameters.get("format") ?? "")) { _, _ in
+                (.ok, try await Open311Requests.search(intake: intake, catalogue: catalogue, query: Open311Form(request.uri.query ?? "")))
             }
         }
         router.get("\(base)/services/{file}") { _, context -> Response in
@@ -60,9 +63,8 @@ enum Open311Routes {
                 ])))
             }
         }
-        router.post("\(base)/{file}") { request, context -> Response in
-            try await respond(file: context.parameters.get("file")) { name, _ in
-                guard name == "requests" else { throw Open311Error(.notFound, "no such resource '\(name)'") }
+        router.post("\(base)/requests.{format}") { request, context -> Response in
+            try await respond(file: "requests." + (context.parameters.get("format") ?? "")) { _, _ in
                 let body = try await request.bodyText(context: context)
                 return (.created, try await Open311Requests.create(intake: intake, catalogue: catalogue, form: Open311Form(body)))
             }

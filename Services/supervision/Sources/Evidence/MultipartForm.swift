@@ -114,7 +114,9 @@ public enum MultipartForm {
         }
         guard let disposition else { throw MultipartError("a part without Content-Disposition") }
         let parameters = dispositionParameters(disposition)
-        guard parameters.type == "form-data", let name = parameters.values["name"], !name.isEmpty else {
+        // A name may be empty (`name=""`): such a part is not `file`, and like any other part
+        // the upload does not read it.
+        guard parameters.type == "form-data", let name = parameters.values["name"] else {
             throw MultipartError("a part's Content-Disposition is not form-data with a name")
         }
         let filename = parameters.values["filename*"].flatMap(decodeExtended) ?? parameters.values["filename"]

@@ -235,7 +235,7 @@ struct RosterRoutes: Sendable {
             let roster = try await env.pool.withConnection { try desk.roster(on: $0) }
             let day = Self.day(&query, "date") ?? roster.local(env.clock.now()).day
             let grid = query.text("grid")
-            if let grid, grid.count != 15 || !grid.allSatisfy(\.isNumber) { query.problem("grid", "must be a 15-digit grid code") }
+            if let grid, grid.count != 15 || !grid.allSatisfy({ $0.isASCII && $0.isNumber }) { query.problem("grid", "must be a 15-digit grid code") }
             try query.finish()
             struct Body: Encodable { var version: String; var date: String; var shifts: [ShiftView]; var rows: [RosterRowView] }
             let rows = roster.rows(on: day, gridCode: grid, supervisorId: query.text("supervisor")).sorted { $0.id < $1.id }
@@ -247,7 +247,7 @@ struct RosterRoutes: Sendable {
             _ = try context.requireToken(roles: Self.readers, "the roster is the centre's")
             var query = QueryParameters(request, known: ["grid", "at"])
             let grid = query.text("grid") ?? ""
-            if grid.count != 15 || !grid.allSatisfy(\.isNumber) { query.problem("grid", "a 15-digit grid code is required") }
+            if grid.count != 15 || !grid.allSatisfy({ $0.isASCII && $0.isNumber }) { query.problem("grid", "a 15-digit grid code is required") }
             let at = query.dateTime("at") ?? env.clock.now()
             try query.finish()
             let roster = try await env.pool.withConnection { try desk.roster(on: $0) }
