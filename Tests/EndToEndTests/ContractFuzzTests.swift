@@ -259,23 +259,9 @@ struct ContractFuzzTests {
 
     /// `citygrid users add` on the scratch console schema, the password on stdin.
     static func addAccount(_ city: InjectedCity, _ login: String, role: String, password: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestEnvironment().binDirectory + "/citygrid")
-        process.arguments = ["users", "add", "--login", login, "--name", "契约 \(login)", "--role", role, "--scope", "city", "--password-stdin"]
-        var variables = ProcessInfo.processInfo.environment
-        variables["CITYGRID_CONSOLE_DB_URL"] = try city.scratch.databaseURL("CONSOLE")
-        variables["CITYGRID_CONSOLE_SCRYPT_LOG_N"] = "12"
-        process.environment = variables
-        let output = Pipe(), input = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = input
-        try process.run()
-        input.fileHandleForWriting.write(Data((password + "\n").utf8))
-        try input.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestSetupError("citygrid users add \(login): \(text)") }
+        let (status, text) = try city.scratch.consoleUsers(["add", "--login", login, "--name", "契约 \(login)", "--role", role,
+                                                            "--scope", "city", "--password-stdin"], stdin: password)
+        guard status == 0 else { throw TestSetupError("citygrid users add \(login): \(text)") }
     }
 
     /// Signs in; the session cookie's value and the session's CSRF token.

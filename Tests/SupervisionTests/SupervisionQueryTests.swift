@@ -326,6 +326,14 @@ struct SupervisionSearchPathTests {
         #expect(try MessageCoding.decoder().decode(SupervisionQueryTests.Page.self, from: d3).items.map(\.id) == [ids[0]])
     }
 
+    /// One page of `GET /api/v1/cases?<query>` as an auditor: its case ids and next cursor (a 200 expected).
+    func page(_ service: ServiceProcess, _ query: String) async throws -> (ids: [UUID], next: String?) {
+        let (status, data) = try await service.http("GET", "/api/v1/cases?\(query)", headers: ["Authorization": "Bearer \(h.token(.auditor))"])
+        #expect(status == 200, "\(query)")
+        let page = try MessageCoding.decoder().decode(SupervisionQueryTests.Page.self, from: data)
+        return (page.items.map(\.id), page.nextCursor)
+    }
+
     @Test("the beginning of a case number is read off the number index: numbers only, newest first, in pages")
     func numberPrefix() async throws {
         let service = try await h.start()
@@ -344,13 +352,7 @@ struct SupervisionSearchPathTests {
         try await h.publish(h.reported(quoting, description: "同 \(day)-0001", at: Date().addingTimeInterval(10)), subject: quoting)
         try await h.publish(h.located(quoting), subject: quoting)
         for id in ids + [quoting] { try await h.waitCase(service, id, "filed") { $0.timeline.contains { $0.action == "file" } } }
-        let token = h.token(.auditor)
-        func found(_ query: String) async throws -> (ids: [UUID], next: String?) {
-            let (status, data) = try await service.http("GET", "/api/v1/cases?\(query)", headers: ["Authorization": "Bearer \(token)"])
-            #expect(status == 200, "\(query)")
-            let page = try MessageCoding.decoder().decode(SupervisionQueryTests.Page.self, from: data)
-            return (page.items.map(\.id), page.nextCursor)
-        }
+        func found(_ query: String) async throws -> (ids: [UUID], next: String?) { try await page(service, query) }
         #expect(try await found("q=\(day)-0001").ids == [ids[0]])
         #expect(try await found("q=\(day)-0002").ids == [ids[3], ids[1]])
         let first = try await found("q=\(day)-&limit=2")
@@ -407,14 +409,8 @@ struct SupervisionSearchPathTests {
             try await h.publish(h.located(id), subject: id)
         }
         for id in ids { try await h.waitCase(service, id, "filed") { $0.timeline.contains { $0.action == "file" } } }
-        let token = h.token(.auditor)
         let window = "from=\(RFC3339.format(base))&to=\(RFC3339.format(base.addingTimeInterval(10)))"
-        func found(_ query: String) async throws -> (ids: [UUID], next: String?) {
-            let (status, data) = try await service.http("GET", "/api/v1/cases?\(window)&\(query)", headers: ["Authorization": "Bearer \(token)"])
-            #expect(status == 200, "\(query)")
-            let page = try MessageCoding.decoder().decode(SupervisionQueryTests.Page.self, from: data)
-            return (page.items.map(\.id), page.nextCursor)
-        }
+        func found(_ query: String) async throws -> (ids: [UUID], next: String?) { try await page(service, "\(window)&\(query)") }
         let first = try await found("class=0101&limit=2")
         #expect(first.ids == [ids[2], ids[1]])
         let second = try await found("class=0101&limit=2&cursor=\(try #require(first.next))")

@@ -229,6 +229,29 @@ public struct ScratchEnvironment: Sendable {
         return try components.string.unwrap("database URL")
     }
 
+    /// `citygrid users <arguments>` on this suite's console schema (`stdin`, e.g. a password,
+    /// written to its standard input), with a cheap scrypt cost so sign-ins stay fast in tests.
+    @discardableResult
+    public func consoleUsers(_ arguments: [String], stdin: String? = nil) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: base.binDirectory + "/citygrid")
+        process.arguments = ["users"] + arguments
+        var variables = ProcessInfo.processInfo.environment
+        variables["CITYGRID_CONSOLE_DB_URL"] = try databaseURL("CONSOLE")
+        variables["CITYGRID_CONSOLE_SCRYPT_LOG_N"] = "12"
+        process.environment = variables
+        let output = Pipe(), input = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data((stdin + "\n").utf8)) }
+        try input.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
     /// `CITYGRID_TEST_AMQP_URL_<USER>` (or `_ADMIN_URL` for "ADMIN") with this suite's vhost.
     public func amqpURL(_ user: String) throws -> String {
         let variable = user == "ADMIN" ? "CITYGRID_TEST_AMQP_ADMIN_URL" : "CITYGRID_TEST_AMQP_URL_\(user)"

@@ -115,23 +115,7 @@ struct WorkbenchBrowserTests {
 
     /// `citygrid users <arguments>` on the scratch console schema, the password on stdin.
     func users(_ scratch: ScratchEnvironment, _ arguments: [String], stdin: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: env.binDirectory + "/citygrid")
-        process.arguments = ["users"] + arguments
-        var variables = ProcessInfo.processInfo.environment
-        variables["CITYGRID_CONSOLE_DB_URL"] = try scratch.databaseURL("CONSOLE")
-        variables["CITYGRID_CONSOLE_SCRYPT_LOG_N"] = "12"
-        process.environment = variables
-        let output = Pipe(), input = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = input
-        try process.run()
-        input.fileHandleForWriting.write(Data((stdin + "\n").utf8))
-        try input.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        try scratch.consoleUsers(arguments, stdin: stdin)
     }
 
     // MARK: The browser
